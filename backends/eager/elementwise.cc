@@ -1,0 +1,529 @@
+// Elementwise kernels: one functor per op over contiguous blocks (Eigen packet math for floats,
+// wrapping integer arithmetic as PyTorch does), run by the strided loop in loop.h.
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include <Eigen/Core>
+
+#include "backends/eager/kernel.h"
+#include "backends/eager/loop.h"
+
+namespace gyro::eager {
+
+namespace {
+
+template <typename T>
+using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <typename T>
+using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+template <typename T>
+ConstArrayMap<T> in_map(const T* data, int64_t n) {
+  return ConstArrayMap<T>(data, n);
+}
+template <typename T>
+ArrayMap<T> out_map(T* data, int64_t n) {
+  return ArrayMap<T>(data, n);
+}
+
+// Integer arithmetic wraps on overflow, as PyTorch's does; in C++ signed overflow is UB, so the
+// arithmetic happens in uint64_t.
+inline int64_t wrap_add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int64_t wrap_sub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+inline int64_t wrap_mul(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+}
+
+// Which dtypes a functor is instantiated for (inference guarantees no other reaches it).
+enum TypeSet : unsigned { kFloats = 1, kInts = 2, kBools = 4, kAll = 7, kNumeric = 3 };
+
+template <typename T>
+constexpr bool in_set(unsigned set) {
+  if constexpr (std::is_same_v<T, bool>) return set & kBools;
+  else if constexpr (std::is_integral_v<T>) return set & kInts;
+  else return set & kFloats;
+}
+
+// ---- Unary functors: operator()(n, out, a) over contiguous blocks. ----
+#define GYRO_FLOAT_UNARY(Name, expression)                          \
+  struct Name {                                                     \
+    static constexpr unsigned kTypes = kFloats;                     \
+    template <typename T>                                           \
+    bool operator()(int64_t n, T* out, const T* in) const {         \
+      auto a = in_map(in, n);                                       \
+      out_map(out, n) = (expression);                               \
+      return true;                                                  \
+    }                                                               \
+  };
+GYRO_FLOAT_UNARY(ExpFn, a.exp())
+GYRO_FLOAT_UNARY(LogFn, a.log())
+GYRO_FLOAT_UNARY(SqrtFn, a.sqrt())
+GYRO_FLOAT_UNARY(RsqrtFn, a.rsqrt())
+GYRO_FLOAT_UNARY(SinFn, a.sin())
+GYRO_FLOAT_UNARY(CosFn, a.cos())
+GYRO_FLOAT_UNARY(TanhFn, a.tanh())
+GYRO_FLOAT_UNARY(SigmoidFn, a.logistic())
+GYRO_FLOAT_UNARY(ReciprocalFn, a.inverse())
+GYRO_FLOAT_UNARY(GeluFn, T(0.5) * a * (T(1) + (T(0.7978845608028654) * (a + T(0.044715) * a.cube())).tanh()))
+GYRO_FLOAT_UNARY(SiluFn, a * a.logistic())
+#undef GYRO_FLOAT_UNARY
+
+// Ops that are the identity on integers and a rounding on floats.
+#define GYRO_ROUNDING_UNARY(Name, expression)                      \
+  struct Name {                                                    \
+    static constexpr unsigned kTypes = kNumeric;                   \
+    template <typename T>                                          \
+    bool operator()(int64_t n, T* out, const T* in) const {        \
+      if constexpr (std::is_integral_v<T>) {                       \
+        std::copy_n(in, n, out);                                   \
+      } else {                                                     \
+        auto a = in_map(in, n);                                    \
+        out_map(out, n) = (expression);                            \
+      }                                                            \
+      return true;                                                 \
+    }                                                              \
+  };
+GYRO_ROUNDING_UNARY(FloorFn, a.floor())
+GYRO_ROUNDING_UNARY(CeilFn, a.ceil())
+GYRO_ROUNDING_UNARY(RoundFn, a.rint())  // half to even, like torch.round
+#undef GYRO_ROUNDING_UNARY
+
+struct NegFn {
+  static constexpr unsigned kTypes = kNumeric;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* in) const {
+    if constexpr (std::is_integral_v<T>) {
+      for (int64_t i = 0; i < n; ++i) out[i] = wrap_sub(0, in[i]);
+    } else {
+      out_map(out, n) = -in_map(in, n);
+    }
+    return true;
+  }
+};
+
+struct AbsFn {
+  static constexpr unsigned kTypes = kAll;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* in) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      std::copy_n(in, n, out);
+    } else if constexpr (std::is_integral_v<T>) {
+      for (int64_t i = 0; i < n; ++i) out[i] = in[i] < 0 ? wrap_sub(0, in[i]) : in[i];
+    } else {
+      out_map(out, n) = in_map(in, n).abs();
+    }
+    return true;
+  }
+};
+
+struct ReluFn {
+  static constexpr unsigned kTypes = kNumeric;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* in) const {
+    if constexpr (std::is_integral_v<T>) {
+      for (int64_t i = 0; i < n; ++i) out[i] = in[i] < 0 ? 0 : in[i];
+    } else {
+      auto a = in_map(in, n);
+      out_map(out, n) = (a < T(0)).select(T(0), a);  // NaN stays NaN
+    }
+    return true;
+  }
+};
+
+struct SignFn {
+  static constexpr unsigned kTypes = kAll;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* in) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      std::copy_n(in, n, out);
+    } else if constexpr (std::is_integral_v<T>) {
+      for (int64_t i = 0; i < n; ++i) out[i] = (in[i] > 0) - (in[i] < 0);
+    } else {
+      auto a = in_map(in, n);  // sign(NaN) is 0, as in PyTorch
+      out_map(out, n) = (a > T(0)).template cast<T>() - (a < T(0)).template cast<T>();
+    }
+    return true;
+  }
+};
+
+struct IdentityFn {
+  static constexpr unsigned kTypes = kAll;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* in) const {
+    if (out != in) std::memcpy(out, in, n * sizeof(T));
+    return true;
+  }
+};
+
+// ---- Binary functors: operator()(n, out, a, b). ----
+struct AddFn {
+  static constexpr unsigned kTypes = kAll;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* x, const T* y) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      for (int64_t i = 0; i < n; ++i) out[i] = x[i] || y[i];
+    } else if constexpr (std::is_integral_v<T>) {
+      for (int64_t i = 0; i < n; ++i) out[i] = wrap_add(x[i], y[i]);
+    } else {
+      out_map(out, n) = in_map(x, n) + in_map(y, n);
+    }
+    return true;
+  }
+};
+
+struct SubFn {
+  static constexpr unsigned kTypes = kNumeric;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* x, const T* y) const {
+    if constexpr (std::is_integral_v<T>) {
+      for (int64_t i = 0; i < n; ++i) out[i] = wrap_sub(x[i], y[i]);
+    } else {
+      out_map(out, n) = in_map(x, n) - in_map(y, n);
+    }
+    return true;
+  }
+};
+
+struct MulFn {
+  static constexpr unsigned kTypes = kAll;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* x, const T* y) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      for (int64_t i = 0; i < n; ++i) out[i] = x[i] && y[i];
+    } else if constexpr (std::is_integral_v<T>) {
+      for (int64_t i = 0; i < n; ++i) out[i] = wrap_mul(x[i], y[i]);
+    } else {
+      out_map(out, n) = in_map(x, n) * in_map(y, n);
+    }
+    return true;
+  }
+};
+
+struct DivFn {
+  static constexpr unsigned kTypes = kFloats;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* x, const T* y) const {
+    out_map(out, n) = in_map(x, n) / in_map(y, n);
+    return true;
+  }
+};
+
+// Python's floor division and modulo: the result of % takes the divisor's sign.
+template <typename T>
+T floor_divide(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    if (b == -1) return wrap_sub(0, a);  // INT64_MIN // -1 wraps instead of trapping
+    T quotient = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --quotient;
+    return quotient;
+  } else {
+    if (b == 0) return a / b;
+    T mod = std::fmod(a, b);
+    T div = (a - mod) / b;
+    if (mod != 0 && (b < 0) != (mod < 0)) div -= 1;
+    if (div == 0) return std::copysign(T(0), a / b);
+    T floored = std::floor(div);
+    if (div - floored > T(0.5)) floored += 1;
+    return floored;
+  }
+}
+
+template <typename T>
+T python_mod(T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    if (b == -1) return 0;
+    T mod = a % b;
+    if (mod != 0 && ((mod < 0) != (b < 0))) mod += b;
+    return mod;
+  } else {
+    T mod = std::fmod(a, b);
+    if (mod != 0 && ((b < 0) != (mod < 0))) mod += b;
+    return mod;
+  }
+}
+
+template <typename T>
+bool has_zero(const T* values, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if (values[i] == 0) return true;
+  return false;
+}
+
+struct FloorDivFn {
+  static constexpr unsigned kTypes = kNumeric;
+  static constexpr const char* kIntegerZero = "ZeroDivisionError";
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* x, const T* y) const {
+    if constexpr (std::is_integral_v<T>)
+      if (has_zero(y, n)) return false;
+    for (int64_t i = 0; i < n; ++i) out[i] = floor_divide(x[i], y[i]);
+    return true;
+  }
+};
+
+struct RemainderFn {
+  static constexpr unsigned kTypes = kNumeric;
+  static constexpr const char* kIntegerZero = "ZeroDivisionError";
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* x, const T* y) const {
+    if constexpr (std::is_integral_v<T>)
+      if (has_zero(y, n)) return false;
+    for (int64_t i = 0; i < n; ++i) out[i] = python_mod(x[i], y[i]);
+    return true;
+  }
+};
+
+struct PowFn {
+  static constexpr unsigned kTypes = kNumeric;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* x, const T* y) const {
+    if constexpr (std::is_integral_v<T>) {
+      for (int64_t i = 0; i < n; ++i) {
+        if (y[i] < 0) return false;
+        int64_t base = x[i], exponent = y[i], result = 1;
+        while (exponent) {  // square and multiply, wrapping like PyTorch
+          if (exponent & 1) result = wrap_mul(result, base);
+          base = wrap_mul(base, base);
+          exponent >>= 1;
+        }
+        out[i] = result;
+      }
+    } else {
+      out_map(out, n) = in_map(x, n).pow(in_map(y, n));
+    }
+    return true;
+  }
+};
+
+template <bool kMax>
+struct ExtremumFn {
+  static constexpr unsigned kTypes = kAll;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* x, const T* y) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      // PyTorch's maximum/minimum propagate NaN from either side.
+      using Op = std::conditional_t<kMax, Eigen::internal::scalar_max_op<T, T, Eigen::PropagateNaN>,
+                                    Eigen::internal::scalar_min_op<T, T, Eigen::PropagateNaN>>;
+      out_map(out, n) = in_map(x, n).binaryExpr(in_map(y, n), Op());
+    } else {
+      for (int64_t i = 0; i < n; ++i) out[i] = kMax ? std::max(x[i], y[i]) : std::min(x[i], y[i]);
+    }
+    return true;
+  }
+};
+
+// Comparisons and logical ops write bool; the inputs arrive in the promoted dtype.
+#define GYRO_COMPARE(Name, op)                                                 \
+  struct Name {                                                                \
+    static constexpr unsigned kTypes = kAll;                                   \
+    using Output = bool;                                                       \
+    template <typename T>                                                      \
+    bool operator()(int64_t n, bool* out, const T* x, const T* y) const {      \
+      for (int64_t i = 0; i < n; ++i) out[i] = x[i] op y[i];                   \
+      return true;                                                             \
+    }                                                                          \
+  };
+GYRO_COMPARE(EqFn, ==)
+GYRO_COMPARE(NeFn, !=)
+GYRO_COMPARE(LtFn, <)
+GYRO_COMPARE(LeFn, <=)
+GYRO_COMPARE(GtFn, >)
+GYRO_COMPARE(GeFn, >=)
+#undef GYRO_COMPARE
+
+struct LogicalAndFn {
+  static constexpr unsigned kTypes = kAll;
+  using Output = bool;
+  template <typename T>
+  bool operator()(int64_t n, bool* out, const T* x, const T* y) const {
+    for (int64_t i = 0; i < n; ++i) out[i] = (x[i] != T(0)) && (y[i] != T(0));
+    return true;
+  }
+};
+struct LogicalOrFn {
+  static constexpr unsigned kTypes = kAll;
+  using Output = bool;
+  template <typename T>
+  bool operator()(int64_t n, bool* out, const T* x, const T* y) const {
+    for (int64_t i = 0; i < n; ++i) out[i] = (x[i] != T(0)) || (y[i] != T(0));
+    return true;
+  }
+};
+struct LogicalNotFn {
+  static constexpr unsigned kTypes = kAll;
+  using Output = bool;
+  template <typename T>
+  bool operator()(int64_t n, bool* out, const T* x) const {
+    for (int64_t i = 0; i < n; ++i) out[i] = x[i] == T(0);
+    return true;
+  }
+};
+
+// ---- Ternary and attribute-carrying functors. ----
+struct WhereFn {  // the condition arrives converted to T (0 or 1)
+  static constexpr unsigned kTypes = kAll;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* cond, const T* x, const T* y) const {
+    for (int64_t i = 0; i < n; ++i) out[i] = cond[i] != T(0) ? x[i] : y[i];
+    return true;
+  }
+};
+
+struct LerpFn {
+  static constexpr unsigned kTypes = kFloats;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* start, const T* end, const T* weight) const {
+    for (int64_t i = 0; i < n; ++i) {
+      T diff = end[i] - start[i];
+      // PyTorch's form: exact at weight 0 and 1, and monotone.
+      out[i] = std::abs(weight[i]) < T(0.5) ? start[i] + weight[i] * diff
+                                            : end[i] - diff * (T(1) - weight[i]);
+    }
+    return true;
+  }
+};
+
+struct ClampFn {
+  static constexpr unsigned kTypes = kNumeric;
+  bool has_min = false, has_max = false;
+  double min = 0, max = 0;
+  int64_t min_int = 0, max_int = 0;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* x) const {
+    T low = std::is_integral_v<T> ? T(min_int) : T(min);
+    T high = std::is_integral_v<T> ? T(max_int) : T(max);
+    for (int64_t i = 0; i < n; ++i) {
+      T value = x[i];
+      if (has_min) value = std::max(value, low);   // NaN stays NaN: max(NaN, low) is NaN
+      if (has_max) value = std::min(value, high);
+      out[i] = value;
+    }
+    return true;
+  }
+};
+
+// ---- Dispatch: choose T from the compute dtype, O from the functor. ----
+template <typename Fn, typename T>
+using OutputOf = std::conditional_t<requires { typename Fn::Output; }, bool, T>;
+
+template <int N, typename Fn>
+Status run_functor(const KernelCall& call, const Tensor& out, std::span<const Tensor> inputs,
+                   DType compute, const Fn& fn) {
+  if (out.numel() == 0) return {};
+  LoopPlan plan = plan_loop(out, inputs);
+  bool ok = true;
+  visit_dtype(compute, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (in_set<T>(Fn::kTypes)) {
+      ok = run_loop<T, OutputOf<Fn, T>, N>(plan, fn);
+    } else {
+      GYRO_UNREACHABLE("{}: compute dtype {} reached a kernel without it", op_name(call.op),
+                       compute);
+    }
+  });
+  if (ok) return {};
+  if constexpr (requires { Fn::kIntegerZero; })
+    return make_error(ErrorKind::ZeroDivisionError, "{}: integer division by zero",
+                      op_name(call.op));
+  return make_error(ErrorKind::RuntimeError, "Integers to negative integer powers are not allowed.");
+}
+
+template <int N, typename Fn>
+Status elementwise(KernelCall& call, const Fn& fn = Fn{}) {
+  return run_functor<N>(call, call.out, call.inputs, call.meta.compute_dtype, fn);
+}
+
+}  // namespace
+
+Status copy_kernel(const Tensor& dst, const Tensor& src) {
+  if (dst.numel() == 0) return {};
+  LoopPlan plan = plan_loop(dst, std::span<const Tensor>(&src, 1));
+  visit_dtype(dst.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    run_loop<T, T, 1>(plan, IdentityFn{});
+  });
+  return {};
+}
+
+Expected<Tensor> contiguous_as(const Tensor& t, DType dtype) {
+  if (t.is_contiguous() && t.dtype() == dtype) return t;
+  GYRO_ASSIGN_OR_RETURN(Tensor out, Tensor::empty(t.sizes(), dtype));
+  GYRO_TRY(copy_kernel(out, t));
+  return out;
+}
+
+#define GYRO_ELEMENTWISE_KERNEL(op, arity, Functor) \
+  Status kernel_##op(KernelCall& call) { return elementwise<arity, Functor>(call); }
+GYRO_ELEMENTWISE_KERNEL(neg, 1, NegFn)
+GYRO_ELEMENTWISE_KERNEL(abs, 1, AbsFn)
+GYRO_ELEMENTWISE_KERNEL(exp, 1, ExpFn)
+GYRO_ELEMENTWISE_KERNEL(log, 1, LogFn)
+GYRO_ELEMENTWISE_KERNEL(sqrt, 1, SqrtFn)
+GYRO_ELEMENTWISE_KERNEL(rsqrt, 1, RsqrtFn)
+GYRO_ELEMENTWISE_KERNEL(sin, 1, SinFn)
+GYRO_ELEMENTWISE_KERNEL(cos, 1, CosFn)
+GYRO_ELEMENTWISE_KERNEL(tanh, 1, TanhFn)
+GYRO_ELEMENTWISE_KERNEL(sigmoid, 1, SigmoidFn)
+GYRO_ELEMENTWISE_KERNEL(relu, 1, ReluFn)
+GYRO_ELEMENTWISE_KERNEL(gelu, 1, GeluFn)
+GYRO_ELEMENTWISE_KERNEL(silu, 1, SiluFn)
+GYRO_ELEMENTWISE_KERNEL(floor, 1, FloorFn)
+GYRO_ELEMENTWISE_KERNEL(ceil, 1, CeilFn)
+GYRO_ELEMENTWISE_KERNEL(round, 1, RoundFn)
+GYRO_ELEMENTWISE_KERNEL(sign, 1, SignFn)
+GYRO_ELEMENTWISE_KERNEL(logical_not, 1, LogicalNotFn)
+GYRO_ELEMENTWISE_KERNEL(reciprocal, 1, ReciprocalFn)
+GYRO_ELEMENTWISE_KERNEL(add, 2, AddFn)
+GYRO_ELEMENTWISE_KERNEL(sub, 2, SubFn)
+GYRO_ELEMENTWISE_KERNEL(mul, 2, MulFn)
+GYRO_ELEMENTWISE_KERNEL(div, 2, DivFn)
+GYRO_ELEMENTWISE_KERNEL(floordiv, 2, FloorDivFn)
+GYRO_ELEMENTWISE_KERNEL(remainder, 2, RemainderFn)
+GYRO_ELEMENTWISE_KERNEL(pow, 2, PowFn)
+GYRO_ELEMENTWISE_KERNEL(maximum, 2, ExtremumFn<true>)
+GYRO_ELEMENTWISE_KERNEL(minimum, 2, ExtremumFn<false>)
+GYRO_ELEMENTWISE_KERNEL(eq, 2, EqFn)
+GYRO_ELEMENTWISE_KERNEL(ne, 2, NeFn)
+GYRO_ELEMENTWISE_KERNEL(lt, 2, LtFn)
+GYRO_ELEMENTWISE_KERNEL(le, 2, LeFn)
+GYRO_ELEMENTWISE_KERNEL(gt, 2, GtFn)
+GYRO_ELEMENTWISE_KERNEL(ge, 2, GeFn)
+GYRO_ELEMENTWISE_KERNEL(logical_and, 2, LogicalAndFn)
+GYRO_ELEMENTWISE_KERNEL(logical_or, 2, LogicalOrFn)
+GYRO_ELEMENTWISE_KERNEL(where, 3, WhereFn)
+GYRO_ELEMENTWISE_KERNEL(lerp, 3, LerpFn)
+#undef GYRO_ELEMENTWISE_KERNEL
+
+Status kernel_clamp(KernelCall& call) {
+  ClampFn fn;
+  const Attr& low = attr(call, "min");
+  const Attr& high = attr(call, "max");
+  GYRO_CHECK_ARG(!low.is_none() || !high.is_none(), RuntimeError,
+                 "torch.clamp: At least one of 'min' or 'max' must not be None");
+  fn.has_min = !low.is_none();
+  fn.has_max = !high.is_none();
+  fn.min = low.as_double();
+  fn.max = high.as_double();
+  fn.min_int = low.kind == AttrKind::kFloat ? convert<int64_t>(low.f) : low.i;
+  fn.max_int = high.kind == AttrKind::kFloat ? convert<int64_t>(high.f) : high.i;
+  return elementwise<1>(call, fn);
+}
+
+Status kernel_to(KernelCall& call) {
+  const Tensor& in = call.inputs[0];
+  if (in.dtype() == call.meta.dtype) {
+    call.results = {in};  // like torch's .to(), the same dtype returns the tensor itself
+    return {};
+  }
+  GYRO_ASSIGN_OR_RETURN(Tensor out, Tensor::empty(in.sizes(), call.meta.dtype));
+  GYRO_TRY(copy_kernel(out, in));
+  call.results = {std::move(out)};
+  return {};
+}
+
+}  // namespace gyro::eager

@@ -1,0 +1,93 @@
+// Attribute values and the parser for the attribute schemas written in ops.def.
+#include "ir/attr.h"
+
+#include <cstdlib>
+
+#include "ir/assert.h"
+
+namespace gyro {
+
+DType Attr::scalar_dtype() const {
+  switch (kind) {
+    case AttrKind::kBool: return DType::Bool;
+    case AttrKind::kInt: return DType::Int64;
+    case AttrKind::kFloat: return kDefaultFloat;
+    case AttrKind::kNone:
+    case AttrKind::kInts:
+    case AttrKind::kDType: break;
+  }
+  GYRO_UNREACHABLE("scalar_dtype of a non-scalar attribute");
+}
+
+std::string Attr::to_string() const {
+  switch (kind) {
+    case AttrKind::kNone: return "None";
+    case AttrKind::kInt: return fmt::format("{}", i);
+    case AttrKind::kFloat: return fmt::format("{}", f);
+    case AttrKind::kBool: return i ? "True" : "False";
+    case AttrKind::kInts: return fmt::format("[{}]", fmt::join(ints, ", "));
+    case AttrKind::kDType: return std::string(dtype_name(dtype));
+  }
+  GYRO_UNREACHABLE("bad AttrKind");
+}
+
+std::string_view attr_type_name(AttrType type) {
+  switch (type) {
+    case AttrType::kInt: return "int";
+    case AttrType::kFloat: return "float";
+    case AttrType::kBool: return "bool";
+    case AttrType::kScalar: return "scalar";
+    case AttrType::kInts: return "int[]";
+    case AttrType::kDType: return "dtype";
+  }
+  GYRO_UNREACHABLE("bad AttrType");
+}
+
+namespace {
+
+AttrType parse_type(std::string_view text) {
+  for (auto type : {AttrType::kInt, AttrType::kFloat, AttrType::kBool, AttrType::kScalar,
+                    AttrType::kInts, AttrType::kDType})
+    if (attr_type_name(type) == text) return type;
+  GYRO_UNREACHABLE("ops.def: unknown attribute kind '{}'", text);
+}
+
+Attr parse_default(std::string_view text, AttrType type) {
+  if (text == "None") return Attr::none();
+  if (text == "True" || text == "False") return Attr::boolean(text == "True");
+  std::string owned(text);
+  if (type == AttrType::kFloat) return Attr::real(std::strtod(owned.c_str(), nullptr));
+  return Attr::integer(std::strtoll(owned.c_str(), nullptr, 10));
+}
+
+}  // namespace
+
+std::vector<AttrSpec> parse_attr_schema(std::string_view schema) {
+  std::vector<AttrSpec> specs;
+  while (!schema.empty()) {
+    auto space = schema.find(' ');
+    std::string_view item = schema.substr(0, space);
+    schema = space == std::string_view::npos ? std::string_view() : schema.substr(space + 1);
+    if (item.empty()) continue;
+    auto colon = item.find(':');
+    GYRO_ASSERT(colon != std::string_view::npos, "ops.def: attribute '{}' has no kind", item);
+    AttrSpec spec;
+    spec.name = std::string(item.substr(0, colon));
+    std::string_view rest = item.substr(colon + 1);
+    auto equals = rest.find('=');
+    std::string_view type = rest.substr(0, equals);
+    if (type.ends_with('?')) {
+      spec.optional = true;
+      type.remove_suffix(1);
+    }
+    spec.type = parse_type(type);
+    if (equals != std::string_view::npos) {
+      spec.has_default = true;
+      spec.default_value = parse_default(rest.substr(equals + 1), spec.type);
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+}  // namespace gyro

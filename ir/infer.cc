@@ -1,0 +1,379 @@
+// Dtype and shape inference for every op, driven by the dtype_rule and shape_rule columns.
+#include "ir/infer.h"
+
+#include "ir/shape_rules.h"
+#include "ir/tensor.h"
+
+namespace gyro {
+
+TensorMeta TensorMeta::of(const Tensor& tensor) {
+  return {tensor.dtype(), tensor.sizes(), tensor.is_wrapped_number()};
+}
+
+namespace {
+
+using namespace shape_rules;
+
+ResultType::Priority priority_of(const TensorMeta& meta) {
+  if (meta.wrapped_number) return ResultType::Priority::kWrappedNumber;
+  if (meta.sizes.empty()) return ResultType::Priority::kZeroDim;
+  return ResultType::Priority::kDimensioned;
+}
+
+DType promoted(std::span<const TensorMeta> inputs) {
+  ResultType result;
+  for (const auto& in : inputs) result.add(in.dtype, priority_of(in));
+  return result.result();
+}
+
+// The attribute named `name` in the op's schema (ops.def guarantees it exists).
+const Attr& attr(OpKind op, const Attrs& attrs, std::string_view name) {
+  const auto& specs = op_info(op).attrs;
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    if (specs[i].name == name) return attrs[i];
+  GYRO_UNREACHABLE("op {} has no attribute {}", op_name(op), name);
+}
+
+DType dtype_attr_or(OpKind op, const Attrs& attrs, DType fallback) {
+  const Attr& dtype = attr(op, attrs, "dtype");
+  return dtype.is_none() ? fallback : dtype.dtype;
+}
+
+// Returns {output dtype, compute dtype}.
+Expected<std::pair<DType, DType>> infer_dtype(OpKind op, std::span<const TensorMeta> in,
+                                              const Attrs& attrs) {
+  const OpInfo& info = op_info(op);
+  auto to_float = [](DType d) { return is_floating(d) ? d : kDefaultFloat; };
+  switch (info.dtype_rule) {
+    case DTypeRule::kSame: return std::pair{in[0].dtype, in[0].dtype};
+    case DTypeRule::kPromote: {
+      DType d = promoted(in);
+      return std::pair{d, d};
+    }
+    case DTypeRule::kPromoteToFloat: {
+      DType d = to_float(promoted(in));
+      return std::pair{d, d};
+    }
+    case DTypeRule::kToFloat: {
+      DType d = to_float(in[0].dtype);
+      return std::pair{d, d};
+    }
+    case DTypeRule::kToBool: return std::pair{DType::Bool, in.empty() ? DType::Bool : in[0].dtype};
+    case DTypeRule::kToInt64: return std::pair{DType::Int64, in[0].dtype};
+    case DTypeRule::kCompare: return std::pair{DType::Bool, promoted(in)};
+    case DTypeRule::kSumLike: {
+      DType d = is_floating(in[0].dtype) ? in[0].dtype : DType::Int64;
+      return std::pair{d, d};
+    }
+    case DTypeRule::kWhere: {
+      GYRO_CHECK_ARG(in[0].dtype == DType::Bool, TypeError,
+                     "where expected condition to be a boolean tensor, but got a tensor with "
+                     "dtype {}",
+                     in[0].dtype);
+      DType d = promoted(in.subspan(1));
+      return std::pair{d, d};
+    }
+    case DTypeRule::kClamp: {
+      ResultType result;
+      result.add(in[0].dtype, priority_of(in[0]));
+      for (const char* bound : {"min", "max"}) {
+        const Attr& value = attr(op, attrs, bound);
+        if (!value.is_none())
+          result.add(value.scalar_dtype(), ResultType::Priority::kWrappedNumber);
+      }
+      DType d = result.result();
+      return std::pair{d, d};
+    }
+    case DTypeRule::kSameOperands: {
+      for (const auto& other : in.subspan(1))
+        GYRO_CHECK_ARG(other.dtype == in[0].dtype, RuntimeError,
+                       "{}: expected both operands to have the same dtype, but got {} != {}",
+                       info.name, in[0].dtype, other.dtype);
+      return std::pair{in[0].dtype, in[0].dtype};
+    }
+    case DTypeRule::kFromAttr: {
+      DType d = attr(op, attrs, "dtype").dtype;
+      return std::pair{d, d};
+    }
+    case DTypeRule::kFromAttrOrFloat: {
+      DType d = dtype_attr_or(op, attrs, kDefaultFloat);
+      return std::pair{d, d};
+    }
+    case DTypeRule::kFromFillValue: {
+      DType d = dtype_attr_or(op, attrs, attr(op, attrs, "fill_value").scalar_dtype());
+      return std::pair{d, d};
+    }
+    case DTypeRule::kFromRangeArgs: {
+      bool any_float = false;
+      for (const char* name : {"start", "end", "step"})
+        any_float |= attr(op, attrs, name).kind == AttrKind::kFloat;
+      DType d = dtype_attr_or(op, attrs, any_float ? kDefaultFloat : DType::Int64);
+      return std::pair{d, d};
+    }
+  }
+  GYRO_UNREACHABLE("bad DTypeRule");
+}
+
+// Checks the kFloatingOnly / kNoBool properties against the dtype the op computes in.
+Status check_dtype_support(OpKind op, DType compute) {
+  const OpInfo& info = op_info(op);
+  if (info.has(kFloatingOnly))
+    GYRO_CHECK_ARG(is_floating(compute), RuntimeError,
+                   "{}(): expected a floating point tensor, but got {}", info.name, compute);
+  if (info.has(kNoBool) && compute == DType::Bool) {
+    if (op == OpKind::neg)
+      return make_error(ErrorKind::RuntimeError,
+                        "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                        "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+    if (op == OpKind::sub)
+      return make_error(ErrorKind::RuntimeError,
+                        "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                        "Use the `^` or `logical_xor()` operator instead.");
+    return make_error(ErrorKind::RuntimeError, "{}(): not supported for bool tensors", info.name);
+  }
+  return {};
+}
+
+Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> in,
+                                        const Attrs& attrs) {
+  const OpInfo& info = op_info(op);
+  auto one = [](Dims dims) { return std::vector<Dims>{dims}; };
+  auto int_attr = [&](std::string_view name) { return attr(op, attrs, name).i; };
+  auto ints_attr = [&](std::string_view name) -> const std::vector<int64_t>& {
+    return attr(op, attrs, name).ints;
+  };
+  switch (info.shape_rule) {
+    case ShapeRule::kBroadcast: {
+      Dims shapes[3];
+      for (std::size_t i = 0; i < in.size(); ++i) shapes[i] = in[i].sizes;
+      GYRO_ASSIGN_OR_RETURN(Dims out, broadcast<int64_t>(std::span<const Dims>(shapes, in.size())));
+      return one(out);
+    }
+    case ShapeRule::kSameAsInput: return one(in[0].sizes);
+    case ShapeRule::kReduce: {
+      const Attr& keepdim = attr(op, attrs, "keepdim");
+      GYRO_ASSIGN_OR_RETURN(Dims out, reduce<int64_t>(in[0].sizes, attrs[0], keepdim.as_bool()));
+      return one(out);
+    }
+    case ShapeRule::kLayerNorm: {
+      const auto& normalized = ints_attr("normalized_shape");
+      const Dims& sizes = in[0].sizes;
+      int n = static_cast<int>(normalized.size());
+      bool fits = n <= sizes.size() && n >= 1;
+      for (int i = 0; fits && i < n; ++i) fits = sizes[sizes.size() - n + i] == normalized[i];
+      GYRO_CHECK_ARG(fits, RuntimeError,
+                     "Given normalized_shape=[{}], expected input with shape [*, {}], but got "
+                     "input of size{}",
+                     fmt::join(normalized, ", "), fmt::join(normalized, ", "), to_string(sizes));
+      for (std::size_t k = 1; k < in.size(); ++k) {
+        Dims expected(std::span<const int64_t>(normalized.data(), normalized.size()));
+        GYRO_CHECK_ARG(in[k].sizes == expected, RuntimeError,
+                       "layer_norm: expected {} of shape {}, but got {}",
+                       k == 1 ? "weight" : "bias", to_string(expected), to_string(in[k].sizes));
+      }
+      return one(sizes);
+    }
+    case ShapeRule::kMatmul: {
+      GYRO_ASSIGN_OR_RETURN(Dims out, matmul<int64_t>(in[0].sizes, in[1].sizes));
+      return one(out);
+    }
+    case ShapeRule::kLinear: {
+      const Dims& x = in[0].sizes;
+      const Dims& weight = in[1].sizes;
+      GYRO_CHECK_ARG(weight.size() == 2 && x.size() >= 1, RuntimeError,
+                     "linear: expected a 2-D weight and an input of at least 1 dimension, got "
+                     "weight {} and input {}",
+                     to_string(weight), to_string(x));
+      GYRO_CHECK_ARG(x.back() == weight[1], RuntimeError,
+                     "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
+                     product(x) / std::max<int64_t>(x.back(), 1), x.back(), weight[1], weight[0]);
+      Dims out = x;
+      out.back() = weight[0];
+      if (in.size() == 3) {
+        const Dims shapes[] = {in[2].sizes, out};
+        GYRO_ASSIGN_OR_RETURN(Dims with_bias, broadcast<int64_t>(shapes));
+        GYRO_CHECK_ARG(with_bias == out, RuntimeError, "linear: bias of shape {} does not "
+                       "broadcast to the output shape {}", to_string(in[2].sizes), to_string(out));
+      }
+      return one(out);
+    }
+    case ShapeRule::kReshape: {
+      GYRO_ASSIGN_OR_RETURN(Dims out, reshape<int64_t>(in[0].sizes, ints_attr("shape")));
+      return one(out);
+    }
+    case ShapeRule::kTranspose: {
+      Dims out = in[0].sizes;
+      GYRO_ASSIGN_OR_RETURN(int a, normalize_dim(int_attr("dim0"), out.size()));
+      GYRO_ASSIGN_OR_RETURN(int b, normalize_dim(int_attr("dim1"), out.size()));
+      if (out.size() > 0) std::swap(out[a], out[b]);
+      return one(out);
+    }
+    case ShapeRule::kPermute: {
+      const auto& dims = ints_attr("dims");
+      const Dims& sizes = in[0].sizes;
+      GYRO_CHECK_ARG(static_cast<int>(dims.size()) == sizes.size(), RuntimeError,
+                     "permute(): number of dims don't match in permute: the input has {} "
+                     "dimensions but {} were given",
+                     sizes.size(), dims.size());
+      Dims out;
+      std::array<bool, kMaxRank> used{};
+      for (int64_t dim : dims) {
+        GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(dim, sizes.size()));
+        GYRO_CHECK_ARG(!used[d], RuntimeError, "permute(): duplicate dims are not allowed.");
+        used[d] = true;
+        out.push_back(sizes[d]);
+      }
+      return one(out);
+    }
+    case ShapeRule::kSqueeze: {
+      const Dims& sizes = in[0].sizes;
+      GYRO_ASSIGN_OR_RETURN(auto chosen, reduced_dims(attr(op, attrs, "dim"), sizes.size()));
+      Dims out;
+      for (int d = 0; d < sizes.size(); ++d)
+        if (!(chosen[d] && sizes[d] == 1)) out.push_back(sizes[d]);
+      return one(out);
+    }
+    case ShapeRule::kUnsqueeze: {
+      Dims out = in[0].sizes;
+      GYRO_TRY(check_rank(out.size() + 1, "unsqueeze"));
+      GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), out.size() + 1));
+      out.insert(d, 1);
+      return one(out);
+    }
+    case ShapeRule::kFlatten: {
+      const Dims& sizes = in[0].sizes;
+      if (sizes.empty()) return one(Dims{1});
+      GYRO_ASSIGN_OR_RETURN(int start, normalize_dim(int_attr("start_dim"), sizes.size()));
+      GYRO_ASSIGN_OR_RETURN(int end, normalize_dim(int_attr("end_dim"), sizes.size()));
+      GYRO_CHECK_ARG(start <= end, RuntimeError,
+                     "flatten() has invalid args: start_dim cannot come after end_dim");
+      Dims out;
+      for (int d = 0; d < start; ++d) out.push_back(sizes[d]);
+      int64_t merged = 1;
+      for (int d = start; d <= end; ++d) merged *= sizes[d];
+      out.push_back(merged);
+      for (int d = end + 1; d < sizes.size(); ++d) out.push_back(sizes[d]);
+      return one(out);
+    }
+    case ShapeRule::kExpand: {
+      GYRO_ASSIGN_OR_RETURN(Dims out, expand<int64_t>(in[0].sizes, ints_attr("size")));
+      return one(out);
+    }
+    case ShapeRule::kSlice: {
+      Dims out = in[0].sizes;
+      GYRO_CHECK_ARG(out.size() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
+      GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), out.size()));
+      GYRO_ASSIGN_OR_RETURN(auto bounds, slice_bounds(out[d], attr(op, attrs, "start"),
+                                                      attr(op, attrs, "end"), int_attr("step")));
+      out[d] = bounds.length;
+      return one(out);
+    }
+    case ShapeRule::kSelect: {
+      Dims out = in[0].sizes;
+      GYRO_CHECK_ARG(out.size() > 0, IndexError,
+                     "select() cannot be applied to a 0-dim tensor.");
+      GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), out.size()));
+      int64_t index = int_attr("index");
+      GYRO_CHECK_ARG(index >= -out[d] && index < out[d], IndexError,
+                     "index {} is out of bounds for dimension {} with size {}", index, d, out[d]);
+      out.erase(d);
+      return one(out);
+    }
+    case ShapeRule::kCat: {
+      // Like PyTorch, 1-D empty tensors are skipped (legacy behaviour kept for compatibility).
+      const TensorMeta* first = nullptr;
+      for (const auto& meta : in)
+        if (!(meta.sizes.size() == 1 && meta.sizes[0] == 0)) { first = &meta; break; }
+      if (!first) return one(Dims{0});
+      GYRO_CHECK_ARG(first->sizes.size() > 0, RuntimeError,
+                     "zero-dimensional tensor (at position {}) cannot be concatenated",
+                     first - in.data());
+      GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), first->sizes.size()));
+      Dims out = first->sizes;
+      out[d] = 0;
+      for (std::size_t k = 0; k < in.size(); ++k) {
+        const Dims& sizes = in[k].sizes;
+        if (sizes.size() == 1 && sizes[0] == 0) continue;
+        GYRO_CHECK_ARG(sizes.size() == out.size(), RuntimeError,
+                       "Tensors must have same number of dimensions: got {} and {}", out.size(),
+                       sizes.size());
+        for (int i = 0; i < sizes.size(); ++i)
+          GYRO_CHECK_ARG(i == d || sizes[i] == out[i], RuntimeError,
+                         "Sizes of tensors must match except in dimension {}. Expected size {} but "
+                         "got size {} for tensor number {} in the list.",
+                         d, out[i], sizes[i], k);
+        out[d] += sizes[d];
+      }
+      return one(out);
+    }
+    case ShapeRule::kStack: {
+      for (std::size_t k = 1; k < in.size(); ++k)
+        GYRO_CHECK_ARG(in[k].sizes == in[0].sizes, RuntimeError,
+                       "stack expects each tensor to be equal size, but got {} at entry 0 and {} "
+                       "at entry {}",
+                       to_string(in[0].sizes), to_string(in[k].sizes), k);
+      Dims out = in[0].sizes;
+      GYRO_TRY(check_rank(out.size() + 1, "stack"));
+      GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), out.size() + 1));
+      out.insert(d, static_cast<int64_t>(in.size()));
+      return one(out);
+    }
+    case ShapeRule::kSplit: {
+      const Dims& sizes = in[0].sizes;
+      GYRO_CHECK_ARG(sizes.size() > 0, RuntimeError, "{}() expects at least a 1-dimensional tensor",
+                     info.name);
+      GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), sizes.size()));
+      GYRO_ASSIGN_OR_RETURN(auto pieces, split_sizes(info.name, sizes[d], attrs[0]));
+      std::vector<Dims> outs;
+      for (int64_t piece : pieces) {
+        Dims out = sizes;
+        out[d] = piece;
+        outs.push_back(out);
+      }
+      return outs;
+    }
+    case ShapeRule::kSizeAttr: {
+      const auto& size = ints_attr("size");
+      GYRO_TRY(check_rank(static_cast<int>(size.size()), info.name));
+      Dims out(std::span<const int64_t>(size.data(), size.size()));
+      GYRO_TRY(checked_numel(out, info.name));
+      return one(out);
+    }
+    case ShapeRule::kArange: {
+      double start = attr(op, attrs, "start").as_double();
+      const Attr& end_attr = attr(op, attrs, "end");
+      double end = end_attr.is_none() ? start : end_attr.as_double();
+      if (end_attr.is_none()) start = 0;
+      GYRO_ASSIGN_OR_RETURN(int64_t length,
+                            arange_length(start, end, attr(op, attrs, "step").as_double()));
+      return one(Dims{length});
+    }
+    case ShapeRule::kLinspace: {
+      int64_t steps = int_attr("steps");
+      GYRO_CHECK_ARG(steps >= 0, RuntimeError, "number of steps must be non-negative");
+      return one(Dims{steps});
+    }
+    case ShapeRule::kEye: {
+      int64_t n = int_attr("n");
+      const Attr& m = attr(op, attrs, "m");
+      int64_t cols = m.is_none() ? n : m.i;
+      GYRO_CHECK_ARG(n >= 0, RuntimeError, "n must be greater or equal to 0, got {}", n);
+      GYRO_CHECK_ARG(cols >= 0, RuntimeError, "m must be greater or equal to 0, got {}", cols);
+      Dims out{n, cols};
+      GYRO_TRY(checked_numel(out, "eye"));
+      return one(out);
+    }
+  }
+  GYRO_UNREACHABLE("bad ShapeRule");
+}
+
+}  // namespace
+
+Expected<OutputMeta> infer_meta(OpKind op, std::span<const TensorMeta> inputs, const Attrs& attrs) {
+  GYRO_ASSIGN_OR_RETURN(auto dtypes, infer_dtype(op, inputs, attrs));
+  GYRO_TRY(check_dtype_support(op, dtypes.second));
+  GYRO_ASSIGN_OR_RETURN(auto sizes, infer_sizes(op, inputs, attrs));
+  return OutputMeta{dtypes.first, dtypes.second, std::move(sizes)};
+}
+
+}  // namespace gyro

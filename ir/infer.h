@@ -1,0 +1,34 @@
+// Meta inference: an op call's output dtype(s) and sizes from its inputs' metadata, without data.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "ir/attr.h"
+#include "ir/dims.h"
+#include "ir/dtype.h"
+#include "ir/op.h"
+
+namespace gyro {
+
+class Tensor;
+
+// What inference needs of an input: no data, so a graph can use it on traced values.
+struct TensorMeta {
+  DType dtype = kDefaultFloat;
+  Dims sizes;
+  bool wrapped_number = false;
+
+  static TensorMeta of(const Tensor& tensor);
+};
+
+struct OutputMeta {
+  DType dtype;           // the output's dtype
+  DType compute_dtype;   // the dtype kernels compute in (inputs are converted to it)
+  std::vector<Dims> sizes;  // one entry per output (several for split/chunk)
+};
+
+// Validates an op call and infers its outputs. `attrs` are bound (see bind_attrs).
+Expected<OutputMeta> infer_meta(OpKind op, std::span<const TensorMeta> inputs, const Attrs& attrs);
+
+}  // namespace gyro

@@ -1,0 +1,262 @@
+// Shape rules: each op's output sizes from its input sizes and attributes, written over a size
+// type D so the same rules later run over symbolic sizes (D = int64_t today).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ir/attr.h"
+#include "ir/dims.h"
+#include "ir/error.h"
+
+namespace gyro::shape_rules {
+
+template <typename D>
+using DimsOf = BasicDims<D>;
+
+template <typename D>
+std::string show(const DimsOf<D>& dims) {
+  std::string text = "[";
+  for (int i = 0; i < dims.size(); ++i) text += fmt::format("{}{}", i ? ", " : "", dims[i]);
+  return text + "]";
+}
+
+// Wraps a possibly negative dim into [0, rank); rank 0 accepts -1 and 0 (PyTorch's rule).
+inline Expected<int> normalize_dim(int64_t dim, int rank) {
+  int64_t bound = std::max(rank, 1);
+  if (dim < -bound || dim >= bound)
+    return make_error(ErrorKind::IndexError,
+                      "Dimension out of range (expected to be in range of [{}, {}], but got {})",
+                      -bound, bound - 1, dim);
+  return static_cast<int>(dim < 0 ? dim + bound : dim);
+}
+
+inline Status check_rank(int rank, std::string_view op) {
+  GYRO_CHECK_ARG(rank <= kMaxRank, RuntimeError, "{}: result would have {} dimensions; gyro supports at most {}",
+                 op, rank, kMaxRank);
+  return {};
+}
+
+// NumPy broadcasting over any number of inputs.
+template <typename D>
+Expected<DimsOf<D>> broadcast(std::span<const DimsOf<D>> inputs) {
+  int rank = 0;
+  for (const auto& in : inputs) rank = std::max(rank, in.size());
+  DimsOf<D> out = DimsOf<D>::filled(rank, D(1));
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const auto& in = inputs[k];
+    for (int i = 0; i < in.size(); ++i) {
+      int d = rank - in.size() + i;
+      if (in[i] == D(1)) continue;
+      if (out[d] == D(1)) {
+        out[d] = in[i];
+      } else if (!(out[d] == in[i])) {
+        return make_error(ErrorKind::RuntimeError,
+                          "The size of tensor a ({}) must match the size of tensor b ({}) at "
+                          "non-singleton dimension {}",
+                          out[d], in[i], d);
+      }
+    }
+  }
+  return out;
+}
+
+// Which dims a reduction removes: `dims` None means all. Marks them in `reduced`.
+inline Expected<std::array<bool, kMaxRank>> reduced_dims(const Attr& dims, int rank) {
+  std::array<bool, kMaxRank> reduced{};
+  if (dims.is_none()) {
+    for (int d = 0; d < rank; ++d) reduced[d] = true;
+    return reduced;
+  }
+  std::vector<int64_t> list = dims.kind == AttrKind::kInts ? dims.ints : std::vector<int64_t>{dims.i};
+  for (int64_t dim : list) {
+    GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(dim, rank));
+    if (rank == 0) continue;
+    GYRO_CHECK_ARG(!reduced[d], RuntimeError, "dim {} appears multiple times in the list of dims", d);
+    reduced[d] = true;
+  }
+  return reduced;
+}
+
+template <typename D>
+Expected<DimsOf<D>> reduce(const DimsOf<D>& in, const Attr& dims, bool keepdim) {
+  GYRO_ASSIGN_OR_RETURN(auto reduced, reduced_dims(dims, in.size()));
+  DimsOf<D> out;
+  for (int d = 0; d < in.size(); ++d) {
+    if (!reduced[d]) out.push_back(in[d]);
+    else if (keepdim) out.push_back(D(1));
+  }
+  return out;
+}
+
+template <typename D>
+Expected<DimsOf<D>> matmul(const DimsOf<D>& a, const DimsOf<D>& b) {
+  GYRO_CHECK_ARG(a.size() >= 1 && b.size() >= 1, RuntimeError,
+                 "both arguments to matmul need to be at least 1D, but they are {}D and {}D",
+                 a.size(), b.size());
+  if (a.size() == 1 && b.size() == 1) {
+    GYRO_CHECK_ARG(a[0] == b[0], RuntimeError,
+                   "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same "
+                   "number of elements, but got {} and {} elements respectively",
+                   a[0], b[0], a[0], b[0]);
+    return DimsOf<D>{};
+  }
+  // Promote vectors to matrices, multiply, then drop the added dims (PyTorch's rule).
+  DimsOf<D> left = a, right = b;
+  if (a.size() == 1) left.insert(0, D(1));
+  if (b.size() == 1) right.push_back(D(1));
+  D m = left[left.size() - 2], k = left.back(), k2 = right[right.size() - 2], n = right.back();
+  if (!(k == k2)) {
+    if (a.size() <= 2 && b.size() <= 2)
+      return make_error(ErrorKind::RuntimeError,
+                        "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", m, k, k2, n);
+    return make_error(ErrorKind::RuntimeError,
+                      "matmul: inner dimensions do not match: {} @ {}", show(a), show(b));
+  }
+  DimsOf<D> batch_a(std::span<const D>(left.begin(), left.size() - 2));
+  DimsOf<D> batch_b(std::span<const D>(right.begin(), right.size() - 2));
+  const DimsOf<D> batches[] = {batch_a, batch_b};
+  GYRO_ASSIGN_OR_RETURN(DimsOf<D> out, broadcast<D>(batches));
+  if (a.size() > 1) out.push_back(m);
+  if (b.size() > 1) out.push_back(n);
+  return out;
+}
+
+template <typename D>
+Expected<DimsOf<D>> reshape(const DimsOf<D>& in, std::span<const int64_t> shape) {
+  GYRO_TRY(check_rank(static_cast<int>(shape.size()), "reshape"));
+  D numel(1);
+  for (const auto& s : in) numel = numel * s;
+  DimsOf<D> out;
+  int inferred = -1;
+  D known(1);
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      GYRO_CHECK_ARG(inferred < 0, RuntimeError, "only one dimension can be inferred");
+      inferred = static_cast<int>(i);
+      out.push_back(D(1));
+    } else {
+      GYRO_CHECK_ARG(shape[i] >= 0, RuntimeError, "invalid shape dimension {}", shape[i]);
+      out.push_back(D(shape[i]));
+      known = known * D(shape[i]);
+    }
+  }
+  auto invalid = [&]() {
+    return make_error(ErrorKind::RuntimeError, "shape '[{}]' is invalid for input of size {}",
+                      fmt::join(shape, ", "), numel);
+  };
+  if (inferred >= 0) {
+    if (known == D(0) || !(numel % known == D(0))) return invalid();
+    out[inferred] = numel / known;
+  } else if (!(known == numel)) {
+    return invalid();
+  }
+  return out;
+}
+
+template <typename D>
+Expected<DimsOf<D>> expand(const DimsOf<D>& in, std::span<const int64_t> size) {
+  GYRO_TRY(check_rank(static_cast<int>(size.size()), "expand"));
+  GYRO_CHECK_ARG(static_cast<int>(size.size()) >= in.size(), RuntimeError,
+                 "expand: the number of sizes provided ({}) must be greater or equal to the number "
+                 "of dimensions in the tensor ({})",
+                 size.size(), in.size());
+  int lead = static_cast<int>(size.size()) - in.size();
+  DimsOf<D> out;
+  for (int i = 0; i < static_cast<int>(size.size()); ++i) {
+    if (i < lead) {
+      GYRO_CHECK_ARG(size[i] >= 0, RuntimeError,
+                     "expand: the expanded size of the tensor ({}) isn't allowed in a leading, "
+                     "non-existing dimension {}",
+                     size[i], i);
+      out.push_back(D(size[i]));
+      continue;
+    }
+    const D& have = in[i - lead];
+    if (size[i] == -1 || D(size[i]) == have) {
+      out.push_back(have);
+    } else if (have == D(1) && size[i] >= 0) {
+      out.push_back(D(size[i]));
+    } else {
+      return make_error(ErrorKind::RuntimeError,
+                        "The expanded size of the tensor ({}) must match the existing size ({}) at "
+                        "non-singleton dimension {}.  Target sizes: [{}].  Tensor sizes: {}",
+                        size[i], have, i, fmt::join(size, ", "), show(in));
+    }
+  }
+  return out;
+}
+
+// Normalized [start, end) and length of a slice with positive step; out-of-range bounds clamp.
+struct SliceBounds {
+  int64_t start, length;
+};
+inline Expected<SliceBounds> slice_bounds(int64_t size, const Attr& start_attr,
+                                          const Attr& end_attr, int64_t step) {
+  GYRO_CHECK_ARG(step > 0, ValueError, "slice step must be positive, got {}", step);
+  auto clamp_index = [&](const Attr& attr, int64_t fallback) {
+    if (attr.is_none()) return fallback;
+    int64_t index = attr.i < 0 ? attr.i + size : attr.i;
+    return std::clamp<int64_t>(index, 0, size);
+  };
+  int64_t start = clamp_index(start_attr, 0), end = clamp_index(end_attr, size);
+  int64_t length = end > start ? (end - start + step - 1) / step : 0;
+  return SliceBounds{start, length};
+}
+
+// Sizes of the pieces split/split_with_sizes/chunk cut a dim of `size` into.
+inline Expected<std::vector<int64_t>> split_sizes(std::string_view op, int64_t size,
+                                                  const Attr& arg) {
+  std::vector<int64_t> pieces;
+  if (op == "split_with_sizes") {
+    int64_t total = 0;
+    for (int64_t piece : arg.ints) {
+      GYRO_CHECK_ARG(piece >= 0, RuntimeError, "split_with_sizes expects split_sizes have only "
+                     "non-negative entries, but got split_sizes=[{}]", fmt::join(arg.ints, ", "));
+      total += piece;
+    }
+    GYRO_CHECK_ARG(total == size, RuntimeError,
+                   "split_with_sizes expects split_sizes to sum exactly to {} (input tensor's size "
+                   "at dimension), but got split_sizes=[{}]",
+                   size, fmt::join(arg.ints, ", "));
+    return arg.ints;
+  }
+  int64_t piece = arg.i;
+  if (op == "chunk") {
+    GYRO_CHECK_ARG(arg.i > 0, RuntimeError, "chunk expects `chunks` to be greater than 0, got: {}",
+                   arg.i);
+    piece = (size + arg.i - 1) / arg.i;
+  } else {
+    GYRO_CHECK_ARG(piece >= 0, RuntimeError,
+                   "split expects split_size be non-negative, but got split_size={}", piece);
+  }
+  if (piece == 0) {
+    // split(0) of an empty dim gives one empty piece; of a non-empty dim it is an error.
+    GYRO_CHECK_ARG(size == 0, RuntimeError,
+                   "split_size can only be 0 if dimension size is 0, but got dimension size of {}",
+                   size);
+    return std::vector<int64_t>{0};
+  }
+  for (int64_t start = 0; start < size; start += piece)
+    pieces.push_back(std::min(piece, size - start));
+  if (pieces.empty()) pieces.push_back(0);
+  return pieces;
+}
+
+// Element count of arange(start, end, step), following PyTorch's ceil((end-start)/step).
+inline Expected<int64_t> arange_length(double start, double end, double step) {
+  GYRO_CHECK_ARG(step != 0, RuntimeError, "step must be nonzero");
+  GYRO_CHECK_ARG(std::isfinite(start) && std::isfinite(end), RuntimeError,
+                 "unsupported range: {} -> {}", start, end);
+  GYRO_CHECK_ARG((step > 0 && end >= start) || (step < 0 && end <= start), RuntimeError,
+                 "upper bound and larger bound inconsistent with step sign");
+  double length = std::ceil((end - start) / step);
+  GYRO_CHECK_ARG(length < 9.2e18, RuntimeError, "arange: {} elements overflow the element count",
+                 length);
+  return static_cast<int64_t>(length);
+}
+
+}  // namespace gyro::shape_rules
