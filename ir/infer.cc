@@ -227,7 +227,7 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
     }
     case ShapeRule::kSqueeze: {
       const Dims& sizes = in[0].sizes;
-      GYRO_ASSIGN_OR_RETURN(auto chosen, reduced_dims(attr(op, attrs, "dim"), sizes.size()));
+      GYRO_ASSIGN_OR_RETURN(auto chosen, reduced_dims(attr(op, attrs, "dim"), sizes.size(), /*empty_means_all=*/false));
       Dims out;
       for (int d = 0; d < sizes.size(); ++d)
         if (!(chosen[d] && sizes[d] == 1)) out.push_back(sizes[d]);

@@ -64,10 +64,13 @@ Expected<DimsOf<D>> broadcast(std::span<const DimsOf<D>> inputs) {
   return out;
 }
 
-// Which dims a reduction removes: `dims` None means all. Marks them in `reduced`.
-inline Expected<std::array<bool, kMaxRank>> reduced_dims(const Attr& dims, int rank) {
+// Which dims `dims` names: None means all, and so does an empty list when `empty_means_all`
+// (PyTorch's reductions: sum(x, dim=[]) reduces every dim; squeeze(x, []) squeezes none).
+inline Expected<std::array<bool, kMaxRank>> reduced_dims(const Attr& dims, int rank,
+                                                         bool empty_means_all = true) {
   std::array<bool, kMaxRank> reduced{};
-  if (dims.is_none()) {
+  bool empty_list = dims.kind == AttrKind::kInts && dims.ints.empty();
+  if (dims.is_none() || (empty_list && empty_means_all)) {
     for (int d = 0; d < rank; ++d) reduced[d] = true;
     return reduced;
   }

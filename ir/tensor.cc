@@ -82,10 +82,21 @@ double Tensor::item() const {
 std::string Tensor::to_string() const {
   if (!defined()) return "Tensor(undefined)";
   constexpr int64_t kShown = 8;
-  std::vector<double> values = to_vector<double>();
   std::string shown;
-  for (int64_t i = 0; i < std::min<int64_t>(numel_, kShown); ++i)
-    shown += fmt::format("{}{}", i ? ", " : "", values[i]);
+  int64_t count = 0;
+  visit_dtype(dtype_, [&](auto tag) {
+    using T = decltype(tag);
+    const T* base = data<T>();
+    for_each_offset(sizes_, strides_, [&](int64_t offset) {
+      if (count < kShown) {
+        if constexpr (std::is_same_v<T, bool>)
+          shown += fmt::format("{}{}", count ? ", " : "", base[offset] ? "True" : "False");
+        else  // fmt prints the shortest form that round-trips in T's own precision
+          shown += fmt::format("{}{}", count ? ", " : "", base[offset]);
+      }
+      ++count;
+    });
+  });
   if (numel_ > kShown) shown += ", ...";
   return fmt::format("Tensor({} {} [{}])", dtype_name(dtype_), gyro::to_string(sizes_), shown);
 }

@@ -58,11 +58,18 @@ Expected<std::vector<Tensor>> dispatch(OpKind op, std::span<const Tensor> inputs
     GYRO_CHECK_ARG(into->sizes() == meta.sizes[0] && into->dtype() == meta.dtype, ValueError,
                    "{}(): output buffer is {} {} but the result is {} {}", info.name,
                    into->dtype(), to_string(into->sizes()), meta.dtype, to_string(meta.sizes[0]));
+  }
+  if (into && into->is_contiguous()) {
     call.out = *into;
   } else {
     GYRO_ASSIGN_OR_RETURN(call.out, Tensor::empty(meta.sizes[0], meta.dtype));
   }
   GYRO_TRY(kKernels[static_cast<int>(op)](call));
+  if (into && !into->is_contiguous()) {
+    // Kernels write contiguous outputs; a strided destination gets a copy of the result.
+    GYRO_TRY(copy_kernel(*into, call.out));
+    return std::vector<Tensor>{*into};
+  }
   return std::vector<Tensor>{std::move(call.out)};
 }
 

@@ -130,7 +130,7 @@ Status kernel_permute(KernelCall& call) {
 
 Status kernel_squeeze(KernelCall& call) {
   const Tensor& in = call.inputs[0];
-  GYRO_ASSIGN_OR_RETURN(auto chosen, shape_rules::reduced_dims(attr(call, "dim"), in.dim()));
+  GYRO_ASSIGN_OR_RETURN(auto chosen, shape_rules::reduced_dims(attr(call, "dim"), in.dim(), /*empty_means_all=*/false));
   Dims strides;
   for (int d = 0; d < in.dim(); ++d)
     if (!(chosen[d] && in.size(d) == 1)) strides.push_back(in.stride(d));
