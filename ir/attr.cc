@@ -14,7 +14,8 @@ DType Attr::scalar_dtype() const {
     case AttrKind::kFloat: return kDefaultFloat;
     case AttrKind::kNone:
     case AttrKind::kInts:
-    case AttrKind::kDType: break;
+    case AttrKind::kDType:
+    case AttrKind::kString: break;
   }
   GYRO_UNREACHABLE("scalar_dtype of a non-scalar attribute");
 }
@@ -27,6 +28,7 @@ std::string Attr::to_string() const {
     case AttrKind::kBool: return i ? "True" : "False";
     case AttrKind::kInts: return fmt::format("[{}]", fmt::join(ints, ", "));
     case AttrKind::kDType: return std::string(dtype_name(dtype));
+    case AttrKind::kString: return fmt::format("'{}'", text);
   }
   GYRO_UNREACHABLE("bad AttrKind");
 }
@@ -39,6 +41,7 @@ std::string_view attr_type_name(AttrType type) {
     case AttrType::kScalar: return "scalar";
     case AttrType::kInts: return "int[]";
     case AttrType::kDType: return "dtype";
+    case AttrType::kString: return "str";
   }
   GYRO_UNREACHABLE("bad AttrType");
 }
@@ -47,13 +50,14 @@ namespace {
 
 AttrType parse_type(std::string_view text) {
   for (auto type : {AttrType::kInt, AttrType::kFloat, AttrType::kBool, AttrType::kScalar,
-                    AttrType::kInts, AttrType::kDType})
+                    AttrType::kInts, AttrType::kDType, AttrType::kString})
     if (attr_type_name(type) == text) return type;
   GYRO_UNREACHABLE("ops.def: unknown attribute kind '{}'", text);
 }
 
 Attr parse_default(std::string_view text, AttrType type) {
   if (text == "None") return Attr::none();
+  if (type == AttrType::kString) return Attr::string(std::string(text));
   if (text == "True" || text == "False") return Attr::boolean(text == "True");
   std::string owned(text);
   if (type == AttrType::kFloat) return Attr::real(std::strtod(owned.c_str(), nullptr));
@@ -79,6 +83,15 @@ std::vector<AttrSpec> parse_attr_schema(std::string_view schema) {
     if (type.ends_with('?')) {
       spec.optional = true;
       type.remove_suffix(1);
+    }
+    if (auto open = type.find('('); open != std::string_view::npos) {
+      std::string_view choices = type.substr(open + 1, type.size() - open - 2);
+      type = type.substr(0, open);
+      while (!choices.empty()) {
+        auto bar = choices.find('|');
+        spec.choices.emplace_back(choices.substr(0, bar));
+        choices = bar == std::string_view::npos ? std::string_view() : choices.substr(bar + 1);
+      }
     }
     spec.type = parse_type(type);
     if (equals != std::string_view::npos) {

@@ -10,7 +10,7 @@
 
 namespace gyro {
 
-enum class AttrKind : unsigned char { kNone, kInt, kFloat, kBool, kInts, kDType };
+enum class AttrKind : unsigned char { kNone, kInt, kFloat, kBool, kInts, kDType, kString };
 
 // One attribute value. A "scalar" attribute holds kInt, kFloat or kBool.
 struct Attr {
@@ -19,6 +19,7 @@ struct Attr {
   double f = 0;
   std::vector<int64_t> ints;
   DType dtype = kDefaultFloat;
+  std::string text;
 
   static Attr none() { return {}; }
   static Attr integer(int64_t value) { return with(AttrKind::kInt, [&](Attr& a) { a.i = value; }); }
@@ -29,6 +30,9 @@ struct Attr {
   }
   static Attr of_dtype(DType value) {
     return with(AttrKind::kDType, [&](Attr& a) { a.dtype = value; });
+  }
+  static Attr string(std::string value) {
+    return with(AttrKind::kString, [&](Attr& a) { a.text = std::move(value); });
   }
 
   bool is_none() const { return kind == AttrKind::kNone; }
@@ -53,7 +57,7 @@ struct Attr {
 using Attrs = std::vector<Attr>;
 
 // What an op's schema says of one attribute.
-enum class AttrType : unsigned char { kInt, kFloat, kBool, kScalar, kInts, kDType };
+enum class AttrType : unsigned char { kInt, kFloat, kBool, kScalar, kInts, kDType, kString };
 
 struct AttrSpec {
   std::string name;
@@ -61,9 +65,10 @@ struct AttrSpec {
   bool optional = false;      // accepts None
   bool has_default = false;
   Attr default_value;
+  std::vector<std::string> choices;  // a str attribute's allowed values, "str(a|b)" in ops.def
 };
 
-// Parses "name:kind[?][=default] ..." as written in ops.def.
+// Parses "name:kind[(choice|choice)][?][=default] ..." as written in ops.def.
 std::vector<AttrSpec> parse_attr_schema(std::string_view schema);
 std::string_view attr_type_name(AttrType type);
 

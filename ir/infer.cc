@@ -66,7 +66,7 @@ Expected<std::pair<DType, DType>> infer_dtype(OpKind op, std::span<const TensorM
       return std::pair{d, d};
     }
     case DTypeRule::kWhere: {
-      GYRO_CHECK_ARG(in[0].dtype == DType::Bool, TypeError,
+      GYRO_CHECK_ARG(in[0].dtype == DType::Bool, RuntimeError,
                      "where expected condition to be a boolean tensor, but got a tensor with "
                      "dtype {}",
                      in[0].dtype);
@@ -89,6 +89,16 @@ Expected<std::pair<DType, DType>> infer_dtype(OpKind op, std::span<const TensorM
         GYRO_CHECK_ARG(other.dtype == in[0].dtype, RuntimeError,
                        "{}: expected both operands to have the same dtype, but got {} != {}",
                        info.name, in[0].dtype, other.dtype);
+      return std::pair{in[0].dtype, in[0].dtype};
+    }
+    case DTypeRule::kSameOrNumber: {
+      // No promotion (lerp): every tensor operand has the first one's dtype; a wrapped Python
+      // number converts to it.
+      static constexpr const char* kNames[] = {"self", "end", "weight"};
+      for (std::size_t k = 1; k < in.size(); ++k)
+        GYRO_CHECK_ARG(in[k].wrapped_number || in[k].dtype == in[0].dtype, RuntimeError,
+                       "{}: expected dtype {} for `{}` but got dtype {}", info.name, in[0].dtype,
+                       k < 3 ? kNames[k] : "input", in[k].dtype);
       return std::pair{in[0].dtype, in[0].dtype};
     }
     case DTypeRule::kFromAttr: {
@@ -115,8 +125,16 @@ Expected<std::pair<DType, DType>> infer_dtype(OpKind op, std::span<const TensorM
 }
 
 // Checks the kFloatingOnly / kNoBool properties against the dtype the op computes in.
-Status check_dtype_support(OpKind op, DType compute) {
+Status check_dtype_support(OpKind op, std::span<const TensorMeta> in, DType compute) {
   const OpInfo& info = op_info(op);
+  if (op == OpKind::sub && compute != DType::Bool) {
+    // PyTorch refuses subtraction with any bool operand, even when the result would not be bool.
+    for (const auto& meta : in)
+      GYRO_CHECK_ARG(meta.dtype != DType::Bool, RuntimeError,
+                     "Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                     "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                     "instead.");
+  }
   if (info.has(kFloatingOnly))
     GYRO_CHECK_ARG(is_floating(compute), RuntimeError,
                    "{}(): expected a floating point tensor, but got {}", info.name, compute);
@@ -340,12 +358,17 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
       return one(out);
     }
     case ShapeRule::kArange: {
-      double start = attr(op, attrs, "start").as_double();
+      // arange(end) means arange(0, end).
       const Attr& end_attr = attr(op, attrs, "end");
-      double end = end_attr.is_none() ? start : end_attr.as_double();
-      if (end_attr.is_none()) start = 0;
+      Attr start = end_attr.is_none() ? Attr::integer(0) : attr(op, attrs, "start");
+      const Attr& end = end_attr.is_none() ? attr(op, attrs, "start") : end_attr;
+      const Attr& step = attr(op, attrs, "step");
+      bool integral = start.kind != AttrKind::kFloat && end.kind != AttrKind::kFloat &&
+                      step.kind != AttrKind::kFloat;
       GYRO_ASSIGN_OR_RETURN(int64_t length,
-                            arange_length(start, end, attr(op, attrs, "step").as_double()));
+                            integral ? arange_length_int(start.i, end.i, step.i)
+                                     : arange_length(start.as_double(), end.as_double(),
+                                                     step.as_double()));
       return one(Dims{length});
     }
     case ShapeRule::kLinspace: {
@@ -371,7 +394,7 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
 
 Expected<OutputMeta> infer_meta(OpKind op, std::span<const TensorMeta> inputs, const Attrs& attrs) {
   GYRO_ASSIGN_OR_RETURN(auto dtypes, infer_dtype(op, inputs, attrs));
-  GYRO_TRY(check_dtype_support(op, dtypes.second));
+  GYRO_TRY(check_dtype_support(op, inputs, dtypes.second));
   GYRO_ASSIGN_OR_RETURN(auto sizes, infer_sizes(op, inputs, attrs));
   return OutputMeta{dtypes.first, dtypes.second, std::move(sizes)};
 }

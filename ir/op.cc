@@ -1,6 +1,7 @@
 // The op table built from ops.def, and attribute binding for op calls.
 #include "ir/op.h"
 
+#include <algorithm>
 #include <array>
 
 namespace gyro {
@@ -40,14 +41,13 @@ Expected<Attr> coerce(OpKind op, const AttrSpec& spec, const Attr& value) {
     return value;
   }
   switch (spec.type) {
-    case AttrType::kInt:
-      if (value.kind == AttrKind::kInt || value.kind == AttrKind::kBool)
-        return Attr::integer(value.i);
+    case AttrType::kInt:  // PyTorch refuses a bool where an int is expected
+      if (value.kind == AttrKind::kInt) return value;
       return mismatch();
     case AttrType::kFloat:
-      if (value.kind == AttrKind::kFloat || value.kind == AttrKind::kInt) {
+      if (value.kind == AttrKind::kFloat || value.kind == AttrKind::kInt ||
+          value.kind == AttrKind::kBool)
         return Attr::real(value.as_double());
-      }
       return mismatch();
     case AttrType::kBool:
       if (value.kind == AttrKind::kBool) return value;
@@ -59,11 +59,19 @@ Expected<Attr> coerce(OpKind op, const AttrSpec& spec, const Attr& value) {
       return mismatch();
     case AttrType::kInts:
       if (value.kind == AttrKind::kInts) return value;
-      if (value.kind == AttrKind::kInt) return Attr::list({value.i});
+      if (value.kind == AttrKind::kInt) return Attr::list({value.i});  // a lone int is [int]
       return mismatch();
     case AttrType::kDType:
       if (value.kind == AttrKind::kDType) return value;
       return mismatch();
+    case AttrType::kString: {
+      if (value.kind != AttrKind::kString) return mismatch();
+      if (spec.choices.empty() ||
+          std::find(spec.choices.begin(), spec.choices.end(), value.text) != spec.choices.end())
+        return value;
+      return make_error(ErrorKind::ValueError, "{}(): argument '{}' must be one of {}, not '{}'",
+                        op_name(op), spec.name, fmt::join(spec.choices, ", "), value.text);
+    }
   }
   GYRO_UNREACHABLE("bad AttrType");
 }

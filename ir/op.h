@@ -39,7 +39,7 @@ enum OpProperty : uint32_t {
 // How an op's output dtype follows from its inputs and attributes (see ir/infer.cc).
 enum class DTypeRule : unsigned char {
   kSame, kPromote, kPromoteToFloat, kToFloat, kToBool, kToInt64, kCompare, kSumLike, kWhere,
-  kClamp, kSameOperands, kFromAttr, kFromAttrOrFloat, kFromFillValue, kFromRangeArgs,
+  kClamp, kSameOperands, kSameOrNumber, kFromAttr, kFromAttrOrFloat, kFromFillValue, kFromRangeArgs,
 };
 
 // How an op's output sizes follow from its inputs' sizes and attributes (ir/shape_rules.h).

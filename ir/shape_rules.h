@@ -231,6 +231,7 @@ inline Expected<std::vector<int64_t>> split_sizes(std::string_view op, int64_t s
   if (op == "chunk") {
     GYRO_CHECK_ARG(arg.i > 0, RuntimeError, "chunk expects `chunks` to be greater than 0, got: {}",
                    arg.i);
+    if (size == 0) return std::vector<int64_t>(arg.i, 0);  // every chunk of an empty dim is empty
     piece = (size + arg.i - 1) / arg.i;
   } else {
     GYRO_CHECK_ARG(piece >= 0, RuntimeError,
@@ -247,6 +248,16 @@ inline Expected<std::vector<int64_t>> split_sizes(std::string_view op, int64_t s
     pieces.push_back(std::min(piece, size - start));
   if (pieces.empty()) pieces.push_back(0);
   return pieces;
+}
+
+// Element count of arange over ints, exact beyond double precision (128-bit intermediate).
+inline Expected<int64_t> arange_length_int(int64_t start, int64_t end, int64_t step) {
+  GYRO_CHECK_ARG(step != 0, RuntimeError, "step must be nonzero");
+  GYRO_CHECK_ARG((step > 0 && end >= start) || (step < 0 && end <= start), RuntimeError,
+                 "upper bound and larger bound inconsistent with step sign");
+  __int128 span = static_cast<__int128>(end) - start;
+  __int128 length = (span + step - (step > 0 ? 1 : -1)) / step;
+  return static_cast<int64_t>(length);  // |span| < 2^64 and |step| >= 1, so this fits
 }
 
 // Element count of arange(start, end, step), following PyTorch's ceil((end-start)/step).

@@ -53,6 +53,7 @@ Tensor Tensor::scalar(double value, DType dtype, bool wrapped) {
 }
 
 bool Tensor::is_contiguous() const {
+  if (numel_ == 0) return true;  // no element is ever addressed (PyTorch agrees)
   int64_t expected = 1;
   for (int d = dim() - 1; d >= 0; --d) {
     if (sizes_[d] == 1) continue;  // a size-1 dim's stride is never used

@@ -64,6 +64,7 @@ Status kernel_linspace(KernelCall& call) {
   // PyTorch fills the first half from the start and the second half from the end, so both
   // endpoints are exact.
   int64_t half = steps / 2;
+  if (steps == 1) half = 1;  // a single step is the start, as in PyTorch
   return fill_with(call, [&]<typename T>(int64_t i) {
     return convert<T>(i < half ? start + step * i : end - step * (steps - 1 - i));
   });

@@ -21,10 +21,11 @@ bool produces_own_outputs(const OpInfo& info) {
   return info.has(kView) || info.has(kMultiOutput) || info.has(kMayAlias);
 }
 
-// Infers and runs; `into` (optional) is the caller's output buffer.
-Expected<std::vector<Tensor>> dispatch(OpKind op, std::span<const Tensor> inputs,
-                                       std::span<const Attr> positional,
-                                       std::span<const NamedAttr> named, const Tensor* into) {
+// Infers and runs; `into` (optional) is the caller's output buffer. Returns the single output;
+// a multi-output op's results go to `many` (the single-output path allocates no vector).
+Expected<Tensor> dispatch(OpKind op, std::span<const Tensor> inputs,
+                          std::span<const Attr> positional, std::span<const NamedAttr> named,
+                          const Tensor* into, std::vector<Tensor>* many) {
   for (std::size_t i = 0; i < inputs.size(); ++i)
     GYRO_CHECK_ARG(inputs[i].defined(), ValueError, "{}(): tensor argument {} is undefined",
                    op_name(op), i);
@@ -46,13 +47,17 @@ Expected<std::vector<Tensor>> dispatch(OpKind op, std::span<const Tensor> inputs
   KernelCall call{op, inputs, attrs, meta, {}, {}};
   if (produces_own_outputs(info)) {
     GYRO_TRY(kKernels[static_cast<int>(op)](call));
-    if (into) {
-      GYRO_CHECK_ARG(call.results.size() == 1, ValueError, "{}(): cannot write {} outputs into "
-                     "one tensor", info.name, call.results.size());
-      GYRO_TRY(copy_kernel(*into, call.results[0]));
-      return std::vector<Tensor>{*into};
+    if (info.has(kMultiOutput)) {
+      GYRO_ASSERT(many != nullptr, "multi-output op {} without a result list", info.name);
+      *many = std::move(call.results);
+      return Tensor();
     }
-    return std::move(call.results);
+    GYRO_ASSERT(call.results.size() == 1, "{} produced {} results", info.name, call.results.size());
+    if (into) {
+      GYRO_TRY(copy_kernel(*into, call.results[0]));
+      return *into;
+    }
+    return std::move(call.results[0]);
   }
   if (into) {
     GYRO_CHECK_ARG(into->sizes() == meta.sizes[0] && into->dtype() == meta.dtype, ValueError,
@@ -68,9 +73,9 @@ Expected<std::vector<Tensor>> dispatch(OpKind op, std::span<const Tensor> inputs
   if (into && !into->is_contiguous()) {
     // Kernels write contiguous outputs; a strided destination gets a copy of the result.
     GYRO_TRY(copy_kernel(*into, call.out));
-    return std::vector<Tensor>{*into};
+    return *into;
   }
-  return std::vector<Tensor>{std::move(call.out)};
+  return std::move(call.out);
 }
 
 }  // namespace
@@ -84,15 +89,17 @@ const Attr& attr(const KernelCall& call, std::string_view name) {
 
 Expected<std::vector<Tensor>> run(OpKind op, std::span<const Tensor> inputs,
                                   std::span<const Attr> attrs, std::span<const NamedAttr> named) {
-  return dispatch(op, inputs, attrs, named, nullptr);
+  std::vector<Tensor> many;
+  GYRO_ASSIGN_OR_RETURN(Tensor single, dispatch(op, inputs, attrs, named, nullptr, &many));
+  if (!op_info(op).has(kMultiOutput)) many.push_back(std::move(single));
+  return many;
 }
 
 Expected<Tensor> run1(OpKind op, std::span<const Tensor> inputs, std::span<const Attr> attrs,
                       std::span<const NamedAttr> named) {
   GYRO_CHECK_ARG(!op_info(op).has(kMultiOutput), TypeError,
                  "{}() returns several tensors; call run()", op_name(op));
-  GYRO_ASSIGN_OR_RETURN(auto outputs, dispatch(op, inputs, attrs, named, nullptr));
-  return std::move(outputs[0]);
+  return dispatch(op, inputs, attrs, named, nullptr, nullptr);
 }
 
 Status run_into(OpKind op, std::span<const Tensor> inputs, std::span<const Attr> attrs,
@@ -100,7 +107,7 @@ Status run_into(OpKind op, std::span<const Tensor> inputs, std::span<const Attr>
   GYRO_CHECK_ARG(out.defined(), ValueError, "{}(): the output buffer is undefined", op_name(op));
   GYRO_CHECK_ARG(!op_info(op).has(kMultiOutput), TypeError,
                  "{}() returns several tensors and cannot write into one", op_name(op));
-  GYRO_TRY(dispatch(op, inputs, attrs, {}, &out));
+  GYRO_TRY(dispatch(op, inputs, attrs, {}, &out, nullptr));
   return {};
 }
 

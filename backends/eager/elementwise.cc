@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include <Eigen/Core>
+#include <unsupported/Eigen/SpecialFunctions>
 
 #include "backends/eager/kernel.h"
 #include "backends/eager/loop.h"
@@ -69,7 +70,6 @@ GYRO_FLOAT_UNARY(CosFn, a.cos())
 GYRO_FLOAT_UNARY(TanhFn, a.tanh())
 GYRO_FLOAT_UNARY(SigmoidFn, a.logistic())
 GYRO_FLOAT_UNARY(ReciprocalFn, a.inverse())
-GYRO_FLOAT_UNARY(GeluFn, T(0.5) * a * (T(1) + (T(0.7978845608028654) * (a + T(0.044715) * a.cube())).tanh()))
 GYRO_FLOAT_UNARY(SiluFn, a * a.logistic())
 #undef GYRO_FLOAT_UNARY
 
@@ -93,6 +93,22 @@ GYRO_ROUNDING_UNARY(CeilFn, a.ceil())
 GYRO_ROUNDING_UNARY(RoundFn, a.rint())  // half to even, like torch.round
 #undef GYRO_ROUNDING_UNARY
 
+// gelu(x) = x * Phi(x); approximate='tanh' is the tanh form (PyTorch's two variants).
+struct GeluFn {
+  static constexpr unsigned kTypes = kFloats;
+  bool tanh_form = false;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* in) const {
+    auto a = in_map(in, n);
+    if (tanh_form)
+      out_map(out, n) =
+          T(0.5) * a * (T(1) + (T(0.7978845608028654) * (a + T(0.044715) * a.cube())).tanh());
+    else
+      out_map(out, n) = T(0.5) * a * (T(1) + (a * T(0.7071067811865476)).erf());
+    return true;
+  }
+};
+
 struct NegFn {
   static constexpr unsigned kTypes = kNumeric;
   template <typename T>
@@ -107,12 +123,10 @@ struct NegFn {
 };
 
 struct AbsFn {
-  static constexpr unsigned kTypes = kAll;
+  static constexpr unsigned kTypes = kNumeric;
   template <typename T>
   bool operator()(int64_t n, T* out, const T* in) const {
-    if constexpr (std::is_same_v<T, bool>) {
-      std::copy_n(in, n, out);
-    } else if constexpr (std::is_integral_v<T>) {
+    if constexpr (std::is_integral_v<T>) {
       for (int64_t i = 0; i < n; ++i) out[i] = in[i] < 0 ? wrap_sub(0, in[i]) : in[i];
     } else {
       out_map(out, n) = in_map(in, n).abs();
@@ -284,7 +298,13 @@ struct PowFn {
   bool operator()(int64_t n, T* out, const T* x, const T* y) const {
     if constexpr (std::is_integral_v<T>) {
       for (int64_t i = 0; i < n; ++i) {
-        if (y[i] < 0) return false;
+        if (y[i] < 0) {
+          // PyTorch's integer pow with a negative tensor exponent: 1 and -1 keep their powers,
+          // every other base truncates to 0. (A negative Python-number exponent is refused
+          // before the loop, in kernel_pow.)
+          out[i] = x[i] == 1 ? 1 : x[i] == -1 ? ((y[i] & 1) ? -1 : 1) : 0;
+          continue;
+        }
         int64_t base = x[i], exponent = y[i], result = 1;
         while (exponent) {  // square and multiply, wrapping like PyTorch
           if (exponent & 1) result = wrap_mul(result, base);
@@ -430,7 +450,7 @@ Status run_functor(const KernelCall& call, const Tensor& out, std::span<const Te
   if constexpr (requires { Fn::kIntegerZero; })
     return make_error(ErrorKind::ZeroDivisionError, "{}: integer division by zero",
                       op_name(call.op));
-  return make_error(ErrorKind::RuntimeError, "Integers to negative integer powers are not allowed.");
+  GYRO_UNREACHABLE("{}: a functor without an error reported one", op_name(call.op));
 }
 
 template <int N, typename Fn>
@@ -470,7 +490,6 @@ GYRO_ELEMENTWISE_KERNEL(cos, 1, CosFn)
 GYRO_ELEMENTWISE_KERNEL(tanh, 1, TanhFn)
 GYRO_ELEMENTWISE_KERNEL(sigmoid, 1, SigmoidFn)
 GYRO_ELEMENTWISE_KERNEL(relu, 1, ReluFn)
-GYRO_ELEMENTWISE_KERNEL(gelu, 1, GeluFn)
 GYRO_ELEMENTWISE_KERNEL(silu, 1, SiluFn)
 GYRO_ELEMENTWISE_KERNEL(floor, 1, FloorFn)
 GYRO_ELEMENTWISE_KERNEL(ceil, 1, CeilFn)
@@ -484,7 +503,6 @@ GYRO_ELEMENTWISE_KERNEL(mul, 2, MulFn)
 GYRO_ELEMENTWISE_KERNEL(div, 2, DivFn)
 GYRO_ELEMENTWISE_KERNEL(floordiv, 2, FloorDivFn)
 GYRO_ELEMENTWISE_KERNEL(remainder, 2, RemainderFn)
-GYRO_ELEMENTWISE_KERNEL(pow, 2, PowFn)
 GYRO_ELEMENTWISE_KERNEL(maximum, 2, ExtremumFn<true>)
 GYRO_ELEMENTWISE_KERNEL(minimum, 2, ExtremumFn<false>)
 GYRO_ELEMENTWISE_KERNEL(eq, 2, EqFn)
@@ -512,6 +530,18 @@ Status kernel_clamp(KernelCall& call) {
   fn.min_int = low.kind == AttrKind::kFloat ? convert<int64_t>(low.f) : low.i;
   fn.max_int = high.kind == AttrKind::kFloat ? convert<int64_t>(high.f) : high.i;
   return elementwise<1>(call, fn);
+}
+
+Status kernel_pow(KernelCall& call) {
+  const Tensor& exponent = call.inputs[1];
+  GYRO_CHECK_ARG(!(is_integral(call.meta.compute_dtype, false) && exponent.is_wrapped_number() &&
+                   exponent.item() < 0),
+                 RuntimeError, "Integers to negative integer powers are not allowed.");
+  return elementwise<2, PowFn>(call);
+}
+
+Status kernel_gelu(KernelCall& call) {
+  return elementwise<1>(call, GeluFn{.tanh_form = attr(call, "approximate").text == "tanh"});
 }
 
 Status kernel_to(KernelCall& call) {
