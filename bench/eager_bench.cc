@@ -48,9 +48,11 @@ void BM_chain5(benchmark::State& state) {
          b = random_tensor({kElements}, 2);
   Tensor half = Tensor::scalar(0.5, DType::Float32, true);
   for (auto _ : state) {
-    Tensor y = call(OpKind::sub, {call(OpKind::mul, {call(OpKind::relu, {call(OpKind::add, {call(OpKind::mul, {x, a}), b})}),
-                                                     call(OpKind::sigmoid, {x})}),
-                                  half});
+    Tensor y = call(
+        OpKind::sub,
+        {call(OpKind::mul, {call(OpKind::relu, {call(OpKind::add, {call(OpKind::mul, {x, a}), b})}),
+                            call(OpKind::sigmoid, {x})}),
+         half});
     benchmark::DoNotOptimize(y.raw_data());
   }
   report_bytes(state, 16.0 * kElements);
@@ -100,7 +102,9 @@ void BM_binary(benchmark::State& state, OpKind op) {
 BENCHMARK_CAPTURE(BM_binary, add, OpKind::add)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_binary, mul, OpKind::mul)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_binary, div, OpKind::div)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_binary, maximum, OpKind::maximum)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_binary, maximum, OpKind::maximum)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_unary, exp, OpKind::exp)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_unary, tanh, OpKind::tanh)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_unary, sigmoid, OpKind::sigmoid)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -20,7 +20,9 @@ Tensor run(OpKind op, std::vector<Tensor> inputs, std::vector<Attr> attrs = {}) 
   return std::move(result).value();
 }
 
-void show(const char* label, const Tensor& t) { std::printf("%-28s %s\n", label, t.to_string().c_str()); }
+void show(const char* label, const Tensor& t) {
+  std::printf("%-28s %s\n", label, t.to_string().c_str());
+}
 
 }  // namespace
 
@@ -47,8 +49,10 @@ int main() {
   show("[[1],[2],[3]] + [0.5..3.5]", run(OpKind::add, {column, row}));
 
   // Views share storage: a transpose is free, and reshape copies only when it must.
-  Tensor grid = run(OpKind::reshape, {run(OpKind::arange, {}, {Attr::integer(6)})}, {Attr::list({2, 3})});
-  show("arange(6).reshape(2, 3).T", run(OpKind::transpose, {grid}, {Attr::integer(0), Attr::integer(1)}));
+  Tensor grid =
+      run(OpKind::reshape, {run(OpKind::arange, {}, {Attr::integer(6)})}, {Attr::list({2, 3})});
+  show("arange(6).reshape(2, 3).T",
+       run(OpKind::transpose, {grid}, {Attr::integer(0), Attr::integer(1)}));
 
   // Bad input is an error that says what and where, never a crash.
   auto bad = gyro::eager::run1(OpKind::matmul, std::vector<Tensor>{x, x});

@@ -125,18 +125,24 @@ BufferCache& cache() {
 void* allocate_buffer(std::size_t nbytes) {
   if (nbytes >= kLargeBufferBytes) return cache().allocate(nbytes);
   // Zero-byte tensors still get a unique, aligned pointer.
-  return ::operator new(round_up(nbytes == 0 ? 1 : nbytes, kBufferAlignment),
-                        std::align_val_t{kBufferAlignment}, std::nothrow);
+  return ::operator new (round_up(nbytes == 0 ? 1 : nbytes, kBufferAlignment),
+                         std::align_val_t{kBufferAlignment}, std::nothrow);
 }
 
 void free_buffer(void* data, std::size_t nbytes) {
   if (!data) return;
   if (nbytes >= kLargeBufferBytes) return cache().free(data, nbytes);
-  ::operator delete(data, std::align_val_t{kBufferAlignment});
+  ::operator delete (data, std::align_val_t{kBufferAlignment});
 }
 
-BufferCacheStats buffer_cache_stats() { return cache().stats(); }
-void set_buffer_cache_limit(std::size_t bytes) { cache().set_limit(bytes); }
-void release_cached_buffers() { cache().release_all(); }
+BufferCacheStats buffer_cache_stats() {
+  return cache().stats();
+}
+void set_buffer_cache_limit(std::size_t bytes) {
+  cache().set_limit(bytes);
+}
+void release_cached_buffers() {
+  cache().release_all();
+}
 
 }  // namespace gyro

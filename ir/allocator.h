@@ -19,10 +19,10 @@ void* allocate_buffer(std::size_t nbytes);
 void free_buffer(void* data, std::size_t nbytes);
 
 struct BufferCacheStats {
-  std::size_t cached_bytes = 0;   // held for reuse now
-  std::size_t mapped_bytes = 0;   // large buffers mapped now, in use or cached
-  uint64_t hits = 0;              // large allocations served from the cache
-  uint64_t misses = 0;            // large allocations that mapped fresh memory
+  std::size_t cached_bytes = 0;  // held for reuse now
+  std::size_t mapped_bytes = 0;  // large buffers mapped now, in use or cached
+  uint64_t hits = 0;             // large allocations served from the cache
+  uint64_t misses = 0;           // large allocations that mapped fresh memory
 };
 BufferCacheStats buffer_cache_stats();
 

@@ -10,9 +10,9 @@ namespace gyro::detail {
 
 // GYRO_ASSERT(cond, "message {}", x): aborts with file:line when a gyro invariant is broken.
 // Stays on in release builds: the checks are cheap and a silent wrong answer costs more.
-#define GYRO_ASSERT(cond, ...)                                                        \
-  do {                                                                                \
-    if (!(cond)) [[unlikely]]                                                         \
+#define GYRO_ASSERT(cond, ...)                                                               \
+  do {                                                                                       \
+    if (!(cond)) [[unlikely]]                                                                \
       ::gyro::detail::assertion_failed(__FILE__, __LINE__, #cond, fmt::format(__VA_ARGS__)); \
   } while (0)
 

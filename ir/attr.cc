@@ -9,39 +9,57 @@ namespace gyro {
 
 DType Attr::scalar_dtype() const {
   switch (kind) {
-    case AttrKind::kBool: return DType::Bool;
-    case AttrKind::kInt: return DType::Int64;
-    case AttrKind::kFloat: return kDefaultFloat;
+    case AttrKind::kBool:
+      return DType::Bool;
+    case AttrKind::kInt:
+      return DType::Int64;
+    case AttrKind::kFloat:
+      return kDefaultFloat;
     case AttrKind::kNone:
     case AttrKind::kInts:
     case AttrKind::kDType:
-    case AttrKind::kString: break;
+    case AttrKind::kString:
+      break;
   }
   GYRO_UNREACHABLE("scalar_dtype of a non-scalar attribute");
 }
 
 std::string Attr::to_string() const {
   switch (kind) {
-    case AttrKind::kNone: return "None";
-    case AttrKind::kInt: return fmt::format("{}", i);
-    case AttrKind::kFloat: return fmt::format("{}", f);
-    case AttrKind::kBool: return i ? "True" : "False";
-    case AttrKind::kInts: return fmt::format("[{}]", fmt::join(ints, ", "));
-    case AttrKind::kDType: return std::string(dtype_name(dtype));
-    case AttrKind::kString: return fmt::format("'{}'", text);
+    case AttrKind::kNone:
+      return "None";
+    case AttrKind::kInt:
+      return fmt::format("{}", i);
+    case AttrKind::kFloat:
+      return fmt::format("{}", f);
+    case AttrKind::kBool:
+      return i ? "True" : "False";
+    case AttrKind::kInts:
+      return fmt::format("[{}]", fmt::join(ints, ", "));
+    case AttrKind::kDType:
+      return std::string(dtype_name(dtype));
+    case AttrKind::kString:
+      return fmt::format("'{}'", text);
   }
   GYRO_UNREACHABLE("bad AttrKind");
 }
 
 std::string_view attr_type_name(AttrType type) {
   switch (type) {
-    case AttrType::kInt: return "int";
-    case AttrType::kFloat: return "float";
-    case AttrType::kBool: return "bool";
-    case AttrType::kScalar: return "scalar";
-    case AttrType::kInts: return "int[]";
-    case AttrType::kDType: return "dtype";
-    case AttrType::kString: return "str";
+    case AttrType::kInt:
+      return "int";
+    case AttrType::kFloat:
+      return "float";
+    case AttrType::kBool:
+      return "bool";
+    case AttrType::kScalar:
+      return "scalar";
+    case AttrType::kInts:
+      return "int[]";
+    case AttrType::kDType:
+      return "dtype";
+    case AttrType::kString:
+      return "str";
   }
   GYRO_UNREACHABLE("bad AttrType");
 }

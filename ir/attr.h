@@ -22,9 +22,15 @@ struct Attr {
   std::string text;
 
   static Attr none() { return {}; }
-  static Attr integer(int64_t value) { return with(AttrKind::kInt, [&](Attr& a) { a.i = value; }); }
-  static Attr real(double value) { return with(AttrKind::kFloat, [&](Attr& a) { a.f = value; }); }
-  static Attr boolean(bool value) { return with(AttrKind::kBool, [&](Attr& a) { a.i = value; }); }
+  static Attr integer(int64_t value) {
+    return with(AttrKind::kInt, [&](Attr& a) { a.i = value; });
+  }
+  static Attr real(double value) {
+    return with(AttrKind::kFloat, [&](Attr& a) { a.f = value; });
+  }
+  static Attr boolean(bool value) {
+    return with(AttrKind::kBool, [&](Attr& a) { a.i = value; });
+  }
   static Attr list(std::vector<int64_t> values) {
     return with(AttrKind::kInts, [&](Attr& a) { a.ints = std::move(values); });
   }
@@ -62,7 +68,7 @@ enum class AttrType : unsigned char { kInt, kFloat, kBool, kScalar, kInts, kDTyp
 struct AttrSpec {
   std::string name;
   AttrType type;
-  bool optional = false;      // accepts None
+  bool optional = false;  // accepts None
   bool has_default = false;
   Attr default_value;
   std::vector<std::string> choices;  // a str attribute's allowed values, "str(a|b)" in ops.def

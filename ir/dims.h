@@ -79,7 +79,9 @@ class BasicDims {
 using Dims = BasicDims<int64_t>;
 
 // "[2, 3]" — the form error messages use.
-inline std::string to_string(const Dims& dims) { return fmt::format("[{}]", fmt::join(dims, ", ")); }
+inline std::string to_string(const Dims& dims) {
+  return fmt::format("[{}]", fmt::join(dims, ", "));
+}
 
 // Product of sizes; the caller has validated them (see checked_numel in ir/shape.h).
 inline int64_t product(const Dims& dims) {

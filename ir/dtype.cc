@@ -17,12 +17,20 @@ constexpr DTypeInfo kDTypeInfo[] = {
 #include "ir/dtypes.def"
 #undef DTYPE
 };
-const DTypeInfo& info(DType dtype) { return kDTypeInfo[static_cast<int>(dtype)]; }
+const DTypeInfo& info(DType dtype) {
+  return kDTypeInfo[static_cast<int>(dtype)];
+}
 }  // namespace
 
-std::string_view dtype_name(DType dtype) { return info(dtype).name; }
-std::size_t dtype_size(DType dtype) { return info(dtype).size; }
-DTypeCategory dtype_category(DType dtype) { return info(dtype).category; }
+std::string_view dtype_name(DType dtype) {
+  return info(dtype).name;
+}
+std::size_t dtype_size(DType dtype) {
+  return info(dtype).size;
+}
+DTypeCategory dtype_category(DType dtype) {
+  return info(dtype).category;
+}
 
 std::optional<DType> dtype_from_name(std::string_view name) {
   for (int i = 0; i < kNumDTypes; ++i)

@@ -25,9 +25,9 @@ inline constexpr DType kDefaultFloat = DType::Float32;
 
 enum class DTypeCategory : unsigned char { kBoolCategory, kIntegralCategory, kFloatingCategory };
 
-std::string_view dtype_name(DType dtype);          // "float32"
+std::string_view dtype_name(DType dtype);  // "float32"
 std::optional<DType> dtype_from_name(std::string_view name);
-std::size_t dtype_size(DType dtype);               // bytes per element
+std::size_t dtype_size(DType dtype);  // bytes per element
 DTypeCategory dtype_category(DType dtype);
 inline bool is_floating(DType dtype) {
   return dtype_category(dtype) == DTypeCategory::kFloatingCategory;

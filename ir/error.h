@@ -90,11 +90,11 @@ class [[nodiscard]] Status {
 }  // namespace gyro
 
 // GYRO_TRY(status_or_expected): returns its error from the enclosing function.
-#define GYRO_TRY(expr)                              \
-  do {                                              \
-    auto&& gyro_try_result_ = (expr);               \
-    if (!gyro_try_result_.ok()) [[unlikely]]        \
-      return std::move(gyro_try_result_).error();   \
+#define GYRO_TRY(expr)                            \
+  do {                                            \
+    auto&& gyro_try_result_ = (expr);             \
+    if (!gyro_try_result_.ok()) [[unlikely]]      \
+      return std::move(gyro_try_result_).error(); \
   } while (0)
 
 #define GYRO_CONCAT_INNER(a, b) a##b
@@ -110,8 +110,8 @@ class [[nodiscard]] Status {
   decl = std::move(tmp).value()
 
 // GYRO_CHECK_ARG(cond, Kind, "format", args...): rejects bad input with a formatted error.
-#define GYRO_CHECK_ARG(cond, kind, ...)                                     \
-  do {                                                                      \
-    if (!(cond)) [[unlikely]]                                               \
-      return ::gyro::make_error(::gyro::ErrorKind::kind, __VA_ARGS__);      \
+#define GYRO_CHECK_ARG(cond, kind, ...)                                \
+  do {                                                                 \
+    if (!(cond)) [[unlikely]]                                          \
+      return ::gyro::make_error(::gyro::ErrorKind::kind, __VA_ARGS__); \
   } while (0)

@@ -45,7 +45,8 @@ Expected<std::pair<DType, DType>> infer_dtype(OpKind op, std::span<const TensorM
   const OpInfo& info = op_info(op);
   auto to_float = [](DType d) { return is_floating(d) ? d : kDefaultFloat; };
   switch (info.dtype_rule) {
-    case DTypeRule::kSame: return std::pair{in[0].dtype, in[0].dtype};
+    case DTypeRule::kSame:
+      return std::pair{in[0].dtype, in[0].dtype};
     case DTypeRule::kPromote: {
       DType d = promoted(in);
       return std::pair{d, d};
@@ -58,9 +59,12 @@ Expected<std::pair<DType, DType>> infer_dtype(OpKind op, std::span<const TensorM
       DType d = to_float(in[0].dtype);
       return std::pair{d, d};
     }
-    case DTypeRule::kToBool: return std::pair{DType::Bool, in.empty() ? DType::Bool : in[0].dtype};
-    case DTypeRule::kToInt64: return std::pair{DType::Int64, in[0].dtype};
-    case DTypeRule::kCompare: return std::pair{DType::Bool, promoted(in)};
+    case DTypeRule::kToBool:
+      return std::pair{DType::Bool, in.empty() ? DType::Bool : in[0].dtype};
+    case DTypeRule::kToInt64:
+      return std::pair{DType::Int64, in[0].dtype};
+    case DTypeRule::kCompare:
+      return std::pair{DType::Bool, promoted(in)};
     case DTypeRule::kSumLike: {
       DType d = is_floating(in[0].dtype) ? in[0].dtype : DType::Int64;
       return std::pair{d, d};
@@ -140,9 +144,10 @@ Status check_dtype_support(OpKind op, std::span<const TensorMeta> in, DType comp
                    "{}(): expected a floating point tensor, but got {}", info.name, compute);
   if (info.has(kNoBool) && compute == DType::Bool) {
     if (op == OpKind::neg)
-      return make_error(ErrorKind::RuntimeError,
-                        "Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                        "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+      return make_error(
+          ErrorKind::RuntimeError,
+          "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+          "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
     if (op == OpKind::sub)
       return make_error(ErrorKind::RuntimeError,
                         "Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -167,7 +172,8 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
       GYRO_ASSIGN_OR_RETURN(Dims out, broadcast<int64_t>(std::span<const Dims>(shapes, in.size())));
       return one(out);
     }
-    case ShapeRule::kSameAsInput: return one(in[0].sizes);
+    case ShapeRule::kSameAsInput:
+      return one(in[0].sizes);
     case ShapeRule::kReduce: {
       const Attr& keepdim = attr(op, attrs, "keepdim");
       GYRO_ASSIGN_OR_RETURN(Dims out, reduce<int64_t>(in[0].sizes, attrs[0], keepdim.as_bool()));
@@ -210,8 +216,10 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
       if (in.size() == 3) {
         const Dims shapes[] = {in[2].sizes, out};
         GYRO_ASSIGN_OR_RETURN(Dims with_bias, broadcast<int64_t>(shapes));
-        GYRO_CHECK_ARG(with_bias == out, RuntimeError, "linear: bias of shape {} does not "
-                       "broadcast to the output shape {}", to_string(in[2].sizes), to_string(out));
+        GYRO_CHECK_ARG(with_bias == out, RuntimeError,
+                       "linear: bias of shape {} does not "
+                       "broadcast to the output shape {}",
+                       to_string(in[2].sizes), to_string(out));
       }
       return one(out);
     }
@@ -245,7 +253,8 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
     }
     case ShapeRule::kSqueeze: {
       const Dims& sizes = in[0].sizes;
-      GYRO_ASSIGN_OR_RETURN(auto chosen, reduced_dims(attr(op, attrs, "dim"), sizes.size(), /*empty_means_all=*/false));
+      GYRO_ASSIGN_OR_RETURN(auto chosen, reduced_dims(attr(op, attrs, "dim"), sizes.size(),
+                                                      /*empty_means_all=*/false));
       Dims out;
       for (int d = 0; d < sizes.size(); ++d)
         if (!(chosen[d] && sizes[d] == 1)) out.push_back(sizes[d]);
@@ -288,8 +297,7 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
     }
     case ShapeRule::kSelect: {
       Dims out = in[0].sizes;
-      GYRO_CHECK_ARG(out.size() > 0, IndexError,
-                     "select() cannot be applied to a 0-dim tensor.");
+      GYRO_CHECK_ARG(out.size() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
       GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), out.size()));
       int64_t index = int_attr("index");
       GYRO_CHECK_ARG(index >= -out[d] && index < out[d], IndexError,
@@ -301,7 +309,10 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
       // Like PyTorch, 1-D empty tensors are skipped (legacy behaviour kept for compatibility).
       const TensorMeta* first = nullptr;
       for (const auto& meta : in)
-        if (!(meta.sizes.size() == 1 && meta.sizes[0] == 0)) { first = &meta; break; }
+        if (!(meta.sizes.size() == 1 && meta.sizes[0] == 0)) {
+          first = &meta;
+          break;
+        }
       if (!first) return one(Dims{0});
       GYRO_CHECK_ARG(first->sizes.size() > 0, RuntimeError,
                      "zero-dimensional tensor (at position {}) cannot be concatenated",
@@ -365,10 +376,10 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
       const Attr& step = attr(op, attrs, "step");
       bool integral = start.kind != AttrKind::kFloat && end.kind != AttrKind::kFloat &&
                       step.kind != AttrKind::kFloat;
-      GYRO_ASSIGN_OR_RETURN(int64_t length,
-                            integral ? arange_length_int(start.i, end.i, step.i)
-                                     : arange_length(start.as_double(), end.as_double(),
-                                                     step.as_double()));
+      GYRO_ASSIGN_OR_RETURN(
+          int64_t length,
+          integral ? arange_length_int(start.i, end.i, step.i)
+                   : arange_length(start.as_double(), end.as_double(), step.as_double()));
       return one(Dims{length});
     }
     case ShapeRule::kLinspace: {

@@ -23,8 +23,8 @@ struct TensorMeta {
 };
 
 struct OutputMeta {
-  DType dtype;           // the output's dtype
-  DType compute_dtype;   // the dtype kernels compute in (inputs are converted to it)
+  DType dtype;              // the output's dtype
+  DType compute_dtype;      // the dtype kernels compute in (inputs are converted to it)
   std::vector<Dims> sizes;  // one entry per output (several for split/chunk)
 };
 

@@ -30,15 +30,18 @@ struct Filler {
     if (depth == sizes.size()) {
       GYRO_CHECK_ARG(node.kind() != NestedList::Kind::kList, ValueError,
                      "expected a number at dim {} but found a sequence", depth);
-      if (node.kind() == NestedList::Kind::kFloat) widest = DTypeCategory::kFloatingCategory;
+      if (node.kind() == NestedList::Kind::kFloat)
+        widest = DTypeCategory::kFloatingCategory;
       else if (node.kind() == NestedList::Kind::kInt && widest == DTypeCategory::kBoolCategory)
         widest = DTypeCategory::kIntegralCategory;
       if (out) {
         visit_dtype(dtype, [&](auto tag) {
           using T = decltype(tag);
           T* slot = reinterpret_cast<T*>(out) + written;
-          if (node.kind() == NestedList::Kind::kFloat) *slot = convert<T>(node.float_value());
-          else *slot = convert<T>(node.int_value());
+          if (node.kind() == NestedList::Kind::kFloat)
+            *slot = convert<T>(node.float_value());
+          else
+            *slot = convert<T>(node.int_value());
         });
       }
       ++written;
@@ -61,7 +64,7 @@ Expected<Tensor> tensor_from_nested(const NestedList& data, std::optional<DType>
   // First pass validates the nesting and finds the widest number kind.
   Filler probe{sizes, kDefaultFloat, nullptr};
   GYRO_TRY(probe.fill(data, 0));
-  DType chosen = dtype ? *dtype
+  DType chosen = dtype                                              ? *dtype
                  : probe.widest == DTypeCategory::kFloatingCategory ? kDefaultFloat
                  : probe.widest == DTypeCategory::kIntegralCategory ? DType::Int64
                  : probe.written == 0                               ? kDefaultFloat

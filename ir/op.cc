@@ -14,11 +14,16 @@ struct OpTable {
 
   OpTable() {
     int index = 0;
-#define OP(name, min_in, max_in, fusion, dtype_rule, shape_rule, props, attrs)                \
-  specs[index] = parse_attr_schema(attrs);                                                   \
-  infos[index] = OpInfo{#name,           min_in,          max_in,                            \
-                        FusionClass::fusion, DTypeRule::dtype_rule, ShapeRule::shape_rule,   \
-                        static_cast<uint32_t>(props), specs[index]};                         \
+#define OP(name, min_in, max_in, fusion, dtype_rule, shape_rule, props, attrs) \
+  specs[index] = parse_attr_schema(attrs);                                     \
+  infos[index] = OpInfo{#name,                                                 \
+                        min_in,                                                \
+                        max_in,                                                \
+                        FusionClass::fusion,                                   \
+                        DTypeRule::dtype_rule,                                 \
+                        ShapeRule::shape_rule,                                 \
+                        static_cast<uint32_t>(props),                          \
+                        specs[index]};                                         \
   ++index;
 #include "ir/ops.def"
 #undef OP
@@ -33,8 +38,8 @@ const OpTable& table() {
 // Converts `value` to what `spec` expects, or explains why it cannot.
 Expected<Attr> coerce(OpKind op, const AttrSpec& spec, const Attr& value) {
   auto mismatch = [&]() {
-    return make_error(ErrorKind::TypeError, "{}(): argument '{}' must be {}, not {}",
-                      op_name(op), spec.name, attr_type_name(spec.type), value.to_string());
+    return make_error(ErrorKind::TypeError, "{}(): argument '{}' must be {}, not {}", op_name(op),
+                      spec.name, attr_type_name(spec.type), value.to_string());
   };
   if (value.is_none()) {
     if (!spec.optional) return mismatch();
@@ -78,7 +83,9 @@ Expected<Attr> coerce(OpKind op, const AttrSpec& spec, const Attr& value) {
 
 }  // namespace
 
-const OpInfo& op_info(OpKind op) { return table().infos[static_cast<int>(op)]; }
+const OpInfo& op_info(OpKind op) {
+  return table().infos[static_cast<int>(op)];
+}
 
 std::optional<OpKind> op_from_name(std::string_view name) {
   for (int i = 0; i < kNumOps; ++i)
@@ -93,10 +100,10 @@ Expected<Attrs> bind_attrs(OpKind op, int num_inputs, std::span<const Attr> posi
     if (info.min_inputs == info.max_inputs)
       return make_error(ErrorKind::TypeError, "{}() takes {} tensor argument{} but {} were given",
                         info.name, info.min_inputs, info.min_inputs == 1 ? "" : "s", num_inputs);
-    return make_error(ErrorKind::TypeError, "{}() takes {} to {} tensor arguments but {} were given",
-                      info.name, info.min_inputs,
-                      info.max_inputs < 0 ? std::string("any") : std::to_string(info.max_inputs),
-                      num_inputs);
+    return make_error(
+        ErrorKind::TypeError, "{}() takes {} to {} tensor arguments but {} were given", info.name,
+        info.min_inputs, info.max_inputs < 0 ? std::string("any") : std::to_string(info.max_inputs),
+        num_inputs);
   }
   const auto& specs = info.attrs;
   if (positional.size() > specs.size())

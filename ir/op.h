@@ -38,15 +38,48 @@ enum OpProperty : uint32_t {
 
 // How an op's output dtype follows from its inputs and attributes (see ir/infer.cc).
 enum class DTypeRule : unsigned char {
-  kSame, kPromote, kPromoteToFloat, kToFloat, kToBool, kToInt64, kCompare, kSumLike, kWhere,
-  kClamp, kSameOperands, kSameOrNumber, kFromAttr, kFromAttrOrFloat, kFromFillValue, kFromRangeArgs,
+  kSame,
+  kPromote,
+  kPromoteToFloat,
+  kToFloat,
+  kToBool,
+  kToInt64,
+  kCompare,
+  kSumLike,
+  kWhere,
+  kClamp,
+  kSameOperands,
+  kSameOrNumber,
+  kFromAttr,
+  kFromAttrOrFloat,
+  kFromFillValue,
+  kFromRangeArgs,
 };
 
 // How an op's output sizes follow from its inputs' sizes and attributes (ir/shape_rules.h).
 enum class ShapeRule : unsigned char {
-  kBroadcast, kSameAsInput, kReduce, kLayerNorm, kMatmul, kLinear, kReshape, kTranspose,
-  kPermute, kSqueeze, kUnsqueeze, kFlatten, kExpand, kSlice, kSelect, kCat, kStack, kSplit,
-  kSizeAttr, kArange, kLinspace, kEye,
+  kBroadcast,
+  kSameAsInput,
+  kReduce,
+  kLayerNorm,
+  kMatmul,
+  kLinear,
+  kReshape,
+  kTranspose,
+  kPermute,
+  kSqueeze,
+  kUnsqueeze,
+  kFlatten,
+  kExpand,
+  kSlice,
+  kSelect,
+  kCat,
+  kStack,
+  kSplit,
+  kSizeAttr,
+  kArange,
+  kLinspace,
+  kEye,
 };
 
 struct OpInfo {
@@ -63,7 +96,9 @@ struct OpInfo {
 };
 
 const OpInfo& op_info(OpKind op);
-inline std::string_view op_name(OpKind op) { return op_info(op).name; }
+inline std::string_view op_name(OpKind op) {
+  return op_info(op).name;
+}
 std::optional<OpKind> op_from_name(std::string_view name);
 
 // Checks an op call's input count and binds its attributes: positional values first, then

@@ -35,8 +35,9 @@ inline Expected<int> normalize_dim(int64_t dim, int rank) {
 }
 
 inline Status check_rank(int rank, std::string_view op) {
-  GYRO_CHECK_ARG(rank <= kMaxRank, RuntimeError, "{}: result would have {} dimensions; gyro supports at most {}",
-                 op, rank, kMaxRank);
+  GYRO_CHECK_ARG(rank <= kMaxRank, RuntimeError,
+                 "{}: result would have {} dimensions; gyro supports at most {}", op, rank,
+                 kMaxRank);
   return {};
 }
 
@@ -74,11 +75,13 @@ inline Expected<std::array<bool, kMaxRank>> reduced_dims(const Attr& dims, int r
     for (int d = 0; d < rank; ++d) reduced[d] = true;
     return reduced;
   }
-  std::vector<int64_t> list = dims.kind == AttrKind::kInts ? dims.ints : std::vector<int64_t>{dims.i};
+  std::vector<int64_t> list =
+      dims.kind == AttrKind::kInts ? dims.ints : std::vector<int64_t>{dims.i};
   for (int64_t dim : list) {
     GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(dim, rank));
     if (rank == 0) continue;
-    GYRO_CHECK_ARG(!reduced[d], RuntimeError, "dim {} appears multiple times in the list of dims", d);
+    GYRO_CHECK_ARG(!reduced[d], RuntimeError, "dim {} appears multiple times in the list of dims",
+                   d);
     reduced[d] = true;
   }
   return reduced;
@@ -89,8 +92,10 @@ Expected<DimsOf<D>> reduce(const DimsOf<D>& in, const Attr& dims, bool keepdim) 
   GYRO_ASSIGN_OR_RETURN(auto reduced, reduced_dims(dims, in.size()));
   DimsOf<D> out;
   for (int d = 0; d < in.size(); ++d) {
-    if (!reduced[d]) out.push_back(in[d]);
-    else if (keepdim) out.push_back(D(1));
+    if (!reduced[d])
+      out.push_back(in[d]);
+    else if (keepdim)
+      out.push_back(D(1));
   }
   return out;
 }
@@ -116,8 +121,8 @@ Expected<DimsOf<D>> matmul(const DimsOf<D>& a, const DimsOf<D>& b) {
     if (a.size() <= 2 && b.size() <= 2)
       return make_error(ErrorKind::RuntimeError,
                         "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})", m, k, k2, n);
-    return make_error(ErrorKind::RuntimeError,
-                      "matmul: inner dimensions do not match: {} @ {}", show(a), show(b));
+    return make_error(ErrorKind::RuntimeError, "matmul: inner dimensions do not match: {} @ {}",
+                      show(a), show(b));
   }
   DimsOf<D> batch_a(std::span<const D>(left.begin(), left.size() - 2));
   DimsOf<D> batch_b(std::span<const D>(right.begin(), right.size() - 2));
@@ -217,8 +222,10 @@ inline Expected<std::vector<int64_t>> split_sizes(std::string_view op, int64_t s
   if (op == "split_with_sizes") {
     int64_t total = 0;
     for (int64_t piece : arg.ints) {
-      GYRO_CHECK_ARG(piece >= 0, RuntimeError, "split_with_sizes expects split_sizes have only "
-                     "non-negative entries, but got split_sizes=[{}]", fmt::join(arg.ints, ", "));
+      GYRO_CHECK_ARG(piece >= 0, RuntimeError,
+                     "split_with_sizes expects split_sizes have only "
+                     "non-negative entries, but got split_sizes=[{}]",
+                     fmt::join(arg.ints, ", "));
       total += piece;
     }
     GYRO_CHECK_ARG(total == size, RuntimeError,

@@ -24,7 +24,8 @@ class Storage : public RefCounted {
 
  private:
   enum class Owner : unsigned char { kInline, kBuffer, kExternal };
-  Storage(void* data, std::size_t nbytes, Owner owner) : data_(data), nbytes_(nbytes), owner_(owner) {}
+  Storage(void* data, std::size_t nbytes, Owner owner)
+      : data_(data), nbytes_(nbytes), owner_(owner) {}
   ~Storage() = default;
 
   void* data_;

@@ -33,8 +33,9 @@ Expected<Tensor> Tensor::empty(const Dims& sizes, DType dtype) {
                  RuntimeError, "empty: sizes {} overflow the byte count", gyro::to_string(sizes));
   Tensor tensor;
   tensor.storage_ = Storage::allocate(static_cast<std::size_t>(nbytes));
-  GYRO_CHECK_ARG(tensor.storage_, MemoryError, "cannot allocate {} bytes for a {} tensor of size {}",
-                 nbytes, dtype_name(dtype), gyro::to_string(sizes));
+  GYRO_CHECK_ARG(tensor.storage_, MemoryError,
+                 "cannot allocate {} bytes for a {} tensor of size {}", nbytes, dtype_name(dtype),
+                 gyro::to_string(sizes));
   tensor.sizes_ = sizes;
   tensor.strides_ = contiguous_strides(sizes);
   tensor.numel_ = numel;

@@ -37,9 +37,13 @@ Status kernel_zeros(KernelCall& call) {
   return {};
 }
 
-Status kernel_ones(KernelCall& call) { return fill_constant(call, Attr::integer(1)); }
+Status kernel_ones(KernelCall& call) {
+  return fill_constant(call, Attr::integer(1));
+}
 
-Status kernel_full(KernelCall& call) { return fill_constant(call, attr(call, "fill_value")); }
+Status kernel_full(KernelCall& call) {
+  return fill_constant(call, attr(call, "fill_value"));
+}
 
 Status kernel_arange(KernelCall& call) {
   const Attr& first = attr(call, "start");
@@ -88,8 +92,10 @@ Status kernel_rand(KernelCall& call) {
   uint64_t seed = generator.seed();
   uint64_t offset = generator.reserve(static_cast<uint64_t>(call.out.numel()));
   return fill_with(call, [&]<typename T>(int64_t i) {
-    if constexpr (std::is_same_v<T, double>) return uniform_double(seed, offset + i);
-    else return convert<T>(uniform_float(seed, offset + i));
+    if constexpr (std::is_same_v<T, double>)
+      return uniform_double(seed, offset + i);
+    else
+      return convert<T>(uniform_float(seed, offset + i));
   });
 }
 
@@ -97,9 +103,8 @@ Status kernel_randn(KernelCall& call) {
   Generator& generator = default_generator();
   uint64_t seed = generator.seed();
   uint64_t offset = generator.reserve(static_cast<uint64_t>(call.out.numel()));
-  return fill_with(call, [&]<typename T>(int64_t i) {
-    return convert<T>(normal_double(seed, offset + i));
-  });
+  return fill_with(
+      call, [&]<typename T>(int64_t i) { return convert<T>(normal_double(seed, offset + i)); });
 }
 
 }  // namespace gyro::eager

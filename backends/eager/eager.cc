@@ -29,7 +29,8 @@ Expected<Tensor> dispatch(OpKind op, std::span<const Tensor> inputs,
   for (std::size_t i = 0; i < inputs.size(); ++i)
     GYRO_CHECK_ARG(inputs[i].defined(), ValueError, "{}(): tensor argument {} is undefined",
                    op_name(op), i);
-  GYRO_ASSIGN_OR_RETURN(Attrs attrs, bind_attrs(op, static_cast<int>(inputs.size()), positional, named));
+  GYRO_ASSIGN_OR_RETURN(Attrs attrs,
+                        bind_attrs(op, static_cast<int>(inputs.size()), positional, named));
   // Metas live on the stack for the common arities; cat/stack may take many inputs.
   std::array<TensorMeta, 3> small;
   std::vector<TensorMeta> large;
@@ -61,8 +62,8 @@ Expected<Tensor> dispatch(OpKind op, std::span<const Tensor> inputs,
   }
   if (into) {
     GYRO_CHECK_ARG(into->sizes() == meta.sizes[0] && into->dtype() == meta.dtype, ValueError,
-                   "{}(): output buffer is {} {} but the result is {} {}", info.name,
-                   into->dtype(), to_string(into->sizes()), meta.dtype, to_string(meta.sizes[0]));
+                   "{}(): output buffer is {} {} but the result is {} {}", info.name, into->dtype(),
+                   to_string(into->sizes()), meta.dtype, to_string(meta.sizes[0]));
   }
   if (into && into->is_contiguous()) {
     call.out = *into;
@@ -121,6 +122,8 @@ Status copy_into(const Tensor& dst, const Tensor& src) {
   return copy_kernel(dst, src);
 }
 
-void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
+void manual_seed(uint64_t seed) {
+  default_generator().manual_seed(seed);
+}
 
 }  // namespace gyro::eager

@@ -7,17 +7,13 @@
 #include <Eigen/Core>
 #include <unsupported/Eigen/SpecialFunctions>
 
+#include "backends/eager/array_util.h"
 #include "backends/eager/kernel.h"
 #include "backends/eager/loop.h"
 
 namespace gyro::eager {
 
 namespace {
-
-template <typename T>
-using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
-template <typename T>
-using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 
 template <typename T>
 ConstArrayMap<T> in_map(const T* data, int64_t n) {
@@ -40,26 +36,16 @@ inline int64_t wrap_mul(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
 }
 
-// Which dtypes a functor is instantiated for (inference guarantees no other reaches it).
-enum TypeSet : unsigned { kFloats = 1, kInts = 2, kBools = 4, kAll = 7, kNumeric = 3 };
-
-template <typename T>
-constexpr bool in_set(unsigned set) {
-  if constexpr (std::is_same_v<T, bool>) return set & kBools;
-  else if constexpr (std::is_integral_v<T>) return set & kInts;
-  else return set & kFloats;
-}
-
 // ---- Unary functors: operator()(n, out, a) over contiguous blocks. ----
-#define GYRO_FLOAT_UNARY(Name, expression)                          \
-  struct Name {                                                     \
-    static constexpr unsigned kTypes = kFloats;                     \
-    template <typename T>                                           \
-    bool operator()(int64_t n, T* out, const T* in) const {         \
-      auto a = in_map(in, n);                                       \
-      out_map(out, n) = (expression);                               \
-      return true;                                                  \
-    }                                                               \
+#define GYRO_FLOAT_UNARY(Name, expression)                  \
+  struct Name {                                             \
+    static constexpr unsigned kTypes = kFloats;             \
+    template <typename T>                                   \
+    bool operator()(int64_t n, T* out, const T* in) const { \
+      auto a = in_map(in, n);                               \
+      out_map(out, n) = (expression);                       \
+      return true;                                          \
+    }                                                       \
   };
 GYRO_FLOAT_UNARY(ExpFn, a.exp())
 GYRO_FLOAT_UNARY(LogFn, a.log())
@@ -70,23 +56,23 @@ GYRO_FLOAT_UNARY(CosFn, a.cos())
 GYRO_FLOAT_UNARY(TanhFn, a.tanh())
 GYRO_FLOAT_UNARY(SigmoidFn, a.logistic())
 GYRO_FLOAT_UNARY(ReciprocalFn, a.inverse())
-GYRO_FLOAT_UNARY(SiluFn, a * a.logistic())
+GYRO_FLOAT_UNARY(SiluFn, a* a.logistic())
 #undef GYRO_FLOAT_UNARY
 
 // Ops that are the identity on integers and a rounding on floats.
-#define GYRO_ROUNDING_UNARY(Name, expression)                      \
-  struct Name {                                                    \
-    static constexpr unsigned kTypes = kNumeric;                   \
-    template <typename T>                                          \
-    bool operator()(int64_t n, T* out, const T* in) const {        \
-      if constexpr (std::is_integral_v<T>) {                       \
-        std::copy_n(in, n, out);                                   \
-      } else {                                                     \
-        auto a = in_map(in, n);                                    \
-        out_map(out, n) = (expression);                            \
-      }                                                            \
-      return true;                                                 \
-    }                                                              \
+#define GYRO_ROUNDING_UNARY(Name, expression)               \
+  struct Name {                                             \
+    static constexpr unsigned kTypes = kNumeric;            \
+    template <typename T>                                   \
+    bool operator()(int64_t n, T* out, const T* in) const { \
+      if constexpr (std::is_integral_v<T>) {                \
+        std::copy_n(in, n, out);                            \
+      } else {                                              \
+        auto a = in_map(in, n);                             \
+        out_map(out, n) = (expression);                     \
+      }                                                     \
+      return true;                                          \
+    }                                                       \
   };
 GYRO_ROUNDING_UNARY(FloorFn, a.floor())
 GYRO_ROUNDING_UNARY(CeilFn, a.ceil())
@@ -338,15 +324,15 @@ struct ExtremumFn {
 };
 
 // Comparisons and logical ops write bool; the inputs arrive in the promoted dtype.
-#define GYRO_COMPARE(Name, op)                                                 \
-  struct Name {                                                                \
-    static constexpr unsigned kTypes = kAll;                                   \
-    using Output = bool;                                                       \
-    template <typename T>                                                      \
-    bool operator()(int64_t n, bool* out, const T* x, const T* y) const {      \
-      for (int64_t i = 0; i < n; ++i) out[i] = x[i] op y[i];                   \
-      return true;                                                             \
-    }                                                                          \
+#define GYRO_COMPARE(Name, op)                                            \
+  struct Name {                                                           \
+    static constexpr unsigned kTypes = kAll;                              \
+    using Output = bool;                                                  \
+    template <typename T>                                                 \
+    bool operator()(int64_t n, bool* out, const T* x, const T* y) const { \
+      for (int64_t i = 0; i < n; ++i) out[i] = x[i] op y[i];              \
+      return true;                                                        \
+    }                                                                     \
   };
 GYRO_COMPARE(EqFn, ==)
 GYRO_COMPARE(NeFn, !=)
@@ -419,7 +405,7 @@ struct ClampFn {
     T high = std::is_integral_v<T> ? T(max_int) : T(max);
     for (int64_t i = 0; i < n; ++i) {
       T value = x[i];
-      if (has_min) value = std::max(value, low);   // NaN stays NaN: max(NaN, low) is NaN
+      if (has_min) value = std::max(value, low);  // NaN stays NaN: max(NaN, low) is NaN
       if (has_max) value = std::min(value, high);
       out[i] = value;
     }
@@ -429,7 +415,10 @@ struct ClampFn {
 
 // ---- Dispatch: choose T from the compute dtype, O from the functor. ----
 template <typename Fn, typename T>
-using OutputOf = std::conditional_t<requires { typename Fn::Output; }, bool, T>;
+using OutputOf = std::conditional_t < requires {
+  typename Fn::Output;
+}
+, bool, T > ;
 
 template <int N, typename Fn>
 Status run_functor(const KernelCall& call, const Tensor& out, std::span<const Tensor> inputs,
@@ -478,7 +467,9 @@ Expected<Tensor> contiguous_as(const Tensor& t, DType dtype) {
 }
 
 #define GYRO_ELEMENTWISE_KERNEL(op, arity, Functor) \
-  Status kernel_##op(KernelCall& call) { return elementwise<arity, Functor>(call); }
+  Status kernel_##op(KernelCall& call) {            \
+    return elementwise<arity, Functor>(call);       \
+  }
 GYRO_ELEMENTWISE_KERNEL(neg, 1, NegFn)
 GYRO_ELEMENTWISE_KERNEL(abs, 1, AbsFn)
 GYRO_ELEMENTWISE_KERNEL(exp, 1, ExpFn)

@@ -13,8 +13,8 @@ namespace gyro::eager {
 struct KernelCall {
   OpKind op;
   std::span<const Tensor> inputs;
-  const Attrs& attrs;       // bound: one per schema entry, defaults filled in
-  const OutputMeta& meta;   // inferred output dtype(s) and sizes
+  const Attrs& attrs;      // bound: one per schema entry, defaults filled in
+  const OutputMeta& meta;  // inferred output dtype(s) and sizes
   // Ops without kView/kMultiOutput/kMayAlias: the runner allocates `out` (or passes the caller's
   // buffer) and the kernel fills it. The others put their results in `results`.
   Tensor out;
@@ -37,6 +37,7 @@ Status copy_kernel(const Tensor& dst, const Tensor& src);
 // A contiguous copy of `t` (t itself when already contiguous), optionally converted.
 Expected<Tensor> contiguous_as(const Tensor& t, DType dtype);
 // A view of `t` with `sizes`/`strides` checked to stay inside the storage (movement.cc).
-Expected<Tensor> checked_view(const Tensor& t, const Dims& sizes, const Dims& strides, int64_t offset);
+Expected<Tensor> checked_view(const Tensor& t, const Dims& sizes, const Dims& strides,
+                              int64_t offset);
 
 }  // namespace gyro::eager

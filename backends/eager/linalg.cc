@@ -17,11 +17,13 @@ struct Matrix2D {
 };
 
 template <typename T>
-using RowMajorMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>,
-                               0, Eigen::OuterStride<>>;
+using RowMajorMap =
+    Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
+               Eigen::OuterStride<>>;
 template <typename T>
-using ColMajorMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>,
-                               0, Eigen::OuterStride<>>;
+using ColMajorMap =
+    Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>, 0,
+               Eigen::OuterStride<>>;
 template <typename T>
 using OutMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
                           Eigen::OuterStride<>>;
@@ -120,8 +122,8 @@ void batched_matmul(const Tensor& a_tensor, const Tensor& b_tensor, Tensor& out)
   }
   if (b_shared && a_rows_even) {
     int64_t rows = m * product(batch);
-    gemm<T>({a_base, rows, a.cols, a.row_stride, 1}, {b_base, b.rows, b.cols, b.row_stride, b.col_stride},
-            out_base, n);
+    gemm<T>({a_base, rows, a.cols, a.row_stride, 1},
+            {b_base, b.rows, b.cols, b.row_stride, b.col_stride}, out_base, n);
     return;
   }
   // Walk the batch with an odometer, tracking each operand's offset.
@@ -131,7 +133,8 @@ void batched_matmul(const Tensor& a_tensor, const Tensor& b_tensor, Tensor& out)
   int64_t a_offset = 0, b_offset = 0;
   for (int64_t index = 0; index < total; ++index) {
     gemm<T>({a_base + a_offset, m, a.cols, a.row_stride, a.col_stride},
-            {b_base + b_offset, b.rows, n, b.row_stride, b.col_stride}, out_base + index * out_matrix, n);
+            {b_base + b_offset, b.rows, n, b.row_stride, b.col_stride},
+            out_base + index * out_matrix, n);
     for (int d = batch.size() - 1; d >= 0; --d) {
       a_offset += a.batch_strides[d];
       b_offset += b.batch_strides[d];

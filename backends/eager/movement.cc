@@ -29,7 +29,9 @@ Expected<Tensor> checked_view(const Tensor& t, const Dims& sizes, const Dims& st
 
 namespace {
 
-void set_single(KernelCall& call, Tensor view) { call.results = {std::move(view)}; }
+void set_single(KernelCall& call, Tensor view) {
+  call.results = {std::move(view)};
+}
 
 // Strides that let `sizes` view the same elements as `t` without a copy, if any (PyTorch's
 // computeStride): each run of new dims must fall inside one contiguous chunk of old dims.
@@ -80,8 +82,8 @@ Status slice_views(KernelCall& call, int dim, std::span<const int64_t> pieces) {
   for (int64_t piece : pieces) {
     Dims sizes = in.sizes();
     sizes[dim] = piece;
-    GYRO_ASSIGN_OR_RETURN(Tensor view, checked_view(in, sizes, in.strides(),
-                                                    in.offset() + start * in.stride(dim)));
+    GYRO_ASSIGN_OR_RETURN(
+        Tensor view, checked_view(in, sizes, in.strides(), in.offset() + start * in.stride(dim)));
     call.results.push_back(std::move(view));
     start += piece;
   }
@@ -102,8 +104,12 @@ Status kernel_view(KernelCall& call) {
   return {};
 }
 
-Status kernel_reshape(KernelCall& call) { return reshape_to(call, call.meta.sizes[0]); }
-Status kernel_flatten(KernelCall& call) { return reshape_to(call, call.meta.sizes[0]); }
+Status kernel_reshape(KernelCall& call) {
+  return reshape_to(call, call.meta.sizes[0]);
+}
+Status kernel_flatten(KernelCall& call) {
+  return reshape_to(call, call.meta.sizes[0]);
+}
 
 Status kernel_transpose(KernelCall& call) {
   const Tensor& in = call.inputs[0];
@@ -130,7 +136,8 @@ Status kernel_permute(KernelCall& call) {
 
 Status kernel_squeeze(KernelCall& call) {
   const Tensor& in = call.inputs[0];
-  GYRO_ASSIGN_OR_RETURN(auto chosen, shape_rules::reduced_dims(attr(call, "dim"), in.dim(), /*empty_means_all=*/false));
+  GYRO_ASSIGN_OR_RETURN(auto chosen, shape_rules::reduced_dims(attr(call, "dim"), in.dim(),
+                                                               /*empty_means_all=*/false));
   Dims strides;
   for (int d = 0; d < in.dim(); ++d)
     if (!(chosen[d] && in.size(d) == 1)) strides.push_back(in.stride(d));
@@ -190,8 +197,12 @@ Status kernel_split(KernelCall& call) {
   for (const Dims& sizes : call.meta.sizes) pieces.push_back(sizes[d]);
   return slice_views(call, d, pieces);
 }
-Status kernel_split_with_sizes(KernelCall& call) { return kernel_split(call); }
-Status kernel_chunk(KernelCall& call) { return kernel_split(call); }
+Status kernel_split_with_sizes(KernelCall& call) {
+  return kernel_split(call);
+}
+Status kernel_chunk(KernelCall& call) {
+  return kernel_split(call);
+}
 
 Status kernel_cat(KernelCall& call) {
   const Tensor& out = call.out;
@@ -218,7 +229,8 @@ Status kernel_stack(KernelCall& call) {
   sizes.erase(d);
   strides.erase(d);
   for (std::size_t k = 0; k < call.inputs.size(); ++k) {
-    Tensor slot = out.as_strided(sizes, strides, out.offset() + static_cast<int64_t>(k) * out.stride(d));
+    Tensor slot =
+        out.as_strided(sizes, strides, out.offset() + static_cast<int64_t>(k) * out.stride(d));
     GYRO_TRY(copy_kernel(slot, call.inputs[k]));
   }
   return {};
@@ -230,6 +242,8 @@ Status kernel_contiguous(KernelCall& call) {
   return {};
 }
 
-Status kernel_clone(KernelCall& call) { return copy_kernel(call.out, call.inputs[0]); }
+Status kernel_clone(KernelCall& call) {
+  return copy_kernel(call.out, call.inputs[0]);
+}
 
 }  // namespace gyro::eager

@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 
+#include "backends/eager/array_util.h"
 #include "backends/eager/kernel.h"
 #include "ir/shape_rules.h"
 
@@ -16,22 +17,7 @@ namespace gyro::eager {
 
 namespace {
 
-template <typename T>
-using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
-template <typename T>
-using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-
-// Long rows are summed in L1-sized chunks whose results add up in double, so a float32 sum
-// over millions of elements keeps the precision of a 4096-element one.
-inline constexpr int64_t kChunk = 4096;
-
-template <typename T, typename Fn>
-double sum_chunks(const T* data, int64_t n, Fn&& fn) {
-  double total = 0;
-  for (int64_t start = 0; start < n; start += kChunk)
-    total += static_cast<double>(fn(ConstArrayMap<T>(data + start, std::min(kChunk, n - start))));
-  return total;
-}
+inline constexpr int64_t kChunk = kSumChunk;
 
 // Runs body(out) on call.out when it is contiguous (the runner's own allocation always is),
 // else on a contiguous temporary copied into the caller's strided buffer afterwards.

@@ -10,6 +10,7 @@
 
 #include <Eigen/Core>
 
+#include "backends/eager/array_util.h"
 #include "backends/eager/kernel.h"
 #include "ir/shape_rules.h"
 
@@ -17,41 +18,13 @@ namespace gyro::eager {
 
 namespace {
 
-template <typename T>
-using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
-template <typename T>
-using ConstArrayMap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-
-// Which compute dtypes an op's functor is instantiated for (inference rules out the others).
-enum TypeSet : unsigned { kFloats = 1, kInts = 2, kBools = 4, kAll = 7, kNumeric = 3 };
-
-template <typename T>
-constexpr bool in_set(unsigned set) {
-  if constexpr (std::is_same_v<T, bool>)
-    return set & kBools;
-  else if constexpr (std::is_integral_v<T>)
-    return set & kInts;
-  else
-    return set & kFloats;
-}
-
-// Float runs are summed in chunks that stay in L1, adding the chunk results in double: a 16M
-// element sum then loses no more precision than one 4096-element chunk does, at Eigen's speed.
-inline constexpr int64_t kChunk = 4096;
+inline constexpr int64_t kChunk = kSumChunk;
 // Column folds (reducing leading dims) work on tiles of this many columns so the accumulators
 // stay in L1 while the rows stream past.
 inline constexpr int64_t kTile = 2048;
 // Float column sums restart a fresh partial every kRowBlock rows, a two-level cascade that
 // bounds the rounding error of long sums like PyTorch's cascade_sum.
 inline constexpr int64_t kRowBlock = 128;
-
-template <typename T, typename Fn>
-double sum_chunks(const T* data, int64_t n, Fn&& fn) {
-  double total = 0;
-  for (int64_t start = 0; start < n; start += kChunk)
-    total += static_cast<double>(fn(ConstArrayMap<T>(data + start, std::min(kChunk, n - start))));
-  return total;
-}
 
 // Integer arithmetic wraps on overflow as in PyTorch; signed overflow is UB in C++, so integer
 // sums and products run on the same bits as uint64_t.

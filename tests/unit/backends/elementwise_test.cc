@@ -1,7 +1,6 @@
 // Eager elementwise kernels against PyTorch: values, broadcasting, promotion, NaN, int rules.
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -12,18 +11,6 @@ namespace gyro {
 namespace {
 
 using namespace gyro::testing;
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
-constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
-
-std::vector<int64_t> ints(const Tensor& t) {
-  return t.to_vector<int64_t>();
-}
-Tensor transposed(const Tensor& t) {
-  return ok(OpKind::transpose, {t}, {I(0), I(1)});
-}
 
 // ---------------------------------------------------------------- unary ops
 
@@ -351,8 +338,8 @@ TEST(ElementwisePow, IntegerNegativeTensorExponentTruncates) {
   EXPECT_TRUE(all_close(ok(OpKind::pow, {T({2, 1, -1, 0, -1, 3}), T({-1, -3, -3, -2, -2, 0})}),
                         {0, 1, -1, 0, 1, 1}));
   // A 0-d tensor exponent is a tensor too: pow(b, tensor(-1)).
-  EXPECT_TRUE(all_close(ok(OpKind::pow, {T({2, 1, -1}), Tensor::scalar(-1, DType::Int64)}),
-                        {0, 1, -1}));
+  EXPECT_TRUE(
+      all_close(ok(OpKind::pow, {T({2, 1, -1}), Tensor::scalar(-1, DType::Int64)}), {0, 1, -1}));
 }
 
 // ---------------------------------------------------------------- maximum, minimum

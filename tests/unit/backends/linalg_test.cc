@@ -12,13 +12,6 @@ namespace {
 
 using namespace gyro::testing;
 
-std::vector<int64_t> ints(const Tensor& t) {
-  return t.to_vector<int64_t>();
-}
-Tensor transposed(const Tensor& t) {
-  return ok(OpKind::transpose, {t}, {I(-2), I(-1)});
-}
-
 // A float tensor of `sizes` holding small distinct values: (i % 7) - 3 + i / 16.
 Tensor pattern(std::vector<int64_t> sizes, DType dtype = DType::Float32) {
   int64_t n = 1;

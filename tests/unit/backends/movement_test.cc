@@ -11,19 +11,12 @@ namespace {
 
 using namespace gyro::testing;
 
-std::vector<int64_t> ints(const Tensor& t) {
-  return t.to_vector<int64_t>();
-}
-
-// torch.arange(n).view(sizes): int64 0, 1, 2, ... laid out contiguously.
+// torch.arange(n).view(sizes): int64 0, 1, 2, ... laid out contiguously (test_support.h's iota,
+// which this hides, is float32).
 Tensor iota(std::vector<int64_t> sizes) {
   int64_t n = 1;
   for (int64_t s : sizes) n *= s;
   return ok(OpKind::reshape, {ok(OpKind::arange, {}, {I(n)})}, {L(sizes)});
-}
-
-Tensor transposed(const Tensor& t) {
-  return ok(OpKind::transpose, {t}, {I(0), I(1)});
 }
 
 // Writes `value` at flat element `index` of a contiguous int64 tensor.

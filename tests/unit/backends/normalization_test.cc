@@ -2,8 +2,6 @@
 // empty inputs, optional weight and bias, and the error cases.
 #include <cmath>
 #include <cstdint>
-#include <limits>
-#include <string>
 #include <vector>
 
 #include "tests/unit/backends/test_util.h"
@@ -12,18 +10,6 @@ using namespace gyro;
 using namespace gyro::testing;
 
 namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string shape(const Tensor& t) {
-  return to_string(t.sizes());
-}
-
-// The transpose of a 2-D tensor as a strided view of the same storage (not contiguous).
-Tensor transposed(const Tensor& t) {
-  return t.as_strided({t.size(1), t.size(0)}, {t.stride(1), t.stride(0)}, t.offset());
-}
 
 // A float32 tensor of `sizes` whose values cycle through a small irregular pattern.
 Tensor pattern(const Dims& sizes, float scale = 1.0f, float offset = 0.0f) {

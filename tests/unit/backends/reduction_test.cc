@@ -15,25 +15,6 @@ using namespace gyro::testing;
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string shape(const Tensor& t) {
-  return to_string(t.sizes());
-}
-
-// 0, 1, 2, ... in row-major order.
-Tensor iota(const Dims& sizes) {
-  std::vector<float> data(product(sizes));
-  std::iota(data.begin(), data.end(), 0.0f);
-  return Tensor::from_vector(data, sizes).value();
-}
-
-// The transpose of a 2-D tensor as a strided view of the same storage (not contiguous).
-Tensor transposed(const Tensor& t) {
-  return t.as_strided({t.size(1), t.size(0)}, {t.stride(1), t.stride(0)}, t.offset());
-}
-
 // ---- sum ----
 
 TEST(ReductionSum, AllDimsByDefault) {

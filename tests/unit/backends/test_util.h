@@ -1,14 +1,20 @@
 // Helpers for eager-kernel tests: build tensors from literals, run ops, compare values.
+// (fails_with, kNaN/kInf, the attr literals and iota come from tests/unit/test_support.h.)
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "backends/eager/eager.h"
 #include "ir/nested.h"
+#include "tests/unit/test_support.h"
 
 namespace gyro::testing {
 
@@ -34,14 +40,30 @@ inline Tensor ok(OpKind kind, std::vector<Tensor> inputs, std::vector<Attr> attr
   return result.ok() ? std::move(result).value() : Tensor();
 }
 
-inline Attr I(int64_t v) { return Attr::integer(v); }
-inline Attr F(double v) { return Attr::real(v); }
-inline Attr B(bool v) { return Attr::boolean(v); }
-inline Attr L(std::vector<int64_t> v) { return Attr::list(std::move(v)); }
-inline Attr DT(DType d) { return Attr::of_dtype(d); }
-inline Attr None() { return Attr::none(); }
+inline std::vector<double> values(const Tensor& t) {
+  return t.to_vector<double>();
+}
+inline std::vector<int64_t> ints(const Tensor& t) {
+  return t.to_vector<int64_t>();
+}
 
-inline std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
+// "[2, 3]": a tensor's sizes as error messages print them.
+inline std::string shape(const Tensor& t) {
+  return to_string(t.sizes());
+}
+
+// The last two dims swapped, as a strided view of the same storage (t.transpose(-2, -1)).
+inline Tensor transposed(const Tensor& t) {
+  if (t.dim() < 2) {
+    ADD_FAILURE() << "transposed: a " << t.dim() << "-d tensor";
+    return Tensor();
+  }
+  Dims sizes = t.sizes(), strides = t.strides();
+  int a = t.dim() - 2, b = t.dim() - 1;
+  std::swap(sizes[a], sizes[b]);
+  std::swap(strides[a], strides[b]);
+  return t.as_strided(sizes, strides, t.offset());
+}
 
 // Values equal within a relative+absolute tolerance; NaNs compare equal to NaNs.
 inline ::testing::AssertionResult all_close(const Tensor& actual, std::vector<double> expected,
@@ -49,28 +71,16 @@ inline ::testing::AssertionResult all_close(const Tensor& actual, std::vector<do
   if (!actual.defined()) return ::testing::AssertionFailure() << "undefined tensor";
   auto got = values(actual);
   if (got.size() != expected.size())
-    return ::testing::AssertionFailure() << "got " << got.size() << " values, expected "
-                                         << expected.size();
+    return ::testing::AssertionFailure()
+           << "got " << got.size() << " values, expected " << expected.size();
   for (std::size_t i = 0; i < got.size(); ++i) {
     bool both_nan = std::isnan(got[i]) && std::isnan(expected[i]);
     bool close = got[i] == expected[i] ||
                  std::abs(got[i] - expected[i]) <= tolerance * (1 + std::abs(expected[i]));
     if (!both_nan && !close)
-      return ::testing::AssertionFailure() << "at " << i << ": got " << got[i] << ", expected "
-                                           << expected[i];
+      return ::testing::AssertionFailure()
+             << "at " << i << ": got " << got[i] << ", expected " << expected[i];
   }
-  return ::testing::AssertionSuccess();
-}
-
-// Expects `result` to fail with `kind` and a message containing `fragment`.
-template <typename R>
-::testing::AssertionResult fails_with(const R& result, ErrorKind kind, std::string_view fragment) {
-  if (result.ok()) return ::testing::AssertionFailure() << "expected an error, got success";
-  const Error& error = result.error();
-  if (error.kind != kind || error.message.find(fragment) == std::string::npos)
-    return ::testing::AssertionFailure() << "got " << error.to_string() << "; expected "
-                                         << error_kind_name(kind) << " containing '" << fragment
-                                         << "'";
   return ::testing::AssertionSuccess();
 }
 

@@ -3,15 +3,17 @@
 
 #include <cmath>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "ir/tensor.h"
+#include "tests/unit/test_support.h"
 
 namespace gyro {
 namespace {
+
+using namespace gyro::testing;
 
 TensorMeta meta(DType dtype, Dims sizes) {
   return TensorMeta{dtype, sizes, false};
@@ -28,25 +30,6 @@ TensorMeta boolean(Dims sizes) {
 // A Python number wrapped for the call (float numbers arrive as float64, as from a script).
 TensorMeta number(DType dtype) {
   return TensorMeta{dtype, {}, true};
-}
-
-Attr I(int64_t v) {
-  return Attr::integer(v);
-}
-Attr F(double v) {
-  return Attr::real(v);
-}
-Attr B(bool v) {
-  return Attr::boolean(v);
-}
-Attr L(std::vector<int64_t> v) {
-  return Attr::list(std::move(v));
-}
-Attr DT(DType d) {
-  return Attr::of_dtype(d);
-}
-Attr None() {
-  return Attr::none();
 }
 
 // bind_attrs then infer_meta, as a runner does.
@@ -89,17 +72,6 @@ Expected<Attrs> bind(OpKind op, int num_inputs, std::vector<Attr> positional,
   if (result->dtype != out)
     return ::testing::AssertionFailure()
            << "got " << dtype_name(result->dtype) << ", expected " << dtype_name(out);
-  return ::testing::AssertionSuccess();
-}
-
-template <typename R>
-::testing::AssertionResult fails_with(const R& result, ErrorKind kind, std::string_view fragment) {
-  if (result.ok()) return ::testing::AssertionFailure() << "expected an error, got success";
-  const Error& error = result.error();
-  if (error.kind != kind || error.message.find(fragment) == std::string::npos)
-    return ::testing::AssertionFailure()
-           << "got " << error.to_string() << "; expected " << error_kind_name(kind)
-           << " containing '" << fragment << "'";
   return ::testing::AssertionSuccess();
 }
 

@@ -12,31 +12,12 @@
 #include "ir/convert.h"
 #include "ir/nested.h"
 #include "ir/storage.h"
+#include "tests/unit/test_support.h"
 
 namespace gyro {
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
-
-template <typename R>
-::testing::AssertionResult fails_with(const R& result, ErrorKind kind, std::string_view fragment) {
-  if (result.ok()) return ::testing::AssertionFailure() << "expected an error, got success";
-  const Error& error = result.error();
-  if (error.kind != kind || error.message.find(fragment) == std::string::npos)
-    return ::testing::AssertionFailure()
-           << "got " << error.to_string() << "; expected " << error_kind_name(kind)
-           << " containing '" << fragment << "'";
-  return ::testing::AssertionSuccess();
-}
-
-// A contiguous float32 tensor holding 0, 1, 2, ... with `sizes`.
-Tensor iota(const Dims& sizes) {
-  Tensor t = Tensor::empty(sizes, DType::Float32).value();
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = static_cast<float>(i);
-  return t;
-}
+using namespace gyro::testing;
 
 bool aligned(const void* pointer, std::size_t alignment) {
   return reinterpret_cast<std::uintptr_t>(pointer) % alignment == 0;
