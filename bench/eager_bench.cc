@@ -21,11 +21,14 @@ Tensor must(Expected<Tensor> result) {
   return std::move(result).value();
 }
 
-Tensor call(OpKind op, std::vector<Tensor> inputs, std::vector<Attr> attrs = {}) {
+// Inputs and attributes pass as spans, as a host holding its own arrays would pass them.
+Tensor call(OpKind op, std::initializer_list<Tensor> inputs,
+            std::initializer_list<Attr> attrs = {}) {
   return must(eager::run1(op, inputs, attrs));
 }
 
-void into(OpKind op, std::vector<Tensor> inputs, std::vector<Attr> attrs, Tensor& out) {
+void into(OpKind op, std::initializer_list<Tensor> inputs, std::initializer_list<Attr> attrs,
+          Tensor& out) {
   Status status = eager::run_into(op, inputs, attrs, out);
   if (!status.ok()) {
     std::fprintf(stderr, "%s\n", status.error().to_string().c_str());
