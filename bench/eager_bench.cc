@@ -169,7 +169,7 @@ BENCHMARK(BM_mlp)->Unit(benchmark::kMillisecond)->UseRealTime();
 // Per-op overhead: y = x*2 + 1 on 16 elements (2 ops per iteration, as in peers.py "tiny").
 void BM_tiny(benchmark::State& state) {
   Tensor x = random_tensor({16}, 0);
-  Tensor two = Tensor::scalar(2, DType::Int64, true), one = Tensor::scalar(1, DType::Int64, true);
+  Tensor two = Tensor::integer(2, /*wrapped=*/true), one = Tensor::integer(1, /*wrapped=*/true);
   for (auto _ : state) {
     Tensor y = call(OpKind::add, {call(OpKind::mul, {x, two}), one});
     benchmark::DoNotOptimize(y.raw_data());

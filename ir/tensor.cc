@@ -53,6 +53,13 @@ Tensor Tensor::scalar(double value, DType dtype, bool wrapped) {
   return tensor;
 }
 
+Tensor Tensor::integer(int64_t value, bool wrapped) {
+  Tensor tensor = std::move(empty({}, DType::Int64)).value();
+  *tensor.data<int64_t>() = value;
+  tensor.wrapped_number_ = wrapped;
+  return tensor;
+}
+
 bool Tensor::is_contiguous() const {
   if (numel_ == 0) return true;  // no element is ever addressed (PyTorch agrees)
   int64_t expected = 1;

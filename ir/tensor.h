@@ -25,6 +25,8 @@ class Tensor {
   // A 0-d tensor holding one number. `wrapped` marks a Python number wrapped for an op call,
   // which promotes more weakly than a real tensor (see ResultType).
   static Tensor scalar(double value, DType dtype, bool wrapped = false);
+  // A 0-d int64 tensor, exact for every int64 (a double holds only 53 bits).
+  static Tensor integer(int64_t value, bool wrapped = false);
   // A contiguous tensor copied from `values` (values.size() must equal the sizes' product).
   template <typename T>
   static Expected<Tensor> from_vector(const std::vector<T>& values, const Dims& sizes);

@@ -88,6 +88,11 @@ TEST(TensorScalar, HoldsOneConvertedNumber) {
   EXPECT_EQ(Tensor::scalar(kNaN, DType::Int64).to_vector<int64_t>()[0], kInt64Min);
   EXPECT_EQ(Tensor::scalar(0.5, DType::Bool).item(), 1.0);
   EXPECT_TRUE(Tensor::scalar(1.0, DType::Float64, /*wrapped=*/true).is_wrapped_number());
+  // Integers beyond 2^53 stay exact.
+  Tensor big = Tensor::integer((int64_t{1} << 60) + 1, /*wrapped=*/true);
+  EXPECT_EQ(big.dtype(), DType::Int64);
+  EXPECT_EQ(big.to_vector<int64_t>()[0], (int64_t{1} << 60) + 1);
+  EXPECT_TRUE(big.is_wrapped_number());
 }
 
 TEST(TensorFromVector, CopiesValuesAndPicksTheDType) {
