@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The gyro CLI end to end: dis of text and binary, asm round trip, --version, and exit codes.
+set -euo pipefail
+gyro=$1 source_dir=$2 work=$3
+mkdir -p "$work"
+example="$source_dir/examples/bytecode/sum_loop.gya"
+expected="$source_dir/tests/cli/sum_loop.dis"
+
+"$gyro" --version | grep -q '^gyro 0.1.0 (bytecode 1.0)$'
+diff -u "$expected" <("$gyro" dis "$example")
+"$gyro" asm "$example" -o "$work/sum_loop.gyc" 2> "$work/asm.err"
+grep -q 'sum_loop.gya: 1 code objects verified, written to' "$work/asm.err"
+diff -u "$expected" <("$gyro" dis "$work/sum_loop.gyc")
+
+# A verification error exits 2 and names the code, offset and rule.
+sed 's/^   2     0 LOAD_CONST 0$/   2     0 POP_TOP/' "$example" > "$work/bad.gya"
+set +e
+"$gyro" asm "$work/bad.gya" 2> "$work/bad.err"
+status=$?
+set -e
+[[ $status -eq 2 ]] || { echo "expected exit 2, got $status"; exit 1; }
+grep -q "code 'sum_below', offset 0 (POP_TOP): stack underflow" "$work/bad.err"
+
+# A missing file exits 1.
+set +e
+"$gyro" dis "$work/missing.gyc" 2> /dev/null
+status=$?
+set -e
+[[ $status -eq 1 ]] || { echo "expected exit 1 for a missing file, got $status"; exit 1; }
+echo "cli: 1 passed, 0 failed"

@@ -1,0 +1,79 @@
+// The gyro command line: disassemble and assemble bytecode (run joins with the reference VM).
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "ir/assembler.h"
+#include "ir/bytecode_file.h"
+#include "ir/disassembler.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;   // I/O and other failures
+constexpr int kExitBadInput = 2;  // syntax or verification errors in the input
+
+int report(const gyro::Error& error) {
+  std::fprintf(stderr, "gyro: %s\n", error.to_string().c_str());
+  return error.kind == gyro::ErrorKind::BytecodeError ? kExitBadInput : kExitFailure;
+}
+
+gyro::Expected<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return gyro::make_error(gyro::ErrorKind::RuntimeError, "cannot open {}", path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool is_assembly(const std::string& path) {
+  return path.ends_with(".gya");
+}
+
+// Loads a module from text assembly (.gya) or a binary file (anything else).
+gyro::Expected<gyro::Module> load(const std::string& path) {
+  if (!is_assembly(path)) return gyro::read_bytecode_file(path);
+  GYRO_ASSIGN_OR_RETURN(std::string text, read_text(path));
+  GYRO_ASSIGN_OR_RETURN(auto top, gyro::assemble(text, path));
+  return gyro::Module{path, std::move(top)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"gyro: a symbolic tensor-program compiler and runtime"};
+  app.set_version_flag("--version", fmt::format("gyro 0.1.0 (bytecode {}.{})", gyro::kBytecodeMajor,
+                                                gyro::kBytecodeMinor));
+  app.require_subcommand(1);
+
+  std::string dis_path;
+  CLI::App* dis = app.add_subcommand("dis", "Print the disassembly of a .gyc or .gya file");
+  dis->add_option("file", dis_path, "bytecode (.gyc) or assembly (.gya)")->required();
+
+  std::string asm_path, output_path;
+  CLI::App* assemble = app.add_subcommand("asm", "Assemble and verify a .gya file");
+  assemble->add_option("file", asm_path, "text assembly (.gya)")->required();
+  assemble->add_option("-o,--output", output_path, "write the verified module as .gyc");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (dis->parsed()) {
+    auto module = load(dis_path);
+    if (!module.ok()) return report(module.error());
+    std::fputs(gyro::disassemble(*module->top).c_str(), stdout);
+    return kExitOk;
+  }
+  auto module = load(asm_path);
+  if (!module.ok()) return report(module.error());
+  if (!output_path.empty()) {
+    gyro::Status written = gyro::write_bytecode_file(output_path, *module);
+    if (!written.ok()) return report(written.error());
+  }
+  std::fprintf(stderr, "%s: %zu code objects verified%s\n", asm_path.c_str(),
+               gyro::all_codes(*module->top).size(),
+               output_path.empty() ? "" : (", written to " + output_path).c_str());
+  return kExitOk;
+}
