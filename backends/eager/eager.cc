@@ -45,6 +45,11 @@ Expected<Tensor> dispatch(OpKind op, std::span<const Tensor> inputs,
   GYRO_ASSIGN_OR_RETURN(OutputMeta meta, infer_meta(op, metas, attrs));
 
   const OpInfo& info = op_info(op);
+  if (into) {
+    GYRO_CHECK_ARG(into->sizes() == meta.sizes[0] && into->dtype() == meta.dtype, ValueError,
+                   "{}(): output buffer is {} {} but the result is {} {}", info.name, into->dtype(),
+                   to_string(into->sizes()), meta.dtype, to_string(meta.sizes[0]));
+  }
   KernelCall call{op, inputs, attrs, meta, {}, {}};
   if (produces_own_outputs(info)) {
     GYRO_TRY(kKernels[static_cast<int>(op)](call));
@@ -59,11 +64,6 @@ Expected<Tensor> dispatch(OpKind op, std::span<const Tensor> inputs,
       return *into;
     }
     return std::move(call.results[0]);
-  }
-  if (into) {
-    GYRO_CHECK_ARG(into->sizes() == meta.sizes[0] && into->dtype() == meta.dtype, ValueError,
-                   "{}(): output buffer is {} {} but the result is {} {}", info.name, into->dtype(),
-                   to_string(into->sizes()), meta.dtype, to_string(meta.sizes[0]));
   }
   if (into && into->is_contiguous()) {
     call.out = *into;

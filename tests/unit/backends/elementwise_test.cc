@@ -604,6 +604,19 @@ TEST(ElementwiseRunInto, RejectsAMismatchedBuffer) {
                          ErrorKind::ValueError, "output buffer"));
 }
 
+TEST(ElementwiseRunInto, RejectsAMismatchedBufferForViewOps) {
+  // Regression: ops that produce their own results (views, reshape, to) copied into the buffer
+  // without checking its shape, reading past the result.
+  const Tensor inputs[] = {T({1.0, 2.0, 3.0, 4.0})};
+  const Attr shape[] = {Attr::list({2, 2})};
+  Tensor wrong_shape = Tensor::empty({4, 4}, DType::Float32).value();
+  EXPECT_TRUE(fails_with(eager::run_into(OpKind::reshape, inputs, shape, wrong_shape),
+                         ErrorKind::ValueError, "output buffer"));
+  Tensor right = Tensor::empty({2, 2}, DType::Float32).value();
+  ASSERT_TRUE(eager::run_into(OpKind::reshape, inputs, shape, right).ok());
+  EXPECT_TRUE(all_close(right, {1, 2, 3, 4}));
+}
+
 TEST(ElementwiseCopyInto, BroadcastsAndConverts) {
   Tensor dst = Tensor::empty({2, 3}, DType::Float32).value();
   ASSERT_TRUE(eager::copy_into(dst, T({1, 2, 3})).ok());
