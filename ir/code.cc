@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "ir/assert.h"
+#include "ir/python_repr.h"
 
 namespace gyro {
 
@@ -49,51 +50,6 @@ Constant Constant::tuple(std::vector<Constant> items) {
   return c;
 }
 
-namespace {
-
-// Python's repr of a str: single quotes unless the text has one and no double quote.
-std::string quote(const std::string& text) {
-  bool use_double = text.find('\'') != std::string::npos && text.find('"') == std::string::npos;
-  char q = use_double ? '"' : '\'';
-  std::string out(1, q);
-  for (unsigned char ch : text) {
-    switch (ch) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (ch == static_cast<unsigned char>(q)) {
-          out += '\\';
-          out += static_cast<char>(ch);
-        } else if (ch < 0x20 || ch == 0x7f) {
-          out += fmt::format("\\x{:02x}", ch);
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
-  return out + q;
-}
-
-// Python's float repr: shortest round-trip digits, with ".0" for integral values.
-std::string float_repr(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  std::string text = fmt::format("{}", value);
-  if (text.find_first_of(".en") == std::string::npos) text += ".0";
-  return text;
-}
-
-}  // namespace
 
 std::string Constant::repr() const {
   switch (kind_) {
@@ -104,9 +60,9 @@ std::string Constant::repr() const {
     case Kind::kInt:
       return fmt::format("{}", int_);
     case Kind::kFloat:
-      return float_repr(float_);
+      return python_float_repr(float_);
     case Kind::kString:
-      return quote(string_);
+      return python_string_repr(string_);
     case Kind::kCode:
       return fmt::format("<code {}>", code_ ? code_->name : "?");
     case Kind::kTuple: {

@@ -10,6 +10,7 @@
 #include "backends/eager/array_util.h"
 #include "backends/eager/kernel.h"
 #include "backends/eager/loop.h"
+#include "ir/python_arith.h"
 
 namespace gyro::eager {
 
@@ -213,40 +214,6 @@ struct DivFn {
   }
 };
 
-// Python's floor division and modulo: the result of % takes the divisor's sign.
-template <typename T>
-T floor_divide(T a, T b) {
-  if constexpr (std::is_integral_v<T>) {
-    if (b == -1) return wrap_sub(0, a);  // INT64_MIN // -1 wraps instead of trapping
-    T quotient = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) --quotient;
-    return quotient;
-  } else {
-    if (b == 0) return a / b;
-    T mod = std::fmod(a, b);
-    T div = (a - mod) / b;
-    if (mod != 0 && (b < 0) != (mod < 0)) div -= 1;
-    if (div == 0) return std::copysign(T(0), a / b);
-    T floored = std::floor(div);
-    if (div - floored > T(0.5)) floored += 1;
-    return floored;
-  }
-}
-
-template <typename T>
-T python_mod(T a, T b) {
-  if constexpr (std::is_integral_v<T>) {
-    if (b == -1) return 0;
-    T mod = a % b;
-    if (mod != 0 && ((mod < 0) != (b < 0))) mod += b;
-    return mod;
-  } else {
-    T mod = std::fmod(a, b);
-    if (mod != 0 && ((b < 0) != (mod < 0))) mod += b;
-    return mod;
-  }
-}
-
 template <typename T>
 bool has_zero(const T* values, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
@@ -261,7 +228,7 @@ struct FloorDivFn {
   bool operator()(int64_t n, T* out, const T* x, const T* y) const {
     if constexpr (std::is_integral_v<T>)
       if (has_zero(y, n)) return false;
-    for (int64_t i = 0; i < n; ++i) out[i] = floor_divide(x[i], y[i]);
+    for (int64_t i = 0; i < n; ++i) out[i] = python_floor_divide(x[i], y[i]);
     return true;
   }
 };
@@ -273,7 +240,7 @@ struct RemainderFn {
   bool operator()(int64_t n, T* out, const T* x, const T* y) const {
     if constexpr (std::is_integral_v<T>)
       if (has_zero(y, n)) return false;
-    for (int64_t i = 0; i < n; ++i) out[i] = python_mod(x[i], y[i]);
+    for (int64_t i = 0; i < n; ++i) out[i] = python_mod<T, /*kZeroTakesDivisorSign=*/false>(x[i], y[i]);
     return true;
   }
 };

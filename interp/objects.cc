@@ -1,0 +1,55 @@
+// Object kinds' names, destruction, and constructors.
+#include "interp/objects.h"
+
+namespace gyro {
+
+std::string_view object_kind_name(ObjectKind kind) {
+  switch (kind) {
+#define OBJECT_KIND(name, type_name) \
+  case ObjectKind::name:             \
+    return type_name;
+#include "interp/object_kinds.def"
+#undef OBJECT_KIND
+  }
+  GYRO_UNREACHABLE("bad object kind {}", static_cast<int>(kind));
+}
+
+void Object::destroy(Object* object) {
+  switch (object->kind()) {
+#define OBJECT_KIND(name, type_name)           \
+  case ObjectKind::name:                       \
+    delete static_cast<name##Object*>(object); \
+    return;
+#include "interp/object_kinds.def"
+#undef OBJECT_KIND
+  }
+  GYRO_UNREACHABLE("bad object kind {}", static_cast<int>(object->kind()));
+}
+
+int64_t RangeObject::length() const {
+  // Computed in 128 bits: stop - start may overflow int64.
+  __int128 span = static_cast<__int128>(stop) - start;
+  if (step > 0) return span <= 0 ? 0 : static_cast<int64_t>((span + step - 1) / step);
+  return span >= 0 ? 0 : static_cast<int64_t>((span + step + 1) / step);
+}
+
+namespace {
+// Hands a fresh object (refcount 0) to a Value, which takes the first reference.
+Value adopt(Object* object) { return Value::object(object); }
+}  // namespace
+
+Value make_str(std::string text) { return adopt(new StrObject(std::move(text))); }
+Value make_list(std::vector<Value> items) { return adopt(new ListObject(std::move(items))); }
+Value make_tuple(std::vector<Value> items) { return adopt(new TupleObject(std::move(items))); }
+Value make_dict() { return adopt(new DictObject()); }
+Value make_range(int64_t start, int64_t stop, int64_t step) {
+  GYRO_ASSERT(step != 0, "range step 0 reached make_range");
+  return adopt(new RangeObject(start, stop, step));
+}
+Value make_slice(Value start, Value stop, Value step) {
+  return adopt(new SliceObject(std::move(start), std::move(stop), std::move(step)));
+}
+Value make_cell() { return adopt(new CellObject()); }
+Value make_tensor(Tensor tensor) { return adopt(new TensorBoxObject(std::move(tensor))); }
+
+}  // namespace gyro
