@@ -35,13 +35,23 @@ int64_t RangeObject::length() const {
 
 namespace {
 // Hands a fresh object (refcount 0) to a Value, which takes the first reference.
-Value adopt(Object* object) { return Value::object(object); }
+Value adopt(Object* object) {
+  return Value::object(object);
+}
 }  // namespace
 
-Value make_str(std::string text) { return adopt(new StrObject(std::move(text))); }
-Value make_list(std::vector<Value> items) { return adopt(new ListObject(std::move(items))); }
-Value make_tuple(std::vector<Value> items) { return adopt(new TupleObject(std::move(items))); }
-Value make_dict() { return adopt(new DictObject()); }
+Value make_str(std::string text) {
+  return adopt(new StrObject(std::move(text)));
+}
+Value make_list(std::vector<Value> items) {
+  return adopt(new ListObject(std::move(items)));
+}
+Value make_tuple(std::vector<Value> items) {
+  return adopt(new TupleObject(std::move(items)));
+}
+Value make_dict() {
+  return adopt(new DictObject());
+}
 Value make_range(int64_t start, int64_t stop, int64_t step) {
   GYRO_ASSERT(step != 0, "range step 0 reached make_range");
   return adopt(new RangeObject(start, stop, step));
@@ -49,7 +59,25 @@ Value make_range(int64_t start, int64_t stop, int64_t step) {
 Value make_slice(Value start, Value stop, Value step) {
   return adopt(new SliceObject(std::move(start), std::move(stop), std::move(step)));
 }
-Value make_cell() { return adopt(new CellObject()); }
-Value make_tensor(Tensor tensor) { return adopt(new TensorBoxObject(std::move(tensor))); }
+Value make_cell() {
+  return adopt(new CellObject());
+}
+Value make_tensor(Tensor tensor) {
+  return adopt(new TensorBoxObject(std::move(tensor)));
+}
+Value make_class(std::string name, Value base) {
+  Value cls = adopt(new ClassObject(std::move(name)));
+  auto& object = cls.as<ClassObject>();
+  object.base = std::move(base);
+  object.attributes = make_dict();
+  object.is_exception =
+      object.base.is(ObjectKind::Class) && object.base.as<ClassObject>().is_exception;
+  return cls;
+}
+Value make_instance(Value cls) {
+  Value instance = adopt(new InstanceObject(std::move(cls)));
+  instance.as<InstanceObject>().attributes = make_dict();
+  return instance;
+}
 
 }  // namespace gyro

@@ -2,11 +2,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "interp/dict.h"
 #include "interp/value.h"
+#include "ir/code.h"
+#include "ir/error.h"
 
 namespace gyro {
 
@@ -16,7 +22,8 @@ struct StrObject : Object {
 };
 
 struct ListObject : Object {
-  explicit ListObject(std::vector<Value> values) : Object(ObjectKind::List), items(std::move(values)) {}
+  explicit ListObject(std::vector<Value> values)
+      : Object(ObjectKind::List), items(std::move(values)) {}
   std::vector<Value> items;
 };
 
@@ -40,7 +47,9 @@ struct RangeObject : Object {
 
 struct SliceObject : Object {
   SliceObject(Value first, Value last, Value stride)
-      : Object(ObjectKind::Slice), start(std::move(first)), stop(std::move(last)),
+      : Object(ObjectKind::Slice),
+        start(std::move(first)),
+        stop(std::move(last)),
         step(std::move(stride)) {}
   const Value start, stop, step;  // None or int
 };
@@ -53,8 +62,85 @@ struct CellObject : Object {
 };
 
 struct TensorBoxObject : Object {
-  explicit TensorBoxObject(Tensor value) : Object(ObjectKind::TensorBox), tensor(std::move(value)) {}
+  explicit TensorBoxObject(Tensor value)
+      : Object(ObjectKind::TensorBox), tensor(std::move(value)) {}
   Tensor tensor;
+};
+
+// A function made by MAKE_FUNCTION: code plus the globals, defaults and closure it captured.
+struct FunctionObject : Object {
+  FunctionObject() : Object(ObjectKind::Function) {}
+  std::shared_ptr<const Code> code;
+  Value globals;   // dict
+  Value defaults;  // tuple of the last parameters' defaults, or None
+  Value closure;   // tuple of cells (one per free name), or None
+};
+
+class Interpreter;
+struct KeywordArg {
+  std::string_view name;
+  Value value;
+};
+// A builtin's C++ body: positional args (self first for methods) and keyword args. It returns
+// the result, or nullopt with an exception raised on the interpreter.
+using BuiltinFn = std::optional<Value> (*)(Interpreter& vm, std::span<const Value> args,
+                                           std::span<const KeywordArg> kwargs);
+
+struct BuiltinObject : Object {
+  BuiltinObject(std::string builtin_name, BuiltinFn body, Value bound_self)
+      : Object(ObjectKind::Builtin),
+        name(std::move(builtin_name)),
+        fn(body),
+        self(std::move(bound_self)) {}
+  std::string name;
+  BuiltinFn fn;
+  Value self;  // the receiver of a bound builtin method (list.append), else None
+};
+
+struct BoundMethodObject : Object {
+  BoundMethodObject(Value receiver, Value method)
+      : Object(ObjectKind::BoundMethod), self(std::move(receiver)), function(std::move(method)) {}
+  Value self;
+  Value function;
+};
+
+// Iterators over the built-in iterables: one object kind, with the state each needs.
+struct IteratorObject : Object {
+  enum class Source : uint8_t { kSequence, kRange, kDictKeys, kEnumerate, kZip, kTensorRows };
+  explicit IteratorObject(Source from) : Object(ObjectKind::Iterator), source(from) {}
+  Source source;
+  Value target;                // what is iterated (list, tuple, str, dict, tensor...)
+  std::vector<Value> parts;    // zip: the iterators; enumerate: the inner iterator
+  int64_t index = 0;           // next position (or the next enumerate count)
+  int64_t stop = 0, step = 1;  // ranges
+};
+
+// A class: a name, an optional base, and its attributes. Builtin types (int, list, ...) and
+// the exception classes are Class objects too; `builtin_tag` says which values they describe.
+struct ClassObject : Object {
+  explicit ClassObject(std::string class_name)
+      : Object(ObjectKind::Class), name(std::move(class_name)) {}
+  std::string name;
+  Value base;            // a Class, or None
+  Value attributes;      // dict
+  int builtin_tag = -1;  // ValueTag or 100 + ObjectKind for builtin types; -1 for classes
+  bool is_exception = false;
+};
+
+struct TracebackEntry {
+  std::string filename;
+  int line;
+  std::string function;
+  uint64_t frame_serial;  // which activation (an exception passes through each frame once)
+};
+
+// An instance of a Class; exception instances also carry their args and traceback.
+struct InstanceObject : Object {
+  explicit InstanceObject(Value instance_class)
+      : Object(ObjectKind::Instance), cls(std::move(instance_class)) {}
+  Value cls;
+  Value attributes;                       // dict
+  std::vector<TracebackEntry> traceback;  // innermost last
 };
 
 // Constructors returning a Value that holds the only reference.
@@ -66,6 +152,8 @@ Value make_range(int64_t start, int64_t stop, int64_t step);
 Value make_slice(Value start, Value stop, Value step);
 Value make_cell();
 Value make_tensor(Tensor tensor);
+Value make_class(std::string name, Value base);
+Value make_instance(Value cls);
 
 // The items of a list or tuple.
 inline const std::vector<Value>& sequence_items(const Value& value) {

@@ -18,29 +18,44 @@ namespace gyro {
 
 std::string_view type_name(const Value& value) {
   switch (value.tag()) {
-    case ValueTag::kNone: return "NoneType";
-    case ValueTag::kBool: return "bool";
-    case ValueTag::kInt: return "int";
-    case ValueTag::kFloat: return "float";
-    case ValueTag::kObject: return object_kind_name(value.as_object()->kind());
+    case ValueTag::kNone:
+      return "NoneType";
+    case ValueTag::kBool:
+      return "bool";
+    case ValueTag::kInt:
+      return "int";
+    case ValueTag::kFloat:
+      return "float";
+    case ValueTag::kObject:
+      break;
   }
-  GYRO_UNREACHABLE("bad value tag");
+  if (value.is(ObjectKind::Instance)) return value.as<InstanceObject>().cls.as<ClassObject>().name;
+  return object_kind_name(value.as_object()->kind());
 }
 
 Expected<bool> truthy(const Value& value) {
   switch (value.tag()) {
-    case ValueTag::kNone: return false;
+    case ValueTag::kNone:
+      return false;
     case ValueTag::kBool:
-    case ValueTag::kInt: return value.as_int() != 0;
-    case ValueTag::kFloat: return value.as_float() != 0.0;
-    case ValueTag::kObject: break;
+    case ValueTag::kInt:
+      return value.as_int() != 0;
+    case ValueTag::kFloat:
+      return value.as_float() != 0.0;
+    case ValueTag::kObject:
+      break;
   }
   switch (value.as_object()->kind()) {
-    case ObjectKind::Str: return !value.as<StrObject>().text.empty();
-    case ObjectKind::List: return !value.as<ListObject>().items.empty();
-    case ObjectKind::Tuple: return !value.as<TupleObject>().items.empty();
-    case ObjectKind::Dict: return value.as<DictObject>().table.size() != 0;
-    case ObjectKind::Range: return value.as<RangeObject>().length() != 0;
+    case ObjectKind::Str:
+      return !value.as<StrObject>().text.empty();
+    case ObjectKind::List:
+      return !value.as<ListObject>().items.empty();
+    case ObjectKind::Tuple:
+      return !value.as<TupleObject>().items.empty();
+    case ObjectKind::Dict:
+      return value.as<DictObject>().table.size() != 0;
+    case ObjectKind::Range:
+      return value.as<RangeObject>().length() != 0;
     case ObjectKind::TensorBox: {
       const Tensor& tensor = value.as<TensorBoxObject>().tensor;
       GYRO_CHECK_ARG(tensor.numel() == 1, RuntimeError,
@@ -49,7 +64,14 @@ Expected<bool> truthy(const Value& value) {
       return tensor.item() != 0.0;
     }
     case ObjectKind::Slice:
-    case ObjectKind::Cell: return true;
+    case ObjectKind::Cell:
+    case ObjectKind::Function:
+    case ObjectKind::Builtin:
+    case ObjectKind::BoundMethod:
+    case ObjectKind::Iterator:
+    case ObjectKind::Class:
+    case ObjectKind::Instance:
+      return true;
   }
   GYRO_UNREACHABLE("bad object kind");
 }
@@ -82,15 +104,21 @@ std::string join_reprs(const std::vector<Value>& items) {
 
 std::string repr(const Value& value) {
   switch (value.tag()) {
-    case ValueTag::kNone: return "None";
-    case ValueTag::kBool: return value.as_bool() ? "True" : "False";
-    case ValueTag::kInt: return fmt::format("{}", value.as_int());
-    case ValueTag::kFloat: return python_float_repr(value.as_float());
-    case ValueTag::kObject: break;
+    case ValueTag::kNone:
+      return "None";
+    case ValueTag::kBool:
+      return value.as_bool() ? "True" : "False";
+    case ValueTag::kInt:
+      return fmt::format("{}", value.as_int());
+    case ValueTag::kFloat:
+      return python_float_repr(value.as_float());
+    case ValueTag::kObject:
+      break;
   }
   const Object* object = value.as_object();
   switch (object->kind()) {
-    case ObjectKind::Str: return python_string_repr(value.as<StrObject>().text);
+    case ObjectKind::Str:
+      return python_string_repr(value.as<StrObject>().text);
     case ObjectKind::List: {
       if (PrintGuard::active(object)) return "[...]";
       PrintGuard guard(object);
@@ -121,15 +149,70 @@ std::string repr(const Value& value) {
       return fmt::format("slice({}, {}, {})", repr(slice.start), repr(slice.stop),
                          repr(slice.step));
     }
-    case ObjectKind::Cell: return "<cell>";
-    case ObjectKind::TensorBox: return tensor_repr(value.as<TensorBoxObject>().tensor);
+    case ObjectKind::Cell:
+      return "<cell>";
+    case ObjectKind::TensorBox:
+      return tensor_repr(value.as<TensorBoxObject>().tensor);
+    case ObjectKind::Function:
+      return fmt::format("<function {} at {}>", value.as<FunctionObject>().code->name,
+                         static_cast<const void*>(object));
+    case ObjectKind::Builtin: {
+      const auto& builtin = value.as<BuiltinObject>();
+      if (builtin.self.is_none()) return fmt::format("<built-in function {}>", builtin.name);
+      return fmt::format("<built-in method {} of {} object at {}>", builtin.name,
+                         type_name(builtin.self),
+                         static_cast<const void*>(builtin.self.as_object()));
+    }
+    case ObjectKind::BoundMethod: {
+      const auto& method = value.as<BoundMethodObject>();
+      std::string name = method.function.is(ObjectKind::Function)
+                             ? method.function.as<FunctionObject>().code->name
+                             : "?";
+      return fmt::format("<bound method {}.{} of {}>", type_name(method.self), name,
+                         repr(method.self));
+    }
+    case ObjectKind::Iterator:
+      return fmt::format("<iterator object at {}>", static_cast<const void*>(object));
+    case ObjectKind::Class: {
+      const auto& cls = value.as<ClassObject>();
+      return cls.builtin_tag >= 0 || cls.is_exception
+                 ? fmt::format("<class '{}'>", cls.name)
+                 : fmt::format("<class '__main__.{}'>", cls.name);
+    }
+    case ObjectKind::Instance: {
+      const auto& instance = value.as<InstanceObject>();
+      if (instance.cls.as<ClassObject>().is_exception) {
+        auto args = exception_args(value);
+        const auto& items = args.as<TupleObject>().items;
+        std::string inner = items.size() == 1 ? repr(items[0]) : join_reprs(items);
+        return fmt::format("{}({})", type_name(value), inner);
+      }
+      return fmt::format("<__main__.{} object at {}>", type_name(value),
+                         static_cast<const void*>(object));
+    }
   }
   GYRO_UNREACHABLE("bad object kind");
 }
 
 std::string str(const Value& value) {
   if (value.is(ObjectKind::Str)) return value.as<StrObject>().text;
+  if (value.is(ObjectKind::Instance) &&
+      value.as<InstanceObject>().cls.as<ClassObject>().is_exception) {
+    // str(ValueError("x")) is "x"; with no args "", with several the tuple's repr.
+    Value args = exception_args(value);
+    const auto& items = args.as<TupleObject>().items;
+    if (items.empty()) return "";
+    if (items.size() == 1) return str(items[0]);
+    return repr(args);
+  }
   return repr(value);
+}
+
+Value exception_args(const Value& exception) {
+  auto found =
+      exception.as<InstanceObject>().attributes.as<DictObject>().table.get(make_str("args"));
+  if (found.ok() && found->has_value() && (*found)->is(ObjectKind::Tuple)) return **found;
+  return make_tuple();
 }
 
 // ---- equality and hashing ----
@@ -178,8 +261,10 @@ bool values_equal(const Value& a, const Value& b) {
   ObjectKind kind = a.as_object()->kind();
   if (kind != b.as_object()->kind()) return false;
   switch (kind) {
-    case ObjectKind::Str: return a.as<StrObject>().text == b.as<StrObject>().text;
-    case ObjectKind::List: return sequences_equal(a.as<ListObject>().items, b.as<ListObject>().items);
+    case ObjectKind::Str:
+      return a.as<StrObject>().text == b.as<StrObject>().text;
+    case ObjectKind::List:
+      return sequences_equal(a.as<ListObject>().items, b.as<ListObject>().items);
     case ObjectKind::Tuple:
       return sequences_equal(a.as<TupleObject>().items, b.as<TupleObject>().items);
     case ObjectKind::Dict: {
@@ -205,7 +290,14 @@ bool values_equal(const Value& a, const Value& b) {
     }
     case ObjectKind::Slice:
     case ObjectKind::Cell:
-    case ObjectKind::TensorBox: return false;  // identity, checked above
+    case ObjectKind::TensorBox:
+    case ObjectKind::Function:
+    case ObjectKind::Builtin:
+    case ObjectKind::BoundMethod:
+    case ObjectKind::Iterator:
+    case ObjectKind::Class:
+    case ObjectKind::Instance:
+      return false;  // identity, checked above
   }
   return false;
 }
@@ -227,13 +319,17 @@ uint64_t mix(uint64_t hash) {  // splitmix64 finalizer: spreads nearby ints acro
 
 }  // namespace
 
-bool keys_equal(const Value& a, const Value& b) { return identical(a, b) || values_equal(a, b); }
+bool keys_equal(const Value& a, const Value& b) {
+  return identical(a, b) || values_equal(a, b);
+}
 
 Expected<uint64_t> hash_value(const Value& value) {
   switch (value.tag()) {
-    case ValueTag::kNone: return uint64_t{0x9e3779b97f4a7c15ull};
+    case ValueTag::kNone:
+      return uint64_t{0x9e3779b97f4a7c15ull};
     case ValueTag::kBool:
-    case ValueTag::kInt: return mix(static_cast<uint64_t>(value.as_int()));
+    case ValueTag::kInt:
+      return mix(static_cast<uint64_t>(value.as_int()));
     case ValueTag::kFloat: {
       double f = value.as_float();
       // Equal numbers hash alike: an integral float hashes as the int it equals.
@@ -242,10 +338,12 @@ Expected<uint64_t> hash_value(const Value& value) {
       if (f == 0) f = 0;  // -0.0 == 0.0
       return mix(std::bit_cast<uint64_t>(f));
     }
-    case ValueTag::kObject: break;
+    case ValueTag::kObject:
+      break;
   }
   switch (value.as_object()->kind()) {
-    case ObjectKind::Str: return mix(std::hash<std::string>{}(value.as<StrObject>().text));
+    case ObjectKind::Str:
+      return mix(std::hash<std::string>{}(value.as<StrObject>().text));
     case ObjectKind::Tuple: {
       uint64_t hash = 0x345678ull;
       for (const Value& item : value.as<TupleObject>().items) {
@@ -258,12 +356,19 @@ Expected<uint64_t> hash_value(const Value& value) {
       const auto& range = value.as<RangeObject>();
       return mix(static_cast<uint64_t>(range.start) * 31 + static_cast<uint64_t>(range.length()));
     }
-    case ObjectKind::TensorBox:  // by identity, like torch.Tensor.__hash__
+    case ObjectKind::TensorBox:  // by identity, like torch.Tensor.__hash__ and object.__hash__
+    case ObjectKind::Function:
+    case ObjectKind::Builtin:
+    case ObjectKind::BoundMethod:
+    case ObjectKind::Iterator:
+    case ObjectKind::Class:
+    case ObjectKind::Instance:
       return mix(reinterpret_cast<uint64_t>(value.as_object()));
     case ObjectKind::List:
     case ObjectKind::Dict:
     case ObjectKind::Slice:
-    case ObjectKind::Cell: break;
+    case ObjectKind::Cell:
+      break;
   }
   return make_error(ErrorKind::TypeError, "unhashable type: '{}'", type_name(value));
 }
@@ -289,13 +394,18 @@ Error int_overflow() {
                     "integer overflow: gyro ints are 64-bit (CPython would use a big integer)");
 }
 
-Expected<Value> float_result(double value) { return Value::real(value); }
+Expected<Value> float_result(double value) {
+  return Value::real(value);
+}
 
 Expected<Value> float_op(Binop op, double x, double y) {
   switch (op) {
-    case Binop::ADD: return float_result(x + y);
-    case Binop::SUBTRACT: return float_result(x - y);
-    case Binop::MULTIPLY: return float_result(x * y);
+    case Binop::ADD:
+      return float_result(x + y);
+    case Binop::SUBTRACT:
+      return float_result(x - y);
+    case Binop::MULTIPLY:
+      return float_result(x * y);
     case Binop::TRUE_DIVIDE:
       GYRO_CHECK_ARG(y != 0, ZeroDivisionError, "float division by zero");
       return float_result(x / y);
@@ -312,11 +422,12 @@ Expected<Value> float_op(Binop op, double x, double y) {
                      "negative number cannot be raised to a fractional power (gyro has no "
                      "complex numbers)");
       double result = std::pow(x, y);
-      GYRO_CHECK_ARG(!(std::isinf(result) && std::isfinite(x) && std::isfinite(y)),
-                     OverflowError, "(34, 'Numerical result out of range')");
+      GYRO_CHECK_ARG(!(std::isinf(result) && std::isfinite(x) && std::isfinite(y)), OverflowError,
+                     "(34, 'Numerical result out of range')");
       return float_result(result);
     }
-    default: GYRO_UNREACHABLE("float_op({}) is not a float operator", binop_symbol(op));
+    default:
+      GYRO_UNREACHABLE("float_op({}) is not a float operator", binop_symbol(op));
   }
 }
 
@@ -355,8 +466,10 @@ Expected<Value> int_op(Binop op, int64_t x, int64_t y, bool both_bool) {
     }
     case Binop::AND:
       return both_bool ? Value::boolean(x & y) : Value::integer(x & y);
-    case Binop::OR: return both_bool ? Value::boolean(x | y) : Value::integer(x | y);
-    case Binop::XOR: return both_bool ? Value::boolean(x ^ y) : Value::integer(x ^ y);
+    case Binop::OR:
+      return both_bool ? Value::boolean(x | y) : Value::integer(x | y);
+    case Binop::XOR:
+      return both_bool ? Value::boolean(x ^ y) : Value::integer(x ^ y);
     case Binop::LSHIFT:
       GYRO_CHECK_ARG(y >= 0, ValueError, "negative shift count");
       if (x == 0) return Value::integer(0);
@@ -367,7 +480,8 @@ Expected<Value> int_op(Binop op, int64_t x, int64_t y, bool both_bool) {
     case Binop::RSHIFT:
       GYRO_CHECK_ARG(y >= 0, ValueError, "negative shift count");
       return Value::integer(y >= 63 ? (x < 0 ? -1 : 0) : (x >> y));  // arithmetic shift floors
-    default: GYRO_UNREACHABLE("int_op({}) is not an int operator", binop_symbol(op));
+    default:
+      GYRO_UNREACHABLE("int_op({}) is not an int operator", binop_symbol(op));
   }
 }
 
@@ -422,17 +536,28 @@ Expected<Value> run_tensor_op(OpKind kind, const Tensor& a, const Tensor& b) {
 
 std::optional<OpKind> tensor_binop(Binop op) {
   switch (op) {
-    case Binop::ADD: return OpKind::add;
-    case Binop::SUBTRACT: return OpKind::sub;
-    case Binop::MULTIPLY: return OpKind::mul;
-    case Binop::TRUE_DIVIDE: return OpKind::div;
-    case Binop::FLOOR_DIVIDE: return OpKind::floordiv;
-    case Binop::REMAINDER: return OpKind::remainder;
-    case Binop::POWER: return OpKind::pow;
-    case Binop::MATRIX_MULTIPLY: return OpKind::matmul;
-    case Binop::AND: return OpKind::logical_and;  // PyTorch's & on bool tensors
-    case Binop::OR: return OpKind::logical_or;
-    default: return std::nullopt;
+    case Binop::ADD:
+      return OpKind::add;
+    case Binop::SUBTRACT:
+      return OpKind::sub;
+    case Binop::MULTIPLY:
+      return OpKind::mul;
+    case Binop::TRUE_DIVIDE:
+      return OpKind::div;
+    case Binop::FLOOR_DIVIDE:
+      return OpKind::floordiv;
+    case Binop::REMAINDER:
+      return OpKind::remainder;
+    case Binop::POWER:
+      return OpKind::pow;
+    case Binop::MATRIX_MULTIPLY:
+      return OpKind::matmul;
+    case Binop::AND:
+      return OpKind::logical_and;  // PyTorch's & on bool tensors
+    case Binop::OR:
+      return OpKind::logical_or;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -520,8 +645,8 @@ Expected<Value> compare_op(CompareOp op, const Value& a, const Value& b) {
       if (op == CompareOp::EQ) return Value::boolean(false);
       if (op == CompareOp::NE) return Value::boolean(true);
       return make_error(ErrorKind::TypeError,
-                        "'{}' not supported between instances of '{}' and '{}'",
-                        compare_symbol(op), type_name(a), type_name(b));
+                        "'{}' not supported between instances of '{}' and '{}'", compare_symbol(op),
+                        type_name(a), type_name(b));
     }
     static constexpr OpKind kOps[] = {OpKind::lt, OpKind::le, OpKind::eq,
                                       OpKind::ne, OpKind::gt, OpKind::ge};
@@ -532,12 +657,17 @@ Expected<Value> compare_op(CompareOp op, const Value& a, const Value& b) {
   GYRO_ASSIGN_OR_RETURN(int c, order(op, a, b));
   if (c == 2) return Value::boolean(false);  // NaN is unordered
   switch (op) {
-    case CompareOp::LT: return Value::boolean(c < 0);
-    case CompareOp::LE: return Value::boolean(c <= 0);
-    case CompareOp::GT: return Value::boolean(c > 0);
-    case CompareOp::GE: return Value::boolean(c >= 0);
+    case CompareOp::LT:
+      return Value::boolean(c < 0);
+    case CompareOp::LE:
+      return Value::boolean(c <= 0);
+    case CompareOp::GT:
+      return Value::boolean(c > 0);
+    case CompareOp::GE:
+      return Value::boolean(c >= 0);
     case CompareOp::EQ:
-    case CompareOp::NE: break;
+    case CompareOp::NE:
+      break;
   }
   GYRO_UNREACHABLE("bad compare op");
 }

@@ -18,6 +18,8 @@ std::string_view type_name(const Value& value);  // "int", "list", "Tensor", ...
 Expected<bool> truthy(const Value& value);
 
 std::string repr(const Value& value);
+// The args tuple of an exception instance (empty when it has none).
+Value exception_args(const Value& exception);
 std::string str(const Value& value);  // str of a str is its text; otherwise repr
 
 // Key equality for dicts and `in`: Python's == on hashable values (1 == 1.0 == True), identity

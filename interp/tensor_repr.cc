@@ -29,7 +29,9 @@ Tensor row(const Tensor& t, int64_t i) {
 }
 
 // One element as a double, or its exact text for integers and bools.
-double element(const Tensor& t) { return t.item(); }
+double element(const Tensor& t) {
+  return t.item();
+}
 
 // The rows a summarized print shows (all of them when not summarizing).
 std::vector<int64_t> shown_rows(const Tensor& t, bool summarize) {
@@ -84,13 +86,13 @@ class Formatter {
     if (int_mode_) {
       sci_mode_ = hi / lo > 1000.0 || hi > 1e8;
       for (double v : finite)
-        width_ = std::max<int>(width_, sci_mode_ ? python_sci(v).size()
-                                                 : python_fixed(v, 0).size() + 1);
+        width_ =
+            std::max<int>(width_, sci_mode_ ? python_sci(v).size() : python_fixed(v, 0).size() + 1);
     } else {
       sci_mode_ = hi / lo > 1000.0 || hi > 1e8 || lo < 1e-4;
       for (double v : finite)
-        width_ = std::max<int>(width_, sci_mode_ ? python_sci(v).size()
-                                                 : python_fixed(v, kPrecision).size());
+        width_ = std::max<int>(
+            width_, sci_mode_ ? python_sci(v).size() : python_fixed(v, kPrecision).size());
     }
   }
 

@@ -17,16 +17,24 @@ std::string python_float_repr(double value) {
 }
 
 std::string python_string_repr(std::string_view text) {
-  bool use_double = text.find('\'') != std::string_view::npos &&
-                    text.find('"') == std::string_view::npos;
+  bool use_double =
+      text.find('\'') != std::string_view::npos && text.find('"') == std::string_view::npos;
   char quote = use_double ? '"' : '\'';
   std::string out(1, quote);
   for (unsigned char ch : text) {
     switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (ch == static_cast<unsigned char>(quote)) {
           out += '\\';

@@ -1,4 +1,4 @@
-// The gyro command line: disassemble and assemble bytecode (run joins with the reference VM).
+// The gyro command line: disassemble, assemble and run bytecode on the reference VM.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "interp/interpreter.h"
 #include "ir/assembler.h"
 #include "ir/bytecode_file.h"
 #include "ir/disassembler.h"
@@ -13,7 +14,7 @@
 namespace {
 
 constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;   // I/O and other failures
+constexpr int kExitFailure = 1;   // I/O failures and uncaught exceptions
 constexpr int kExitBadInput = 2;  // syntax or verification errors in the input
 
 int report(const gyro::Error& error) {
@@ -54,9 +55,11 @@ int main(int argc, char** argv) {
   dis->add_option("file", dis_path, "bytecode (.gyc) or assembly (.gya)")->required();
 
   std::string asm_path, output_path;
-  CLI::App* assemble = app.add_subcommand("asm", "Assemble and verify a .gya file");
+  bool no_run = false;
+  CLI::App* assemble = app.add_subcommand("asm", "Assemble, verify and run a .gya file");
   assemble->add_option("file", asm_path, "text assembly (.gya)")->required();
-  assemble->add_option("-o,--output", output_path, "write the verified module as .gyc");
+  assemble->add_option("-o,--output", output_path, "also write the verified module as .gyc");
+  assemble->add_flag("--no-run", no_run, "only assemble and verify");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -72,8 +75,17 @@ int main(int argc, char** argv) {
     gyro::Status written = gyro::write_bytecode_file(output_path, *module);
     if (!written.ok()) return report(written.error());
   }
-  std::fprintf(stderr, "%s: %zu code objects verified%s\n", asm_path.c_str(),
-               gyro::all_codes(*module->top).size(),
-               output_path.empty() ? "" : (", written to " + output_path).c_str());
+  if (no_run) {
+    std::fprintf(stderr, "%s: %zu code objects verified%s\n", asm_path.c_str(),
+                 gyro::all_codes(*module->top).size(),
+                 output_path.empty() ? "" : (", written to " + output_path).c_str());
+    return kExitOk;
+  }
+  gyro::Interpreter vm;
+  if (!vm.run_module(*module)) {
+    std::fflush(stdout);
+    std::fputs(vm.format_exception(vm.exception()).c_str(), stderr);
+    return kExitFailure;
+  }
   return kExitOk;
 }

@@ -8,18 +8,28 @@ expected="$source_dir/tests/cli/sum_loop.dis"
 
 "$gyro" --version | grep -q '^gyro 0.1.0 (bytecode 1.0)$'
 diff -u "$expected" <("$gyro" dis "$example")
-"$gyro" asm "$example" -o "$work/sum_loop.gyc" 2> "$work/asm.err"
+"$gyro" asm --no-run "$example" -o "$work/sum_loop.gyc" 2> "$work/asm.err"
 grep -q 'sum_loop.gya: 1 code objects verified, written to' "$work/asm.err"
 diff -u "$expected" <("$gyro" dis "$work/sum_loop.gyc")
 
 # A verification error exits 2 and names the code, offset and rule.
 sed 's/^   2     0 LOAD_CONST 0$/   2     0 POP_TOP/' "$example" > "$work/bad.gya"
 set +e
-"$gyro" asm "$work/bad.gya" 2> "$work/bad.err"
+"$gyro" asm --no-run "$work/bad.gya" 2> "$work/bad.err"
 status=$?
 set -e
 [[ $status -eq 2 ]] || { echo "expected exit 2, got $status"; exit 1; }
 grep -q "code 'sum_below', offset 0 (POP_TOP): stack underflow" "$work/bad.err"
+
+# asm runs the program: output on stdout; an uncaught exception prints a traceback, exits 1.
+[[ "$("$gyro" asm "$source_dir/tests/golden/vm/recursive_fib_prints_6765.gya")" == 6765 ]]
+set +e
+"$gyro" asm "$source_dir/tests/golden/vm/uncaught_error_prints_a_traceback.gya" 2> "$work/trace.err"
+status=$?
+set -e
+[[ $status -eq 1 ]] || { echo "expected exit 1 for an uncaught exception, got $status"; exit 1; }
+grep -q '^Traceback (most recent call last):$' "$work/trace.err"
+grep -q '^IndexError: list index out of range$' "$work/trace.err"
 
 # A missing file exits 1.
 set +e

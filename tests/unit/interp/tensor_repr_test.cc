@@ -38,7 +38,8 @@ TEST(TensorRepr, IntegralFloatsPrintWithATrailingDot) {
 }
 
 TEST(TensorRepr, ScientificForWideRanges) {
-  EXPECT_EQ(tensor_repr(literal({1e-5, 1.0, 100.0})), "tensor([1.0000e-05, 1.0000e+00, 1.0000e+02])");
+  EXPECT_EQ(tensor_repr(literal({1e-5, 1.0, 100.0})),
+            "tensor([1.0000e-05, 1.0000e+00, 1.0000e+02])");
   EXPECT_EQ(tensor_repr(literal({1e9, 1.0})), "tensor([1.0000e+09, 1.0000e+00])");
   EXPECT_EQ(tensor_repr(literal({1.0, 10000.0})), "tensor([1.0000e+00, 1.0000e+04])");
 }

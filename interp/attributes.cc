@@ -1,0 +1,464 @@
+// Attribute access: instances and classes (with single inheritance and bound methods), the
+// methods of list/dict/str, tensor attributes and methods; and class creation (BUILD_CLASS).
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "interp/interpreter.h"
+#include "interp/python_ops.h"
+#include "interp/tensor_calls.h"
+
+namespace gyro {
+
+namespace {
+
+using Args = std::span<const Value>;
+using Kwargs = std::span<const KeywordArg>;
+
+std::optional<Value> no_kwargs(Interpreter& vm, std::string_view name, Kwargs kwargs) {
+  if (!kwargs.empty())
+    return vm.raise(ErrorKind::TypeError, "{}() takes no keyword arguments", name);
+  return Value();
+}
+
+bool arity(Interpreter& vm, std::string_view name, Args args, std::size_t low, std::size_t high) {
+  // args[0] is self; counts exclude it.
+  std::size_t given = args.size() - 1;
+  if (given >= low && given <= high) return true;
+  if (low == high)
+    vm.raise(ErrorKind::TypeError, "{}() takes exactly {} argument{} ({} given)", name, low,
+             low == 1 ? "" : "s", given);
+  else
+    vm.raise(ErrorKind::TypeError, "{}() takes at most {} argument{} ({} given)", name, high,
+             high == 1 ? "" : "s", given);
+  return false;
+}
+
+// ---- list methods ----
+std::optional<Value> list_append(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "append", kwargs) || !arity(vm, "list.append", args, 1, 1))
+    return std::nullopt;
+  args[0].as<ListObject>().items.push_back(args[1]);
+  return Value();
+}
+std::optional<Value> list_extend(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "extend", kwargs) || !arity(vm, "list.extend", args, 1, 1))
+    return std::nullopt;
+  auto items = vm.collect(args[1]);
+  if (!items) return std::nullopt;
+  auto& target = args[0].as<ListObject>().items;
+  target.insert(target.end(), items->begin(), items->end());
+  return Value();
+}
+std::optional<Value> list_pop(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "pop", kwargs) || !arity(vm, "pop", args, 0, 1)) return std::nullopt;
+  auto& items = args[0].as<ListObject>().items;
+  if (items.empty()) return vm.raise(ErrorKind::IndexError, "pop from empty list");
+  int64_t index = args.size() > 1 ? args[1].as_int() : -1;
+  if (args.size() > 1 && !args[1].is_integral())
+    return vm.raise(ErrorKind::TypeError, "'{}' object cannot be interpreted as an integer",
+                    type_name(args[1]));
+  if (index < 0) index += static_cast<int64_t>(items.size());
+  if (index < 0 || index >= static_cast<int64_t>(items.size()))
+    return vm.raise(ErrorKind::IndexError, "pop index out of range");
+  Value value = items[index];
+  items.erase(items.begin() + index);
+  return value;
+}
+std::optional<Value> list_insert(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "insert", kwargs) || !arity(vm, "insert", args, 2, 2)) return std::nullopt;
+  if (!args[1].is_integral())
+    return vm.raise(ErrorKind::TypeError, "'{}' object cannot be interpreted as an integer",
+                    type_name(args[1]));
+  auto& items = args[0].as<ListObject>().items;
+  int64_t size = static_cast<int64_t>(items.size());
+  int64_t index = args[1].as_int();
+  if (index < 0) index = std::max<int64_t>(index + size, 0);
+  index = std::min(index, size);
+  items.insert(items.begin() + index, args[2]);
+  return Value();
+}
+std::optional<Value> sequence_index(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "index", kwargs) || !arity(vm, "index", args, 1, 1)) return std::nullopt;
+  const auto& items = sequence_items(args[0]);
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (keys_equal(items[i], args[1])) return Value::integer(static_cast<int64_t>(i));
+  return vm.raise(ErrorKind::ValueError, "{} is not in {}", repr(args[1]),
+                  args[0].is(ObjectKind::List) ? "list" : "tuple");
+}
+std::optional<Value> sequence_count(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "count", kwargs) || !arity(vm, "count", args, 1, 1)) return std::nullopt;
+  int64_t count = 0;
+  for (const Value& item : sequence_items(args[0])) count += keys_equal(item, args[1]);
+  return Value::integer(count);
+}
+
+// ---- dict methods ----
+std::optional<Value> dict_keys(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "keys", kwargs) || !arity(vm, "keys", args, 0, 0)) return std::nullopt;
+  std::vector<Value> keys;
+  args[0].as<DictObject>().table.for_each(
+      [&](const Value& key, const Value&) { keys.push_back(key); });
+  return make_list(std::move(keys));
+}
+std::optional<Value> dict_values(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "values", kwargs) || !arity(vm, "values", args, 0, 0)) return std::nullopt;
+  std::vector<Value> values;
+  args[0].as<DictObject>().table.for_each(
+      [&](const Value&, const Value& v) { values.push_back(v); });
+  return make_list(std::move(values));
+}
+std::optional<Value> dict_items(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "items", kwargs) || !arity(vm, "items", args, 0, 0)) return std::nullopt;
+  std::vector<Value> items;
+  args[0].as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
+    items.push_back(make_tuple({key, value}));
+  });
+  return make_list(std::move(items));
+}
+std::optional<Value> dict_get(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "get", kwargs) || !arity(vm, "get", args, 1, 2)) return std::nullopt;
+  auto found = args[0].as<DictObject>().table.get(args[1]);
+  if (!found.ok()) return vm.raise(found.error());
+  if (found->has_value()) return **found;
+  return args.size() > 2 ? args[2] : Value();
+}
+std::optional<Value> dict_pop(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "pop", kwargs) || !arity(vm, "pop", args, 1, 2)) return std::nullopt;
+  Dict& table = args[0].as<DictObject>().table;
+  auto found = table.get(args[1]);
+  if (!found.ok()) return vm.raise(found.error());
+  if (!found->has_value()) {
+    if (args.size() > 2) return args[2];
+    return vm.raise_named("KeyError", repr(args[1]));
+  }
+  (void)table.erase(args[1]);
+  return **found;
+}
+
+// ---- str methods ----
+const std::string& text(const Value& v) {
+  return v.as<StrObject>().text;
+}
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::optional<Value> str_join(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "join", kwargs) || !arity(vm, "join", args, 1, 1)) return std::nullopt;
+  auto items = vm.collect(args[1]);
+  if (!items) return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    if (!(*items)[i].is(ObjectKind::Str))
+      return vm.raise(ErrorKind::TypeError, "sequence item {}: expected str instance, {} found", i,
+                      type_name((*items)[i]));
+    if (i) out += text(args[0]);
+    out += text((*items)[i]);
+  }
+  return make_str(std::move(out));
+}
+std::optional<Value> str_split(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "split", kwargs) || !arity(vm, "split", args, 0, 1)) return std::nullopt;
+  const std::string& source = text(args[0]);
+  std::vector<Value> parts;
+  if (args.size() == 1 || args[1].is_none()) {  // runs of whitespace separate
+    std::size_t i = 0;
+    while (i < source.size()) {
+      while (i < source.size() && is_space(source[i])) ++i;
+      std::size_t start = i;
+      while (i < source.size() && !is_space(source[i])) ++i;
+      if (i > start) parts.push_back(make_str(source.substr(start, i - start)));
+    }
+    return make_list(std::move(parts));
+  }
+  if (!args[1].is(ObjectKind::Str))
+    return vm.raise(ErrorKind::TypeError, "must be str or None, not {}", type_name(args[1]));
+  const std::string& separator = text(args[1]);
+  if (separator.empty()) return vm.raise(ErrorKind::ValueError, "empty separator");
+  std::size_t start = 0;
+  while (true) {
+    std::size_t found = source.find(separator, start);
+    parts.push_back(make_str(source.substr(start, found - start)));
+    if (found == std::string::npos) break;
+    start = found + separator.size();
+  }
+  return make_list(std::move(parts));
+}
+std::optional<Value> str_strip(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "strip", kwargs) || !arity(vm, "strip", args, 0, 0)) return std::nullopt;
+  const std::string& source = text(args[0]);
+  std::size_t begin = 0, end = source.size();
+  while (begin < end && is_space(source[begin])) ++begin;
+  while (end > begin && is_space(source[end - 1])) --end;
+  return make_str(source.substr(begin, end - begin));
+}
+std::optional<Value> str_startswith(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "startswith", kwargs) || !arity(vm, "startswith", args, 1, 1))
+    return std::nullopt;
+  if (!args[1].is(ObjectKind::Str))
+    return vm.raise(ErrorKind::TypeError, "startswith first arg must be str, not {}",
+                    type_name(args[1]));
+  return Value::boolean(text(args[0]).starts_with(text(args[1])));
+}
+std::optional<Value> str_endswith(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "endswith", kwargs) || !arity(vm, "endswith", args, 1, 1)) return std::nullopt;
+  if (!args[1].is(ObjectKind::Str))
+    return vm.raise(ErrorKind::TypeError, "endswith first arg must be str, not {}",
+                    type_name(args[1]));
+  return Value::boolean(text(args[0]).ends_with(text(args[1])));
+}
+std::optional<Value> str_upper(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "upper", kwargs) || !arity(vm, "upper", args, 0, 0)) return std::nullopt;
+  std::string out = text(args[0]);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return make_str(std::move(out));
+}
+std::optional<Value> str_lower(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "lower", kwargs) || !arity(vm, "lower", args, 0, 0)) return std::nullopt;
+  std::string out = text(args[0]);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return make_str(std::move(out));
+}
+std::optional<Value> str_replace(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "replace", kwargs) || !arity(vm, "replace", args, 2, 2)) return std::nullopt;
+  if (!args[1].is(ObjectKind::Str) || !args[2].is(ObjectKind::Str))
+    return vm.raise(ErrorKind::TypeError, "replace() arguments must be str");
+  const std::string& source = text(args[0]);
+  const std::string& old = text(args[1]);
+  const std::string& replacement = text(args[2]);
+  std::string out;
+  if (old.empty()) {  // Python inserts the replacement between every character
+    out += replacement;
+    for (char c : source) {
+      out += c;
+      out += replacement;
+    }
+    return make_str(std::move(out));
+  }
+  std::size_t start = 0;
+  while (true) {
+    std::size_t found = source.find(old, start);
+    out += source.substr(start, found - start);
+    if (found == std::string::npos) break;
+    out += replacement;
+    start = found + old.size();
+  }
+  return make_str(std::move(out));
+}
+
+// ---- tensor methods that are not ops ----
+const Tensor& tensor_of(const Value& v) {
+  return v.as<TensorBoxObject>().tensor;
+}
+
+Value shape_tuple(const Tensor& tensor) {
+  std::vector<Value> sizes;
+  for (int64_t s : tensor.sizes()) sizes.push_back(Value::integer(s));
+  return make_tuple(std::move(sizes));
+}
+
+std::optional<Value> tensor_item(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "item", kwargs) || !arity(vm, "item", args, 0, 0)) return std::nullopt;
+  const Tensor& tensor = tensor_of(args[0]);
+  if (tensor.numel() != 1)
+    return vm.raise(ErrorKind::RuntimeError,
+                    "a Tensor with {} elements cannot be converted to Scalar", tensor.numel());
+  switch (tensor.dtype()) {
+    case DType::Bool:
+      return Value::boolean(tensor.to_vector<bool>()[0]);
+    case DType::Int64:
+      return Value::integer(tensor.to_vector<int64_t>()[0]);
+    case DType::Float32:
+    case DType::Float64:
+      return Value::real(tensor.item());
+  }
+  GYRO_UNREACHABLE("bad dtype");
+}
+Value to_list(const Tensor& tensor) {
+  if (tensor.dim() == 0) {
+    switch (tensor.dtype()) {
+      case DType::Bool:
+        return Value::boolean(tensor.to_vector<bool>()[0]);
+      case DType::Int64:
+        return Value::integer(tensor.to_vector<int64_t>()[0]);
+      case DType::Float32:
+      case DType::Float64:
+        return Value::real(tensor.item());
+    }
+  }
+  std::vector<Value> rows;
+  Dims sizes, strides;
+  for (int d = 1; d < tensor.dim(); ++d) {
+    sizes.push_back(tensor.size(d));
+    strides.push_back(tensor.stride(d));
+  }
+  for (int64_t i = 0; i < tensor.size(0); ++i)
+    rows.push_back(
+        to_list(tensor.as_strided(sizes, strides, tensor.offset() + i * tensor.stride(0))));
+  return make_list(std::move(rows));
+}
+std::optional<Value> tensor_tolist(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "tolist", kwargs) || !arity(vm, "tolist", args, 0, 0)) return std::nullopt;
+  return to_list(tensor_of(args[0]));
+}
+std::optional<Value> tensor_size(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "size", kwargs) || !arity(vm, "size", args, 0, 1)) return std::nullopt;
+  const Tensor& tensor = tensor_of(args[0]);
+  if (args.size() == 1) return shape_tuple(tensor);
+  if (!args[1].is_integral())
+    return vm.raise(ErrorKind::TypeError, "size(): argument 'dim' must be int, not {}",
+                    type_name(args[1]));
+  int64_t dim = args[1].as_int(), rank = std::max(tensor.dim(), 1);
+  if (dim < -rank || dim >= rank)
+    return vm.raise(ErrorKind::IndexError,
+                    "Dimension out of range (expected to be in range of [{}, {}], but got {})",
+                    -rank, rank - 1, dim);
+  if (dim < 0) dim += rank;
+  return Value::integer(tensor.dim() == 0 ? 1 : tensor.size(static_cast<int>(dim)));
+}
+std::optional<Value> tensor_dim(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "dim", kwargs) || !arity(vm, "dim", args, 0, 0)) return std::nullopt;
+  return Value::integer(tensor_of(args[0]).dim());
+}
+
+struct Method {
+  ObjectKind kind;
+  std::string_view name;
+  BuiltinFn fn;
+};
+constexpr Method kMethods[] = {
+    {ObjectKind::List, "append", list_append},
+    {ObjectKind::List, "extend", list_extend},
+    {ObjectKind::List, "pop", list_pop},
+    {ObjectKind::List, "insert", list_insert},
+    {ObjectKind::List, "index", sequence_index},
+    {ObjectKind::List, "count", sequence_count},
+    {ObjectKind::Tuple, "index", sequence_index},
+    {ObjectKind::Tuple, "count", sequence_count},
+    {ObjectKind::Dict, "keys", dict_keys},
+    {ObjectKind::Dict, "values", dict_values},
+    {ObjectKind::Dict, "items", dict_items},
+    {ObjectKind::Dict, "get", dict_get},
+    {ObjectKind::Dict, "pop", dict_pop},
+    {ObjectKind::Str, "join", str_join},
+    {ObjectKind::Str, "split", str_split},
+    {ObjectKind::Str, "strip", str_strip},
+    {ObjectKind::Str, "startswith", str_startswith},
+    {ObjectKind::Str, "endswith", str_endswith},
+    {ObjectKind::Str, "upper", str_upper},
+    {ObjectKind::Str, "lower", str_lower},
+    {ObjectKind::Str, "replace", str_replace},
+    {ObjectKind::TensorBox, "item", tensor_item},
+    {ObjectKind::TensorBox, "tolist", tensor_tolist},
+    {ObjectKind::TensorBox, "size", tensor_size},
+    {ObjectKind::TensorBox, "dim", tensor_dim},
+};
+
+// Looks `name` up through a class and its bases.
+std::optional<Value> class_lookup(const Value& cls, const Value& key) {
+  for (Value each = cls; each.is(ObjectKind::Class); each = each.as<ClassObject>().base) {
+    auto found = each.as<ClassObject>().attributes.as<DictObject>().table.get(key);
+    if (found.ok() && found->has_value()) return **found;
+  }
+  return std::nullopt;
+}
+
+// x.op(...) for every op in the table: a builtin that forwards self as the first input.
+template <int kIndex>
+std::optional<Value> tensor_method(Interpreter& vm, Args args, Kwargs kwargs) {
+  return call_tensor_op(vm, static_cast<OpKind>(kIndex), args, kwargs);
+}
+template <int... kIndex>
+constexpr auto make_tensor_methods(std::integer_sequence<int, kIndex...>) {
+  return std::array<BuiltinFn, sizeof...(kIndex)>{&tensor_method<kIndex>...};
+}
+constexpr auto kTensorMethods = make_tensor_methods(std::make_integer_sequence<int, kNumOps>{});
+
+}  // namespace
+
+BuiltinFn tensor_op_builtin(OpKind op) {
+  return kTensorMethods[static_cast<int>(op)];
+}
+
+std::optional<Value> Interpreter::get_attribute(const Value& object, std::string_view name) {
+  Value key = make_str(std::string(name));
+  if (object.is(ObjectKind::Instance)) {
+    const auto& instance = object.as<InstanceObject>();
+    auto own = instance.attributes.as<DictObject>().table.get(key);
+    if (own.ok() && own->has_value()) return **own;
+    if (auto found = class_lookup(instance.cls, key)) {
+      if (found->is(ObjectKind::Function))
+        return Value::object(new BoundMethodObject(object, *found));
+      return *found;
+    }
+  } else if (object.is(ObjectKind::Class)) {
+    if (auto found = class_lookup(object, key)) return *found;
+    if (name == "__name__") return make_str(object.as<ClassObject>().name);
+  } else if (object.is_object()) {
+    ObjectKind kind = object.as_object()->kind();
+    for (const Method& method : kMethods)
+      if (method.kind == kind && method.name == name)
+        return Value::object(new BuiltinObject(std::string(name), method.fn, object));
+    if (kind == ObjectKind::TensorBox) {
+      const Tensor& tensor = tensor_of(object);
+      if (name == "shape") return shape_tuple(tensor);
+      if (name == "ndim") return Value::integer(tensor.dim());
+      if (name == "T") {
+        Dims sizes(std::span<const int64_t>(tensor.sizes().begin(), tensor.dim()));
+        Dims strides(std::span<const int64_t>(tensor.strides().begin(), tensor.dim()));
+        std::reverse(sizes.begin(), sizes.end());
+        std::reverse(strides.begin(), strides.end());
+        return make_tensor(tensor.as_strided(sizes, strides, tensor.offset()));
+      }
+      if (auto op = op_from_name(name))
+        return Value::object(new BuiltinObject(std::string(name), tensor_op_builtin(*op), object));
+    }
+  }
+  return raise(ErrorKind::AttributeError, "'{}' object has no attribute '{}'", type_name(object),
+               name);
+}
+
+std::optional<Value> Interpreter::set_attribute(const Value& object, std::string_view name,
+                                                Value value) {
+  Value key = make_str(std::string(name));
+  if (object.is(ObjectKind::Instance)) {
+    (void)object.as<InstanceObject>().attributes.as<DictObject>().table.set(key, std::move(value));
+    return Value();
+  }
+  if (object.is(ObjectKind::Class) && object.as<ClassObject>().builtin_tag < 0) {
+    (void)object.as<ClassObject>().attributes.as<DictObject>().table.set(key, std::move(value));
+    return Value();
+  }
+  return raise(ErrorKind::AttributeError, "'{}' object has no attribute '{}'", type_name(object),
+               name);
+}
+
+std::optional<Value> Interpreter::build_class(const Value& body, const Value& name,
+                                              const Value& bases) {
+  if (!name.is(ObjectKind::Str) || !bases.is(ObjectKind::Tuple) || !body.is(ObjectKind::Function))
+    return raise(ErrorKind::TypeError,
+                 "BUILD_CLASS needs a body function, a name and a bases tuple");
+  const auto& base_items = bases.as<TupleObject>().items;
+  if (base_items.size() > 1)
+    return raise(ErrorKind::TypeError, "gyro classes have at most one base class");
+  Value base = base_items.empty() ? Value() : base_items[0];
+  if (!base.is_none() && !base.is(ObjectKind::Class))
+    return raise(ErrorKind::TypeError, "a base class must be a class, not {}", type_name(base));
+  if (base.is(ObjectKind::Class) && base.as<ClassObject>().builtin_tag >= 0 &&
+      base.as<ClassObject>().name != "object")
+    return raise(ErrorKind::TypeError, "gyro classes cannot derive from the builtin type '{}'",
+                 base.as<ClassObject>().name);
+  if (base.is(ObjectKind::Class) && base.as<ClassObject>().name == "object" &&
+      base.as<ClassObject>().builtin_tag >= 0)
+    base = Value();
+  Value cls = make_class(name.as<StrObject>().text, base);
+  Value namespace_dict = cls.as<ClassObject>().attributes;
+  auto result = call_function(body, {}, {}, namespace_dict);
+  if (!result) return std::nullopt;
+  return cls;
+}
+
+}  // namespace gyro

@@ -1,0 +1,100 @@
+// The reference VM: runs verified bytecode with CPython's semantics. It defines what every
+// compiled path must reproduce (values, exceptions and their messages, output, order).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "interp/objects.h"
+#include "interp/value.h"
+#include "ir/code.h"
+#include "ir/error.h"
+
+namespace gyro {
+
+struct InterpreterLimits {
+  int max_call_depth = 1000;  // deeper recursion raises RecursionError
+  uint64_t step_budget = 0;   // instructions per run_module/call; 0 = unlimited
+};
+
+class Interpreter {
+ public:
+  // `write` receives everything print() writes (stdout by default).
+  explicit Interpreter(std::function<void(std::string_view)> write = {});
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  InterpreterLimits& limits() { return limits_; }
+  // May be called from another thread: the running code stops with KeyboardInterrupt.
+  void interrupt() { interrupted_.store(true, std::memory_order_relaxed); }
+
+  // Runs a module's top level in fresh globals and returns them (a dict).
+  std::optional<Value> run_module(const Module& module);
+  // Calls any callable with positional and keyword arguments.
+  std::optional<Value> call(const Value& callable, std::span<const Value> args,
+                            std::span<const KeywordArg> kwargs = {});
+
+  // The exception raised by the last call that returned nullopt (an instance), and its
+  // CPython-style traceback text ("Traceback (most recent call last):\n  File ...").
+  const Value& exception() const { return exception_; }
+  std::string format_exception(const Value& exception) const;
+  // The pending exception as an Error (kind from its class when it is a builtin one).
+  Error exception_as_error() const;
+
+  // Raising, for builtins: an instance of the builtin class named by the error's kind.
+  std::nullopt_t raise(const Error& error);
+  template <typename... Args>
+  std::nullopt_t raise(ErrorKind kind, fmt::format_string<Args...> format, Args&&... args) {
+    return raise(make_error(kind, format, std::forward<Args>(args)...));
+  }
+  std::nullopt_t raise_named(std::string_view class_name, std::string message);
+  std::nullopt_t raise_value(Value exception);
+
+  // Iteration protocol used by builtins: iter(x) and next(it) (nullopt + no exception = end).
+  std::optional<Value> iterate(const Value& iterable);
+  std::optional<Value> next(const Value& iterator, bool& exhausted);
+  // All items of an iterable.
+  std::optional<std::vector<Value>> collect(const Value& iterable);
+
+  void write(std::string_view text) { write_(text); }
+  const Value& builtins() const { return builtins_; }
+  // The builtin class object called `name` (int, list, ValueError, ...).
+  Value builtin_class(std::string_view name) const;
+  // Python's type(value) and isinstance(value, cls).
+  Value type_of(const Value& value) const;
+  bool is_instance(const Value& value, const Value& cls) const;
+
+  // Attribute access: instance/class attributes, bound methods of builtin types, tensor attrs.
+  std::optional<Value> get_attribute(const Value& object, std::string_view name);
+  std::optional<Value> set_attribute(const Value& object, std::string_view name, Value value);
+
+ private:
+  struct Frame;
+  std::optional<Value> run_frame(Frame& frame);
+  std::optional<Value> call_function(const Value& function, std::span<const Value> args,
+                                     std::span<const KeywordArg> kwargs, Value namespace_dict);
+  bool handle_exception(Frame& frame, std::size_t pc);
+  std::optional<Value> subscript(const Value& container, const Value& index);
+  bool store_subscript(const Value& container, const Value& index, Value value);
+  std::optional<Value> build_class(const Value& body, const Value& name, const Value& bases);
+  void install_builtins();
+
+  std::function<void(std::string_view)> write_;
+  InterpreterLimits limits_;
+  std::atomic<bool> interrupted_{false};
+  int depth_ = 0;
+  uint64_t steps_ = 0;
+  uint64_t frame_serial_ = 0;
+  Value exception_;
+  Value builtins_;  // dict: name -> builtin function or class
+  Value no_self_;   // LOAD_METHOD's marker for "the callable is not a method"
+  friend struct BuiltinsInstaller;
+};
+
+}  // namespace gyro

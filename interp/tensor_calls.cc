@@ -1,0 +1,111 @@
+// Argument mapping from Python values to op inputs and attributes.
+#include "interp/tensor_calls.h"
+
+#include "backends/eager/eager.h"
+#include "interp/python_ops.h"
+
+namespace gyro {
+
+namespace {
+
+std::optional<Tensor> tensor_input(const Value& value) {
+  if (value.is(ObjectKind::TensorBox)) return value.as<TensorBoxObject>().tensor;
+  if (value.is_bool()) return Tensor::scalar(value.as_bool(), DType::Bool, /*wrapped=*/true);
+  if (value.is_int()) return Tensor::integer(value.as_int(), /*wrapped=*/true);
+  if (value.is_float()) return Tensor::scalar(value.as_float(), DType::Float64, /*wrapped=*/true);
+  return std::nullopt;
+}
+
+// A Python value as an attribute, or nullopt when it has no attribute form.
+std::optional<Attr> to_attr(const Value& value) {
+  if (value.is_none()) return Attr::none();
+  if (value.is_bool()) return Attr::boolean(value.as_bool());
+  if (value.is_int()) return Attr::integer(value.as_int());
+  if (value.is_float()) return Attr::real(value.as_float());
+  if (value.is(ObjectKind::Str)) {
+    const std::string& text = value.as<StrObject>().text;
+    if (auto dtype = dtype_from_name(text)) return Attr::of_dtype(*dtype);
+    return Attr::string(text);
+  }
+  if (value.is(ObjectKind::List) || value.is(ObjectKind::Tuple)) {
+    std::vector<int64_t> ints;
+    for (const Value& item : sequence_items(value)) {
+      if (!item.is_integral()) return std::nullopt;
+      ints.push_back(item.as_int());
+    }
+    return Attr::list(std::move(ints));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const Value> args,
+                                    std::span<const KeywordArg> kwargs) {
+  const OpInfo& info = op_info(op);
+  std::vector<Tensor> inputs;
+  std::size_t next = 0;
+  if (info.max_inputs < 0) {
+    // cat/stack: a list or tuple of tensors.
+    if (args.empty() || !(args[0].is(ObjectKind::List) || args[0].is(ObjectKind::Tuple)))
+      return vm.raise(ErrorKind::TypeError, "{}() expects a list of tensors as its first argument",
+                      info.name);
+    for (const Value& item : sequence_items(args[0])) {
+      auto tensor = tensor_input(item);
+      if (!tensor)
+        return vm.raise(ErrorKind::TypeError, "{}() expects tensors, not {}", info.name,
+                        type_name(item));
+      inputs.push_back(*tensor);
+    }
+    next = 1;
+  } else {
+    while (next < args.size() && static_cast<int>(inputs.size()) < info.max_inputs) {
+      // Optional inputs (linear's bias, layer_norm's weight) may also be passed as None.
+      if (static_cast<int>(inputs.size()) >= info.min_inputs &&
+          !args[next].is(ObjectKind::TensorBox))
+        break;
+      auto tensor = tensor_input(args[next]);
+      if (!tensor) break;
+      inputs.push_back(*tensor);
+      ++next;
+    }
+  }
+  std::vector<Attr> attrs;
+  const auto& specs = info.attrs;
+  for (; next < args.size(); ++next) {
+    std::size_t slot = attrs.size();
+    // zeros(2, 3) / x.reshape(2, -1): trailing ints pack into an int[] attribute.
+    if (slot < specs.size() && specs[slot].type == AttrType::kInts && args[next].is_integral() &&
+        next + 1 < args.size() && args[next + 1].is_integral()) {
+      std::vector<int64_t> ints;
+      while (next < args.size() && args[next].is_integral()) ints.push_back(args[next++].as_int());
+      --next;
+      attrs.push_back(Attr::list(std::move(ints)));
+      continue;
+    }
+    auto attr = to_attr(args[next]);
+    if (!attr)
+      return vm.raise(ErrorKind::TypeError, "{}(): argument {} of type {} is not supported",
+                      info.name, next, type_name(args[next]));
+    attrs.push_back(std::move(*attr));
+  }
+  std::vector<NamedAttr> named;
+  for (const KeywordArg& keyword : kwargs) {
+    auto attr = to_attr(keyword.value);
+    if (!attr)
+      return vm.raise(ErrorKind::TypeError,
+                      "{}(): keyword argument '{}' of type {} is not supported", info.name,
+                      keyword.name, type_name(keyword.value));
+    named.push_back({keyword.name, std::move(*attr)});
+  }
+  auto outputs = eager::run(op, inputs, attrs, named);
+  if (!outputs.ok()) return vm.raise(outputs.error());
+  if (info.has(kMultiOutput)) {
+    std::vector<Value> items;
+    for (Tensor& tensor : *outputs) items.push_back(make_tensor(std::move(tensor)));
+    return make_tuple(std::move(items));
+  }
+  return make_tensor(std::move((*outputs)[0]));
+}
+
+}  // namespace gyro

@@ -1,0 +1,130 @@
+// The golden-test runner: runs each program in a folder and compares what it prints (and the
+// exception it ends with) against the file's own "expect" comment lines.
+//
+//   ; expect: <a line the program prints>           (in order; "#" instead of ";" in .gy files)
+//   ; expect error: <Type: message>                  (the uncaught exception's last line)
+//   ; expect traceback: File "x.gya", line 2, in f   (traceback lines, in order)
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "interp/interpreter.h"
+#include "ir/assembler.h"
+
+namespace {
+
+struct Expectations {
+  std::vector<std::string> output;
+  std::string error;
+  std::vector<std::string> traceback;
+};
+
+Expectations read_expectations(const std::string& text) {
+  Expectations expected;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::size_t start = line.find_first_not_of(' ');
+    if (start == std::string::npos) continue;
+    std::string_view rest(line);
+    rest.remove_prefix(start);
+    if (!(rest.starts_with("; expect") || rest.starts_with("# expect"))) continue;
+    rest.remove_prefix(8);
+    auto take = [&](std::string_view tag, auto&& sink) {
+      if (!rest.starts_with(tag)) return false;
+      std::string_view value = rest.substr(tag.size());
+      if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
+      sink(std::string(value));
+      return true;
+    };
+    if (take(" error:", [&](std::string v) { expected.error = std::move(v); })) continue;
+    if (take(" traceback:", [&](std::string v) { expected.traceback.push_back(std::move(v)); }))
+      continue;
+    take(":", [&](std::string v) { expected.output.push_back(std::move(v)); });
+  }
+  return expected;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  std::string line;
+  while (std::getline(stream, line)) lines.push_back(line);
+  return lines;
+}
+
+// Runs one file; returns an empty string on success, else what differed.
+std::string run_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string source = buffer.str();
+  Expectations expected = read_expectations(source);
+
+  std::string output, error_line, traceback;
+  auto code = gyro::assemble(source, path.filename().string());
+  if (!code.ok()) {
+    error_line = code.error().to_string();
+  } else {
+    gyro::Interpreter vm([&](std::string_view text) { output += text; });
+    vm.limits().step_budget = 50'000'000;  // a runaway program fails instead of hanging ctest
+    auto result = vm.run_module(gyro::Module{path.stem().string(), *code});
+    if (!result) {
+      traceback = vm.format_exception(vm.exception());
+      auto lines = split_lines(traceback);
+      error_line = lines.empty() ? "" : lines.back();
+    }
+  }
+  std::string report;
+  auto actual = split_lines(output);
+  if (actual != expected.output) {
+    report += "  output differs:\n";
+    for (std::size_t i = 0; i < std::max(actual.size(), expected.output.size()); ++i) {
+      std::string want = i < expected.output.size() ? expected.output[i] : "<nothing>";
+      std::string got = i < actual.size() ? actual[i] : "<nothing>";
+      report += (want == got ? "    " : "  ! ") + std::string("expected: ") + want +
+                "\n      got:      " + got + "\n";
+    }
+  }
+  if (error_line != expected.error)
+    report += "  error: expected '" + expected.error + "', got '" + error_line + "'\n";
+  std::size_t from = 0;
+  for (const std::string& line : expected.traceback) {
+    std::size_t found = traceback.find(line, from);
+    if (found == std::string::npos) {
+      report += "  traceback lacks (in order) '" + line + "':\n" + traceback;
+      break;
+    }
+    from = found + line.size();
+  }
+  return report;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s FOLDER\n", argv[0]);
+    return 2;
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(argv[1]))
+    if (entry.path().extension() == ".gya") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  int passed = 0, failed = 0;
+  for (const auto& file : files) {
+    std::string report = run_file(file);
+    if (report.empty()) {
+      ++passed;
+    } else {
+      ++failed;
+      std::printf("FAIL %s\n%s", file.string().c_str(), report.c_str());
+    }
+  }
+  std::printf("golden: %d passed, %d failed\n", passed, failed);
+  return failed == 0 && passed > 0 ? 0 : 1;
+}
