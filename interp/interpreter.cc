@@ -375,10 +375,32 @@ std::optional<Value> Interpreter::run_module(const Module& module) {
   object.globals = make_dict();
   (void)object.globals.as<DictObject>().table.set(make_str("__name__"), make_str("__main__"));
   steps_ = 0;
-  interrupted_.store(false, std::memory_order_relaxed);
+  stopping_ = false;
   auto result = call_function(function, {}, {}, Value());
   if (!result) return std::nullopt;
   return object.globals;
+}
+
+// A constant as a value. Code objects travel as a Function shell that MAKE_FUNCTION completes.
+Value Interpreter::constant_value(const Constant& constant) {
+  switch (constant.kind()) {
+    case Constant::Kind::kNone: return Value();
+    case Constant::Kind::kBool: return Value::boolean(constant.as_bool());
+    case Constant::Kind::kInt: return Value::integer(constant.as_int());
+    case Constant::Kind::kFloat: return Value::real(constant.as_float());
+    case Constant::Kind::kString: return make_str(constant.as_string());
+    case Constant::Kind::kCode: {
+      Value shell = Value::object(new FunctionObject());
+      shell.as<FunctionObject>().code = constant.as_code();
+      return shell;
+    }
+    case Constant::Kind::kTuple: {
+      std::vector<Value> items;
+      for (const Constant& item : constant.items()) items.push_back(constant_value(item));
+      return make_tuple(std::move(items));
+    }
+  }
+  GYRO_UNREACHABLE("bad constant kind");
 }
 
 // ---- exceptions inside a frame ----
@@ -390,8 +412,8 @@ bool Interpreter::handle_exception(Frame& frame, std::size_t pc) {
       traceback.push_back(
           {frame.code.filename, frame.code.lines[pc], frame.code.name, frame.serial});
   }
-  // KeyboardInterrupt and the step budget end the run; no handler may swallow them.
-  if (type_name(exception_) == "KeyboardInterrupt") return false;
+  // An interrupt or an exhausted step budget ends the run: no handler may swallow it.
+  if (stopping_) return false;
   if (frame.blocks.empty()) return false;
   Frame::Block block = frame.blocks.back();
   frame.blocks.pop_back();
@@ -433,6 +455,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
     if (interrupted_.load(std::memory_order_relaxed)) {
       interrupted_.store(false, std::memory_order_relaxed);
       raise_named("KeyboardInterrupt", "");
+      stopping_ = true;
       handle_exception(frame, pc);
       return std::nullopt;
     }
@@ -450,60 +473,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       case Opcode::SWAP:
         std::swap(stack.back(), stack[stack.size() - arg]);
         break;
-      case Opcode::LOAD_CONST: {
-        const Constant& constant = code.constants[arg];
-        switch (constant.kind()) {
-          case Constant::Kind::kNone:
-            stack.emplace_back();
-            break;
-          case Constant::Kind::kBool:
-            stack.push_back(Value::boolean(constant.as_bool()));
-            break;
-          case Constant::Kind::kInt:
-            stack.push_back(Value::integer(constant.as_int()));
-            break;
-          case Constant::Kind::kFloat:
-            stack.push_back(Value::real(constant.as_float()));
-            break;
-          case Constant::Kind::kString:
-            stack.push_back(make_str(constant.as_string()));
-            break;
-          case Constant::Kind::kCode: {
-            // Code objects travel as a Function shell that MAKE_FUNCTION completes.
-            Value shell = Value::object(new FunctionObject());
-            shell.as<FunctionObject>().code = constant.as_code();
-            stack.push_back(std::move(shell));
-            break;
-          }
-          case Constant::Kind::kTuple: {
-            std::vector<Value> items;
-            for (const Constant& item : constant.items()) {
-              switch (item.kind()) {
-                case Constant::Kind::kBool:
-                  items.push_back(Value::boolean(item.as_bool()));
-                  break;
-                case Constant::Kind::kInt:
-                  items.push_back(Value::integer(item.as_int()));
-                  break;
-                case Constant::Kind::kFloat:
-                  items.push_back(Value::real(item.as_float()));
-                  break;
-                case Constant::Kind::kString:
-                  items.push_back(make_str(item.as_string()));
-                  break;
-                case Constant::Kind::kNone:
-                case Constant::Kind::kCode:
-                case Constant::Kind::kTuple:
-                  items.emplace_back();
-                  break;
-              }
-            }
-            stack.push_back(make_tuple(std::move(items)));
-            break;
-          }
-        }
-        break;
-      }
+      case Opcode::LOAD_CONST: stack.push_back(constant_value(code.constants[arg])); break;
       case Opcode::LOAD_FAST: {
         const Value& value = frame.locals[arg];
         if (identical(value, no_self_)) {

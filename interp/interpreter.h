@@ -31,7 +31,8 @@ class Interpreter {
   Interpreter& operator=(const Interpreter&) = delete;
 
   InterpreterLimits& limits() { return limits_; }
-  // May be called from another thread: the running code stops with KeyboardInterrupt.
+  // May be called from another thread: the running code (or, if none runs, the next run)
+  // stops with KeyboardInterrupt, which no handler can catch.
   void interrupt() { interrupted_.store(true, std::memory_order_relaxed); }
 
   // Runs a module's top level in fresh globals and returns them (a dict).
@@ -84,6 +85,7 @@ class Interpreter {
   bool store_subscript(const Value& container, const Value& index, Value value);
   std::optional<Value> build_class(const Value& body, const Value& name, const Value& bases);
   void install_builtins();
+  Value constant_value(const Constant& constant);
 
   std::function<void(std::string_view)> write_;
   InterpreterLimits limits_;
@@ -91,6 +93,7 @@ class Interpreter {
   int depth_ = 0;
   uint64_t steps_ = 0;
   uint64_t frame_serial_ = 0;
+  bool stopping_ = false;  // an interrupt or the step budget is unwinding the whole run
   Value exception_;
   Value builtins_;  // dict: name -> builtin function or class
   Value no_self_;   // LOAD_METHOD's marker for "the callable is not a method"
