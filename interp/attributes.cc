@@ -94,27 +94,19 @@ std::optional<Value> sequence_count(Interpreter& vm, Args args, Kwargs kwargs) {
 }
 
 // ---- dict methods ----
+std::optional<Value> dict_view(Interpreter& vm, Args args, Kwargs kwargs, std::string_view name,
+                               DictViewObject::Which which) {
+  if (!no_kwargs(vm, name, kwargs) || !arity(vm, name, args, 0, 0)) return std::nullopt;
+  return Value::object(new DictViewObject(args[0], which));
+}
 std::optional<Value> dict_keys(Interpreter& vm, Args args, Kwargs kwargs) {
-  if (!no_kwargs(vm, "keys", kwargs) || !arity(vm, "keys", args, 0, 0)) return std::nullopt;
-  std::vector<Value> keys;
-  args[0].as<DictObject>().table.for_each(
-      [&](const Value& key, const Value&) { keys.push_back(key); });
-  return make_list(std::move(keys));
+  return dict_view(vm, args, kwargs, "keys", DictViewObject::Which::kKeys);
 }
 std::optional<Value> dict_values(Interpreter& vm, Args args, Kwargs kwargs) {
-  if (!no_kwargs(vm, "values", kwargs) || !arity(vm, "values", args, 0, 0)) return std::nullopt;
-  std::vector<Value> values;
-  args[0].as<DictObject>().table.for_each(
-      [&](const Value&, const Value& v) { values.push_back(v); });
-  return make_list(std::move(values));
+  return dict_view(vm, args, kwargs, "values", DictViewObject::Which::kValues);
 }
 std::optional<Value> dict_items(Interpreter& vm, Args args, Kwargs kwargs) {
-  if (!no_kwargs(vm, "items", kwargs) || !arity(vm, "items", args, 0, 0)) return std::nullopt;
-  std::vector<Value> items;
-  args[0].as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
-    items.push_back(make_tuple({key, value}));
-  });
-  return make_list(std::move(items));
+  return dict_view(vm, args, kwargs, "items", DictViewObject::Which::kItems);
 }
 std::optional<Value> dict_get(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!no_kwargs(vm, "get", kwargs) || !arity(vm, "get", args, 1, 2)) return std::nullopt;
@@ -130,7 +122,7 @@ std::optional<Value> dict_pop(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!found.ok()) return vm.raise(found.error());
   if (!found->has_value()) {
     if (args.size() > 2) return args[2];
-    return vm.raise_named("KeyError", repr(args[1]));
+    return vm.raise_with_args("KeyError", {args[1]});
   }
   (void)table.erase(args[1]);
   return **found;

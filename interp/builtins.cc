@@ -71,6 +71,9 @@ std::optional<Value> builtin_len(Interpreter& vm, Args args, Kwargs kwargs) {
     return Value::integer(static_cast<int64_t>(sequence_items(v).size()));
   if (v.is(ObjectKind::Dict))
     return Value::integer(static_cast<int64_t>(v.as<DictObject>().table.size()));
+  if (v.is(ObjectKind::DictView))
+    return Value::integer(
+        static_cast<int64_t>(v.as<DictViewObject>().dict.as<DictObject>().table.size()));
   if (v.is(ObjectKind::Range)) return Value::integer(v.as<RangeObject>().length());
   if (v.is(ObjectKind::TensorBox)) {
     const Tensor& tensor = v.as<TensorBoxObject>().tensor;
@@ -95,6 +98,12 @@ std::optional<Value> builtin_range(Interpreter& vm, Args args, Kwargs kwargs) {
     if (args.size() == 3) step = args[2].as_int();
   }
   if (step == 0) return vm.raise(ErrorKind::ValueError, "range() arg 3 must not be zero");
+  // len() of the range must fit in an int64 (CPython's limit is the same: ssize_t).
+  __int128 span = static_cast<__int128>(stop) - start;
+  __int128 length = step > 0 ? (span > 0 ? (span + step - 1) / step : 0)
+                             : (span < 0 ? (span + step + 1) / step : 0);
+  if (length > std::numeric_limits<int64_t>::max())
+    return vm.raise(ErrorKind::OverflowError, "Python int too large to convert to C ssize_t");
   return make_range(start, stop, step);
 }
 
@@ -373,7 +382,24 @@ std::optional<Value> builtin_round(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!args[1].is_integral())
     return vm.raise(ErrorKind::TypeError, "'{}' object cannot be interpreted as an integer",
                     type_name(args[1]));
-  if (v.is_integral()) return Value::integer(v.as_int());  // (negative digits: not yet)
+  if (v.is_integral()) {
+    int64_t digits = args[1].as_int(), x = v.as_int();
+    if (digits >= 0) return Value::integer(x);
+    if (digits < -18) return Value::integer(0);
+    int64_t scale = 1;
+    for (int64_t i = 0; i < -digits; ++i) scale *= 10;
+    // Round half to even on the exact integer, as CPython does: round(1250, -2) == 1200.
+    int64_t quotient = x / scale, remainder = x % scale;
+    if (remainder < 0) {
+      remainder += scale;
+      --quotient;
+    }
+    if (remainder * 2 > scale || (remainder * 2 == scale && (quotient & 1))) ++quotient;
+    int64_t result = 0;
+    if (__builtin_mul_overflow(quotient, scale, &result))
+      return vm.raise(ErrorKind::OverflowError, "integer overflow: gyro ints are 64-bit");
+    return Value::integer(result);
+  }
   if (!v.is_float())
     return vm.raise(ErrorKind::TypeError, "type {} doesn't define __round__ method", type_name(v));
   // Python rounds the exact decimal value; formatting with that many digits does the same.
@@ -479,6 +505,8 @@ std::optional<Value> new_float(Interpreter& vm, Args args, Kwargs kwargs) {
     if (trimmed.empty() || ptr != trimmed.data() + trimmed.size() ||
         (ec != std::errc() && ec != std::errc::result_out_of_range))
       return vm.raise(ErrorKind::ValueError, "could not convert string to float: {}", repr(v));
+    // Out of range: from_chars leaves the value alone; strtod gives inf or 0 as Python does.
+    if (ec == std::errc::result_out_of_range) value = std::strtod(trimmed.c_str(), nullptr);
     return Value::real(value);
   }
   if (v.is(ObjectKind::TensorBox)) {
@@ -608,6 +636,8 @@ struct BuiltinsInstaller {
     set_constructor("list", new_list);
     set_constructor("tuple", new_tuple);
     set_constructor("dict", new_dict);
+    set_constructor("range", builtin_range);
+    set_constructor("type", builtin_type);
     // object: the root every script class derives from implicitly.
     Value object_class = make_class("object", Value());
     object_class.as<ClassObject>().builtin_tag = 99;

@@ -42,11 +42,15 @@ std::nullopt_t Interpreter::raise_value(Value exception) {
 }
 
 std::nullopt_t Interpreter::raise_named(std::string_view class_name, std::string message) {
+  std::vector<Value> args;
+  args.push_back(make_str(std::move(message)));
+  return raise_with_args(class_name, std::move(args));
+}
+
+std::nullopt_t Interpreter::raise_with_args(std::string_view class_name, std::vector<Value> args) {
   Value cls = builtin_class(class_name);
   if (!cls.is(ObjectKind::Class)) cls = builtin_class("RuntimeError");
   Value instance = make_instance(cls);
-  std::vector<Value> args;
-  args.push_back(make_str(std::move(message)));
   (void)instance.as<InstanceObject>().attributes.as<DictObject>().table.set(
       make_str("args"), make_tuple(std::move(args)));
   return raise_value(std::move(instance));
@@ -129,6 +133,11 @@ std::optional<Value> Interpreter::iterate(const Value& iterable) {
         [&](const Value& key, const Value&) { keys.push_back(key); });
     Value it = make(Source::kDictKeys);
     it.as<IteratorObject>().target = make_tuple(std::move(keys));
+    return it;
+  }
+  if (iterable.is(ObjectKind::DictView)) {
+    Value it = make(Source::kDictKeys);
+    it.as<IteratorObject>().target = make_tuple(iterable.as<DictViewObject>().items());
     return it;
   }
   if (iterable.is(ObjectKind::Range)) {
@@ -384,11 +393,16 @@ std::optional<Value> Interpreter::run_module(const Module& module) {
 // A constant as a value. Code objects travel as a Function shell that MAKE_FUNCTION completes.
 Value Interpreter::constant_value(const Constant& constant) {
   switch (constant.kind()) {
-    case Constant::Kind::kNone: return Value();
-    case Constant::Kind::kBool: return Value::boolean(constant.as_bool());
-    case Constant::Kind::kInt: return Value::integer(constant.as_int());
-    case Constant::Kind::kFloat: return Value::real(constant.as_float());
-    case Constant::Kind::kString: return make_str(constant.as_string());
+    case Constant::Kind::kNone:
+      return Value();
+    case Constant::Kind::kBool:
+      return Value::boolean(constant.as_bool());
+    case Constant::Kind::kInt:
+      return Value::integer(constant.as_int());
+    case Constant::Kind::kFloat:
+      return Value::real(constant.as_float());
+    case Constant::Kind::kString:
+      return make_str(constant.as_string());
     case Constant::Kind::kCode: {
       Value shell = Value::object(new FunctionObject());
       shell.as<FunctionObject>().code = constant.as_code();
@@ -473,7 +487,9 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       case Opcode::SWAP:
         std::swap(stack.back(), stack[stack.size() - arg]);
         break;
-      case Opcode::LOAD_CONST: stack.push_back(constant_value(code.constants[arg])); break;
+      case Opcode::LOAD_CONST:
+        stack.push_back(constant_value(code.constants[arg]));
+        break;
       case Opcode::LOAD_FAST: {
         const Value& value = frame.locals[arg];
         if (identical(value, no_self_)) {
@@ -685,7 +701,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
             raise(erased.error());
           } else if (!*erased) {
             ok = false;
-            raise_named("KeyError", repr(index));
+            raise_with_args("KeyError", {index});
           }
         } else if (container.is(ObjectKind::List) && index.is_integral()) {
           auto& items = container.as<ListObject>().items;

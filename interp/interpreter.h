@@ -55,6 +55,7 @@ class Interpreter {
     return raise(make_error(kind, format, std::forward<Args>(args)...));
   }
   std::nullopt_t raise_named(std::string_view class_name, std::string message);
+  std::nullopt_t raise_with_args(std::string_view class_name, std::vector<Value> args);
   std::nullopt_t raise_value(Value exception);
 
   // Iteration protocol used by builtins: iter(x) and next(it) (nullopt + no exception = end).

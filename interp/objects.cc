@@ -26,6 +26,24 @@ void Object::destroy(Object* object) {
   GYRO_UNREACHABLE("bad object kind {}", static_cast<int>(object->kind()));
 }
 
+std::vector<Value> DictViewObject::items() const {
+  std::vector<Value> out;
+  dict.as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
+    switch (which) {
+      case Which::kKeys:
+        out.push_back(key);
+        break;
+      case Which::kValues:
+        out.push_back(value);
+        break;
+      case Which::kItems:
+        out.push_back(make_tuple({key, value}));
+        break;
+    }
+  });
+  return out;
+}
+
 int64_t RangeObject::length() const {
   // Computed in 128 bits: stop - start may overflow int64.
   __int128 span = static_cast<__int128>(stop) - start;

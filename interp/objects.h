@@ -38,6 +38,17 @@ struct DictObject : Object {
   Dict table;
 };
 
+// d.keys(), d.values(), d.items(): live views of a dict.
+struct DictViewObject : Object {
+  enum class Which : uint8_t { kKeys, kValues, kItems };
+  DictViewObject(Value of, Which what)
+      : Object(ObjectKind::DictView), dict(std::move(of)), which(what) {}
+  Value dict;
+  Which which;
+  // The view's current items: keys, values or (key, value) tuples.
+  std::vector<Value> items() const;
+};
+
 struct RangeObject : Object {
   RangeObject(int64_t first, int64_t last, int64_t stride)
       : Object(ObjectKind::Range), start(first), stop(last), step(stride) {}

@@ -30,6 +30,10 @@ std::string_view type_name(const Value& value) {
       break;
   }
   if (value.is(ObjectKind::Instance)) return value.as<InstanceObject>().cls.as<ClassObject>().name;
+  if (value.is(ObjectKind::DictView)) {
+    static constexpr std::string_view kNames[] = {"dict_keys", "dict_values", "dict_items"};
+    return kNames[static_cast<int>(value.as<DictViewObject>().which)];
+  }
   return object_kind_name(value.as_object()->kind());
 }
 
@@ -54,13 +58,15 @@ Expected<bool> truthy(const Value& value) {
       return !value.as<TupleObject>().items.empty();
     case ObjectKind::Dict:
       return value.as<DictObject>().table.size() != 0;
+    case ObjectKind::DictView:
+      return value.as<DictViewObject>().dict.as<DictObject>().table.size() != 0;
     case ObjectKind::Range:
       return value.as<RangeObject>().length() != 0;
     case ObjectKind::TensorBox: {
       const Tensor& tensor = value.as<TensorBoxObject>().tensor;
       GYRO_CHECK_ARG(tensor.numel() == 1, RuntimeError,
-                     "Boolean value of Tensor with {} values is ambiguous",
-                     tensor.numel() == 0 ? "no" : "more than one");
+                     "Boolean value of Tensor with {} is ambiguous",
+                     tensor.numel() == 0 ? "no values" : "more than one value");
       return tensor.item() != 0.0;
     }
     case ObjectKind::Slice:
@@ -125,6 +131,8 @@ std::string repr(const Value& value) {
       return fmt::format("[{}]", join_reprs(value.as<ListObject>().items));
     }
     case ObjectKind::Tuple: {
+      if (PrintGuard::active(object)) return "(...)";  // reachable again through a list
+      PrintGuard guard(object);
       const auto& items = value.as<TupleObject>().items;
       return fmt::format("({}{})", join_reprs(items), items.size() == 1 ? "," : "");
     }
@@ -139,6 +147,9 @@ std::string repr(const Value& value) {
       });
       return text + "}";
     }
+    case ObjectKind::DictView:
+      return fmt::format("{}([{}])", type_name(value),
+                         join_reprs(value.as<DictViewObject>().items()));
     case ObjectKind::Range: {
       const auto& range = value.as<RangeObject>();
       if (range.step == 1) return fmt::format("range({}, {})", range.start, range.stop);
@@ -202,7 +213,14 @@ std::string str(const Value& value) {
     Value args = exception_args(value);
     const auto& items = args.as<TupleObject>().items;
     if (items.empty()) return "";
-    if (items.size() == 1) return str(items[0]);
+    if (items.size() == 1) {
+      // KeyError shows its key's repr: str(KeyError('k')) is "'k'".
+      for (Value cls = value.as<InstanceObject>().cls; cls.is(ObjectKind::Class);
+           cls = cls.as<ClassObject>().base)
+        if (cls.as<ClassObject>().name == "KeyError" && cls.as<ClassObject>().is_exception)
+          return repr(items[0]);
+      return str(items[0]);
+    }
     return repr(args);
   }
   return repr(value);
@@ -290,6 +308,7 @@ bool values_equal(const Value& a, const Value& b) {
     }
     case ObjectKind::Slice:
     case ObjectKind::Cell:
+    case ObjectKind::DictView:
     case ObjectKind::TensorBox:
     case ObjectKind::Function:
     case ObjectKind::Builtin:
@@ -354,7 +373,12 @@ Expected<uint64_t> hash_value(const Value& value) {
     }
     case ObjectKind::Range: {
       const auto& range = value.as<RangeObject>();
-      return mix(static_cast<uint64_t>(range.start) * 31 + static_cast<uint64_t>(range.length()));
+      // Equal ranges (same elements) hash alike: only length, first element and step count.
+      int64_t length = range.length();
+      uint64_t hash = mix(static_cast<uint64_t>(length));
+      if (length > 0) hash = mix(hash ^ static_cast<uint64_t>(range.start));
+      if (length > 1) hash = mix(hash ^ static_cast<uint64_t>(range.step));
+      return hash;
     }
     case ObjectKind::TensorBox:  // by identity, like torch.Tensor.__hash__ and object.__hash__
     case ObjectKind::Function:
@@ -366,6 +390,7 @@ Expected<uint64_t> hash_value(const Value& value) {
       return mix(reinterpret_cast<uint64_t>(value.as_object()));
     case ObjectKind::List:
     case ObjectKind::Dict:
+    case ObjectKind::DictView:
     case ObjectKind::Slice:
     case ObjectKind::Cell:
       break;
@@ -445,13 +470,19 @@ Expected<Value> int_op(Binop op, int64_t x, int64_t y, bool both_bool) {
       return Value::integer(result);
     case Binop::TRUE_DIVIDE:
       GYRO_CHECK_ARG(y != 0, ZeroDivisionError, "division by zero");
-      return Value::real(static_cast<double>(x) / static_cast<double>(y));
+      // Exact operands (|v| <= 2^53) make one correctly rounded division; larger ones go
+      // through long double's 64-bit mantissa first, which is exact for the operands.
+      if (std::abs(static_cast<double>(x)) <= 9007199254740992.0 &&
+          std::abs(static_cast<double>(y)) <= 9007199254740992.0)
+        return Value::real(static_cast<double>(x) / static_cast<double>(y));
+      return Value::real(
+          static_cast<double>(static_cast<long double>(x) / static_cast<long double>(y)));
     case Binop::FLOOR_DIVIDE:
       GYRO_CHECK_ARG(y != 0, ZeroDivisionError, "integer division or modulo by zero");
       if (x == std::numeric_limits<int64_t>::min() && y == -1) return int_overflow();
       return Value::integer(python_floor_divide(x, y));
     case Binop::REMAINDER:
-      GYRO_CHECK_ARG(y != 0, ZeroDivisionError, "integer division or modulo by zero");
+      GYRO_CHECK_ARG(y != 0, ZeroDivisionError, "integer modulo by zero");
       return Value::integer(python_mod(x, y));
     case Binop::POWER: {
       if (y < 0) return float_op(Binop::POWER, static_cast<double>(x), static_cast<double>(y));
@@ -473,7 +504,7 @@ Expected<Value> int_op(Binop op, int64_t x, int64_t y, bool both_bool) {
     case Binop::LSHIFT:
       GYRO_CHECK_ARG(y >= 0, ValueError, "negative shift count");
       if (x == 0) return Value::integer(0);
-      if (y >= 63 || (x > 0 ? x > (std::numeric_limits<int64_t>::max() >> y)
+      if (y >= 64 || (x > 0 ? x > (std::numeric_limits<int64_t>::max() >> y)
                             : x < (std::numeric_limits<int64_t>::min() >> y)))
         return int_overflow();
       return Value::integer(static_cast<int64_t>(static_cast<uint64_t>(x) << y));
@@ -561,6 +592,71 @@ std::optional<OpKind> tensor_binop(Binop op) {
   }
 }
 
+// PyTorch's ScalarType names, as its error messages spell them.
+std::string_view torch_dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::Bool:
+      return "Bool";
+    case DType::Int64:
+      return "Long";
+    case DType::Float32:
+      return "Float";
+    case DType::Float64:
+      return "Double";
+  }
+  return "?";
+}
+
+// The items of the iterables python_ops can walk without the VM (lists, tuples, strings,
+// ranges, dicts and their views); nullopt for anything else.
+std::optional<std::vector<Value>> iterable_items(const Value& value) {
+  if (value.is(ObjectKind::List) || value.is(ObjectKind::Tuple)) return sequence_items(value);
+  if (value.is(ObjectKind::Str)) {
+    std::vector<Value> chars;
+    const std::string& text = value.as<StrObject>().text;
+    for (std::size_t i = 0; i < text.size();) {
+      std::size_t end = i + 1;
+      while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
+      chars.push_back(make_str(text.substr(i, end - i)));
+      i = end;
+    }
+    return chars;
+  }
+  if (value.is(ObjectKind::Range)) {
+    const auto& range = value.as<RangeObject>();
+    std::vector<Value> items;
+    int64_t length = range.length();
+    for (int64_t i = 0; i < length; ++i)
+      items.push_back(Value::integer(range.start + i * range.step));
+    return items;
+  }
+  if (value.is(ObjectKind::Dict)) {
+    std::vector<Value> keys;
+    value.as<DictObject>().table.for_each(
+        [&](const Value& key, const Value&) { keys.push_back(key); });
+    return keys;
+  }
+  if (value.is(ObjectKind::DictView)) return value.as<DictViewObject>().items();
+  return std::nullopt;
+}
+
+// x += y on a tensor updates x's storage (and every view of it), as PyTorch's add_ does.
+Expected<Value> write_in_place(const Value& target, const Value& result) {
+  const Tensor& out = target.as<TensorBoxObject>().tensor;
+  const Tensor& value = result.as<TensorBoxObject>().tensor;
+  GYRO_CHECK_ARG(value.sizes() == out.sizes(), RuntimeError,
+                 "output with shape {} doesn't match the broadcast shape {}",
+                 to_string(out.sizes()), to_string(value.sizes()));
+  // PyTorch's canCast: no floating -> integral and no non-bool -> bool.
+  bool castable = !(is_floating(value.dtype()) && !is_floating(out.dtype())) &&
+                  !(value.dtype() != DType::Bool && out.dtype() == DType::Bool);
+  GYRO_CHECK_ARG(castable, RuntimeError,
+                 "result type {} can't be cast to the desired output type {}",
+                 torch_dtype_name(value.dtype()), torch_dtype_name(out.dtype()));
+  GYRO_TRY(eager::copy_into(out, value));
+  return target;
+}
+
 }  // namespace
 
 Expected<Value> binary_op(Binop op, const Value& a, const Value& b) {
@@ -571,12 +667,16 @@ Expected<Value> binary_op(Binop op, const Value& a, const Value& b) {
     auto left = as_tensor_operand(a), right = as_tensor_operand(b);
     auto kind = tensor_binop(base);
     if (!left || !right || !kind) return unsupported(op, a, b);
+    if (*kind == OpKind::matmul && !(a.is(ObjectKind::TensorBox) && b.is(ObjectKind::TensorBox)))
+      return unsupported(op, a, b);
     if (*kind == OpKind::logical_and || *kind == OpKind::logical_or) {
       GYRO_CHECK_ARG(left->dtype() == DType::Bool && right->dtype() == DType::Bool, TypeError,
                      "'{}' is only supported for bool tensors in gyro (no bitwise ops yet)",
                      binop_symbol(op));
     }
-    return run_tensor_op(*kind, *left, *right);
+    GYRO_ASSIGN_OR_RETURN(Value result, run_tensor_op(*kind, *left, *right));
+    if (in_place && a.is(ObjectKind::TensorBox)) return write_in_place(a, result);
+    return result;
   }
   if (a.is_number() && b.is_number() && base != Binop::MATRIX_MULTIPLY) {
     if (a.is_integral() && b.is_integral())
@@ -584,16 +684,24 @@ Expected<Value> binary_op(Binop op, const Value& a, const Value& b) {
     if (is_bitwise(base)) return unsupported(op, a, b);
     return float_op(base, a.to_double(), b.to_double());
   }
+  // list += iterable extends in place; list *= n repeats in place (both return the same list).
+  if (a.is(ObjectKind::List) && in_place && base == Binop::ADD) {
+    std::optional<std::vector<Value>> extra = iterable_items(b);
+    if (!extra)
+      return make_error(ErrorKind::TypeError, "'{}' object is not iterable", type_name(b));
+    auto& items = a.as<ListObject>().items;
+    items.insert(items.end(), extra->begin(), extra->end());
+    return a;
+  }
+  if (a.is(ObjectKind::List) && in_place && base == Binop::MULTIPLY && b.is_integral()) {
+    GYRO_ASSIGN_OR_RETURN(Value repeated, repeat(a, b.as_int()));
+    a.as<ListObject>().items = repeated.as<ListObject>().items;
+    return a;
+  }
   // Sequences: concatenation and repetition.
   if (base == Binop::ADD && is_sequence(a) && b.is_object() &&
       a.as_object()->kind() == b.as_object()->kind()) {
     if (a.is(ObjectKind::Str)) return make_str(a.as<StrObject>().text + b.as<StrObject>().text);
-    if (a.is(ObjectKind::List) && in_place) {  // list += list extends in place
-      auto& items = a.as<ListObject>().items;
-      std::vector<Value> extra = b.as<ListObject>().items;  // copy: b may be a itself
-      items.insert(items.end(), extra.begin(), extra.end());
-      return a;
-    }
     std::vector<Value> items = sequence_items(a);
     const auto& more = sequence_items(b);
     items.insert(items.end(), more.begin(), more.end());
@@ -602,7 +710,13 @@ Expected<Value> binary_op(Binop op, const Value& a, const Value& b) {
   if (base == Binop::MULTIPLY) {
     if (is_sequence(a) && b.is_integral()) return repeat(a, b.as_int());
     if (a.is_integral() && is_sequence(b)) return repeat(b, a.as_int());
+    if (is_sequence(a) || is_sequence(b))
+      return make_error(ErrorKind::TypeError, "can't multiply sequence by non-int of type '{}'",
+                        type_name(is_sequence(a) ? b : a));
   }
+  if (base == Binop::ADD && is_sequence(a))
+    return make_error(ErrorKind::TypeError, "can only concatenate {} (not \"{}\") to {}",
+                      type_name(a), type_name(b), type_name(a));
   if (base == Binop::REMAINDER && a.is(ObjectKind::Str))
     return make_error(ErrorKind::NotImplementedError,
                       "printf-style string formatting ('%') is not supported by gyro");
@@ -652,8 +766,9 @@ Expected<Value> compare_op(CompareOp op, const Value& a, const Value& b) {
                                       OpKind::ne, OpKind::gt, OpKind::ge};
     return run_tensor_op(kOps[static_cast<int>(op)], *left, *right);
   }
-  if (op == CompareOp::EQ) return Value::boolean(keys_equal(a, b));
-  if (op == CompareOp::NE) return Value::boolean(!keys_equal(a, b));
+  // == on values: NaN != NaN (the identity shortcut only applies inside containers).
+  if (op == CompareOp::EQ) return Value::boolean(values_equal(a, b));
+  if (op == CompareOp::NE) return Value::boolean(!values_equal(a, b));
   GYRO_ASSIGN_OR_RETURN(int c, order(op, a, b));
   if (c == 2) return Value::boolean(false);  // NaN is unordered
   switch (op) {
@@ -721,18 +836,27 @@ Expected<bool> contains(const Value& container, const Value& item) {
     GYRO_ASSIGN_OR_RETURN(auto found, container.as<DictObject>().table.get(item));
     return found.has_value();
   }
+  if (container.is(ObjectKind::DictView)) {
+    const auto& view = container.as<DictViewObject>();
+    if (view.which == DictViewObject::Which::kKeys) return contains(view.dict, item);
+    for (const Value& element : view.items())
+      if (keys_equal(element, item)) return true;
+    return false;
+  }
   if (container.is(ObjectKind::Range)) {
     if (!item.is_number()) return false;
     const auto& range = container.as<RangeObject>();
     if (item.is_float()) {
       double f = item.as_float();  // only integral floats inside int64 can be members
-      if (std::isnan(f) || f != std::floor(f) || std::abs(f) >= 9.2e18) return false;
+      if (std::isnan(f) || f != std::floor(f) || f < -9223372036854775808.0 ||
+          f >= 9223372036854775808.0)
+        return false;
     }
     int64_t value = item.is_float() ? static_cast<int64_t>(item.as_float()) : item.as_int();
     if (range.step > 0 ? (value < range.start || value >= range.stop)
                        : (value > range.start || value <= range.stop))
       return false;
-    return (value - range.start) % range.step == 0;
+    return (static_cast<__int128>(value) - range.start) % range.step == 0;  // no overflow
   }
   return make_error(ErrorKind::TypeError, "argument of type '{}' is not iterable",
                     type_name(container));

@@ -118,7 +118,7 @@ std::optional<Value> Interpreter::subscript(const Value& container, const Value&
   if (container.is(ObjectKind::Dict)) {
     auto found = container.as<DictObject>().table.get(index);
     if (!found.ok()) return raise(found.error());
-    if (!found->has_value()) return raise_named("KeyError", repr(index));
+    if (!found->has_value()) return raise_with_args("KeyError", {index});
     return **found;
   }
   if (container.is(ObjectKind::Range)) {

@@ -164,9 +164,13 @@ class Assembler {
         ++cursor.pos;
       GYRO_ASSIGN_OR_RETURN(int64_t index,
                             parse_int(cursor.line.substr(start, cursor.pos - start), line));
-      std::size_t close = cursor.line.find('>', cursor.pos);
-      if (close == std::string_view::npos) return error_at(line, "unterminated '<code #{}'", index);
-      cursor.pos = close + 1;
+      // The name may itself hold brackets (<lambda>): find the '>' that balances "<code".
+      int depth = 1;
+      while (cursor.pos < cursor.line.size() && depth > 0) {
+        char c = cursor.line[cursor.pos++];
+        depth += c == '<' ? 1 : c == '>' ? -1 : 0;
+      }
+      if (depth != 0) return error_at(line, "unterminated '<code #{}'", index);
       result.code_index = static_cast<std::size_t>(index);
       return result;
     }
