@@ -287,6 +287,21 @@ std::optional<Value> Interpreter::call(const Value& callable, std::span<const Va
                    type_name(*result));
     return instance;
   }
+  if (callable.is(ObjectKind::Instance)) {
+    // An instance with __call__ (a Module's forward pass) is callable.
+    Value key = make_str("__call__");
+    for (Value cls = callable.as<InstanceObject>().cls; cls.is(ObjectKind::Class);
+         cls = cls.as<ClassObject>().base) {
+      auto found = cls.as<ClassObject>().attributes.as<DictObject>().table.get(key);
+      if (found.ok() && found->has_value()) {
+        std::vector<Value> with_self;
+        with_self.reserve(args.size() + 1);
+        with_self.push_back(callable);
+        with_self.insert(with_self.end(), args.begin(), args.end());
+        return call(**found, with_self, kwargs);
+      }
+    }
+  }
   return raise(ErrorKind::TypeError, "'{}' object is not callable", type_name(callable));
 }
 
@@ -754,6 +769,17 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       case Opcode::LIST_APPEND: {
         Value item = pop();
         stack[stack.size() - arg].as<ListObject>().items.push_back(std::move(item));
+        break;
+      }
+      case Opcode::LIST_EXTEND: {
+        Value iterable = pop();
+        auto items = collect(iterable);
+        if (!items) {
+          ok = false;
+          break;
+        }
+        auto& target = stack[stack.size() - arg].as<ListObject>().items;
+        target.insert(target.end(), items->begin(), items->end());
         break;
       }
       case Opcode::UNPACK_SEQUENCE: {

@@ -84,7 +84,8 @@ struct Verifier {
         if (instruction.opcode == Opcode::RAISE_VARARGS && arg > 1)
           return fail_at(pc, "RAISE_VARARGS takes 0 or 1 items, not {}", arg);
         if ((instruction.opcode == Opcode::COPY || instruction.opcode == Opcode::SWAP ||
-             instruction.opcode == Opcode::LIST_APPEND) &&
+             instruction.opcode == Opcode::LIST_APPEND ||
+             instruction.opcode == Opcode::LIST_EXTEND) &&
             arg == 0)
           return fail_at(pc, "{} needs a depth of at least 1", opcode_name(instruction.opcode));
         return {};

@@ -10,6 +10,7 @@
 #include "ir/assembler.h"
 #include "ir/bytecode_file.h"
 #include "ir/disassembler.h"
+#include "lang/compiler.h"
 
 namespace {
 
@@ -19,7 +20,10 @@ constexpr int kExitBadInput = 2;  // syntax or verification errors in the input
 
 int report(const gyro::Error& error) {
   std::fprintf(stderr, "gyro: %s\n", error.to_string().c_str());
-  return error.kind == gyro::ErrorKind::BytecodeError ? kExitBadInput : kExitFailure;
+  bool bad_input = error.kind == gyro::ErrorKind::BytecodeError ||
+                   error.kind == gyro::ErrorKind::SyntaxError ||
+                   error.kind == gyro::ErrorKind::IndentationError;
+  return bad_input ? kExitBadInput : kExitFailure;
 }
 
 gyro::Expected<std::string> read_text(const std::string& path) {
@@ -30,16 +34,28 @@ gyro::Expected<std::string> read_text(const std::string& path) {
   return text.str();
 }
 
-bool is_assembly(const std::string& path) {
-  return path.ends_with(".gya");
-}
-
-// Loads a module from text assembly (.gya) or a binary file (anything else).
+// Loads a module from gyro script (.gy), text assembly (.gya) or a binary file (anything else).
 gyro::Expected<gyro::Module> load(const std::string& path) {
-  if (!is_assembly(path)) return gyro::read_bytecode_file(path);
+  if (path.ends_with(".gy")) {
+    GYRO_ASSIGN_OR_RETURN(std::string source, read_text(path));
+    GYRO_ASSIGN_OR_RETURN(auto top, gyro::lang::compile_source(source, path));
+    return gyro::Module{path, std::move(top)};
+  }
+  if (!path.ends_with(".gya")) return gyro::read_bytecode_file(path);
   GYRO_ASSIGN_OR_RETURN(std::string text, read_text(path));
   GYRO_ASSIGN_OR_RETURN(auto top, gyro::assemble(text, path));
   return gyro::Module{path, std::move(top)};
+}
+
+// Runs a module on the reference VM; an uncaught exception prints its traceback to stderr.
+int run_module(const gyro::Module& module) {
+  gyro::Interpreter vm;
+  if (!vm.run_module(module)) {
+    std::fflush(stdout);
+    std::fputs(vm.format_exception(vm.exception()).c_str(), stderr);
+    return kExitFailure;
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -50,9 +66,15 @@ int main(int argc, char** argv) {
                                                 gyro::kBytecodeMinor));
   app.require_subcommand(1);
 
+  std::string run_path;
+  CLI::App* run = app.add_subcommand("run", "Compile and run a gyro script (.gy) file");
+  run->add_option("file", run_path, "gyro script (.gy), assembly (.gya) or bytecode (.gyc)")
+      ->required();
+
   std::string dis_path;
-  CLI::App* dis = app.add_subcommand("dis", "Print the disassembly of a .gyc or .gya file");
-  dis->add_option("file", dis_path, "bytecode (.gyc) or assembly (.gya)")->required();
+  CLI::App* dis = app.add_subcommand("dis", "Print the disassembly of a .gy, .gya or .gyc file");
+  dis->add_option("file", dis_path, "gyro script (.gy), assembly (.gya) or bytecode (.gyc)")
+      ->required();
 
   std::string asm_path, output_path;
   bool no_run = false;
@@ -69,6 +91,11 @@ int main(int argc, char** argv) {
     std::fputs(gyro::disassemble(*module->top).c_str(), stdout);
     return kExitOk;
   }
+  if (run->parsed()) {
+    auto module = load(run_path);
+    if (!module.ok()) return report(module.error());
+    return run_module(*module);
+  }
   auto module = load(asm_path);
   if (!module.ok()) return report(module.error());
   if (!output_path.empty()) {
@@ -81,11 +108,5 @@ int main(int argc, char** argv) {
                  output_path.empty() ? "" : (", written to " + output_path).c_str());
     return kExitOk;
   }
-  gyro::Interpreter vm;
-  if (!vm.run_module(*module)) {
-    std::fflush(stdout);
-    std::fputs(vm.format_exception(vm.exception()).c_str(), stderr);
-    return kExitFailure;
-  }
-  return kExitOk;
+  return run_module(*module);
 }

@@ -14,6 +14,7 @@
 
 #include "interp/interpreter.h"
 #include "ir/assembler.h"
+#include "lang/compiler.h"
 
 namespace {
 
@@ -66,7 +67,9 @@ std::string run_file(const std::filesystem::path& path) {
   Expectations expected = read_expectations(source);
 
   std::string output, error_line, traceback;
-  auto code = gyro::assemble(source, path.filename().string());
+  auto code = path.extension() == ".gy"
+                  ? gyro::lang::compile_source(source, path.filename().string())
+                  : gyro::assemble(source, path.filename().string());
   if (!code.ok()) {
     error_line = code.error().to_string();
   } else {
@@ -113,7 +116,8 @@ int main(int argc, char** argv) {
   }
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(argv[1]))
-    if (entry.path().extension() == ".gya") files.push_back(entry.path());
+    if (entry.path().extension() == ".gya" || entry.path().extension() == ".gy")
+      files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   int passed = 0, failed = 0;
   for (const auto& file : files) {
