@@ -384,6 +384,10 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, std::string
     if (auto found = class_lookup(instance.cls, key)) {
       if (found->is(ObjectKind::Function))
         return Value::object(new BoundMethodObject(object, *found));
+      if (found->is(ObjectKind::Builtin) && found->as<BuiltinObject>().self.is_none()) {
+        const auto& builtin = found->as<BuiltinObject>();  // a builtin method of the class
+        return Value::object(new BuiltinObject(builtin.name, builtin.fn, object));
+      }
       return *found;
     }
   } else if (object.is(ObjectKind::Class)) {

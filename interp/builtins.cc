@@ -584,6 +584,17 @@ std::optional<Value> new_object(Interpreter& vm, Args args, Kwargs kwargs) {
   return make_instance(vm.builtin_class("object"));
 }
 
+// BaseException.__init__(self, *args): what a user exception's __init__ calls to set args.
+std::optional<Value> exception_init(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!kwargs.empty())
+    return vm.raise(ErrorKind::TypeError, "BaseException.__init__() takes no keyword arguments");
+  if (args.empty() || !args[0].is(ObjectKind::Instance))
+    return vm.raise(ErrorKind::TypeError, "BaseException.__init__() needs an exception instance");
+  (void)args[0].as<InstanceObject>().attributes.as<DictObject>().table.set(
+      make_str("args"), make_tuple(std::vector<Value>(args.begin() + 1, args.end())));
+  return Value();
+}
+
 struct BuiltinType {
   std::string_view name;
   BuiltinFn constructor;
@@ -652,6 +663,11 @@ struct BuiltinsInstaller {
   }
 #include "interp/exceptions.def"
 #undef EXCEPTION
+    (void)vm.builtin_class("BaseException")
+        .as<ClassObject>()
+        .attributes.as<DictObject>()
+        .table.set(make_str("__init__"),
+                   Value::object(new BuiltinObject("__init__", exception_init, Value())));
     // dtype names for op attributes: to(x, float64), zeros(2, dtype=int64).
     for (int i = 0; i < kNumDTypes; ++i) {
       auto dtype = static_cast<DType>(i);

@@ -9,6 +9,9 @@
 
 namespace gyro {
 
+bool delete_list_items(Interpreter& vm, std::vector<Value>& items,
+                       const Value& index);  // subscript.cc
+
 struct Interpreter::Frame {
   const Code& code;
   const FunctionObject* function;  // null at a module's top level
@@ -196,6 +199,7 @@ std::optional<Value> Interpreter::next(const Value& iterator, bool& exhausted) {
       return make_tuple({Value::integer(state.index++), std::move(*item)});
     }
     case Source::kZip: {
+      if (state.parts.empty()) return done();  // zip() with no iterables is empty
       std::vector<Value> items;
       for (const Value& part : state.parts) {
         bool part_done = false;
@@ -325,10 +329,17 @@ std::optional<Value> Interpreter::call_function(const Value& callable, std::span
   std::size_t given = std::min(args.size(), positional);
   for (std::size_t i = 0; i < given; ++i) frame.locals[i] = args[i];
   if (args.size() > positional) {
-    if (!varargs)
+    if (!varargs) {
+      std::size_t optional = function.defaults.is(ObjectKind::Tuple)
+                                 ? function.defaults.as<TupleObject>().items.size()
+                                 : 0;
+      std::string takes = optional > 0
+                              ? fmt::format("from {} to {}", positional - optional, positional)
+                              : fmt::format("{}", positional);
       return raise(ErrorKind::TypeError, "{}() takes {} positional argument{} but {} {} given",
-                   name, positional, positional == 1 ? "" : "s", args.size(),
+                   name, takes, positional == 1 && optional == 0 ? "" : "s", args.size(),
                    args.size() == 1 ? "was" : "were");
+    }
     frame.locals[positional] =
         make_tuple(std::vector<Value>(args.begin() + positional, args.end()));
   } else if (varargs) {
@@ -522,8 +533,29 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         frame.locals[arg] = pop();
         break;
       case Opcode::DELETE_FAST:
+        if (identical(frame.locals[arg], no_self_)) {
+          ok = false;
+          raise_named("UnboundLocalError",
+                      fmt::format("cannot access local variable '{}' where it is not associated "
+                                  "with a value",
+                                  code.local_names[arg]));
+          break;
+        }
         frame.locals[arg] = no_self_;
         break;
+      case Opcode::DELETE_GLOBAL:
+      case Opcode::DELETE_NAME: {
+        Dict& target =
+            instruction.opcode == Opcode::DELETE_NAME && frame.namespace_dict.is(ObjectKind::Dict)
+                ? frame.namespace_dict.as<DictObject>().table
+                : globals;
+        auto erased = target.erase(name_of(arg));
+        if (!erased.ok() || !*erased) {
+          ok = false;
+          raise_named("NameError", fmt::format("name '{}' is not defined", code.names[arg]));
+        }
+        break;
+      }
       case Opcode::LOAD_DEREF: {
         auto& cell = frame.cells[arg].as<CellObject>();
         if (!cell.bound) {
@@ -718,16 +750,8 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
             ok = false;
             raise_with_args("KeyError", {index});
           }
-        } else if (container.is(ObjectKind::List) && index.is_integral()) {
-          auto& items = container.as<ListObject>().items;
-          int64_t i = index.as_int() < 0 ? index.as_int() + static_cast<int64_t>(items.size())
-                                         : index.as_int();
-          if (i < 0 || i >= static_cast<int64_t>(items.size())) {
-            ok = false;
-            raise(ErrorKind::IndexError, "list assignment index out of range");
-          } else {
-            items.erase(items.begin() + i);
-          }
+        } else if (container.is(ObjectKind::List)) {
+          ok = delete_list_items(*this, container.as<ListObject>().items, index);
         } else {
           ok = false;
           raise(ErrorKind::TypeError, "'{}' object doesn't support item deletion",

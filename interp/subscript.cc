@@ -84,6 +84,32 @@ Expected<Tensor> index_tensor(const Tensor& tensor, const Value& index) {
 
 }  // namespace
 
+// del a[i] / del a[i:j:k] on a list.
+bool delete_list_items(Interpreter& vm, std::vector<Value>& items, const Value& index) {
+  if (index.is(ObjectKind::Slice)) {
+    auto range = slice_range(index.as<SliceObject>(), static_cast<int64_t>(items.size()));
+    if (!range.ok()) {
+      vm.raise(range.error());
+      return false;
+    }
+    std::vector<bool> doomed(items.size(), false);
+    for (int64_t k = 0, i = range->start; k < range->length; ++k, i += range->step)
+      doomed[i] = true;
+    std::vector<Value> kept;
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (!doomed[i]) kept.push_back(std::move(items[i]));
+    items = std::move(kept);
+    return true;
+  }
+  auto i = normalize_index(index, static_cast<int64_t>(items.size()), "list assignment");
+  if (!i.ok()) {
+    vm.raise(i.error());
+    return false;
+  }
+  items.erase(items.begin() + *i);
+  return true;
+}
+
 std::optional<Value> Interpreter::subscript(const Value& container, const Value& index) {
   if (container.is(ObjectKind::List) || container.is(ObjectKind::Tuple)) {
     const auto& items = sequence_items(container);
@@ -136,6 +162,32 @@ std::optional<Value> Interpreter::subscript(const Value& container, const Value&
 }
 
 bool Interpreter::store_subscript(const Value& container, const Value& index, Value value) {
+  if (container.is(ObjectKind::List) && index.is(ObjectKind::Slice)) {
+    auto& items = container.as<ListObject>().items;
+    auto range = slice_range(index.as<SliceObject>(), static_cast<int64_t>(items.size()));
+    if (!range.ok()) {
+      raise(range.error());
+      return false;
+    }
+    auto replacement = collect(value);
+    if (!replacement) return false;
+    if (range->step == 1) {
+      // a[i:j] = items: the slice is replaced, growing or shrinking the list.
+      int64_t stop = std::max(range->start, range->stop);
+      items.erase(items.begin() + range->start, items.begin() + stop);
+      items.insert(items.begin() + range->start, replacement->begin(), replacement->end());
+      return true;
+    }
+    if (static_cast<int64_t>(replacement->size()) != range->length) {
+      raise(ErrorKind::ValueError,
+            "attempt to assign sequence of size {} to extended slice of size {}",
+            replacement->size(), range->length);
+      return false;
+    }
+    for (int64_t k = 0, i = range->start; k < range->length; ++k, i += range->step)
+      items[i] = (*replacement)[k];
+    return true;
+  }
   if (container.is(ObjectKind::List)) {
     auto& items = container.as<ListObject>().items;
     auto i = normalize_index(index, static_cast<int64_t>(items.size()), "list assignment");

@@ -130,6 +130,22 @@ class ScopeBuilder {
   }
 
   void expr(const Expr& e) {
+    if (e.kind == ExprKind::kListComp) {
+      // A comprehension is a function of its own (as in Python 3): its loop variable stays
+      // private. The first iterable is evaluated outside and passed in as ".0".
+      expr(*e.comp_iter);
+      auto child = std::make_unique<Scope>();
+      child->kind = ScopeKind::kFunction;
+      child->parent = &scope_;
+      child->parameters.push_back(".0");
+      child->assigned.insert(".0");
+      ScopeBuilder inner(*child);
+      inner.assign(*e.comp_target);
+      inner.expr(*e.left);
+      for (const auto& condition : e.values) inner.expr(*condition);
+      scope_.children[&e] = std::move(child);
+      return;
+    }
     if (e.kind == ExprKind::kName) scope_.used.insert(e.text);
     for (const ExprPtr* child : {&e.left, &e.right, &e.third, &e.comp_iter})
       if (*child) expr(**child);
@@ -137,7 +153,6 @@ class ScopeBuilder {
       if (item) expr(*item);
     for (const auto& value : e.values) expr(*value);
     for (const auto& keyword : e.keywords) expr(*keyword.value);
-    if (e.comp_target) assign(*e.comp_target);
   }
 
   Scope& scope_;
@@ -210,6 +225,26 @@ class CodeGen {
     return builder_.finish();
   }
 
+  // The body of a list comprehension's function: iterate ".0", filter, append, return the list.
+  Expected<std::shared_ptr<Code>> comprehension(const Expr& e) {
+    builder_.set_parameters({".0"});
+    declare_cells();
+    builder_.set_line(e.location.line);
+    Label loop = builder_.new_label(), end = builder_.new_label();
+    builder_.emit(Opcode::BUILD_LIST, 0);
+    builder_.emit(Opcode::LOAD_FAST, builder_.local(".0"));
+    builder_.bind(loop);
+    builder_.emit_jump(Opcode::FOR_ITER, end);
+    GYRO_TRY(store(*e.comp_target));
+    for (const auto& test : e.values) GYRO_TRY(condition(*test, loop));
+    GYRO_TRY(expr(*e.left));
+    builder_.emit(Opcode::LIST_APPEND, 2);
+    builder_.emit_jump(Opcode::JUMP, loop);
+    builder_.bind(end);
+    builder_.emit(Opcode::RETURN_VALUE);
+    return builder_.finish();
+  }
+
   Expected<std::shared_ptr<Code>> body(const Block& statements) {
     declare_cells();
     GYRO_TRY(block(statements));
@@ -234,9 +269,9 @@ class CodeGen {
   enum class Access { kLoad, kStore, kDelete };
   Status name(const std::string& id, Access access, SourceLocation where) {
     if (scope_.kind == ScopeKind::kClass) {
-      if (access == Access::kDelete)
-        return error_at(where, "'del' of a class attribute is not supported by gyro script");
-      builder_.emit(access == Access::kLoad ? Opcode::LOAD_NAME : Opcode::STORE_NAME,
+      builder_.emit(access == Access::kLoad    ? Opcode::LOAD_NAME
+                    : access == Access::kStore ? Opcode::STORE_NAME
+                                               : Opcode::DELETE_NAME,
                     builder_.name(id));
       return {};
     }
@@ -254,9 +289,9 @@ class CodeGen {
                     builder_.local(id));
       return {};
     }
-    if (access == Access::kDelete)
-      return error_at(where, "'del' of a global is not supported by gyro script");
-    builder_.emit(access == Access::kLoad ? Opcode::LOAD_GLOBAL : Opcode::STORE_GLOBAL,
+    builder_.emit(access == Access::kLoad    ? Opcode::LOAD_GLOBAL
+                  : access == Access::kStore ? Opcode::STORE_GLOBAL
+                                             : Opcode::DELETE_GLOBAL,
                   builder_.name(id));
     return {};
   }
@@ -482,6 +517,13 @@ class CodeGen {
         blocks_.push_back({FrameBlock::Kind::kHandler, {}, nullptr});
         GYRO_TRY(block(handler.body));
         blocks_.pop_back();
+        if (!handler.name.empty()) {
+          // Python unbinds `as e` after the handler (e = None; del e), so the exception and
+          // its traceback don't outlive it.
+          constant(Constant());
+          GYRO_TRY(name(handler.name, Access::kStore, handler.location));
+          GYRO_TRY(name(handler.name, Access::kDelete, handler.location));
+        }
         builder_.emit(Opcode::POP_EXCEPT);
         builder_.emit_jump(Opcode::JUMP, after);
         builder_.bind(next);
@@ -526,6 +568,20 @@ class CodeGen {
       builder_.emit(Opcode::BUILD_TUPLE, static_cast<uint32_t>(defaults.size()));
       flags |= 1;
     }
+    GYRO_TRY(make_function(code, flags));
+    if (s.kind == StmtKind::kClass) {
+      constant(Constant::string(s.name));
+      for (const auto& base : s.bases) GYRO_TRY(expr(*base));
+      builder_.emit(Opcode::BUILD_TUPLE, static_cast<uint32_t>(s.bases.size()));
+      builder_.emit(Opcode::BUILD_CLASS);
+    }
+    for (std::size_t i = 0; i < s.decorators.size(); ++i) builder_.emit(Opcode::CALL, 1);
+    return name(s.name, Access::kStore, s.location);
+  }
+
+  // MAKE_FUNCTION for `code` (defaults already on the stack when flags has bit 0), with a
+  // closure tuple of this scope's cells for every free variable the code needs.
+  Status make_function(const std::shared_ptr<Code>& code, uint32_t flags) {
     if (!code->free_names.empty()) {
       for (const auto& free : code->free_names) {
         uint32_t index = scope_.cells.count(free) ? builder_.cell(free) : builder_.free_var(free);
@@ -536,14 +592,7 @@ class CodeGen {
     }
     constant(Constant::code(code));
     builder_.emit(Opcode::MAKE_FUNCTION, flags);
-    if (s.kind == StmtKind::kClass) {
-      constant(Constant::string(s.name));
-      for (const auto& base : s.bases) GYRO_TRY(expr(*base));
-      builder_.emit(Opcode::BUILD_TUPLE, static_cast<uint32_t>(s.bases.size()));
-      builder_.emit(Opcode::BUILD_CLASS);
-    }
-    for (std::size_t i = 0; i < s.decorators.size(); ++i) builder_.emit(Opcode::CALL, 1);
-    return name(s.name, Access::kStore, s.location);
+    return {};
   }
 
   Status augmented(const Stmt& s) {
@@ -799,18 +848,12 @@ class CodeGen {
         return {};
       }
       case ExprKind::kListComp: {
-        Label loop = builder_.new_label(), end = builder_.new_label();
-        builder_.emit(Opcode::BUILD_LIST, 0);
+        CodeGen nested(*scope_.children.at(&e), "<listcomp>", filename_, e.location.line);
+        GYRO_ASSIGN_OR_RETURN(std::shared_ptr<Code> code, nested.comprehension(e));
+        GYRO_TRY(make_function(code, 0));
         GYRO_TRY(expr(*e.comp_iter));
         builder_.emit(Opcode::GET_ITER);
-        builder_.bind(loop);
-        builder_.emit_jump(Opcode::FOR_ITER, end);
-        GYRO_TRY(store(*e.comp_target));
-        for (const auto& test : e.values) GYRO_TRY(condition(*test, loop));
-        GYRO_TRY(expr(*e.left));
-        builder_.emit(Opcode::LIST_APPEND, 2);
-        builder_.emit_jump(Opcode::JUMP, loop);
-        builder_.bind(end);
+        builder_.emit(Opcode::CALL, 1);
         return {};
       }
       case ExprKind::kStarred:
