@@ -90,9 +90,13 @@ Expected<bool> Dict::erase(const Value& key) {
 }
 
 void Dict::clear() {
+  // Detach first: destroying a value may release the last reference to other objects, and the
+  // dict must already be in a consistent (empty) state when that happens.
+  std::vector<Entry> old = std::move(entries_);
   entries_.clear();
   index_.clear();
   live_ = 0;
+  old.clear();
 }
 
 }  // namespace gyro

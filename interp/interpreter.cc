@@ -37,6 +37,10 @@ Interpreter::Interpreter(std::function<void(std::string_view)> write) : write_(s
   install_builtins();
 }
 
+Interpreter::~Interpreter() {
+  for (Value& globals : modules_) globals.as<DictObject>().table.clear();
+}
+
 // ---- raising ----
 
 std::nullopt_t Interpreter::raise_value(Value exception) {
@@ -315,7 +319,10 @@ std::optional<Value> Interpreter::call_function(const Value& callable, std::span
   const auto& function = callable.as<FunctionObject>();
   const Code& code = *function.code;
   const std::string& name = code.name;
-  if (depth_ >= limits_.max_call_depth)
+  char stack_probe;
+  if (depth_ == 0) stack_base_ = &stack_probe;
+  std::size_t stack_used = static_cast<std::size_t>(stack_base_ - &stack_probe);  // grows down
+  if (depth_ >= limits_.max_call_depth || stack_used > limits_.max_stack_bytes)
     return raise_named("RecursionError", "maximum recursion depth exceeded");
 
   Frame frame{code, &function, function.globals, std::move(namespace_dict), {}, {}, {}, {}, {}};
@@ -409,6 +416,7 @@ std::optional<Value> Interpreter::run_module(const Module& module) {
   object.code = module.top;
   object.globals = make_dict();
   (void)object.globals.as<DictObject>().table.set(make_str("__name__"), make_str("__main__"));
+  modules_.push_back(object.globals);
   steps_ = 0;
   stopping_ = false;
   auto result = call_function(function, {}, {}, Value());

@@ -18,15 +18,37 @@
 
 namespace gyro {
 
+#if defined(__SANITIZE_ADDRESS__)
+#define GYRO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GYRO_ASAN 1
+#endif
+#endif
+
+// AddressSanitizer's redzones make each VM call's native frames about ten times larger; with
+// 2 MiB a release build reaches CPython's default depth (1000) with room to spare.
+#ifdef GYRO_ASAN
+inline constexpr std::size_t kDefaultMaxStackBytes = std::size_t{6} << 20;
+#else
+inline constexpr std::size_t kDefaultMaxStackBytes = std::size_t{2} << 20;
+#endif
+
 struct InterpreterLimits {
   int max_call_depth = 1000;  // deeper recursion raises RecursionError
-  uint64_t step_budget = 0;   // instructions per run_module/call; 0 = unlimited
+  // Native stack a run may use before RecursionError (the VM recurses on the C++ stack, so a
+  // host thread with a small stack lowers this; sanitizer builds have much larger frames).
+  std::size_t max_stack_bytes = kDefaultMaxStackBytes;
+  uint64_t step_budget = 0;  // instructions per run_module/call; 0 = unlimited
 };
 
 class Interpreter {
  public:
   // `write` receives everything print() writes (stdout by default).
   explicit Interpreter(std::function<void(std::string_view)> write = {});
+  // Clears the globals of every module it ran: functions hold their module's globals, so a
+  // module is a reference cycle that refcounting alone would never free.
+  ~Interpreter();
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
 
@@ -92,12 +114,14 @@ class Interpreter {
   InterpreterLimits limits_;
   std::atomic<bool> interrupted_{false};
   int depth_ = 0;
+  const char* stack_base_ = nullptr;  // native stack address at the outermost call
   uint64_t steps_ = 0;
   uint64_t frame_serial_ = 0;
   bool stopping_ = false;  // an interrupt or the step budget is unwinding the whole run
   Value exception_;
-  Value builtins_;  // dict: name -> builtin function or class
-  Value no_self_;   // LOAD_METHOD's marker for "the callable is not a method"
+  Value builtins_;              // dict: name -> builtin function or class
+  Value no_self_;               // LOAD_METHOD's marker for "the callable is not a method"
+  std::vector<Value> modules_;  // globals dicts of the modules run, cleared on destruction
   friend struct BuiltinsInstaller;
 };
 

@@ -96,9 +96,47 @@ end
   EXPECT_EQ(error.kind, ErrorKind::RecursionError);
   EXPECT_EQ(error.message, "maximum recursion depth exceeded");
   std::string traceback = vm.format_exception(vm.exception());
-  EXPECT_EQ(traceback.rfind("RecursionError: maximum recursion depth exceeded\n"),
-            traceback.size() - std::string("RecursionError: maximum recursion depth exceeded\n").size());
+  EXPECT_EQ(
+      traceback.rfind("RecursionError: maximum recursion depth exceeded\n"),
+      traceback.size() - std::string("RecursionError: maximum recursion depth exceeded\n").size());
   EXPECT_NE(traceback.find("File \"rec.gy\", line 4, in f"), std::string::npos);
+}
+
+TEST(Interpreter, NativeStackBudgetRaisesRecursionErrorBeforeAnOverflow) {
+  // A host thread with a small stack lowers max_stack_bytes; recursion then stops cleanly.
+  Interpreter vm;
+  vm.limits().max_stack_bytes = 64 << 10;
+  Module module = assemble_module(R"(
+code #0 '<module>'
+  file 'rec.gy' line 1 args 0 flags 0 stack 0
+  consts: <code #1 f>
+  names: 'f'
+  locals:
+  cells:
+  frees:
+   1     0 LOAD_CONST 0
+         1 MAKE_FUNCTION 0
+         2 STORE_GLOBAL f
+   2     3 LOAD_GLOBAL f
+         4 CALL 0
+         5 RETURN_VALUE
+end
+code #1 'f'
+  file 'rec.gy' line 3 args 0 flags 0 stack 0
+  consts:
+  names: 'f'
+  locals:
+  cells:
+  frees:
+   4     0 LOAD_GLOBAL f
+         1 CALL 0
+         2 RETURN_VALUE
+end
+)");
+  EXPECT_FALSE(vm.run_module(module).has_value());
+  EXPECT_EQ(vm.exception_as_error().kind, ErrorKind::RecursionError);
+  // Far fewer frames than max_call_depth allows: the byte budget stopped it.
+  EXPECT_LT(vm.exception().as<InstanceObject>().traceback.size(), 1000u);
 }
 
 TEST(Interpreter, HostsCallScriptFunctionsWithKeywords) {
