@@ -376,7 +376,11 @@ BuiltinFn tensor_op_builtin(OpKind op) {
 }
 
 std::optional<Value> Interpreter::get_attribute(const Value& object, std::string_view name) {
-  Value key = make_str(std::string(name));
+  return get_attribute(object, make_str(std::string(name)));
+}
+
+std::optional<Value> Interpreter::get_attribute(const Value& object, const Value& key) {
+  std::string_view name = key.as<StrObject>().text;
   if (object.is(ObjectKind::Instance)) {
     const auto& instance = object.as<InstanceObject>();
     auto own = instance.attributes.as<DictObject>().table.get(key);
@@ -419,7 +423,12 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, std::string
 
 std::optional<Value> Interpreter::set_attribute(const Value& object, std::string_view name,
                                                 Value value) {
-  Value key = make_str(std::string(name));
+  return set_attribute(object, make_str(std::string(name)), std::move(value));
+}
+
+std::optional<Value> Interpreter::set_attribute(const Value& object, const Value& key,
+                                                Value value) {
+  std::string_view name = key.as<StrObject>().text;
   if (object.is(ObjectKind::Instance)) {
     (void)object.as<InstanceObject>().attributes.as<DictObject>().table.set(key, std::move(value));
     return Value();

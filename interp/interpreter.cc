@@ -451,6 +451,14 @@ Value Interpreter::constant_value(const Constant& constant) {
   GYRO_UNREACHABLE("bad constant kind");
 }
 
+const std::vector<Value>& Interpreter::names_of(const std::shared_ptr<const Code>& code) {
+  auto it = name_cache_.find(code.get());
+  if (it != name_cache_.end()) return it->second.second;
+  std::vector<Value> names;
+  for (const std::string& name : code->names) names.push_back(make_str(name));
+  return name_cache_.emplace(code.get(), std::pair{code, std::move(names)}).first->second.second;
+}
+
 // ---- exceptions inside a frame ----
 
 bool Interpreter::handle_exception(Frame& frame, std::size_t pc) {
@@ -487,7 +495,8 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
     stack.pop_back();
     return top;
   };
-  auto name_of = [&](uint32_t index) { return make_str(code.names[index]); };
+  const std::vector<Value>& names = names_of(frame.function->code);
+  auto name_of = [&](uint32_t index) -> const Value& { return names[index]; };
 
   while (true) {
     const Instruction instruction = instructions[pc];
@@ -624,7 +633,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       }
       case Opcode::LOAD_ATTR: {
         Value object = pop();
-        auto value = get_attribute(object, code.names[arg]);
+        auto value = get_attribute(object, name_of(arg));
         if (!value) {
           ok = false;
           break;
@@ -635,12 +644,12 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       case Opcode::STORE_ATTR: {
         Value object = pop();
         Value value = pop();
-        ok = set_attribute(object, code.names[arg], std::move(value)).has_value();
+        ok = set_attribute(object, name_of(arg), std::move(value)).has_value();
         break;
       }
       case Opcode::LOAD_METHOD: {
         Value object = pop();
-        auto value = get_attribute(object, code.names[arg]);
+        auto value = get_attribute(object, name_of(arg));
         if (!value) {
           ok = false;
           break;
@@ -934,11 +943,11 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
           }
           stack.resize(base - 2);
         } else {
+          // The arguments are passed in place: this frame's stack does not move during the
+          // call (it was reserved at max_stack), so no copy or allocation is needed.
           Value callable = stack[base - 1];
-          std::vector<Value> args(std::make_move_iterator(stack.begin() + base),
-                                  std::make_move_iterator(stack.end()));
+          result = call(callable, std::span<const Value>(stack.data() + base, count));
           stack.resize(base - 1);
-          result = call(callable, args);
         }
         if (!result) {
           ok = false;

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "interp/objects.h"
@@ -97,6 +98,9 @@ class Interpreter {
   // Attribute access: instance/class attributes, bound methods of builtin types, tensor attrs.
   std::optional<Value> get_attribute(const Value& object, std::string_view name);
   std::optional<Value> set_attribute(const Value& object, std::string_view name, Value value);
+  // The same with the name as a str value (the VM passes its cached names: no allocation).
+  std::optional<Value> get_attribute(const Value& object, const Value& key);
+  std::optional<Value> set_attribute(const Value& object, const Value& key, Value value);
 
  private:
   struct Frame;
@@ -109,6 +113,9 @@ class Interpreter {
   std::optional<Value> build_class(const Value& body, const Value& name, const Value& bases);
   void install_builtins();
   Value constant_value(const Constant& constant);
+  // The code's names as str values, made once per code object (globals and attributes are
+  // looked up by them on every access).
+  const std::vector<Value>& names_of(const std::shared_ptr<const Code>& code);
 
   std::function<void(std::string_view)> write_;
   InterpreterLimits limits_;
@@ -121,6 +128,9 @@ class Interpreter {
   Value exception_;
   Value builtins_;              // dict: name -> builtin function or class
   Value no_self_;               // LOAD_METHOD's marker for "the callable is not a method"
+  // Keeps each code alive while its names are cached, so a pointer key is never reused.
+  std::unordered_map<const Code*, std::pair<std::shared_ptr<const Code>, std::vector<Value>>>
+      name_cache_;
   std::vector<Value> modules_;  // globals dicts of the modules run, cleared on destruction
   friend struct BuiltinsInstaller;
 };

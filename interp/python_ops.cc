@@ -362,7 +362,13 @@ Expected<uint64_t> hash_value(const Value& value) {
   }
   switch (value.as_object()->kind()) {
     case ObjectKind::Str:
-      return mix(std::hash<std::string>{}(value.as<StrObject>().text));
+    {
+      // Strings are immutable, so the hash is computed once (dict keys and global names are
+      // hashed on every lookup).
+      const auto& text = value.as<StrObject>();
+      if (text.hash == 0) text.hash = mix(std::hash<std::string>{}(text.text)) | 1;
+      return text.hash;
+    }
     case ObjectKind::Tuple: {
       uint64_t hash = 0x345678ull;
       for (const Value& item : value.as<TupleObject>().items) {
