@@ -31,6 +31,16 @@ set -e
 grep -q '^Traceback (most recent call last):$' "$work/trace.err"
 grep -q '^IndexError: list index out of range$' "$work/trace.err"
 
+# gyro run compiles and runs gyro script; a syntax error exits 2 with file:line:col.
+[[ "$("$gyro" run "$source_dir/examples/tour.gy" | head -1)" == "probabilities:" ]]
+printf 'def f(:\n    pass\n' > "$work/bad.gy"
+set +e
+"$gyro" run "$work/bad.gy" 2> "$work/syntax.err"
+status=$?
+set -e
+[[ $status -eq 2 ]] || { echo "expected exit 2 for a syntax error, got $status"; exit 1; }
+grep -q "SyntaxError: .*bad.gy:1:6: '(' was never closed" "$work/syntax.err"
+
 # A missing file exits 1.
 set +e
 "$gyro" dis "$work/missing.gyc" 2> /dev/null
