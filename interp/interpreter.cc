@@ -497,6 +497,21 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
   };
   const std::vector<Value>& names = names_of(frame.function->code);
   auto name_of = [&](uint32_t index) -> const Value& { return names[index]; };
+  // Pushes an operation's result, or raises its error; false when it failed.
+  auto push_result = [&](Expected<Value> result) {
+    if (!result.ok()) {
+      raise(result.error());
+      return false;
+    }
+    stack.push_back(std::move(*result));
+    return true;
+  };
+  // Pushes a VM call's result; false when it raised (the exception is already set).
+  auto push_optional = [&](std::optional<Value> result) {
+    if (!result) return false;
+    stack.push_back(std::move(*result));
+    return true;
+  };
 
   while (true) {
     const Instruction instruction = instructions[pc];
@@ -633,12 +648,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       }
       case Opcode::LOAD_ATTR: {
         Value object = pop();
-        auto value = get_attribute(object, name_of(arg));
-        if (!value) {
-          ok = false;
-          break;
-        }
-        stack.push_back(std::move(*value));
+        ok = push_optional(get_attribute(object, name_of(arg)));
         break;
       }
       case Opcode::STORE_ATTR: {
@@ -696,25 +706,13 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       case Opcode::BINARY_OP: {
         Value right = pop();
         Value left = pop();
-        auto result = binary_op(static_cast<Binop>(arg), left, right);
-        if (!result.ok()) {
-          ok = false;
-          raise(result.error());
-          break;
-        }
-        stack.push_back(std::move(*result));
+        ok = push_result(binary_op(static_cast<Binop>(arg), left, right));
         break;
       }
       case Opcode::COMPARE_OP: {
         Value right = pop();
         Value left = pop();
-        auto result = compare_op(static_cast<CompareOp>(arg), left, right);
-        if (!result.ok()) {
-          ok = false;
-          raise(result.error());
-          break;
-        }
-        stack.push_back(std::move(*result));
+        ok = push_result(compare_op(static_cast<CompareOp>(arg), left, right));
         break;
       }
       case Opcode::IS_OP: {
@@ -740,12 +738,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       case Opcode::BINARY_SUBSCR: {
         Value index = pop();
         Value container = pop();
-        auto value = subscript(container, index);
-        if (!value) {
-          ok = false;
-          break;
-        }
-        stack.push_back(std::move(*value));
+        ok = push_optional(subscript(container, index));
         break;
       }
       case Opcode::STORE_SUBSCR: {
@@ -879,12 +872,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       }
       case Opcode::GET_ITER: {
         Value iterable = pop();
-        auto it = iterate(iterable);
-        if (!it) {
-          ok = false;
-          break;
-        }
-        stack.push_back(std::move(*it));
+        ok = push_optional(iterate(iterable));
         break;
       }
       case Opcode::FOR_ITER: {
@@ -1003,12 +991,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         Value bases = pop();
         Value name = pop();
         Value body = pop();
-        auto cls = build_class(body, name, bases);
-        if (!cls) {
-          ok = false;
-          break;
-        }
-        stack.push_back(std::move(*cls));
+        ok = push_optional(build_class(body, name, bases));
         break;
       }
       case Opcode::SETUP_EXCEPT:

@@ -38,6 +38,35 @@ code #0 '<module>'
 end
 )";
 
+// def f(): return f()  ;  f()
+constexpr std::string_view kInfiniteRecursion = R"(
+code #0 '<module>'
+  file 'rec.gy' line 1 args 0 flags 0 stack 0
+  consts: <code #1 f>
+  names: 'f'
+  locals:
+  cells:
+  frees:
+   1     0 LOAD_CONST 0
+         1 MAKE_FUNCTION 0
+         2 STORE_GLOBAL f
+   2     3 LOAD_GLOBAL f
+         4 CALL 0
+         5 RETURN_VALUE
+end
+code #1 'f'
+  file 'rec.gy' line 3 args 0 flags 0 stack 0
+  consts:
+  names: 'f'
+  locals:
+  cells:
+  frees:
+   4     0 LOAD_GLOBAL f
+         1 CALL 0
+         2 RETURN_VALUE
+end
+)";
+
 }  // namespace
 
 TEST(Interpreter, StepBudgetStopsARunThatCatchesEverything) {
@@ -64,33 +93,7 @@ TEST(Interpreter, InterruptFromAnotherThreadStopsTheRun) {
 TEST(Interpreter, RecursionLimitRaisesRecursionError) {
   Interpreter vm;
   vm.limits().max_call_depth = 50;
-  Module module = assemble_module(R"(
-code #0 '<module>'
-  file 'rec.gy' line 1 args 0 flags 0 stack 0
-  consts: <code #1 f>
-  names: 'f'
-  locals:
-  cells:
-  frees:
-   1     0 LOAD_CONST 0
-         1 MAKE_FUNCTION 0
-         2 STORE_GLOBAL f
-   2     3 LOAD_GLOBAL f
-         4 CALL 0
-         5 RETURN_VALUE
-end
-code #1 'f'
-  file 'rec.gy' line 3 args 0 flags 0 stack 0
-  consts:
-  names: 'f'
-  locals:
-  cells:
-  frees:
-   4     0 LOAD_GLOBAL f
-         1 CALL 0
-         2 RETURN_VALUE
-end
-)");
+  Module module = assemble_module(kInfiniteRecursion);
   EXPECT_FALSE(vm.run_module(module).has_value());
   Error error = vm.exception_as_error();
   EXPECT_EQ(error.kind, ErrorKind::RecursionError);
@@ -106,33 +109,7 @@ TEST(Interpreter, NativeStackBudgetRaisesRecursionErrorBeforeAnOverflow) {
   // A host thread with a small stack lowers max_stack_bytes; recursion then stops cleanly.
   Interpreter vm;
   vm.limits().max_stack_bytes = 64 << 10;
-  Module module = assemble_module(R"(
-code #0 '<module>'
-  file 'rec.gy' line 1 args 0 flags 0 stack 0
-  consts: <code #1 f>
-  names: 'f'
-  locals:
-  cells:
-  frees:
-   1     0 LOAD_CONST 0
-         1 MAKE_FUNCTION 0
-         2 STORE_GLOBAL f
-   2     3 LOAD_GLOBAL f
-         4 CALL 0
-         5 RETURN_VALUE
-end
-code #1 'f'
-  file 'rec.gy' line 3 args 0 flags 0 stack 0
-  consts:
-  names: 'f'
-  locals:
-  cells:
-  frees:
-   4     0 LOAD_GLOBAL f
-         1 CALL 0
-         2 RETURN_VALUE
-end
-)");
+  Module module = assemble_module(kInfiniteRecursion);
   EXPECT_FALSE(vm.run_module(module).has_value());
   EXPECT_EQ(vm.exception_as_error().kind, ErrorKind::RecursionError);
   // Far fewer frames than max_call_depth allows: the byte budget stopped it.
