@@ -13,19 +13,15 @@
 
 #include "interp/objects.h"
 #include "interp/python_ops.h"
+#include "tests/unit/interp/interp_test_util.h"
 #include "tests/unit/test_support.h"
 
 namespace gyro {
 namespace {
 
 using gyro::testing::fails_with;
-
-Value num(int64_t v) {
-  return Value::integer(v);
-}
-Value text(std::string v) {
-  return make_str(std::move(v));
-}
+using gyro::testing::num;
+using gyro::testing::text;
 
 void set(Dict& dict, const Value& key, const Value& value) {
   Status status = dict.set(key, value);

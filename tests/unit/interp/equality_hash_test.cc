@@ -8,6 +8,7 @@
 
 #include "interp/objects.h"
 #include "interp/python_ops.h"
+#include "tests/unit/interp/interp_test_util.h"
 #include "tests/unit/test_support.h"
 
 namespace gyro {
@@ -17,22 +18,11 @@ using gyro::testing::fails_with;
 using gyro::testing::kInt64Max;
 using gyro::testing::kInt64Min;
 using gyro::testing::kNaN;
-
-Value num(int64_t v) {
-  return Value::integer(v);
-}
-Value real(double v) {
-  return Value::real(v);
-}
-Value text(std::string v) {
-  return make_str(std::move(v));
-}
-Value list(std::vector<Value> items) {
-  return make_list(std::move(items));
-}
-Value tuple(std::vector<Value> items) {
-  return make_tuple(std::move(items));
-}
+using gyro::testing::list;
+using gyro::testing::num;
+using gyro::testing::real;
+using gyro::testing::text;
+using gyro::testing::tuple;
 
 Value dict(std::vector<std::pair<Value, Value>> entries) {
   Value result = make_dict();

@@ -7,6 +7,7 @@
 
 #include "interp/objects.h"
 #include "interp/python_ops.h"
+#include "tests/unit/interp/interp_test_util.h"
 #include "tests/unit/test_support.h"
 
 namespace gyro {
@@ -15,17 +16,11 @@ namespace {
 using gyro::testing::fails_with;
 using gyro::testing::kInt64Max;
 using gyro::testing::kInt64Min;
-
-Value num(int64_t v) {
-  return Value::integer(v);
-}
+using gyro::testing::num;
+using gyro::testing::show;
 
 ::testing::AssertionResult overflows(const Expected<Value>& result) {
   return fails_with(result, ErrorKind::OverflowError, "integer overflow");
-}
-
-std::string show(const Expected<Value>& result) {
-  return result.ok() ? repr(*result) : result.error().to_string();
 }
 
 TEST(IntOverflow, AddSubtractMultiply) {

@@ -8,6 +8,7 @@
 
 #include "interp/objects.h"
 #include "interp/python_ops.h"
+#include "tests/unit/interp/interp_test_util.h"
 #include "tests/unit/test_support.h"
 
 namespace gyro {
@@ -15,20 +16,12 @@ namespace {
 
 using gyro::testing::kInf;
 using gyro::testing::kInt64Min;
+using gyro::testing::num;
+using gyro::testing::real;
+using gyro::testing::show;
 
-Value num(int64_t v) {
-  return Value::integer(v);
-}
-Value real(double v) {
-  return Value::real(v);
-}
 Value boolean(bool v) {
   return Value::boolean(v);
-}
-
-// repr of the result, or "Kind: message" as CPython's traceback ends.
-std::string show(const Expected<Value>& result) {
-  return result.ok() ? repr(*result) : result.error().to_string();
 }
 
 struct Case {

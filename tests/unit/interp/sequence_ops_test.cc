@@ -9,29 +9,18 @@
 
 #include "interp/objects.h"
 #include "interp/python_ops.h"
+#include "tests/unit/interp/interp_test_util.h"
 #include "tests/unit/test_support.h"
 
 namespace gyro {
 namespace {
 
 using gyro::testing::fails_with;
-
-Value num(int64_t v) {
-  return Value::integer(v);
-}
-Value text(std::string v) {
-  return make_str(std::move(v));
-}
-Value list(std::vector<Value> items) {
-  return make_list(std::move(items));
-}
-Value tuple(std::vector<Value> items) {
-  return make_tuple(std::move(items));
-}
-
-std::string show(const Expected<Value>& result) {
-  return result.ok() ? repr(*result) : result.error().to_string();
-}
+using gyro::testing::list;
+using gyro::testing::num;
+using gyro::testing::show;
+using gyro::testing::text;
+using gyro::testing::tuple;
 
 std::string calc(Binop op, const Value& a, const Value& b) {
   return show(binary_op(op, a, b));
