@@ -451,6 +451,15 @@ Value Interpreter::constant_value(const Constant& constant) {
   GYRO_UNREACHABLE("bad constant kind");
 }
 
+const std::vector<Value>& Interpreter::constants_of(const std::shared_ptr<const Code>& code) {
+  auto it = constant_cache_.find(code.get());
+  if (it != constant_cache_.end()) return it->second.second;
+  std::vector<Value> values;
+  for (const Constant& constant : code->constants) values.push_back(constant_value(constant));
+  return constant_cache_.emplace(code.get(), std::pair{code, std::move(values)})
+      .first->second.second;
+}
+
 const std::vector<Value>& Interpreter::names_of(const std::shared_ptr<const Code>& code) {
   auto it = name_cache_.find(code.get());
   if (it != name_cache_.end()) return it->second.second;
@@ -496,6 +505,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
     return top;
   };
   const std::vector<Value>& names = names_of(frame.function->code);
+  const std::vector<Value>& constants = constants_of(frame.function->code);
   auto name_of = [&](uint32_t index) -> const Value& { return names[index]; };
   // Pushes an operation's result, or raises its error; false when it failed.
   auto push_result = [&](Expected<Value> result) {
@@ -546,7 +556,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         std::swap(stack.back(), stack[stack.size() - arg]);
         break;
       case Opcode::LOAD_CONST:
-        stack.push_back(constant_value(code.constants[arg]));
+        stack.push_back(constants[arg]);
         break;
       case Opcode::LOAD_FAST: {
         const Value& value = frame.locals[arg];

@@ -116,6 +116,8 @@ class Interpreter {
   // The code's names as str values, made once per code object (globals and attributes are
   // looked up by them on every access).
   const std::vector<Value>& names_of(const std::shared_ptr<const Code>& code);
+  // The code's constants as values, converted once per code object (LOAD_CONST copies them).
+  const std::vector<Value>& constants_of(const std::shared_ptr<const Code>& code);
 
   std::function<void(std::string_view)> write_;
   InterpreterLimits limits_;
@@ -126,11 +128,13 @@ class Interpreter {
   uint64_t frame_serial_ = 0;
   bool stopping_ = false;  // an interrupt or the step budget is unwinding the whole run
   Value exception_;
-  Value builtins_;              // dict: name -> builtin function or class
-  Value no_self_;               // LOAD_METHOD's marker for "the callable is not a method"
+  Value builtins_;  // dict: name -> builtin function or class
+  Value no_self_;   // LOAD_METHOD's marker for "the callable is not a method"
   // Keeps each code alive while its names are cached, so a pointer key is never reused.
   std::unordered_map<const Code*, std::pair<std::shared_ptr<const Code>, std::vector<Value>>>
       name_cache_;
+  std::unordered_map<const Code*, std::pair<std::shared_ptr<const Code>, std::vector<Value>>>
+      constant_cache_;
   std::vector<Value> modules_;  // globals dicts of the modules run, cleared on destruction
   friend struct BuiltinsInstaller;
 };
