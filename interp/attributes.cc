@@ -10,6 +10,9 @@
 
 namespace gyro {
 
+std::optional<Value> list_sort(Interpreter& vm, std::span<const Value> args,
+                               std::span<const KeywordArg> kwargs);  // builtins.cc
+
 namespace {
 
 using Args = std::span<const Value>;
@@ -322,31 +325,19 @@ struct Method {
   BuiltinFn fn;
 };
 constexpr Method kMethods[] = {
-    {ObjectKind::List, "append", list_append},
-    {ObjectKind::List, "extend", list_extend},
-    {ObjectKind::List, "pop", list_pop},
-    {ObjectKind::List, "insert", list_insert},
-    {ObjectKind::List, "index", sequence_index},
-    {ObjectKind::List, "count", sequence_count},
-    {ObjectKind::Tuple, "index", sequence_index},
-    {ObjectKind::Tuple, "count", sequence_count},
-    {ObjectKind::Dict, "keys", dict_keys},
-    {ObjectKind::Dict, "values", dict_values},
-    {ObjectKind::Dict, "items", dict_items},
-    {ObjectKind::Dict, "get", dict_get},
-    {ObjectKind::Dict, "pop", dict_pop},
-    {ObjectKind::Str, "join", str_join},
-    {ObjectKind::Str, "split", str_split},
-    {ObjectKind::Str, "strip", str_strip},
-    {ObjectKind::Str, "startswith", str_startswith},
-    {ObjectKind::Str, "endswith", str_endswith},
-    {ObjectKind::Str, "upper", str_upper},
-    {ObjectKind::Str, "lower", str_lower},
-    {ObjectKind::Str, "replace", str_replace},
-    {ObjectKind::TensorBox, "item", tensor_item},
-    {ObjectKind::TensorBox, "tolist", tensor_tolist},
-    {ObjectKind::TensorBox, "size", tensor_size},
-    {ObjectKind::TensorBox, "dim", tensor_dim},
+    {ObjectKind::List, "append", list_append},    {ObjectKind::List, "sort", list_sort},
+    {ObjectKind::List, "extend", list_extend},    {ObjectKind::List, "pop", list_pop},
+    {ObjectKind::List, "insert", list_insert},    {ObjectKind::List, "index", sequence_index},
+    {ObjectKind::List, "count", sequence_count},  {ObjectKind::Tuple, "index", sequence_index},
+    {ObjectKind::Tuple, "count", sequence_count}, {ObjectKind::Dict, "keys", dict_keys},
+    {ObjectKind::Dict, "values", dict_values},    {ObjectKind::Dict, "items", dict_items},
+    {ObjectKind::Dict, "get", dict_get},          {ObjectKind::Dict, "pop", dict_pop},
+    {ObjectKind::Str, "join", str_join},          {ObjectKind::Str, "split", str_split},
+    {ObjectKind::Str, "strip", str_strip},        {ObjectKind::Str, "startswith", str_startswith},
+    {ObjectKind::Str, "endswith", str_endswith},  {ObjectKind::Str, "upper", str_upper},
+    {ObjectKind::Str, "lower", str_lower},        {ObjectKind::Str, "replace", str_replace},
+    {ObjectKind::TensorBox, "item", tensor_item}, {ObjectKind::TensorBox, "tolist", tensor_tolist},
+    {ObjectKind::TensorBox, "size", tensor_size}, {ObjectKind::TensorBox, "dim", tensor_dim},
 };
 
 // Looks `name` up through a class and its bases.

@@ -2,6 +2,7 @@
 // exception classes, and one global function per tensor op.
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -12,6 +13,22 @@
 namespace gyro {
 
 BuiltinFn tensor_op_builtin(OpKind op);  // attributes.cc
+
+namespace {
+std::optional<Value> builtin_sorted(Interpreter& vm, std::span<const Value> args,
+                                    std::span<const KeywordArg> kwargs);
+}  // namespace
+
+// list.sort(key=None, reverse=False): sorted() written back into the list (stable, in place).
+std::optional<Value> list_sort(Interpreter& vm, std::span<const Value> args,
+                               std::span<const KeywordArg> kwargs) {
+  if (args.size() != 1)
+    return vm.raise(ErrorKind::TypeError, "sort() takes no positional arguments");
+  auto sorted = builtin_sorted(vm, args, kwargs);
+  if (!sorted) return std::nullopt;
+  args[0].as<ListObject>().items = sorted->as<ListObject>().items;
+  return Value();
+}
 
 namespace {
 
@@ -418,6 +435,12 @@ std::optional<Value> builtin_round(Interpreter& vm, Args args, Kwargs kwargs) {
 std::optional<Value> builtin_type(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!expect_args(vm, "type", args, 1, 1, kwargs)) return std::nullopt;
   return vm.type_of(args[0]);
+}
+
+std::optional<Value> builtin_perf_counter(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!expect_args(vm, "perf_counter", args, 0, 0, kwargs)) return std::nullopt;
+  auto now = std::chrono::steady_clock::now().time_since_epoch();
+  return Value::real(std::chrono::duration<double>(now).count());
 }
 
 std::optional<Value> builtin_iter(Interpreter& vm, Args args, Kwargs kwargs) {
