@@ -342,9 +342,11 @@ constexpr Method kMethods[] = {
 
 // Looks `name` up through a class and its bases.
 std::optional<Value> class_lookup(const Value& cls, const Value& key) {
-  for (Value each = cls; each.is(ObjectKind::Class); each = each.as<ClassObject>().base) {
-    auto found = each.as<ClassObject>().attributes.as<DictObject>().table.get(key);
-    if (found.ok() && found->has_value()) return **found;
+  for (const Value* each = &cls; each->is(ObjectKind::Class);
+       each = &each->as<ClassObject>().base) {
+    const Dict& attributes = each->as<ClassObject>().attributes.as<DictObject>().table;
+    if (int64_t position = attributes.find(key); position >= 0)
+      return attributes.value_at(position);
   }
   return std::nullopt;
 }
@@ -410,6 +412,31 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
   }
   return raise(ErrorKind::AttributeError, "'{}' object has no attribute '{}'", type_name(object),
                name);
+}
+
+std::optional<Value> Interpreter::get_method(const Value& object, const Value& key,
+                                             bool& wants_self) {
+  wants_self = false;
+  if (object.is(ObjectKind::Instance)) {
+    const auto& instance = object.as<InstanceObject>();
+    const Dict& own = instance.attributes.as<DictObject>().table;
+    if (int64_t position = own.find(key); position >= 0) return own.value_at(position);
+    if (auto found = class_lookup(instance.cls, key)) {
+      // A function (or a builtin method) of the class takes the instance as its first argument.
+      wants_self = found->is(ObjectKind::Function) ||
+                   (found->is(ObjectKind::Builtin) && found->as<BuiltinObject>().self.is_none());
+      return found;
+    }
+  } else if (object.is_object() && !object.is(ObjectKind::Class)) {
+    ObjectKind kind = object.as_object()->kind();
+    std::string_view name = key.as<StrObject>().text;
+    for (const Method& method : kMethods)
+      if (method.kind == kind && method.name == name) {
+        wants_self = true;
+        return unbound_builtin(method.fn, name);
+      }
+  }
+  return get_attribute(object, key);
 }
 
 std::optional<Value> Interpreter::set_attribute(const Value& object, std::string_view name,

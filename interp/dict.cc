@@ -1,9 +1,16 @@
 // Dict: linear probing over an index of entry positions; entries compacted when half are dead.
 #include "interp/dict.h"
 
+#include <atomic>
+
 #include "interp/python_ops.h"
 
 namespace gyro {
+
+void Dict::new_keys_version() {
+  static std::atomic<uint64_t> last_version{0};
+  keys_version_ = last_version.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 std::size_t Dict::probe(const Value& key, uint64_t hash, bool& found) const {
   const std::size_t mask = index_.size() - 1;
@@ -19,7 +26,7 @@ std::size_t Dict::probe(const Value& key, uint64_t hash, bool& found) const {
       if (first_deleted == static_cast<std::size_t>(-1)) first_deleted = slot;
     } else {
       const Entry& entry = entries_[position];
-      if (entry.hash == hash && keys_equal(entry.key, key)) {
+      if (entry.hash == hash && (identical(entry.key, key) || keys_equal(entry.key, key))) {
         found = true;
         return slot;
       }
@@ -36,6 +43,7 @@ void Dict::rebuild(std::size_t capacity) {
     if (entry.live) live.push_back(std::move(entry));
   entries_ = std::move(live);
   index_.assign(capacity, kEmpty);
+  new_keys_version();
   const std::size_t mask = capacity - 1;
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     std::size_t slot = entries_[i].hash & mask;
@@ -51,6 +59,15 @@ Expected<std::optional<Value>> Dict::get(const Value& key) const {
   std::size_t slot = probe(key, hash, found);
   if (!found) return std::optional<Value>();
   return std::optional<Value>(entries_[index_[slot]].value);
+}
+
+int64_t Dict::find(const Value& key) const {
+  if (index_.empty()) return -1;
+  auto hash = hash_value(key);
+  if (!hash.ok()) return -1;
+  bool found = false;
+  std::size_t slot = probe(key, *hash, found);
+  return found ? index_[slot] : -1;
 }
 
 Status Dict::set(const Value& key, Value value) {
@@ -70,6 +87,7 @@ Status Dict::set(const Value& key, Value value) {
   entries_.push_back(Entry{key, std::move(value), hash, true});
   index_[slot] = static_cast<int32_t>(entries_.size() - 1);
   ++live_;
+  new_keys_version();
   return {};
 }
 
@@ -85,6 +103,7 @@ Expected<bool> Dict::erase(const Value& key) {
   entry.value = Value();
   index_[slot] = kDeleted;
   --live_;
+  new_keys_version();
   if (entries_.size() > 16 && live_ * 2 < entries_.size()) rebuild(index_.size());
   return true;
 }
@@ -96,6 +115,7 @@ void Dict::clear() {
   entries_.clear();
   index_.clear();
   live_ = 0;
+  new_keys_version();
   old.clear();
 }
 

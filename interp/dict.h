@@ -27,6 +27,15 @@ class Dict {
   void clear();
 
   std::size_t size() const { return live_; }
+
+  // For the VM's inline caches: an entry keeps its position while keys_version() is unchanged.
+  // Adding or removing a key (or compacting) takes a new version, unique across all dicts;
+  // replacing a value does not.
+  uint64_t keys_version() const { return keys_version_; }
+  // The position of `key`'s entry, or -1 when absent (a key that cannot be hashed is absent).
+  int64_t find(const Value& key) const;
+  Value& value_at(std::size_t position) { return entries_[position].value; }
+  const Value& value_at(std::size_t position) const { return entries_[position].value; }
   // Calls fn(key, value) in insertion order.
   template <typename Fn>
   void for_each(Fn&& fn) const {
@@ -42,10 +51,12 @@ class Dict {
   // empty slot that ended the probe); `found` tells which.
   std::size_t probe(const Value& key, uint64_t hash, bool& found) const;
   void rebuild(std::size_t capacity);
+  void new_keys_version();
 
   std::vector<Entry> entries_;
   std::vector<int32_t> index_;  // power-of-two size; entry positions, kEmpty or kDeleted
   std::size_t live_ = 0;
+  uint64_t keys_version_ = 0;  // 0 for an empty dict that never had a key: no cache holds 0
 };
 
 }  // namespace gyro

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "interp/python_ops.h"
+#include "ir/python_arith.h"
 
 namespace gyro {
 
@@ -14,12 +15,15 @@ bool delete_list_items(Interpreter& vm, std::vector<Value>& items,
 
 struct Interpreter::Frame {
   const Code& code;
-  const FunctionObject* function;  // null at a module's top level
+  CodeCache& cache;
+  const FunctionObject* function;  // the module's top level runs as a function too
   Value globals;                   // dict
   Value namespace_dict;            // a class body's namespace, else None
-  std::vector<Value> locals;
-  std::vector<Value> cells;  // cell objects: code.cell_names, then code.free_names
-  std::vector<Value> stack;
+  // All from the interpreter's ValueStack: locals, then cells, then the operand stack.
+  Value* locals;
+  Value* cells;  // cell objects: code.cell_names, then code.free_names
+  Value* stack;  // the operand stack's bottom
+  Value* top;    // one past its top (run_frame keeps it in a register, stores it when needed)
   struct Block {
     std::size_t handler;
     std::size_t depth;
@@ -317,96 +321,138 @@ std::optional<Value> Interpreter::call_function(const Value& callable, std::span
                                                 std::span<const KeywordArg> kwargs,
                                                 Value namespace_dict) {
   const auto& function = callable.as<FunctionObject>();
-  const Code& code = *function.code;
-  const std::string& name = code.name;
   char stack_probe;
-  if (depth_ == 0) stack_base_ = &stack_probe;
+  if (depth_ == 0) {
+    // A new run: its own step budget, and an interrupt raised while nothing ran stops it at once.
+    stack_base_ = &stack_probe;
+    steps_ = 0;
+    next_check_ = 0;
+    stopping_ = false;
+  }
   std::size_t stack_used = static_cast<std::size_t>(stack_base_ - &stack_probe);  // grows down
   if (depth_ >= limits_.max_call_depth || stack_used > limits_.max_stack_bytes)
     return raise_named("RecursionError", "maximum recursion depth exceeded");
 
-  Frame frame{code, &function, function.globals, std::move(namespace_dict), {}, {}, {}, {}, {}};
+  CodeCache& cache = function.cache_owner == this ? *function.cache : cache_of(function);
+  const Code& code = *cache.code;
+  Value* values = value_stack_.allocate(cache.frame_size);
+  // Runs last (declared first): the frame's values are released however the call ends.
+  struct Release {
+    ValueStack& stack;
+    Value* values;
+    std::size_t count;
+    ~Release() { stack.release(values, count); }
+  } release{value_stack_, values, cache.frame_size};
+  Value* cells = values + code.local_names.size();
+  Value* stack = cells + code.cell_names.size() + code.free_names.size();
+  Frame frame{code,  cache, &function, function.globals, std::move(namespace_dict),
+              values, cells, stack,     stack,            {},
+              {},     0,     0};
   frame.serial = ++frame_serial_;
-  Value unbound = no_self_;
-  frame.locals.assign(code.local_names.size(), unbound);
-  const bool varargs = code.flags & kVarargs;
-  const std::size_t positional = code.arg_count - (varargs ? 1 : 0);
-
-  // Bind positional arguments, *args, keywords, then defaults (CPython's rules and messages).
-  std::size_t given = std::min(args.size(), positional);
-  for (std::size_t i = 0; i < given; ++i) frame.locals[i] = args[i];
-  if (args.size() > positional) {
-    if (!varargs) {
-      std::size_t optional = function.defaults.is(ObjectKind::Tuple)
-                                 ? function.defaults.as<TupleObject>().items.size()
-                                 : 0;
-      std::string takes = optional > 0
-                              ? fmt::format("from {} to {}", positional - optional, positional)
-                              : fmt::format("{}", positional);
-      return raise(ErrorKind::TypeError, "{}() takes {} positional argument{} but {} {} given",
-                   name, takes, positional == 1 && optional == 0 ? "" : "s", args.size(),
-                   args.size() == 1 ? "was" : "were");
-    }
-    frame.locals[positional] =
-        make_tuple(std::vector<Value>(args.begin() + positional, args.end()));
-  } else if (varargs) {
-    frame.locals[positional] = make_tuple();
-  }
-  for (const KeywordArg& keyword : kwargs) {
-    std::size_t index = 0;
-    while (index < positional && code.local_names[index] != keyword.name) ++index;
-    if (index == positional)
-      return raise(ErrorKind::TypeError, "{}() got an unexpected keyword argument '{}'", name,
-                   keyword.name);
-    if (!identical(frame.locals[index], unbound))
-      return raise(ErrorKind::TypeError, "{}() got multiple values for argument '{}'", name,
-                   keyword.name);
-    frame.locals[index] = keyword.value;
-  }
-  const std::vector<Value>* defaults = function.defaults.is(ObjectKind::Tuple)
-                                           ? &function.defaults.as<TupleObject>().items
-                                           : nullptr;
-  std::size_t first_default = positional - (defaults ? defaults->size() : 0);
-  std::vector<std::string_view> missing;
-  for (std::size_t i = 0; i < positional; ++i) {
-    if (!identical(frame.locals[i], unbound)) continue;
-    if (defaults && i >= first_default)
-      frame.locals[i] = (*defaults)[i - first_default];
-    else
-      missing.push_back(code.local_names[i]);
-  }
-  if (!missing.empty()) {
-    std::string names;
-    for (std::size_t i = 0; i < missing.size(); ++i) {
-      if (i) names += i + 1 == missing.size() ? (missing.size() > 2 ? ", and " : " and ") : ", ";
-      names += fmt::format("'{}'", missing[i]);
-    }
-    return raise(ErrorKind::TypeError, "{}() missing {} required positional argument{}: {}", name,
-                 missing.size(), missing.size() == 1 ? "" : "s", names);
-  }
-
-  // Cells: captured locals start from the argument of the same name, if any.
-  for (const std::string& cell_name : code.cell_names) {
-    Value cell = make_cell();
-    for (std::size_t i = 0; i < static_cast<std::size_t>(code.arg_count); ++i)
-      if (code.local_names[i] == cell_name) {
-        cell.as<CellObject>().value = frame.locals[i];
-        cell.as<CellObject>().bound = true;
-      }
-    frame.cells.push_back(std::move(cell));
-  }
-  if (!code.free_names.empty()) {
-    if (!function.closure.is(ObjectKind::Tuple) ||
-        function.closure.as<TupleObject>().items.size() != code.free_names.size())
-      return raise(ErrorKind::TypeError, "{}() needs a closure of {} cells", name,
-                   code.free_names.size());
-    for (const Value& cell : function.closure.as<TupleObject>().items) frame.cells.push_back(cell);
-  }
-  frame.stack.reserve(code.max_stack);
+  if (!bind_arguments(frame, args, kwargs)) return std::nullopt;
   ++depth_;
   auto result = run_frame(frame);
   --depth_;
   return result;
+}
+
+bool Interpreter::bind_arguments(Frame& frame, std::span<const Value> args,
+                                 std::span<const KeywordArg> kwargs) {
+  const Code& code = frame.code;
+  const FunctionObject& function = *frame.function;
+  const std::string& name = code.name;
+  const std::size_t local_count = code.local_names.size();
+  Value* locals = frame.locals;
+  const Value& unbound = no_self_;
+  const bool varargs = code.flags & kVarargs;
+  const std::size_t positional = code.arg_count - (varargs ? 1 : 0);
+
+  if (kwargs.empty() && !varargs && args.size() == positional) {
+    // The common call: exactly the positional parameters.
+    for (std::size_t i = 0; i < positional; ++i) locals[i] = args[i];
+    for (std::size_t i = positional; i < local_count; ++i) locals[i] = unbound;
+  } else {
+    for (std::size_t i = 0; i < local_count; ++i) locals[i] = unbound;
+    // Bind positional arguments, *args, keywords, then defaults (CPython's rules and messages).
+    std::size_t given = std::min(args.size(), positional);
+    for (std::size_t i = 0; i < given; ++i) locals[i] = args[i];
+    if (args.size() > positional) {
+      if (!varargs) {
+        std::size_t optional = function.defaults.is(ObjectKind::Tuple)
+                                   ? function.defaults.as<TupleObject>().items.size()
+                                   : 0;
+        std::string takes = optional > 0
+                                ? fmt::format("from {} to {}", positional - optional, positional)
+                                : fmt::format("{}", positional);
+        raise(ErrorKind::TypeError, "{}() takes {} positional argument{} but {} {} given", name,
+              takes, positional == 1 && optional == 0 ? "" : "s", args.size(),
+              args.size() == 1 ? "was" : "were");
+        return false;
+      }
+      locals[positional] = make_tuple(std::vector<Value>(args.begin() + positional, args.end()));
+    } else if (varargs) {
+      locals[positional] = make_tuple();
+    }
+    for (const KeywordArg& keyword : kwargs) {
+      std::size_t index = 0;
+      while (index < positional && code.local_names[index] != keyword.name) ++index;
+      if (index == positional) {
+        raise(ErrorKind::TypeError, "{}() got an unexpected keyword argument '{}'", name,
+              keyword.name);
+        return false;
+      }
+      if (!identical(locals[index], unbound)) {
+        raise(ErrorKind::TypeError, "{}() got multiple values for argument '{}'", name,
+              keyword.name);
+        return false;
+      }
+      locals[index] = keyword.value;
+    }
+    const std::vector<Value>* defaults = function.defaults.is(ObjectKind::Tuple)
+                                             ? &function.defaults.as<TupleObject>().items
+                                             : nullptr;
+    std::size_t first_default = positional - (defaults ? defaults->size() : 0);
+    std::vector<std::string_view> missing;
+    for (std::size_t i = 0; i < positional; ++i) {
+      if (!identical(locals[i], unbound)) continue;
+      if (defaults && i >= first_default)
+        locals[i] = (*defaults)[i - first_default];
+      else
+        missing.push_back(code.local_names[i]);
+    }
+    if (!missing.empty()) {
+      std::string names;
+      for (std::size_t i = 0; i < missing.size(); ++i) {
+        if (i) names += i + 1 == missing.size() ? (missing.size() > 2 ? ", and " : " and ") : ", ";
+        names += fmt::format("'{}'", missing[i]);
+      }
+      raise(ErrorKind::TypeError, "{}() missing {} required positional argument{}: {}", name,
+            missing.size(), missing.size() == 1 ? "" : "s", names);
+      return false;
+    }
+  }
+
+  // Cells: captured locals start from the argument of the same name, if any.
+  Value* cell_slot = frame.cells;
+  for (const std::string& cell_name : code.cell_names) {
+    Value cell = make_cell();
+    for (std::size_t i = 0; i < static_cast<std::size_t>(code.arg_count); ++i)
+      if (code.local_names[i] == cell_name) {
+        cell.as<CellObject>().value = locals[i];
+        cell.as<CellObject>().bound = true;
+      }
+    *cell_slot++ = std::move(cell);
+  }
+  if (!code.free_names.empty()) {
+    if (!function.closure.is(ObjectKind::Tuple) ||
+        function.closure.as<TupleObject>().items.size() != code.free_names.size()) {
+      raise(ErrorKind::TypeError, "{}() needs a closure of {} cells", name,
+            code.free_names.size());
+      return false;
+    }
+    for (const Value& cell : function.closure.as<TupleObject>().items) *cell_slot++ = cell;
+  }
+  return true;
 }
 
 std::optional<Value> Interpreter::run_module(const Module& module) {
@@ -417,8 +463,6 @@ std::optional<Value> Interpreter::run_module(const Module& module) {
   object.globals = make_dict();
   (void)object.globals.as<DictObject>().table.set(make_str("__name__"), make_str("__main__"));
   modules_.push_back(object.globals);
-  steps_ = 0;
-  stopping_ = false;
   auto result = call_function(function, {}, {}, Value());
   if (!result) return std::nullopt;
   return object.globals;
@@ -436,7 +480,7 @@ Value Interpreter::constant_value(const Constant& constant) {
     case Constant::Kind::kFloat:
       return Value::real(constant.as_float());
     case Constant::Kind::kString:
-      return make_str(constant.as_string());
+      return intern(constant.as_string());
     case Constant::Kind::kCode: {
       Value shell = Value::object(new FunctionObject());
       shell.as<FunctionObject>().code = constant.as_code();
@@ -451,21 +495,39 @@ Value Interpreter::constant_value(const Constant& constant) {
   GYRO_UNREACHABLE("bad constant kind");
 }
 
-const std::vector<Value>& Interpreter::constants_of(const std::shared_ptr<const Code>& code) {
-  auto it = constant_cache_.find(code.get());
-  if (it != constant_cache_.end()) return it->second.second;
-  std::vector<Value> values;
-  for (const Constant& constant : code->constants) values.push_back(constant_value(constant));
-  return constant_cache_.emplace(code.get(), std::pair{code, std::move(values)})
-      .first->second.second;
+CodeCache& Interpreter::cache_of(const FunctionObject& function) {
+  if (function.cache_owner == this) return *function.cache;
+  auto it = code_caches_.find(function.code.get());
+  if (it == code_caches_.end()) {
+    auto cache = std::make_unique<CodeCache>();
+    const Code& code = *function.code;
+    cache->code = function.code;
+    for (const std::string& name : code.names) cache->names.push_back(intern(name));
+    for (const Constant& constant : code.constants)
+      cache->constants.push_back(constant_value(constant));
+    cache->globals.resize(code.names.size());
+    cache->frame_size = code.local_names.size() + code.cell_names.size() +
+                        code.free_names.size() + static_cast<std::size_t>(code.max_stack);
+    it = code_caches_.emplace(function.code.get(), std::move(cache)).first;
+  }
+  function.cache = it->second.get();
+  function.cache_owner = this;
+  return *function.cache;
 }
 
-const std::vector<Value>& Interpreter::names_of(const std::shared_ptr<const Code>& code) {
-  auto it = name_cache_.find(code.get());
-  if (it != name_cache_.end()) return it->second.second;
-  std::vector<Value> names;
-  for (const std::string& name : code->names) names.push_back(make_str(name));
-  return name_cache_.emplace(code.get(), std::pair{code, std::move(names)}).first->second.second;
+Value Interpreter::intern(const std::string& text) {
+  auto it = interned_.find(text);
+  if (it == interned_.end()) it = interned_.emplace(text, make_str(text)).first;
+  return it->second;
+}
+
+Value Interpreter::unbound_builtin(BuiltinFn fn, std::string_view name) {
+  auto it = unbound_builtins_.find(fn);
+  if (it == unbound_builtins_.end())
+    it = unbound_builtins_
+             .emplace(fn, Value::object(new BuiltinObject(std::string(name), fn, Value())))
+             .first;
+  return it->second;
 }
 
 // ---- exceptions inside a frame ----
@@ -482,64 +544,164 @@ bool Interpreter::handle_exception(Frame& frame, std::size_t pc) {
   if (frame.blocks.empty()) return false;
   Frame::Block block = frame.blocks.back();
   frame.blocks.pop_back();
-  frame.stack.resize(block.depth);
-  frame.stack.push_back(exception_);
+  Value* depth = frame.stack + block.depth;
+  while (frame.top > depth) *--frame.top = Value();
+  *frame.top++ = exception_;
   frame.handled.push_back(exception_);
   frame.resume = block.handler;
   return true;
 }
 
+bool Interpreter::check_breaker(Frame& frame, std::size_t pc) {
+  if (interrupted_.load(std::memory_order_relaxed)) {
+    interrupted_.store(false, std::memory_order_relaxed);
+    raise_named("KeyboardInterrupt", "");
+    stopping_ = true;
+    handle_exception(frame, pc);
+    return false;
+  }
+  if (limits_.step_budget && steps_ > limits_.step_budget) {
+    raise_named("RuntimeError",
+                fmt::format("step budget of {} instructions exhausted", limits_.step_budget));
+    stopping_ = true;  // no handler may catch it
+    handle_exception(frame, pc);
+    return false;
+  }
+  // The interrupt flag is polled every few thousand instructions (microseconds), and the
+  // budget is checked exactly when it runs out.
+  constexpr uint64_t kPollInterval = 4096;
+  next_check_ = steps_ + kPollInterval;
+  if (limits_.step_budget && limits_.step_budget + 1 < next_check_)
+    next_check_ = std::max(steps_ + 1, limits_.step_budget + 1);
+  return true;
+}
+
 // ---- the loop ----
+
+namespace {
+
+// Python's int and float arithmetic on two ints, when no error or overflow can occur; false
+// leaves the operation to binary_op (which raises or handles it).
+inline bool fast_int_op(Binop op, int64_t x, int64_t y, int64_t& result) {
+  switch (op) {
+    case Binop::ADD:
+    case Binop::INPLACE_ADD:
+      return !__builtin_add_overflow(x, y, &result);
+    case Binop::SUBTRACT:
+    case Binop::INPLACE_SUBTRACT:
+      return !__builtin_sub_overflow(x, y, &result);
+    case Binop::MULTIPLY:
+    case Binop::INPLACE_MULTIPLY:
+      return !__builtin_mul_overflow(x, y, &result);
+    case Binop::REMAINDER:
+    case Binop::INPLACE_REMAINDER:
+      if (y == 0) return false;
+      result = python_mod(x, y);
+      return true;
+    case Binop::FLOOR_DIVIDE:
+    case Binop::INPLACE_FLOOR_DIVIDE:
+      if (y == 0 || (y == -1 && x == std::numeric_limits<int64_t>::min())) return false;
+      result = python_floor_divide(x, y);
+      return true;
+    default:
+      return false;
+  }
+}
+
+inline bool fast_float_op(Binop op, double x, double y, double& result) {
+  switch (op) {
+    case Binop::ADD:
+    case Binop::INPLACE_ADD:
+      result = x + y;
+      return true;
+    case Binop::SUBTRACT:
+    case Binop::INPLACE_SUBTRACT:
+      result = x - y;
+      return true;
+    case Binop::MULTIPLY:
+    case Binop::INPLACE_MULTIPLY:
+      result = x * y;
+      return true;
+    case Binop::TRUE_DIVIDE:
+    case Binop::INPLACE_TRUE_DIVIDE:
+      if (y == 0) return false;
+      result = x / y;
+      return true;
+    default:
+      return false;
+  }
+}
+
+template <typename T>
+inline bool compare_numbers(CompareOp op, T x, T y) {
+  switch (op) {
+    case CompareOp::LT:
+      return x < y;
+    case CompareOp::LE:
+      return x <= y;
+    case CompareOp::EQ:
+      return x == y;
+    case CompareOp::NE:
+      return x != y;
+    case CompareOp::GT:
+      return x > y;
+    case CompareOp::GE:
+      return x >= y;
+  }
+  return false;
+}
+
+}  // namespace
 
 std::optional<Value> Interpreter::run_frame(Frame& frame) {
   const Code& code = frame.code;
   const Instruction* instructions = code.instructions.data();
-  std::vector<Value>& stack = frame.stack;
+  Value* const locals = frame.locals;
+  Value* sp = frame.top;
   Dict& globals = frame.globals.as<DictObject>().table;
   Dict& builtins = builtins_.as<DictObject>().table;
+  const std::vector<Value>& names = frame.cache.names;
+  const Value* constants = frame.cache.constants.data();
+  GlobalSlot* global_slots = frame.cache.globals.data();
   std::size_t pc = 0;
 
-  auto pop = [&]() {
-    Value top = std::move(stack.back());
-    stack.pop_back();
-    return top;
+  // The operand stack: slots at and above sp hold no object (None or a plain number), so a
+  // push is an assignment and a pop a move.
+  auto push = [&](auto&& value) __attribute__((always_inline)) {
+    *sp++ = std::forward<decltype(value)>(value);
   };
-  const std::vector<Value>& names = names_of(frame.function->code);
-  const std::vector<Value>& constants = constants_of(frame.function->code);
-  auto name_of = [&](uint32_t index) -> const Value& { return names[index]; };
+  auto pop = [&]() __attribute__((always_inline)) { return std::move(*--sp); };
+  auto drop = [&](std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) *--sp = Value();
+  };
   // Pushes an operation's result, or raises its error; false when it failed.
   auto push_result = [&](Expected<Value> result) {
     if (!result.ok()) {
       raise(result.error());
       return false;
     }
-    stack.push_back(std::move(*result));
+    *sp++ = std::move(*result);
     return true;
   };
   // Pushes a VM call's result; false when it raised (the exception is already set).
   auto push_optional = [&](std::optional<Value> result) {
     if (!result) return false;
-    stack.push_back(std::move(*result));
+    *sp++ = std::move(*result);
     return true;
+  };
+  auto unbound_local = [&](uint32_t index) {
+    raise_named("UnboundLocalError",
+                fmt::format("cannot access local variable '{}' where it is not associated with "
+                            "a value",
+                            code.local_names[index]));
   };
 
   while (true) {
     const Instruction instruction = instructions[pc];
     std::size_t next_pc = pc + 1;
-    if (limits_.step_budget && ++steps_ > limits_.step_budget) {
-      raise_named("RuntimeError",
-                  fmt::format("step budget of {} instructions exhausted", limits_.step_budget));
-      // The budget ends the run: no handler may catch it, so unwind without handlers.
-      frame.blocks.clear();
-      handle_exception(frame, pc);
-      return std::nullopt;
-    }
-    if (interrupted_.load(std::memory_order_relaxed)) {
-      interrupted_.store(false, std::memory_order_relaxed);
-      raise_named("KeyboardInterrupt", "");
-      stopping_ = true;
-      handle_exception(frame, pc);
-      return std::nullopt;
+    if (++steps_ >= next_check_) {
+      frame.top = sp;
+      if (!check_breaker(frame, pc)) return std::nullopt;
     }
     const uint32_t arg = instruction.arg;
     bool ok = true;
@@ -547,43 +709,37 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       case Opcode::NOP:
         break;
       case Opcode::POP_TOP:
-        stack.pop_back();
+        *--sp = Value();
         break;
       case Opcode::COPY:
-        stack.push_back(stack[stack.size() - arg]);
+        push(sp[-static_cast<std::ptrdiff_t>(arg)]);
         break;
       case Opcode::SWAP:
-        std::swap(stack.back(), stack[stack.size() - arg]);
+        std::swap(sp[-1], sp[-static_cast<std::ptrdiff_t>(arg)]);
         break;
       case Opcode::LOAD_CONST:
-        stack.push_back(constants[arg]);
+        push(constants[arg]);
         break;
       case Opcode::LOAD_FAST: {
-        const Value& value = frame.locals[arg];
+        const Value& value = locals[arg];
         if (identical(value, no_self_)) {
           ok = false;
-          raise_named("UnboundLocalError",
-                      fmt::format("cannot access local variable '{}' where it is not associated "
-                                  "with a value",
-                                  code.local_names[arg]));
+          unbound_local(arg);
           break;
         }
-        stack.push_back(value);
+        push(value);
         break;
       }
       case Opcode::STORE_FAST:
-        frame.locals[arg] = pop();
+        locals[arg] = pop();
         break;
       case Opcode::DELETE_FAST:
-        if (identical(frame.locals[arg], no_self_)) {
+        if (identical(locals[arg], no_self_)) {
           ok = false;
-          raise_named("UnboundLocalError",
-                      fmt::format("cannot access local variable '{}' where it is not associated "
-                                  "with a value",
-                                  code.local_names[arg]));
+          unbound_local(arg);
           break;
         }
-        frame.locals[arg] = no_self_;
+        locals[arg] = no_self_;
         break;
       case Opcode::DELETE_GLOBAL:
       case Opcode::DELETE_NAME: {
@@ -591,7 +747,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
             instruction.opcode == Opcode::DELETE_NAME && frame.namespace_dict.is(ObjectKind::Dict)
                 ? frame.namespace_dict.as<DictObject>().table
                 : globals;
-        auto erased = target.erase(name_of(arg));
+        auto erased = target.erase(names[arg]);
         if (!erased.ok() || !*erased) {
           ok = false;
           raise_named("NameError", fmt::format("name '{}' is not defined", code.names[arg]));
@@ -611,7 +767,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
                                   variable));
           break;
         }
-        stack.push_back(cell.value);
+        push(cell.value);
         break;
       }
       case Opcode::STORE_DEREF: {
@@ -621,85 +777,107 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         break;
       }
       case Opcode::LOAD_CLOSURE:
-        stack.push_back(frame.cells[arg]);
+        push(frame.cells[arg]);
         break;
-      case Opcode::LOAD_GLOBAL:
-      case Opcode::LOAD_NAME: {
-        Value key = name_of(arg);
-        std::optional<Value> found;
-        if (instruction.opcode == Opcode::LOAD_NAME && frame.namespace_dict.is(ObjectKind::Dict)) {
-          auto local = frame.namespace_dict.as<DictObject>().table.get(key);
-          if (local.ok() && local->has_value()) found = **local;
+      case Opcode::LOAD_GLOBAL: {
+        GlobalSlot& slot = global_slots[arg];
+        if (slot.globals_version == globals.keys_version()) {
+          if (slot.builtins_version == 0) {
+            push(globals.value_at(slot.position));
+            break;
+          }
+          if (slot.builtins_version == builtins.keys_version()) {
+            push(builtins.value_at(slot.position));
+            break;
+          }
         }
-        if (!found) {
-          auto global = globals.get(key);
-          if (global.ok() && global->has_value()) found = **global;
-        }
-        if (!found) {
-          auto builtin = builtins.get(key);
-          if (builtin.ok() && builtin->has_value()) found = **builtin;
-        }
-        if (!found) {
+        // A miss: look the name up and remember where it was found.
+        if (int64_t position = globals.find(names[arg]); position >= 0) {
+          slot = {globals.keys_version(), 0, position};
+          push(globals.value_at(position));
+        } else if (position = builtins.find(names[arg]); position >= 0) {
+          slot = {globals.keys_version(), builtins.keys_version(), position};
+          push(builtins.value_at(position));
+        } else {
           ok = false;
           raise_named("NameError", fmt::format("name '{}' is not defined", code.names[arg]));
-          break;
         }
-        stack.push_back(std::move(*found));
         break;
       }
-      case Opcode::STORE_GLOBAL:
+      case Opcode::LOAD_NAME: {
+        const Value& key = names[arg];
+        int64_t position = -1;
+        if (frame.namespace_dict.is(ObjectKind::Dict)) {
+          Dict& local = frame.namespace_dict.as<DictObject>().table;
+          if (position = local.find(key); position >= 0) {
+            push(local.value_at(position));
+            break;
+          }
+        }
+        if (position = globals.find(key); position >= 0) {
+          push(globals.value_at(position));
+        } else if (position = builtins.find(key); position >= 0) {
+          push(builtins.value_at(position));
+        } else {
+          ok = false;
+          raise_named("NameError", fmt::format("name '{}' is not defined", code.names[arg]));
+        }
+        break;
+      }
+      case Opcode::STORE_GLOBAL: {
+        GlobalSlot& slot = global_slots[arg];
+        if (slot.globals_version == globals.keys_version() && slot.builtins_version == 0) {
+          globals.value_at(slot.position) = pop();
+          break;
+        }
+        (void)globals.set(names[arg], pop());
+        break;
+      }
       case Opcode::STORE_NAME: {
-        Dict& target =
-            instruction.opcode == Opcode::STORE_NAME && frame.namespace_dict.is(ObjectKind::Dict)
-                ? frame.namespace_dict.as<DictObject>().table
-                : globals;
-        (void)target.set(name_of(arg), pop());
+        Dict& target = frame.namespace_dict.is(ObjectKind::Dict)
+                           ? frame.namespace_dict.as<DictObject>().table
+                           : globals;
+        (void)target.set(names[arg], pop());
         break;
       }
       case Opcode::LOAD_ATTR: {
-        Value object = pop();
-        ok = push_optional(get_attribute(object, name_of(arg)));
+        Value& object = sp[-1];
+        if (object.is(ObjectKind::Instance)) {
+          Dict& own = object.as<InstanceObject>().attributes.as<DictObject>().table;
+          if (int64_t position = own.find(names[arg]); position >= 0) {
+            object = own.value_at(position);
+            break;
+          }
+        }
+        Value target = pop();
+        ok = push_optional(get_attribute(target, names[arg]));
         break;
       }
       case Opcode::STORE_ATTR: {
         Value object = pop();
         Value value = pop();
-        ok = set_attribute(object, name_of(arg), std::move(value)).has_value();
+        ok = set_attribute(object, names[arg], std::move(value)).has_value();
         break;
       }
       case Opcode::LOAD_METHOD: {
         Value object = pop();
-        auto value = get_attribute(object, name_of(arg));
-        if (!value) {
+        bool wants_self = false;
+        auto callable = get_method(object, names[arg], wants_self);
+        if (!callable) {
           ok = false;
           break;
         }
-        // A bound method splits into its function and self, so the call needs no allocation.
-        if (value->is(ObjectKind::BoundMethod)) {
-          Value function = value->as<BoundMethodObject>().function;
-          Value self = value->as<BoundMethodObject>().self;
-          stack.push_back(std::move(function));
-          stack.push_back(std::move(self));
-        } else {
-          stack.push_back(std::move(*value));
-          stack.push_back(no_self_);
-        }
+        push(std::move(*callable));
+        push(wants_self ? std::move(object) : no_self_);
         break;
       }
       case Opcode::UNARY_NEGATIVE:
       case Opcode::UNARY_POSITIVE:
       case Opcode::UNARY_INVERT: {
         Value operand = pop();
-        Expected<Value> result =
-            instruction.opcode == Opcode::UNARY_NEGATIVE   ? unary_negative(operand)
-            : instruction.opcode == Opcode::UNARY_POSITIVE ? unary_positive(operand)
-                                                           : unary_invert(operand);
-        if (!result.ok()) {
-          ok = false;
-          raise(result.error());
-          break;
-        }
-        stack.push_back(std::move(*result));
+        ok = push_result(instruction.opcode == Opcode::UNARY_NEGATIVE   ? unary_negative(operand)
+                         : instruction.opcode == Opcode::UNARY_POSITIVE ? unary_positive(operand)
+                                                                        : unary_invert(operand));
         break;
       }
       case Opcode::UNARY_NOT: {
@@ -710,19 +888,52 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
           raise(truth.error());
           break;
         }
-        stack.push_back(Value::boolean(!*truth));
+        push(Value::boolean(!*truth));
         break;
       }
       case Opcode::BINARY_OP: {
-        Value right = pop();
-        Value left = pop();
-        ok = push_result(binary_op(static_cast<Binop>(arg), left, right));
+        const Value& left = sp[-2];
+        const Value& right = sp[-1];
+        const Binop op = static_cast<Binop>(arg);
+        if (left.is_int() && right.is_int()) {
+          int64_t result;
+          if (fast_int_op(op, left.as_int(), right.as_int(), result)) {
+            --sp;
+            sp[-1] = Value::integer(result);
+            break;
+          }
+        } else if (left.is_float() && right.is_float()) {
+          double result;
+          if (fast_float_op(op, left.as_float(), right.as_float(), result)) {
+            --sp;
+            sp[-1] = Value::real(result);
+            break;
+          }
+        }
+        Value right_value = pop();
+        Value left_value = pop();
+        ok = push_result(binary_op(op, left_value, right_value));
         break;
       }
       case Opcode::COMPARE_OP: {
-        Value right = pop();
-        Value left = pop();
-        ok = push_result(compare_op(static_cast<CompareOp>(arg), left, right));
+        const Value& left = sp[-2];
+        const Value& right = sp[-1];
+        const CompareOp op = static_cast<CompareOp>(arg);
+        if (left.is_int() && right.is_int()) {
+          bool result = compare_numbers(op, left.as_int(), right.as_int());
+          --sp;
+          sp[-1] = Value::boolean(result);
+          break;
+        }
+        if (left.is_float() && right.is_float()) {
+          bool result = compare_numbers(op, left.as_float(), right.as_float());
+          --sp;
+          sp[-1] = Value::boolean(result);
+          break;
+        }
+        Value right_value = pop();
+        Value left_value = pop();
+        ok = push_result(compare_op(op, left_value, right_value));
         break;
       }
       case Opcode::IS_OP: {
@@ -730,7 +941,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         Value left = pop();
         bool same = identical(left, right) ||
                     (left.is_bool() && right.is_bool() && left.as_bool() == right.as_bool());
-        stack.push_back(Value::boolean(arg ? !same : same));
+        push(Value::boolean(arg ? !same : same));
         break;
       }
       case Opcode::CONTAINS_OP: {
@@ -742,7 +953,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
           raise(found.error());
           break;
         }
-        stack.push_back(Value::boolean(arg ? !*found : *found));
+        push(Value::boolean(arg ? !*found : *found));
         break;
       }
       case Opcode::BINARY_SUBSCR: {
@@ -783,36 +994,35 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         Value step = arg == 3 ? pop() : Value();
         Value stop = pop();
         Value start = pop();
-        stack.push_back(make_slice(std::move(start), std::move(stop), std::move(step)));
+        push(make_slice(std::move(start), std::move(stop), std::move(step)));
         break;
       }
       case Opcode::BUILD_TUPLE:
       case Opcode::BUILD_LIST: {
-        std::vector<Value> items(std::make_move_iterator(stack.end() - arg),
-                                 std::make_move_iterator(stack.end()));
-        stack.resize(stack.size() - arg);
-        stack.push_back(instruction.opcode == Opcode::BUILD_TUPLE ? make_tuple(std::move(items))
-                                                                  : make_list(std::move(items)));
+        std::vector<Value> items(std::make_move_iterator(sp - arg), std::make_move_iterator(sp));
+        sp -= arg;
+        push(instruction.opcode == Opcode::BUILD_TUPLE ? make_tuple(std::move(items))
+                                                       : make_list(std::move(items)));
         break;
       }
       case Opcode::BUILD_MAP: {
         Value dict = make_dict();
         Dict& table = dict.as<DictObject>().table;
-        std::size_t base = stack.size() - 2 * arg;
+        Value* base = sp - 2 * arg;
         for (std::size_t i = 0; i < arg && ok; ++i) {
-          Status status = table.set(stack[base + 2 * i], stack[base + 2 * i + 1]);
+          Status status = table.set(base[2 * i], base[2 * i + 1]);
           if (!status.ok()) {
             ok = false;
             raise(status.error());
           }
         }
-        stack.resize(base);
-        if (ok) stack.push_back(std::move(dict));
+        drop(2 * arg);
+        if (ok) push(std::move(dict));
         break;
       }
       case Opcode::LIST_APPEND: {
         Value item = pop();
-        stack[stack.size() - arg].as<ListObject>().items.push_back(std::move(item));
+        sp[-static_cast<std::ptrdiff_t>(arg)].as<ListObject>().items.push_back(std::move(item));
         break;
       }
       case Opcode::LIST_EXTEND: {
@@ -822,7 +1032,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
           ok = false;
           break;
         }
-        auto& target = stack[stack.size() - arg].as<ListObject>().items;
+        auto& target = sp[-static_cast<std::ptrdiff_t>(arg)].as<ListObject>().items;
         target.insert(target.end(), items->begin(), items->end());
         break;
       }
@@ -842,7 +1052,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
                   items->size());
           break;
         }
-        for (auto it = items->rbegin(); it != items->rend(); ++it) stack.push_back(std::move(*it));
+        for (auto it = items->rbegin(); it != items->rend(); ++it) push(std::move(*it));
         break;
       }
       case Opcode::JUMP:
@@ -868,7 +1078,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
       }
       case Opcode::JUMP_IF_FALSE_OR_POP:
       case Opcode::JUMP_IF_TRUE_OR_POP: {
-        auto result = truthy(stack.back());
+        auto result = truthy(sp[-1]);
         if (!result.ok()) {
           ok = false;
           raise(result.error());
@@ -877,7 +1087,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         if (*result == (instruction.opcode == Opcode::JUMP_IF_TRUE_OR_POP))
           next_pc = arg;
         else
-          stack.pop_back();
+          *--sp = Value();
         break;
       }
       case Opcode::GET_ITER: {
@@ -886,72 +1096,68 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         break;
       }
       case Opcode::FOR_ITER: {
+        auto& iterator = sp[-1].as<IteratorObject>();
+        if (iterator.source == IteratorObject::Source::kRange) {
+          // Ranges are the common loop: stepped here without the general protocol.
+          if (iterator.step > 0 ? iterator.index >= iterator.stop
+                                : iterator.index <= iterator.stop) {
+            *--sp = Value();
+            next_pc = arg;
+          } else {
+            push(Value::integer(iterator.index));
+            if (__builtin_add_overflow(iterator.index, iterator.step, &iterator.index))
+              iterator.index = iterator.stop;
+          }
+          break;
+        }
         bool exhausted = false;
-        auto item = next(stack.back(), exhausted);
+        auto item = next(sp[-1], exhausted);
         if (exhausted) {
-          stack.pop_back();
+          *--sp = Value();
           next_pc = arg;
         } else if (!item) {
           ok = false;
         } else {
-          stack.push_back(std::move(*item));
+          push(std::move(*item));
         }
         break;
       }
       case Opcode::RETURN_VALUE:
         return pop();
       case Opcode::CALL:
-      case Opcode::CALL_KW:
       case Opcode::CALL_METHOD: {
-        std::vector<KeywordArg> kwargs;
-        std::size_t count = arg;
-        if (instruction.opcode == Opcode::CALL_KW) {
-          Value names = pop();
-          const auto& items = names.as<TupleObject>().items;
-          std::size_t first = stack.size() - items.size();
-          for (std::size_t i = 0; i < items.size(); ++i)
-            kwargs.push_back({items[i].as<StrObject>().text, stack[first + i]});
-          count -= items.size();
-          // Keep the name strings alive while the keyword views point at them.
-          std::size_t base = stack.size() - arg;
-          std::vector<Value> positional(stack.begin() + base, stack.begin() + base + count);
-          Value callable = stack[base - 1];
-          auto result = call(callable, positional, kwargs);
-          stack.resize(base - 1);
-          if (!result) {
-            ok = false;
-            break;
-          }
-          stack.push_back(std::move(*result));
-          break;
-        }
-        std::size_t base = stack.size() - count;
+        // The arguments are passed in place: this frame's stack does not move during the call.
         std::optional<Value> result;
+        std::size_t consumed = arg + 1;
         if (instruction.opcode == Opcode::CALL_METHOD) {
-          Value& self = stack[base - 1];
-          Value& method = stack[base - 2];
-          if (identical(self, no_self_)) {
-            result = call(method, std::span<const Value>(stack.data() + base, count));
-          } else {
-            std::vector<Value> with_self;
-            with_self.reserve(count + 1);
-            with_self.push_back(self);
-            with_self.insert(with_self.end(), stack.begin() + base, stack.end());
-            result = call(method, with_self);
-          }
-          stack.resize(base - 2);
+          ++consumed;
+          Value* self = sp - arg - 1;
+          if (identical(*self, no_self_))
+            result = call(self[-1], std::span<const Value>(self + 1, arg));
+          else  // self and the arguments are adjacent: the method's arguments as they stand
+            result = call(self[-1], std::span<const Value>(self, arg + 1));
         } else {
-          // The arguments are passed in place: this frame's stack does not move during the
-          // call (it was reserved at max_stack), so no copy or allocation is needed.
-          Value callable = stack[base - 1];
-          result = call(callable, std::span<const Value>(stack.data() + base, count));
-          stack.resize(base - 1);
+          Value* args = sp - arg;
+          result = call(args[-1], std::span<const Value>(args, arg));
         }
-        if (!result) {
-          ok = false;
-          break;
-        }
-        stack.push_back(std::move(*result));
+        drop(consumed);
+        ok = push_optional(std::move(result));
+        break;
+      }
+      case Opcode::CALL_KW: {
+        const auto& keyword_names = sp[-1].as<TupleObject>().items;
+        const std::size_t keyword_count = keyword_names.size();
+        const std::size_t positional = arg - keyword_count;
+        Value* args = sp - 1 - arg;
+        std::vector<KeywordArg> kwargs;
+        kwargs.reserve(keyword_count);
+        // The names stay alive on the stack while the keyword views point at them.
+        for (std::size_t i = 0; i < keyword_count; ++i)
+          kwargs.push_back({keyword_names[i].as<StrObject>().text, args[positional + i]});
+        auto result = call(args[-1], std::span<const Value>(args, positional), kwargs);
+        kwargs.clear();
+        drop(arg + 2);
+        ok = push_optional(std::move(result));
         break;
       }
       case Opcode::CALL_EX: {
@@ -964,7 +1170,6 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
           break;
         }
         std::vector<KeywordArg> kwargs;
-        std::vector<Value> keep_alive;
         if (arg) {
           if (!kwargs_dict.is(ObjectKind::Dict)) {
             ok = false;
@@ -976,12 +1181,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
             if (key.is(ObjectKind::Str)) kwargs.push_back({key.as<StrObject>().text, value});
           });
         }
-        auto result = call(callable, *args, kwargs);
-        if (!result) {
-          ok = false;
-          break;
-        }
-        stack.push_back(std::move(*result));
+        ok = push_optional(call(callable, *args, kwargs));
         break;
       }
       case Opcode::MAKE_FUNCTION: {
@@ -994,7 +1194,7 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         object.globals = frame.globals;
         object.defaults = std::move(defaults);
         object.closure = std::move(closure);
-        stack.push_back(std::move(function));
+        push(std::move(function));
         break;
       }
       case Opcode::BUILD_CLASS: {
@@ -1005,14 +1205,14 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         break;
       }
       case Opcode::SETUP_EXCEPT:
-        frame.blocks.push_back({arg, stack.size()});
+        frame.blocks.push_back({arg, static_cast<std::size_t>(sp - frame.stack)});
         break;
       case Opcode::POP_BLOCK:
         frame.blocks.pop_back();
         break;
       case Opcode::CHECK_EXC_MATCH: {
         Value type = pop();
-        const Value& exception = stack.back();
+        const Value& exception = sp[-1];
         bool match = false;
         if (type.is(ObjectKind::Tuple)) {
           for (const Value& each : type.as<TupleObject>().items)
@@ -1025,11 +1225,11 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
                 "catching classes that do not inherit from BaseException is not allowed");
           break;
         }
-        stack.push_back(Value::boolean(match));
+        push(Value::boolean(match));
         break;
       }
       case Opcode::POP_EXCEPT:
-        stack.pop_back();
+        *--sp = Value();
         if (!frame.handled.empty()) frame.handled.pop_back();
         break;
       case Opcode::RERAISE:
@@ -1062,11 +1262,13 @@ std::optional<Value> Interpreter::run_frame(Frame& frame) {
         break;
       }
       case Opcode::LOAD_ASSERTION_ERROR:
-        stack.push_back(builtin_class("AssertionError"));
+        push(builtin_class("AssertionError"));
         break;
     }
     if (!ok) {
+      frame.top = sp;
       if (!handle_exception(frame, pc)) return std::nullopt;
+      sp = frame.top;
       next_pc = frame.resume;
     }
     pc = next_pc;

@@ -12,8 +12,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "interp/code_cache.h"
 #include "interp/objects.h"
 #include "interp/value.h"
+#include "interp/value_stack.h"
 #include "ir/code.h"
 #include "ir/error.h"
 
@@ -101,23 +103,33 @@ class Interpreter {
   // The same with the name as a str value (the VM passes its cached names: no allocation).
   std::optional<Value> get_attribute(const Value& object, const Value& key);
   std::optional<Value> set_attribute(const Value& object, const Value& key, Value value);
+  // LOAD_METHOD's lookup: `object.name` as a callable that takes `object` as its first
+  // argument (`wants_self` true: a function or builtin method, no bound method is made), or
+  // the attribute's value itself (`wants_self` false).
+  std::optional<Value> get_method(const Value& object, const Value& key, bool& wants_self);
 
  private:
   struct Frame;
   std::optional<Value> run_frame(Frame& frame);
   std::optional<Value> call_function(const Value& function, std::span<const Value> args,
                                      std::span<const KeywordArg> kwargs, Value namespace_dict);
+  // Binds arguments to a new frame's locals and cells with CPython's rules; false if it raised.
+  bool bind_arguments(Frame& frame, std::span<const Value> args,
+                      std::span<const KeywordArg> kwargs);
   bool handle_exception(Frame& frame, std::size_t pc);
+  // The periodic check run every few thousand instructions: the host's interrupt and the
+  // step budget. False when the run must stop (the exception is raised).
+  bool check_breaker(Frame& frame, std::size_t pc);
   std::optional<Value> subscript(const Value& container, const Value& index);
   bool store_subscript(const Value& container, const Value& index, Value value);
   std::optional<Value> build_class(const Value& body, const Value& name, const Value& bases);
   void install_builtins();
   Value constant_value(const Constant& constant);
-  // The code's names as str values, made once per code object (globals and attributes are
-  // looked up by them on every access).
-  const std::vector<Value>& names_of(const std::shared_ptr<const Code>& code);
-  // The code's constants as values, converted once per code object (LOAD_CONST copies them).
-  const std::vector<Value>& constants_of(const std::shared_ptr<const Code>& code);
+  // What the VM derives once per code object (names, constants, inline caches).
+  CodeCache& cache_of(const FunctionObject& function);
+  Value unbound_builtin(BuiltinFn fn, std::string_view name);
+  // One str object per distinct name used by code, so name lookups compare by identity.
+  Value intern(const std::string& text);
 
   std::function<void(std::string_view)> write_;
   InterpreterLimits limits_;
@@ -125,16 +137,19 @@ class Interpreter {
   int depth_ = 0;
   const char* stack_base_ = nullptr;  // native stack address at the outermost call
   uint64_t steps_ = 0;
+  uint64_t next_check_ = 0;  // steps_ at which check_breaker runs next
   uint64_t frame_serial_ = 0;
   bool stopping_ = false;  // an interrupt or the step budget is unwinding the whole run
   Value exception_;
   Value builtins_;  // dict: name -> builtin function or class
   Value no_self_;   // LOAD_METHOD's marker for "the callable is not a method"
-  // Keeps each code alive while its names are cached, so a pointer key is never reused.
-  std::unordered_map<const Code*, std::pair<std::shared_ptr<const Code>, std::vector<Value>>>
-      name_cache_;
-  std::unordered_map<const Code*, std::pair<std::shared_ptr<const Code>, std::vector<Value>>>
-      constant_cache_;
+  ValueStack value_stack_;
+  // Each cache keeps its code alive, so a pointer key is never reused.
+  std::unordered_map<const Code*, std::unique_ptr<CodeCache>> code_caches_;
+  // Builtin methods without a receiver, one per method body (LOAD_METHOD pushes the receiver
+  // separately, so calling list.append allocates nothing).
+  std::unordered_map<BuiltinFn, Value> unbound_builtins_;
+  std::unordered_map<std::string, Value> interned_;
   std::vector<Value> modules_;  // globals dicts of the modules run, cleared on destruction
   friend struct BuiltinsInstaller;
 };

@@ -7,7 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include "ir/ref.h"
 #include "ir/tensor.h"
 
 namespace gyro {
@@ -20,9 +19,18 @@ enum class ObjectKind : uint8_t {
 
 std::string_view object_kind_name(ObjectKind kind);
 
-class Object : public RefCounted {
+// The count is a plain integer, not an atomic: a VM's objects belong to the thread running it
+// (as CPython's do under the GIL), and every value copy touches the count.
+class Object {
  public:
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+
   ObjectKind kind() const { return kind_; }
+  void retain() const { ++refcount_; }
+  // Returns true when this call dropped the last reference.
+  bool release() const { return --refcount_ == 0; }
+  int32_t use_count() const { return refcount_; }
   // Frees an object whose last reference went (dispatches on the kind).
   static void destroy(Object* object);
 
@@ -31,6 +39,7 @@ class Object : public RefCounted {
   ~Object() = default;
 
  private:
+  mutable int32_t refcount_ = 0;
   ObjectKind kind_;
 };
 

@@ -79,6 +79,8 @@ struct TensorBoxObject : Object {
   Tensor tensor;
 };
 
+struct CodeCache;  // code_cache.h
+
 // A function made by MAKE_FUNCTION: code plus the globals, defaults and closure it captured.
 struct FunctionObject : Object {
   FunctionObject() : Object(ObjectKind::Function) {}
@@ -86,6 +88,9 @@ struct FunctionObject : Object {
   Value globals;   // dict
   Value defaults;  // tuple of the last parameters' defaults, or None
   Value closure;   // tuple of cells (one per free name), or None
+  // The VM's derived data for `code`, found once per function rather than once per call.
+  mutable CodeCache* cache = nullptr;
+  mutable const void* cache_owner = nullptr;  // the interpreter `cache` belongs to
 };
 
 class Interpreter;

@@ -11,6 +11,10 @@ namespace gyro {
 
 enum class ValueTag : uint8_t { kNone, kBool, kInt, kFloat, kObject };
 
+// The hot paths of the VM copy, move and drop values on every instruction: they are forced
+// inline (GCC otherwise outlines the assignments), and freeing an object stays out of line.
+#define GYRO_VALUE_INLINE __attribute__((always_inline)) inline
+
 class Value {
  public:
   Value() : tag_(ValueTag::kNone), int_(0) {}
@@ -41,19 +45,34 @@ class Value {
     return v;
   }
 
-  Value(const Value& other) : tag_(other.tag_), int_(other.int_) {
+  GYRO_VALUE_INLINE Value(const Value& other) : tag_(other.tag_), int_(other.int_) {
     if (tag_ == ValueTag::kObject) object_->retain();
   }
-  Value(Value&& other) noexcept : tag_(other.tag_), int_(other.int_) {
+  GYRO_VALUE_INLINE Value(Value&& other) noexcept : tag_(other.tag_), int_(other.int_) {
     other.tag_ = ValueTag::kNone;
     other.int_ = 0;
   }
-  Value& operator=(Value other) noexcept {
-    std::swap(tag_, other.tag_);
-    std::swap(int_, other.int_);
+  // Both assignments take the new value before releasing the old one: releasing may free an
+  // object that owns `other`.
+  GYRO_VALUE_INLINE Value& operator=(const Value& other) noexcept {
+    if (other.tag_ == ValueTag::kObject) other.object_->retain();
+    Object* old = tag_ == ValueTag::kObject ? object_ : nullptr;
+    tag_ = other.tag_;
+    int_ = other.int_;
+    if (old && old->release()) Object::destroy(old);
     return *this;
   }
-  ~Value() {
+  GYRO_VALUE_INLINE Value& operator=(Value&& other) noexcept {
+    if (this == &other) return *this;
+    Object* old = tag_ == ValueTag::kObject ? object_ : nullptr;
+    tag_ = other.tag_;
+    int_ = other.int_;
+    other.tag_ = ValueTag::kNone;
+    other.int_ = 0;
+    if (old && old->release()) Object::destroy(old);
+    return *this;
+  }
+  GYRO_VALUE_INLINE ~Value() {
     if (tag_ == ValueTag::kObject && object_->release()) Object::destroy(object_);
   }
 

@@ -1,0 +1,66 @@
+// ValueStack: the storage every VM frame takes its locals, cells and operand stack from, in
+// last-in-first-out order (CPython's data stack), so a call allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "interp/value.h"
+
+namespace gyro {
+
+class ValueStack {
+ public:
+  // `count` contiguous values, all None. They never move until released.
+  Value* allocate(std::size_t count) {
+    Chunk& chunk = chunks_[current_];
+    if (chunk.used + count <= chunk.size) {
+      Value* base = chunk.values.get() + chunk.used;
+      chunk.used += count;
+      return base;
+    }
+    return allocate_in_next_chunk(count);
+  }
+
+  // Gives back the last `count` values allocated (at `base`), resetting them to None so the
+  // objects they held are released.
+  void release(Value* base, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) base[i] = Value();
+    Chunk& chunk = chunks_[current_];
+    chunk.used -= count;
+    if (chunk.used == 0 && current_ > 0) --current_;
+  }
+
+  ValueStack() { chunks_.push_back(make_chunk(kChunkValues)); }
+
+ private:
+  // 64 Ki values (1 MiB): deep recursion takes a few chunks, a shallow program one.
+  static constexpr std::size_t kChunkValues = std::size_t{1} << 16;
+
+  struct Chunk {
+    std::unique_ptr<Value[]> values;
+    std::size_t size = 0;
+    std::size_t used = 0;
+  };
+
+  static Chunk make_chunk(std::size_t size) {
+    return Chunk{std::make_unique<Value[]>(size), size, 0};
+  }
+
+  Value* allocate_in_next_chunk(std::size_t count) {
+    if (count == 0) return chunks_[current_].values.get();
+    ++current_;
+    if (current_ == chunks_.size()) chunks_.push_back(make_chunk(std::max(kChunkValues, count)));
+    Chunk& chunk = chunks_[current_];
+    // Chunks past the current one are empty; a too-small one is replaced.
+    if (chunk.size < count) chunk = make_chunk(count);
+    chunk.used = count;
+    return chunk.values.get();
+  }
+
+  std::vector<Chunk> chunks_;
+  std::size_t current_ = 0;
+};
+
+}  // namespace gyro
