@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "interp/objects.h"
 #include "interp/python_ops.h"
 
 namespace gyro {
@@ -63,11 +64,23 @@ Expected<std::optional<Value>> Dict::get(const Value& key) const {
 
 int64_t Dict::find(const Value& key) const {
   if (index_.empty()) return -1;
-  auto hash = hash_value(key);
-  if (!hash.ok()) return -1;
-  bool found = false;
-  std::size_t slot = probe(key, *hash, found);
-  return found ? index_[slot] : -1;
+  uint64_t hash;
+  if (key.is(ObjectKind::Str) && key.as<StrObject>().hash != 0) {
+    hash = key.as<StrObject>().hash;  // names and attribute keys: hashed long ago
+  } else {
+    auto computed = hash_value(key);
+    if (!computed.ok()) return -1;
+    hash = *computed;
+  }
+  const std::size_t mask = index_.size() - 1;
+  for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    int32_t position = index_[slot];
+    if (position == kEmpty) return -1;
+    if (position == kDeleted) continue;
+    const Entry& entry = entries_[position];
+    if (entry.hash == hash && (identical(entry.key, key) || keys_equal(entry.key, key)))
+      return position;
+  }
 }
 
 Status Dict::set(const Value& key, Value value) {

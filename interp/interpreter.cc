@@ -1,38 +1,14 @@
-// The reference VM's evaluation loop: one handler per opcode in opcodes.def order, frames with
-// try blocks, calls with CPython's argument binding, and exceptions with tracebacks.
+// The reference VM's machinery around the evaluation loop: frames, calls with CPython's
+// argument binding, exceptions with tracebacks, iteration, and the per-code caches.
 #include "interp/interpreter.h"
 
 #include <algorithm>
 #include <cstdio>
 
+#include "interp/frame.h"
 #include "interp/python_ops.h"
-#include "ir/python_arith.h"
 
 namespace gyro {
-
-bool delete_list_items(Interpreter& vm, std::vector<Value>& items,
-                       const Value& index);  // subscript.cc
-
-struct Interpreter::Frame {
-  const Code& code;
-  CodeCache& cache;
-  const FunctionObject* function;  // the module's top level runs as a function too
-  Value globals;                   // dict
-  Value namespace_dict;            // a class body's namespace, else None
-  // All from the interpreter's ValueStack: locals, then cells, then the operand stack.
-  Value* locals;
-  Value* cells;  // cell objects: code.cell_names, then code.free_names
-  Value* stack;  // the operand stack's bottom
-  Value* top;    // one past its top (run_frame keeps it in a register, stores it when needed)
-  struct Block {
-    std::size_t handler;
-    std::size_t depth;
-  };
-  std::vector<Block> blocks;
-  std::vector<Value> handled;  // exceptions whose handlers are running (for a bare `raise`)
-  uint64_t serial = 0;
-  std::size_t resume = 0;  // where handle_exception sends execution
-};
 
 Interpreter::Interpreter(std::function<void(std::string_view)> write) : write_(std::move(write)) {
   if (!write_)
@@ -320,7 +296,6 @@ std::optional<Value> Interpreter::call(const Value& callable, std::span<const Va
 std::optional<Value> Interpreter::call_function(const Value& callable, std::span<const Value> args,
                                                 std::span<const KeywordArg> kwargs,
                                                 Value namespace_dict) {
-  const auto& function = callable.as<FunctionObject>();
   char stack_probe;
   if (depth_ == 0) {
     // A new run: its own step budget, and an interrupt raised while nothing ran stops it at once.
@@ -330,36 +305,69 @@ std::optional<Value> Interpreter::call_function(const Value& callable, std::span
     stopping_ = false;
   }
   std::size_t stack_used = static_cast<std::size_t>(stack_base_ - &stack_probe);  // grows down
-  if (depth_ >= limits_.max_call_depth || stack_used > limits_.max_stack_bytes)
+  if (stack_used > limits_.max_stack_bytes)
     return raise_named("RecursionError", "maximum recursion depth exceeded");
+  Frame* frame = enter_frame(callable, args, kwargs, std::move(namespace_dict));
+  if (!frame) return std::nullopt;
+  auto result = run_frame(*frame);
+  leave_frame(*frame);
+  return result;
+}
 
+Interpreter::Frame* Interpreter::enter_frame(const Value& callable, std::span<const Value> args,
+                                             std::span<const KeywordArg> kwargs,
+                                             Value namespace_dict) {
+  if (depth_ >= limits_.max_call_depth) {
+    raise_named("RecursionError", "maximum recursion depth exceeded");
+    return nullptr;
+  }
+  const auto& function = callable.as<FunctionObject>();
   CodeCache& cache = function.cache_owner == this ? *function.cache : cache_of(function);
   const Code& code = *cache.code;
-  Value* values = value_stack_.allocate(cache.frame_size);
-  // Runs last (declared first): the frame's values are released however the call ends.
-  struct Release {
-    ValueStack& stack;
-    Value* values;
-    std::size_t count;
-    ~Release() { stack.release(values, count); }
-  } release{value_stack_, values, cache.frame_size};
-  Value* cells = values + code.local_names.size();
-  Value* stack = cells + code.cell_names.size() + code.free_names.size();
-  Frame frame{code,  cache, &function, function.globals, std::move(namespace_dict),
-              values, cells, stack,     stack,            {},
-              {},     0,     0};
+  // Frames are reused by depth: the frame at each depth is free once its call returned.
+  if (static_cast<std::size_t>(depth_) == frames_.size())
+    frames_.push_back(std::make_unique<Frame>());
+  Frame& frame = *frames_[depth_];
+  frame.code = &code;
+  frame.cache = &cache;
+  frame.function = callable;
+  frame.globals = function.globals;
+  frame.namespace_dict = std::move(namespace_dict);
+  frame.value_count = cache.frame_size;
+  frame.values = value_stack_.allocate(cache.frame_size);
+  frame.locals = frame.values;
+  frame.cells = frame.locals + code.local_names.size();
+  frame.stack = frame.cells + code.cell_names.size() + code.free_names.size();
+  frame.top = frame.stack;
   frame.serial = ++frame_serial_;
-  if (!bind_arguments(frame, args, kwargs)) return std::nullopt;
+  frame.caller = nullptr;
   ++depth_;
-  auto result = run_frame(frame);
+  if (!bind_arguments(frame, args, kwargs)) {
+    leave_frame(frame);
+    return nullptr;
+  }
+  return &frame;
+}
+
+void Interpreter::leave_frame(Frame& frame) {
+  // Above the operand stack's top no value holds an object (run_frame stores top on leaving).
+#ifndef NDEBUG
+  for (Value* value = frame.top; value < frame.values + frame.value_count; ++value)
+    GYRO_ASSERT(!value->is_object(), "a frame left an object above its stack top");
+#endif
+  value_stack_.release(frame.values, frame.value_count, frame.top);
+  frame.blocks.clear();
+  frame.handled.clear();
+  frame.function = Value();
+  frame.globals = Value();
+  frame.namespace_dict = Value();
   --depth_;
-  return result;
 }
 
 bool Interpreter::bind_arguments(Frame& frame, std::span<const Value> args,
                                  std::span<const KeywordArg> kwargs) {
-  const Code& code = frame.code;
-  const FunctionObject& function = *frame.function;
+  const Code& code = *frame.code;
+  const FunctionObject& function = frame.function.as<FunctionObject>();
   const std::string& name = code.name;
   const std::size_t local_count = code.local_names.size();
   Value* locals = frame.locals;
@@ -446,8 +454,7 @@ bool Interpreter::bind_arguments(Frame& frame, std::span<const Value> args,
   if (!code.free_names.empty()) {
     if (!function.closure.is(ObjectKind::Tuple) ||
         function.closure.as<TupleObject>().items.size() != code.free_names.size()) {
-      raise(ErrorKind::TypeError, "{}() needs a closure of {} cells", name,
-            code.free_names.size());
+      raise(ErrorKind::TypeError, "{}() needs a closure of {} cells", name, code.free_names.size());
       return false;
     }
     for (const Value& cell : function.closure.as<TupleObject>().items) *cell_slot++ = cell;
@@ -506,8 +513,8 @@ CodeCache& Interpreter::cache_of(const FunctionObject& function) {
     for (const Constant& constant : code.constants)
       cache->constants.push_back(constant_value(constant));
     cache->globals.resize(code.names.size());
-    cache->frame_size = code.local_names.size() + code.cell_names.size() +
-                        code.free_names.size() + static_cast<std::size_t>(code.max_stack);
+    cache->frame_size = code.local_names.size() + code.cell_names.size() + code.free_names.size() +
+                        static_cast<std::size_t>(code.max_stack);
     it = code_caches_.emplace(function.code.get(), std::move(cache)).first;
   }
   function.cache = it->second.get();
@@ -537,7 +544,7 @@ bool Interpreter::handle_exception(Frame& frame, std::size_t pc) {
     auto& traceback = exception_.as<InstanceObject>().traceback;
     if (traceback.empty() || traceback.back().frame_serial != frame.serial)
       traceback.push_back(
-          {frame.code.filename, frame.code.lines[pc], frame.code.name, frame.serial});
+          {frame.code->filename, frame.code->lines[pc], frame.code->name, frame.serial});
   }
   // An interrupt or an exhausted step budget ends the run: no handler may swallow it.
   if (stopping_) return false;
@@ -552,19 +559,17 @@ bool Interpreter::handle_exception(Frame& frame, std::size_t pc) {
   return true;
 }
 
-bool Interpreter::check_breaker(Frame& frame, std::size_t pc) {
+bool Interpreter::check_breaker() {
   if (interrupted_.load(std::memory_order_relaxed)) {
     interrupted_.store(false, std::memory_order_relaxed);
     raise_named("KeyboardInterrupt", "");
-    stopping_ = true;
-    handle_exception(frame, pc);
+    stopping_ = true;  // no handler may catch it
     return false;
   }
   if (limits_.step_budget && steps_ > limits_.step_budget) {
     raise_named("RuntimeError",
                 fmt::format("step budget of {} instructions exhausted", limits_.step_budget));
-    stopping_ = true;  // no handler may catch it
-    handle_exception(frame, pc);
+    stopping_ = true;
     return false;
   }
   // The interrupt flag is polled every few thousand instructions (microseconds), and the
@@ -574,705 +579,6 @@ bool Interpreter::check_breaker(Frame& frame, std::size_t pc) {
   if (limits_.step_budget && limits_.step_budget + 1 < next_check_)
     next_check_ = std::max(steps_ + 1, limits_.step_budget + 1);
   return true;
-}
-
-// ---- the loop ----
-
-namespace {
-
-// Python's int and float arithmetic on two ints, when no error or overflow can occur; false
-// leaves the operation to binary_op (which raises or handles it).
-inline bool fast_int_op(Binop op, int64_t x, int64_t y, int64_t& result) {
-  switch (op) {
-    case Binop::ADD:
-    case Binop::INPLACE_ADD:
-      return !__builtin_add_overflow(x, y, &result);
-    case Binop::SUBTRACT:
-    case Binop::INPLACE_SUBTRACT:
-      return !__builtin_sub_overflow(x, y, &result);
-    case Binop::MULTIPLY:
-    case Binop::INPLACE_MULTIPLY:
-      return !__builtin_mul_overflow(x, y, &result);
-    case Binop::REMAINDER:
-    case Binop::INPLACE_REMAINDER:
-      if (y == 0) return false;
-      result = python_mod(x, y);
-      return true;
-    case Binop::FLOOR_DIVIDE:
-    case Binop::INPLACE_FLOOR_DIVIDE:
-      if (y == 0 || (y == -1 && x == std::numeric_limits<int64_t>::min())) return false;
-      result = python_floor_divide(x, y);
-      return true;
-    default:
-      return false;
-  }
-}
-
-inline bool fast_float_op(Binop op, double x, double y, double& result) {
-  switch (op) {
-    case Binop::ADD:
-    case Binop::INPLACE_ADD:
-      result = x + y;
-      return true;
-    case Binop::SUBTRACT:
-    case Binop::INPLACE_SUBTRACT:
-      result = x - y;
-      return true;
-    case Binop::MULTIPLY:
-    case Binop::INPLACE_MULTIPLY:
-      result = x * y;
-      return true;
-    case Binop::TRUE_DIVIDE:
-    case Binop::INPLACE_TRUE_DIVIDE:
-      if (y == 0) return false;
-      result = x / y;
-      return true;
-    default:
-      return false;
-  }
-}
-
-template <typename T>
-inline bool compare_numbers(CompareOp op, T x, T y) {
-  switch (op) {
-    case CompareOp::LT:
-      return x < y;
-    case CompareOp::LE:
-      return x <= y;
-    case CompareOp::EQ:
-      return x == y;
-    case CompareOp::NE:
-      return x != y;
-    case CompareOp::GT:
-      return x > y;
-    case CompareOp::GE:
-      return x >= y;
-  }
-  return false;
-}
-
-}  // namespace
-
-std::optional<Value> Interpreter::run_frame(Frame& frame) {
-  const Code& code = frame.code;
-  const Instruction* instructions = code.instructions.data();
-  Value* const locals = frame.locals;
-  Value* sp = frame.top;
-  Dict& globals = frame.globals.as<DictObject>().table;
-  Dict& builtins = builtins_.as<DictObject>().table;
-  const std::vector<Value>& names = frame.cache.names;
-  const Value* constants = frame.cache.constants.data();
-  GlobalSlot* global_slots = frame.cache.globals.data();
-  std::size_t pc = 0;
-
-  // The operand stack: slots at and above sp hold no object (None or a plain number), so a
-  // push is an assignment and a pop a move.
-  auto push = [&](auto&& value) __attribute__((always_inline)) {
-    *sp++ = std::forward<decltype(value)>(value);
-  };
-  auto pop = [&]() __attribute__((always_inline)) { return std::move(*--sp); };
-  auto drop = [&](std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i) *--sp = Value();
-  };
-  // Pushes an operation's result, or raises its error; false when it failed.
-  auto push_result = [&](Expected<Value> result) {
-    if (!result.ok()) {
-      raise(result.error());
-      return false;
-    }
-    *sp++ = std::move(*result);
-    return true;
-  };
-  // Pushes a VM call's result; false when it raised (the exception is already set).
-  auto push_optional = [&](std::optional<Value> result) {
-    if (!result) return false;
-    *sp++ = std::move(*result);
-    return true;
-  };
-  auto unbound_local = [&](uint32_t index) {
-    raise_named("UnboundLocalError",
-                fmt::format("cannot access local variable '{}' where it is not associated with "
-                            "a value",
-                            code.local_names[index]));
-  };
-
-  while (true) {
-    const Instruction instruction = instructions[pc];
-    std::size_t next_pc = pc + 1;
-    if (++steps_ >= next_check_) {
-      frame.top = sp;
-      if (!check_breaker(frame, pc)) return std::nullopt;
-    }
-    const uint32_t arg = instruction.arg;
-    bool ok = true;
-    switch (instruction.opcode) {
-      case Opcode::NOP:
-        break;
-      case Opcode::POP_TOP:
-        *--sp = Value();
-        break;
-      case Opcode::COPY:
-        push(sp[-static_cast<std::ptrdiff_t>(arg)]);
-        break;
-      case Opcode::SWAP:
-        std::swap(sp[-1], sp[-static_cast<std::ptrdiff_t>(arg)]);
-        break;
-      case Opcode::LOAD_CONST:
-        push(constants[arg]);
-        break;
-      case Opcode::LOAD_FAST: {
-        const Value& value = locals[arg];
-        if (identical(value, no_self_)) {
-          ok = false;
-          unbound_local(arg);
-          break;
-        }
-        push(value);
-        break;
-      }
-      case Opcode::STORE_FAST:
-        locals[arg] = pop();
-        break;
-      case Opcode::DELETE_FAST:
-        if (identical(locals[arg], no_self_)) {
-          ok = false;
-          unbound_local(arg);
-          break;
-        }
-        locals[arg] = no_self_;
-        break;
-      case Opcode::DELETE_GLOBAL:
-      case Opcode::DELETE_NAME: {
-        Dict& target =
-            instruction.opcode == Opcode::DELETE_NAME && frame.namespace_dict.is(ObjectKind::Dict)
-                ? frame.namespace_dict.as<DictObject>().table
-                : globals;
-        auto erased = target.erase(names[arg]);
-        if (!erased.ok() || !*erased) {
-          ok = false;
-          raise_named("NameError", fmt::format("name '{}' is not defined", code.names[arg]));
-        }
-        break;
-      }
-      case Opcode::LOAD_DEREF: {
-        auto& cell = frame.cells[arg].as<CellObject>();
-        if (!cell.bound) {
-          ok = false;
-          std::string_view variable = arg < code.cell_names.size()
-                                          ? code.cell_names[arg]
-                                          : code.free_names[arg - code.cell_names.size()];
-          raise_named("NameError",
-                      fmt::format("cannot access free variable '{}' where it is not associated "
-                                  "with a value in enclosing scope",
-                                  variable));
-          break;
-        }
-        push(cell.value);
-        break;
-      }
-      case Opcode::STORE_DEREF: {
-        auto& cell = frame.cells[arg].as<CellObject>();
-        cell.value = pop();
-        cell.bound = true;
-        break;
-      }
-      case Opcode::LOAD_CLOSURE:
-        push(frame.cells[arg]);
-        break;
-      case Opcode::LOAD_GLOBAL: {
-        GlobalSlot& slot = global_slots[arg];
-        if (slot.globals_version == globals.keys_version()) {
-          if (slot.builtins_version == 0) {
-            push(globals.value_at(slot.position));
-            break;
-          }
-          if (slot.builtins_version == builtins.keys_version()) {
-            push(builtins.value_at(slot.position));
-            break;
-          }
-        }
-        // A miss: look the name up and remember where it was found.
-        if (int64_t position = globals.find(names[arg]); position >= 0) {
-          slot = {globals.keys_version(), 0, position};
-          push(globals.value_at(position));
-        } else if (position = builtins.find(names[arg]); position >= 0) {
-          slot = {globals.keys_version(), builtins.keys_version(), position};
-          push(builtins.value_at(position));
-        } else {
-          ok = false;
-          raise_named("NameError", fmt::format("name '{}' is not defined", code.names[arg]));
-        }
-        break;
-      }
-      case Opcode::LOAD_NAME: {
-        const Value& key = names[arg];
-        int64_t position = -1;
-        if (frame.namespace_dict.is(ObjectKind::Dict)) {
-          Dict& local = frame.namespace_dict.as<DictObject>().table;
-          if (position = local.find(key); position >= 0) {
-            push(local.value_at(position));
-            break;
-          }
-        }
-        if (position = globals.find(key); position >= 0) {
-          push(globals.value_at(position));
-        } else if (position = builtins.find(key); position >= 0) {
-          push(builtins.value_at(position));
-        } else {
-          ok = false;
-          raise_named("NameError", fmt::format("name '{}' is not defined", code.names[arg]));
-        }
-        break;
-      }
-      case Opcode::STORE_GLOBAL: {
-        GlobalSlot& slot = global_slots[arg];
-        if (slot.globals_version == globals.keys_version() && slot.builtins_version == 0) {
-          globals.value_at(slot.position) = pop();
-          break;
-        }
-        (void)globals.set(names[arg], pop());
-        break;
-      }
-      case Opcode::STORE_NAME: {
-        Dict& target = frame.namespace_dict.is(ObjectKind::Dict)
-                           ? frame.namespace_dict.as<DictObject>().table
-                           : globals;
-        (void)target.set(names[arg], pop());
-        break;
-      }
-      case Opcode::LOAD_ATTR: {
-        Value& object = sp[-1];
-        if (object.is(ObjectKind::Instance)) {
-          Dict& own = object.as<InstanceObject>().attributes.as<DictObject>().table;
-          if (int64_t position = own.find(names[arg]); position >= 0) {
-            object = own.value_at(position);
-            break;
-          }
-        }
-        Value target = pop();
-        ok = push_optional(get_attribute(target, names[arg]));
-        break;
-      }
-      case Opcode::STORE_ATTR: {
-        Value object = pop();
-        Value value = pop();
-        ok = set_attribute(object, names[arg], std::move(value)).has_value();
-        break;
-      }
-      case Opcode::LOAD_METHOD: {
-        Value object = pop();
-        bool wants_self = false;
-        auto callable = get_method(object, names[arg], wants_self);
-        if (!callable) {
-          ok = false;
-          break;
-        }
-        push(std::move(*callable));
-        push(wants_self ? std::move(object) : no_self_);
-        break;
-      }
-      case Opcode::UNARY_NEGATIVE:
-      case Opcode::UNARY_POSITIVE:
-      case Opcode::UNARY_INVERT: {
-        Value operand = pop();
-        ok = push_result(instruction.opcode == Opcode::UNARY_NEGATIVE   ? unary_negative(operand)
-                         : instruction.opcode == Opcode::UNARY_POSITIVE ? unary_positive(operand)
-                                                                        : unary_invert(operand));
-        break;
-      }
-      case Opcode::UNARY_NOT: {
-        Value operand = pop();
-        auto truth = truthy(operand);
-        if (!truth.ok()) {
-          ok = false;
-          raise(truth.error());
-          break;
-        }
-        push(Value::boolean(!*truth));
-        break;
-      }
-      case Opcode::BINARY_OP: {
-        const Value& left = sp[-2];
-        const Value& right = sp[-1];
-        const Binop op = static_cast<Binop>(arg);
-        if (left.is_int() && right.is_int()) {
-          int64_t result;
-          if (fast_int_op(op, left.as_int(), right.as_int(), result)) {
-            --sp;
-            sp[-1] = Value::integer(result);
-            break;
-          }
-        } else if (left.is_float() && right.is_float()) {
-          double result;
-          if (fast_float_op(op, left.as_float(), right.as_float(), result)) {
-            --sp;
-            sp[-1] = Value::real(result);
-            break;
-          }
-        }
-        Value right_value = pop();
-        Value left_value = pop();
-        ok = push_result(binary_op(op, left_value, right_value));
-        break;
-      }
-      case Opcode::COMPARE_OP: {
-        const Value& left = sp[-2];
-        const Value& right = sp[-1];
-        const CompareOp op = static_cast<CompareOp>(arg);
-        if (left.is_int() && right.is_int()) {
-          bool result = compare_numbers(op, left.as_int(), right.as_int());
-          --sp;
-          sp[-1] = Value::boolean(result);
-          break;
-        }
-        if (left.is_float() && right.is_float()) {
-          bool result = compare_numbers(op, left.as_float(), right.as_float());
-          --sp;
-          sp[-1] = Value::boolean(result);
-          break;
-        }
-        Value right_value = pop();
-        Value left_value = pop();
-        ok = push_result(compare_op(op, left_value, right_value));
-        break;
-      }
-      case Opcode::IS_OP: {
-        Value right = pop();
-        Value left = pop();
-        bool same = identical(left, right) ||
-                    (left.is_bool() && right.is_bool() && left.as_bool() == right.as_bool());
-        push(Value::boolean(arg ? !same : same));
-        break;
-      }
-      case Opcode::CONTAINS_OP: {
-        Value container = pop();
-        Value item = pop();
-        auto found = contains(container, item);
-        if (!found.ok()) {
-          ok = false;
-          raise(found.error());
-          break;
-        }
-        push(Value::boolean(arg ? !*found : *found));
-        break;
-      }
-      case Opcode::BINARY_SUBSCR: {
-        Value index = pop();
-        Value container = pop();
-        ok = push_optional(subscript(container, index));
-        break;
-      }
-      case Opcode::STORE_SUBSCR: {
-        Value index = pop();
-        Value container = pop();
-        Value value = pop();
-        ok = store_subscript(container, index, std::move(value));
-        break;
-      }
-      case Opcode::DELETE_SUBSCR: {
-        Value index = pop();
-        Value container = pop();
-        if (container.is(ObjectKind::Dict)) {
-          auto erased = container.as<DictObject>().table.erase(index);
-          if (!erased.ok()) {
-            ok = false;
-            raise(erased.error());
-          } else if (!*erased) {
-            ok = false;
-            raise_with_args("KeyError", {index});
-          }
-        } else if (container.is(ObjectKind::List)) {
-          ok = delete_list_items(*this, container.as<ListObject>().items, index);
-        } else {
-          ok = false;
-          raise(ErrorKind::TypeError, "'{}' object doesn't support item deletion",
-                type_name(container));
-        }
-        break;
-      }
-      case Opcode::BUILD_SLICE: {
-        Value step = arg == 3 ? pop() : Value();
-        Value stop = pop();
-        Value start = pop();
-        push(make_slice(std::move(start), std::move(stop), std::move(step)));
-        break;
-      }
-      case Opcode::BUILD_TUPLE:
-      case Opcode::BUILD_LIST: {
-        std::vector<Value> items(std::make_move_iterator(sp - arg), std::make_move_iterator(sp));
-        sp -= arg;
-        push(instruction.opcode == Opcode::BUILD_TUPLE ? make_tuple(std::move(items))
-                                                       : make_list(std::move(items)));
-        break;
-      }
-      case Opcode::BUILD_MAP: {
-        Value dict = make_dict();
-        Dict& table = dict.as<DictObject>().table;
-        Value* base = sp - 2 * arg;
-        for (std::size_t i = 0; i < arg && ok; ++i) {
-          Status status = table.set(base[2 * i], base[2 * i + 1]);
-          if (!status.ok()) {
-            ok = false;
-            raise(status.error());
-          }
-        }
-        drop(2 * arg);
-        if (ok) push(std::move(dict));
-        break;
-      }
-      case Opcode::LIST_APPEND: {
-        Value item = pop();
-        sp[-static_cast<std::ptrdiff_t>(arg)].as<ListObject>().items.push_back(std::move(item));
-        break;
-      }
-      case Opcode::LIST_EXTEND: {
-        Value iterable = pop();
-        auto items = collect(iterable);
-        if (!items) {
-          ok = false;
-          break;
-        }
-        auto& target = sp[-static_cast<std::ptrdiff_t>(arg)].as<ListObject>().items;
-        target.insert(target.end(), items->begin(), items->end());
-        break;
-      }
-      case Opcode::UNPACK_SEQUENCE: {
-        Value sequence = pop();
-        auto items = collect(sequence);
-        if (!items) {
-          ok = false;
-          break;
-        }
-        if (items->size() != arg) {
-          ok = false;
-          if (items->size() > arg)
-            raise(ErrorKind::ValueError, "too many values to unpack (expected {})", arg);
-          else
-            raise(ErrorKind::ValueError, "not enough values to unpack (expected {}, got {})", arg,
-                  items->size());
-          break;
-        }
-        for (auto it = items->rbegin(); it != items->rend(); ++it) push(std::move(*it));
-        break;
-      }
-      case Opcode::JUMP:
-        next_pc = arg;
-        break;
-      case Opcode::POP_JUMP_IF_FALSE:
-      case Opcode::POP_JUMP_IF_TRUE: {
-        Value condition = pop();
-        bool truth;
-        if (condition.is_bool()) {
-          truth = condition.as_bool();
-        } else {
-          auto result = truthy(condition);
-          if (!result.ok()) {
-            ok = false;
-            raise(result.error());
-            break;
-          }
-          truth = *result;
-        }
-        if (truth == (instruction.opcode == Opcode::POP_JUMP_IF_TRUE)) next_pc = arg;
-        break;
-      }
-      case Opcode::JUMP_IF_FALSE_OR_POP:
-      case Opcode::JUMP_IF_TRUE_OR_POP: {
-        auto result = truthy(sp[-1]);
-        if (!result.ok()) {
-          ok = false;
-          raise(result.error());
-          break;
-        }
-        if (*result == (instruction.opcode == Opcode::JUMP_IF_TRUE_OR_POP))
-          next_pc = arg;
-        else
-          *--sp = Value();
-        break;
-      }
-      case Opcode::GET_ITER: {
-        Value iterable = pop();
-        ok = push_optional(iterate(iterable));
-        break;
-      }
-      case Opcode::FOR_ITER: {
-        auto& iterator = sp[-1].as<IteratorObject>();
-        if (iterator.source == IteratorObject::Source::kRange) {
-          // Ranges are the common loop: stepped here without the general protocol.
-          if (iterator.step > 0 ? iterator.index >= iterator.stop
-                                : iterator.index <= iterator.stop) {
-            *--sp = Value();
-            next_pc = arg;
-          } else {
-            push(Value::integer(iterator.index));
-            if (__builtin_add_overflow(iterator.index, iterator.step, &iterator.index))
-              iterator.index = iterator.stop;
-          }
-          break;
-        }
-        bool exhausted = false;
-        auto item = next(sp[-1], exhausted);
-        if (exhausted) {
-          *--sp = Value();
-          next_pc = arg;
-        } else if (!item) {
-          ok = false;
-        } else {
-          push(std::move(*item));
-        }
-        break;
-      }
-      case Opcode::RETURN_VALUE:
-        return pop();
-      case Opcode::CALL:
-      case Opcode::CALL_METHOD: {
-        // The arguments are passed in place: this frame's stack does not move during the call.
-        std::optional<Value> result;
-        std::size_t consumed = arg + 1;
-        if (instruction.opcode == Opcode::CALL_METHOD) {
-          ++consumed;
-          Value* self = sp - arg - 1;
-          if (identical(*self, no_self_))
-            result = call(self[-1], std::span<const Value>(self + 1, arg));
-          else  // self and the arguments are adjacent: the method's arguments as they stand
-            result = call(self[-1], std::span<const Value>(self, arg + 1));
-        } else {
-          Value* args = sp - arg;
-          result = call(args[-1], std::span<const Value>(args, arg));
-        }
-        drop(consumed);
-        ok = push_optional(std::move(result));
-        break;
-      }
-      case Opcode::CALL_KW: {
-        const auto& keyword_names = sp[-1].as<TupleObject>().items;
-        const std::size_t keyword_count = keyword_names.size();
-        const std::size_t positional = arg - keyword_count;
-        Value* args = sp - 1 - arg;
-        std::vector<KeywordArg> kwargs;
-        kwargs.reserve(keyword_count);
-        // The names stay alive on the stack while the keyword views point at them.
-        for (std::size_t i = 0; i < keyword_count; ++i)
-          kwargs.push_back({keyword_names[i].as<StrObject>().text, args[positional + i]});
-        auto result = call(args[-1], std::span<const Value>(args, positional), kwargs);
-        kwargs.clear();
-        drop(arg + 2);
-        ok = push_optional(std::move(result));
-        break;
-      }
-      case Opcode::CALL_EX: {
-        Value kwargs_dict = arg ? pop() : Value();
-        Value args_value = pop();
-        Value callable = pop();
-        auto args = collect(args_value);
-        if (!args) {
-          ok = false;
-          break;
-        }
-        std::vector<KeywordArg> kwargs;
-        if (arg) {
-          if (!kwargs_dict.is(ObjectKind::Dict)) {
-            ok = false;
-            raise(ErrorKind::TypeError, "argument after ** must be a mapping, not {}",
-                  type_name(kwargs_dict));
-            break;
-          }
-          kwargs_dict.as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
-            if (key.is(ObjectKind::Str)) kwargs.push_back({key.as<StrObject>().text, value});
-          });
-        }
-        ok = push_optional(call(callable, *args, kwargs));
-        break;
-      }
-      case Opcode::MAKE_FUNCTION: {
-        Value shell = pop();
-        Value closure = (arg & 2) ? pop() : Value();
-        Value defaults = (arg & 1) ? pop() : Value();
-        Value function = Value::object(new FunctionObject());
-        auto& object = function.as<FunctionObject>();
-        object.code = shell.as<FunctionObject>().code;
-        object.globals = frame.globals;
-        object.defaults = std::move(defaults);
-        object.closure = std::move(closure);
-        push(std::move(function));
-        break;
-      }
-      case Opcode::BUILD_CLASS: {
-        Value bases = pop();
-        Value name = pop();
-        Value body = pop();
-        ok = push_optional(build_class(body, name, bases));
-        break;
-      }
-      case Opcode::SETUP_EXCEPT:
-        frame.blocks.push_back({arg, static_cast<std::size_t>(sp - frame.stack)});
-        break;
-      case Opcode::POP_BLOCK:
-        frame.blocks.pop_back();
-        break;
-      case Opcode::CHECK_EXC_MATCH: {
-        Value type = pop();
-        const Value& exception = sp[-1];
-        bool match = false;
-        if (type.is(ObjectKind::Tuple)) {
-          for (const Value& each : type.as<TupleObject>().items)
-            match |= is_instance(exception, each);
-        } else if (type.is(ObjectKind::Class)) {
-          match = is_instance(exception, type);
-        } else {
-          ok = false;
-          raise(ErrorKind::TypeError,
-                "catching classes that do not inherit from BaseException is not allowed");
-          break;
-        }
-        push(Value::boolean(match));
-        break;
-      }
-      case Opcode::POP_EXCEPT:
-        *--sp = Value();
-        if (!frame.handled.empty()) frame.handled.pop_back();
-        break;
-      case Opcode::RERAISE:
-        ok = false;
-        raise_value(pop());
-        if (!frame.handled.empty()) frame.handled.pop_back();
-        break;
-      case Opcode::RAISE_VARARGS: {
-        ok = false;
-        if (arg == 0) {
-          if (frame.handled.empty()) {
-            raise(ErrorKind::RuntimeError, "No active exception to reraise");
-          } else {
-            raise_value(frame.handled.back());
-          }
-          break;
-        }
-        Value exception = pop();
-        if (exception.is(ObjectKind::Class) && exception.as<ClassObject>().is_exception) {
-          auto instance = call(exception, {});
-          if (!instance) break;
-          exception = std::move(*instance);
-        }
-        if (!(exception.is(ObjectKind::Instance) &&
-              exception.as<InstanceObject>().cls.as<ClassObject>().is_exception)) {
-          raise(ErrorKind::TypeError, "exceptions must derive from BaseException");
-          break;
-        }
-        raise_value(std::move(exception));
-        break;
-      }
-      case Opcode::LOAD_ASSERTION_ERROR:
-        push(builtin_class("AssertionError"));
-        break;
-    }
-    if (!ok) {
-      frame.top = sp;
-      if (!handle_exception(frame, pc)) return std::nullopt;
-      sp = frame.top;
-      next_pc = frame.resume;
-    }
-    pc = next_pc;
-  }
 }
 
 }  // namespace gyro

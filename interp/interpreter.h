@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -113,13 +114,18 @@ class Interpreter {
   std::optional<Value> run_frame(Frame& frame);
   std::optional<Value> call_function(const Value& function, std::span<const Value> args,
                                      std::span<const KeywordArg> kwargs, Value namespace_dict);
+  // A frame for calling a function (arguments bound), or null if binding raised; every
+  // entered frame is left, last first.
+  Frame* enter_frame(const Value& function, std::span<const Value> args,
+                     std::span<const KeywordArg> kwargs, Value namespace_dict);
+  void leave_frame(Frame& frame);
   // Binds arguments to a new frame's locals and cells with CPython's rules; false if it raised.
   bool bind_arguments(Frame& frame, std::span<const Value> args,
                       std::span<const KeywordArg> kwargs);
   bool handle_exception(Frame& frame, std::size_t pc);
   // The periodic check run every few thousand instructions: the host's interrupt and the
   // step budget. False when the run must stop (the exception is raised).
-  bool check_breaker(Frame& frame, std::size_t pc);
+  bool check_breaker();
   std::optional<Value> subscript(const Value& container, const Value& index);
   bool store_subscript(const Value& container, const Value& index, Value value);
   std::optional<Value> build_class(const Value& body, const Value& name, const Value& bases);
@@ -144,6 +150,7 @@ class Interpreter {
   Value builtins_;  // dict: name -> builtin function or class
   Value no_self_;   // LOAD_METHOD's marker for "the callable is not a method"
   ValueStack value_stack_;
+  std::vector<std::unique_ptr<Frame>> frames_;  // by call depth
   // Each cache keeps its code alive, so a pointer key is never reused.
   std::unordered_map<const Code*, std::unique_ptr<CodeCache>> code_caches_;
   // Builtin methods without a receiver, one per method body (LOAD_METHOD pushes the receiver

@@ -18,7 +18,7 @@ namespace gyro {
 
 struct StrObject : Object {
   explicit StrObject(std::string value) : Object(ObjectKind::Str), text(std::move(value)) {}
-  std::string text;       // UTF-8; never changes after construction
+  std::string text;           // UTF-8; never changes after construction
   mutable uint64_t hash = 0;  // computed on first use (0: not yet)
 };
 

@@ -23,10 +23,11 @@ class ValueStack {
     return allocate_in_next_chunk(count);
   }
 
-  // Gives back the last `count` values allocated (at `base`), resetting them to None so the
-  // objects they held are released.
-  void release(Value* base, std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i) base[i] = Value();
+  // Gives back the last `count` values allocated (at `base`), resetting the ones before
+  // `live_end` to None so the objects they held are released (the caller knows the values
+  // from live_end on hold no object).
+  void release(Value* base, std::size_t count, Value* live_end) {
+    for (Value* value = base; value < live_end; ++value) *value = Value();
     Chunk& chunk = chunks_[current_];
     chunk.used -= count;
     if (chunk.used == 0 && current_ > 0) --current_;

@@ -67,6 +67,40 @@ code #1 'f'
 end
 )";
 
+// def f(x): return f(x=x): calls by keyword go through the C++ call path (script-to-script
+// positional calls run inside the loop and use no native stack).
+constexpr std::string_view kNativeRecursion = R"(
+code #0 '<module>'
+  file 'rec.gy' line 1 args 0 flags 0 stack 0
+  consts: <code #1 f>, 1, 'x'
+  names: 'f'
+  locals:
+  cells:
+  frees:
+   1     0 LOAD_CONST 0
+         1 MAKE_FUNCTION 0
+         2 STORE_GLOBAL f
+   2     3 LOAD_GLOBAL f
+         4 LOAD_CONST 1
+         5 CALL 1
+         6 RETURN_VALUE
+end
+code #1 'f'
+  file 'rec.gy' line 3 args 1 flags 0 stack 0
+  consts: 'x'
+  names: 'f'
+  locals: 'x'
+  cells:
+  frees:
+   4     0 LOAD_GLOBAL f
+         1 LOAD_FAST x
+         2 LOAD_CONST 0
+         3 BUILD_TUPLE 1
+         4 CALL_KW 1
+         5 RETURN_VALUE
+end
+)";
+
 }  // namespace
 
 TEST(Interpreter, StepBudgetStopsARunThatCatchesEverything) {
@@ -109,7 +143,7 @@ TEST(Interpreter, NativeStackBudgetRaisesRecursionErrorBeforeAnOverflow) {
   // A host thread with a small stack lowers max_stack_bytes; recursion then stops cleanly.
   Interpreter vm;
   vm.limits().max_stack_bytes = 64 << 10;
-  Module module = assemble_module(kInfiniteRecursion);
+  Module module = assemble_module(kNativeRecursion);
   EXPECT_FALSE(vm.run_module(module).has_value());
   EXPECT_EQ(vm.exception_as_error().kind, ErrorKind::RecursionError);
   // Far fewer frames than max_call_depth allows: the byte budget stopped it.

@@ -1,0 +1,805 @@
+// The reference VM's evaluation loop: one handler per opcode of opcodes.def, dispatched by
+// threaded code (each handler jumps straight to the next one's), with calls between script
+// functions made inside the loop, and fast paths for int/float arithmetic and cached globals.
+#include <limits>
+
+#include "interp/frame.h"
+#include "interp/interpreter.h"
+#include "interp/python_ops.h"
+#include "ir/python_arith.h"
+
+namespace gyro {
+
+bool delete_list_items(Interpreter& vm, std::vector<Value>& items,
+                       const Value& index);  // subscript.cc
+
+namespace {
+
+// Python's int and float arithmetic on two ints, when no error or overflow can occur; false
+// leaves the operation to binary_op (which raises or handles it).
+inline bool fast_int_op(Binop op, int64_t x, int64_t y, int64_t& result) {
+  switch (op) {
+    case Binop::ADD:
+    case Binop::INPLACE_ADD:
+      return !__builtin_add_overflow(x, y, &result);
+    case Binop::SUBTRACT:
+    case Binop::INPLACE_SUBTRACT:
+      return !__builtin_sub_overflow(x, y, &result);
+    case Binop::MULTIPLY:
+    case Binop::INPLACE_MULTIPLY:
+      return !__builtin_mul_overflow(x, y, &result);
+    case Binop::REMAINDER:
+    case Binop::INPLACE_REMAINDER:
+      if (y == 0) return false;
+      result = python_mod(x, y);
+      return true;
+    case Binop::FLOOR_DIVIDE:
+    case Binop::INPLACE_FLOOR_DIVIDE:
+      if (y == 0 || (y == -1 && x == std::numeric_limits<int64_t>::min())) return false;
+      result = python_floor_divide(x, y);
+      return true;
+    default:
+      return false;
+  }
+}
+
+inline bool fast_float_op(Binop op, double x, double y, double& result) {
+  switch (op) {
+    case Binop::ADD:
+    case Binop::INPLACE_ADD:
+      result = x + y;
+      return true;
+    case Binop::SUBTRACT:
+    case Binop::INPLACE_SUBTRACT:
+      result = x - y;
+      return true;
+    case Binop::MULTIPLY:
+    case Binop::INPLACE_MULTIPLY:
+      result = x * y;
+      return true;
+    case Binop::TRUE_DIVIDE:
+    case Binop::INPLACE_TRUE_DIVIDE:
+      if (y == 0) return false;
+      result = x / y;
+      return true;
+    default:
+      return false;
+  }
+}
+
+template <typename T>
+inline bool compare_numbers(CompareOp op, T x, T y) {
+  switch (op) {
+    case CompareOp::LT:
+      return x < y;
+    case CompareOp::LE:
+      return x <= y;
+    case CompareOp::EQ:
+      return x == y;
+    case CompareOp::NE:
+      return x != y;
+    case CompareOp::GT:
+      return x > y;
+    case CompareOp::GE:
+      return x >= y;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<Value> Interpreter::run_frame(Frame& entry) {
+  // The running frame and its hot fields, reloaded when a call enters or a return leaves one.
+  Frame* frame = &entry;
+  const Code* code;
+  const Instruction* instructions;
+  const Instruction* ip;  // the instruction being run
+  Value* locals;
+  Value* sp;
+  Dict* globals;
+  const Value* names;
+  const Value* constants;
+  GlobalSlot* global_slots;
+  Dict& builtins = builtins_.as<DictObject>().table;
+  auto load_frame = [&]() {
+    code = frame->code;
+    instructions = code->instructions.data();
+    ip = instructions;
+    locals = frame->locals;
+    sp = frame->top;
+    globals = &frame->globals.as<DictObject>().table;
+    names = frame->cache->names.data();
+    constants = frame->cache->constants.data();
+    global_slots = frame->cache->globals.data();
+  };
+  load_frame();
+
+  // The operand stack: slots at and above sp hold no object (None or a plain number), so a
+  // push is an assignment and a pop a move.
+  auto push = [&](auto&& value) __attribute__((always_inline)) {
+    *sp++ = std::forward<decltype(value)>(value);
+  };
+  auto pop = [&]() __attribute__((always_inline)) {
+    return std::move(*--sp);
+  };
+  auto drop = [&](std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) *--sp = Value();
+  };
+  // Pushes an operation's result, or raises its error; false when it failed.
+  auto push_result = [&](Expected<Value> result) {
+    if (!result.ok()) {
+      raise(result.error());
+      return false;
+    }
+    *sp++ = std::move(*result);
+    return true;
+  };
+  // Pushes a VM call's result; false when it raised (the exception is already set).
+  auto push_optional = [&](std::optional<Value> result) {
+    if (!result) return false;
+    *sp++ = std::move(*result);
+    return true;
+  };
+  auto unbound_local = [&](uint32_t index) {
+    raise_named("UnboundLocalError",
+                fmt::format("cannot access local variable '{}' where it is not associated with "
+                            "a value",
+                            code->local_names[index]));
+  };
+
+  static void* const kHandlers[] = {
+#define OPCODE(name, ...) &&handle_##name,
+#include "ir/opcodes.def"
+#undef OPCODE
+  };
+  Instruction instruction;
+  uint32_t arg;
+  bool ok;
+
+// Runs the instruction at ip; every few thousand instructions the breaker checks the host's
+// interrupt and the step budget first.
+#define DISPATCH_CURRENT()                                          \
+  do {                                                              \
+    if (__builtin_expect(++steps_ >= next_check_, 0)) goto breaker; \
+    instruction = *ip;                                              \
+    arg = instruction.arg;                                          \
+    ok = true;                                                      \
+    goto* kHandlers[static_cast<int>(instruction.opcode)];          \
+  } while (0)
+#define JUMP_TO(target)           \
+  do {                            \
+    ip = instructions + (target); \
+    DISPATCH_CURRENT();           \
+  } while (0)
+// Ends a handler: on to the next instruction, or to the handler search if it raised.
+#define FINISH()         \
+  do {                   \
+    if (!ok) goto error; \
+    ++ip;                \
+    DISPATCH_CURRENT();  \
+  } while (0)
+#define TARGET(name) handle_##name:
+
+  DISPATCH_CURRENT();
+  {
+    TARGET(NOP)
+    FINISH();
+    TARGET(POP_TOP)
+    *--sp = Value();
+    FINISH();
+    TARGET(COPY)
+    push(sp[-static_cast<std::ptrdiff_t>(arg)]);
+    FINISH();
+    TARGET(SWAP)
+    std::swap(sp[-1], sp[-static_cast<std::ptrdiff_t>(arg)]);
+    FINISH();
+    TARGET(LOAD_CONST)
+    push(constants[arg]);
+    FINISH();
+    TARGET(LOAD_FAST) {
+      const Value& value = locals[arg];
+      if (identical(value, no_self_)) {
+        ok = false;
+        unbound_local(arg);
+        FINISH();
+      }
+      push(value);
+      FINISH();
+    }
+    TARGET(STORE_FAST)
+    locals[arg] = pop();
+    FINISH();
+    TARGET(DELETE_FAST)
+    if (identical(locals[arg], no_self_)) {
+      ok = false;
+      unbound_local(arg);
+      FINISH();
+    }
+    locals[arg] = no_self_;
+    FINISH();
+    TARGET(DELETE_GLOBAL)
+    TARGET(DELETE_NAME) {
+      Dict& target =
+          instruction.opcode == Opcode::DELETE_NAME && frame->namespace_dict.is(ObjectKind::Dict)
+              ? frame->namespace_dict.as<DictObject>().table
+              : *globals;
+      auto erased = target.erase(names[arg]);
+      if (!erased.ok() || !*erased) {
+        ok = false;
+        raise_named("NameError", fmt::format("name '{}' is not defined", code->names[arg]));
+      }
+      FINISH();
+    }
+    TARGET(LOAD_DEREF) {
+      auto& cell = frame->cells[arg].as<CellObject>();
+      if (!cell.bound) {
+        ok = false;
+        std::string_view variable = arg < code->cell_names.size()
+                                        ? code->cell_names[arg]
+                                        : code->free_names[arg - code->cell_names.size()];
+        raise_named("NameError",
+                    fmt::format("cannot access free variable '{}' where it is not associated "
+                                "with a value in enclosing scope",
+                                variable));
+        FINISH();
+      }
+      push(cell.value);
+      FINISH();
+    }
+    TARGET(STORE_DEREF) {
+      auto& cell = frame->cells[arg].as<CellObject>();
+      cell.value = pop();
+      cell.bound = true;
+      FINISH();
+    }
+    TARGET(LOAD_CLOSURE)
+    push(frame->cells[arg]);
+    FINISH();
+    TARGET(LOAD_GLOBAL) {
+      GlobalSlot& slot = global_slots[arg];
+      if (slot.globals_version == globals->keys_version()) {
+        if (slot.builtins_version == 0) {
+          push(globals->value_at(slot.position));
+          FINISH();
+        }
+        if (slot.builtins_version == builtins.keys_version()) {
+          push(builtins.value_at(slot.position));
+          FINISH();
+        }
+      }
+      // A miss: look the name up and remember where it was found.
+      if (int64_t position = globals->find(names[arg]); position >= 0) {
+        slot = {globals->keys_version(), 0, position};
+        push(globals->value_at(position));
+      } else if (position = builtins.find(names[arg]); position >= 0) {
+        slot = {globals->keys_version(), builtins.keys_version(), position};
+        push(builtins.value_at(position));
+      } else {
+        ok = false;
+        raise_named("NameError", fmt::format("name '{}' is not defined", code->names[arg]));
+      }
+      FINISH();
+    }
+    TARGET(LOAD_NAME) {
+      const Value& key = names[arg];
+      int64_t position = -1;
+      if (frame->namespace_dict.is(ObjectKind::Dict)) {
+        Dict& local = frame->namespace_dict.as<DictObject>().table;
+        if (position = local.find(key); position >= 0) {
+          push(local.value_at(position));
+          FINISH();
+        }
+      }
+      if (position = globals->find(key); position >= 0) {
+        push(globals->value_at(position));
+      } else if (position = builtins.find(key); position >= 0) {
+        push(builtins.value_at(position));
+      } else {
+        ok = false;
+        raise_named("NameError", fmt::format("name '{}' is not defined", code->names[arg]));
+      }
+      FINISH();
+    }
+    TARGET(STORE_GLOBAL) {
+      GlobalSlot& slot = global_slots[arg];
+      if (slot.globals_version == globals->keys_version() && slot.builtins_version == 0) {
+        globals->value_at(slot.position) = pop();
+        FINISH();
+      }
+      (void)globals->set(names[arg], pop());
+      FINISH();
+    }
+    TARGET(STORE_NAME) {
+      Dict& target = frame->namespace_dict.is(ObjectKind::Dict)
+                         ? frame->namespace_dict.as<DictObject>().table
+                         : *globals;
+      (void)target.set(names[arg], pop());
+      FINISH();
+    }
+    TARGET(LOAD_ATTR) {
+      Value& object = sp[-1];
+      if (object.is(ObjectKind::Instance)) {
+        Dict& own = object.as<InstanceObject>().attributes.as<DictObject>().table;
+        if (int64_t position = own.find(names[arg]); position >= 0) {
+          object = own.value_at(position);
+          FINISH();
+        }
+      }
+      Value target = pop();
+      ok = push_optional(get_attribute(target, names[arg]));
+      FINISH();
+    }
+    TARGET(STORE_ATTR) {
+      if (sp[-1].is(ObjectKind::Instance)) {
+        // An instance attribute that exists already: replaced in place.
+        Dict& own = sp[-1].as<InstanceObject>().attributes.as<DictObject>().table;
+        if (int64_t position = own.find(names[arg]); position >= 0) {
+          own.value_at(position) = std::move(sp[-2]);
+          drop(2);
+          FINISH();
+        }
+      }
+      Value object = pop();
+      Value value = pop();
+      ok = set_attribute(object, names[arg], std::move(value)).has_value();
+      FINISH();
+    }
+    TARGET(LOAD_METHOD) {
+      Value object = pop();
+      bool wants_self = false;
+      auto callable = get_method(object, names[arg], wants_self);
+      if (!callable) {
+        ok = false;
+        FINISH();
+      }
+      push(std::move(*callable));
+      push(wants_self ? std::move(object) : no_self_);
+      FINISH();
+    }
+    TARGET(UNARY_NEGATIVE)
+    TARGET(UNARY_POSITIVE)
+    TARGET(UNARY_INVERT) {
+      Value operand = pop();
+      ok = push_result(instruction.opcode == Opcode::UNARY_NEGATIVE   ? unary_negative(operand)
+                       : instruction.opcode == Opcode::UNARY_POSITIVE ? unary_positive(operand)
+                                                                      : unary_invert(operand));
+      FINISH();
+    }
+    TARGET(UNARY_NOT) {
+      Value operand = pop();
+      auto truth = truthy(operand);
+      if (!truth.ok()) {
+        ok = false;
+        raise(truth.error());
+        FINISH();
+      }
+      push(Value::boolean(!*truth));
+      FINISH();
+    }
+    TARGET(BINARY_OP) {
+      const Value& left = sp[-2];
+      const Value& right = sp[-1];
+      const Binop op = static_cast<Binop>(arg);
+      if (left.is_int() && right.is_int()) {
+        int64_t result;
+        if (fast_int_op(op, left.as_int(), right.as_int(), result)) {
+          --sp;
+          sp[-1] = Value::integer(result);
+          FINISH();
+        }
+      } else if (left.is_float() && right.is_float()) {
+        double result;
+        if (fast_float_op(op, left.as_float(), right.as_float(), result)) {
+          --sp;
+          sp[-1] = Value::real(result);
+          FINISH();
+        }
+      }
+      Value right_value = pop();
+      Value left_value = pop();
+      ok = push_result(binary_op(op, left_value, right_value));
+      FINISH();
+    }
+    TARGET(COMPARE_OP) {
+      const Value& left = sp[-2];
+      const Value& right = sp[-1];
+      const CompareOp op = static_cast<CompareOp>(arg);
+      if (left.is_int() && right.is_int()) {
+        bool result = compare_numbers(op, left.as_int(), right.as_int());
+        --sp;
+        sp[-1] = Value::boolean(result);
+        FINISH();
+      }
+      if (left.is_float() && right.is_float()) {
+        bool result = compare_numbers(op, left.as_float(), right.as_float());
+        --sp;
+        sp[-1] = Value::boolean(result);
+        FINISH();
+      }
+      Value right_value = pop();
+      Value left_value = pop();
+      ok = push_result(compare_op(op, left_value, right_value));
+      FINISH();
+    }
+    TARGET(IS_OP) {
+      Value right = pop();
+      Value left = pop();
+      bool same = identical(left, right) ||
+                  (left.is_bool() && right.is_bool() && left.as_bool() == right.as_bool());
+      push(Value::boolean(arg ? !same : same));
+      FINISH();
+    }
+    TARGET(CONTAINS_OP) {
+      Value container = pop();
+      Value item = pop();
+      auto found = contains(container, item);
+      if (!found.ok()) {
+        ok = false;
+        raise(found.error());
+        FINISH();
+      }
+      push(Value::boolean(arg ? !*found : *found));
+      FINISH();
+    }
+    TARGET(BINARY_SUBSCR) {
+      Value index = pop();
+      Value container = pop();
+      ok = push_optional(subscript(container, index));
+      FINISH();
+    }
+    TARGET(STORE_SUBSCR) {
+      Value index = pop();
+      Value container = pop();
+      Value value = pop();
+      ok = store_subscript(container, index, std::move(value));
+      FINISH();
+    }
+    TARGET(DELETE_SUBSCR) {
+      Value index = pop();
+      Value container = pop();
+      if (container.is(ObjectKind::Dict)) {
+        auto erased = container.as<DictObject>().table.erase(index);
+        if (!erased.ok()) {
+          ok = false;
+          raise(erased.error());
+        } else if (!*erased) {
+          ok = false;
+          raise_with_args("KeyError", {index});
+        }
+      } else if (container.is(ObjectKind::List)) {
+        ok = delete_list_items(*this, container.as<ListObject>().items, index);
+      } else {
+        ok = false;
+        raise(ErrorKind::TypeError, "'{}' object doesn't support item deletion",
+              type_name(container));
+      }
+      FINISH();
+    }
+    TARGET(BUILD_SLICE) {
+      Value step = arg == 3 ? pop() : Value();
+      Value stop = pop();
+      Value start = pop();
+      push(make_slice(std::move(start), std::move(stop), std::move(step)));
+      FINISH();
+    }
+    TARGET(BUILD_TUPLE)
+    TARGET(BUILD_LIST) {
+      std::vector<Value> items(std::make_move_iterator(sp - arg), std::make_move_iterator(sp));
+      sp -= arg;
+      push(instruction.opcode == Opcode::BUILD_TUPLE ? make_tuple(std::move(items))
+                                                     : make_list(std::move(items)));
+      FINISH();
+    }
+    TARGET(BUILD_MAP) {
+      Value dict = make_dict();
+      Dict& table = dict.as<DictObject>().table;
+      Value* base = sp - 2 * arg;
+      for (std::size_t i = 0; i < arg && ok; ++i) {
+        Status status = table.set(base[2 * i], base[2 * i + 1]);
+        if (!status.ok()) {
+          ok = false;
+          raise(status.error());
+        }
+      }
+      drop(2 * arg);
+      if (ok) push(std::move(dict));
+      FINISH();
+    }
+    TARGET(LIST_APPEND) {
+      Value item = pop();
+      sp[-static_cast<std::ptrdiff_t>(arg)].as<ListObject>().items.push_back(std::move(item));
+      FINISH();
+    }
+    TARGET(LIST_EXTEND) {
+      Value iterable = pop();
+      auto items = collect(iterable);
+      if (!items) {
+        ok = false;
+        FINISH();
+      }
+      auto& target = sp[-static_cast<std::ptrdiff_t>(arg)].as<ListObject>().items;
+      target.insert(target.end(), items->begin(), items->end());
+      FINISH();
+    }
+    TARGET(UNPACK_SEQUENCE) {
+      Value sequence = pop();
+      auto items = collect(sequence);
+      if (!items) {
+        ok = false;
+        FINISH();
+      }
+      if (items->size() != arg) {
+        ok = false;
+        if (items->size() > arg)
+          raise(ErrorKind::ValueError, "too many values to unpack (expected {})", arg);
+        else
+          raise(ErrorKind::ValueError, "not enough values to unpack (expected {}, got {})", arg,
+                items->size());
+        FINISH();
+      }
+      for (auto it = items->rbegin(); it != items->rend(); ++it) push(std::move(*it));
+      FINISH();
+    }
+    TARGET(JUMP)
+    JUMP_TO(arg);
+    TARGET(POP_JUMP_IF_FALSE)
+    TARGET(POP_JUMP_IF_TRUE) {
+      Value condition = pop();
+      bool truth;
+      if (condition.is_bool()) {
+        truth = condition.as_bool();
+      } else {
+        auto result = truthy(condition);
+        if (!result.ok()) {
+          ok = false;
+          raise(result.error());
+          FINISH();
+        }
+        truth = *result;
+      }
+      if (truth == (instruction.opcode == Opcode::POP_JUMP_IF_TRUE)) JUMP_TO(arg);
+      FINISH();
+    }
+    TARGET(JUMP_IF_FALSE_OR_POP)
+    TARGET(JUMP_IF_TRUE_OR_POP) {
+      auto result = truthy(sp[-1]);
+      if (!result.ok()) {
+        ok = false;
+        raise(result.error());
+        FINISH();
+      }
+      if (*result == (instruction.opcode == Opcode::JUMP_IF_TRUE_OR_POP)) JUMP_TO(arg);
+      *--sp = Value();
+      FINISH();
+    }
+    TARGET(GET_ITER) {
+      Value iterable = pop();
+      ok = push_optional(iterate(iterable));
+      FINISH();
+    }
+    TARGET(FOR_ITER) {
+      auto& iterator = sp[-1].as<IteratorObject>();
+      if (iterator.source == IteratorObject::Source::kRange) {
+        // Ranges are the common loop: stepped here without the general protocol.
+        if (iterator.step > 0 ? iterator.index >= iterator.stop : iterator.index <= iterator.stop) {
+          *--sp = Value();
+          JUMP_TO(arg);
+        } else {
+          push(Value::integer(iterator.index));
+          if (__builtin_add_overflow(iterator.index, iterator.step, &iterator.index))
+            iterator.index = iterator.stop;
+        }
+        FINISH();
+      }
+      bool exhausted = false;
+      auto item = next(sp[-1], exhausted);
+      if (exhausted) {
+        *--sp = Value();
+        JUMP_TO(arg);
+      } else if (!item) {
+        ok = false;
+      } else {
+        push(std::move(*item));
+      }
+      FINISH();
+    }
+    TARGET(RETURN_VALUE) {
+      Value result = pop();
+      frame->top = sp;
+      if (frame == &entry) return result;
+      // Back to the caller inside the loop.
+      Frame* caller = frame->caller;
+      leave_frame(*frame);
+      frame = caller;
+      load_frame();
+      push(std::move(result));
+      ip = instructions + frame->call_pc;  // resumes after the call
+      FINISH();
+    }
+    TARGET(CALL)
+    TARGET(CALL_METHOD) {
+      // The arguments are passed in place: this frame's stack does not move during the call.
+      std::size_t consumed = arg + 1;
+      Value* callable;
+      std::span<const Value> args;
+      if (instruction.opcode == Opcode::CALL_METHOD) {
+        ++consumed;
+        Value* self = sp - arg - 1;
+        callable = self - 1;
+        // Self and the arguments are adjacent: the method's arguments as they stand.
+        args = identical(*self, no_self_) ? std::span<const Value>(self + 1, arg)
+                                          : std::span<const Value>(self, arg + 1);
+      } else {
+        callable = sp - arg - 1;
+        args = std::span<const Value>(callable + 1, arg);
+      }
+      if (callable->is(ObjectKind::Function)) {
+        // A script function runs in this loop: its frame is entered here, not in C++ recursion.
+        Frame* callee = enter_frame(*callable, args, {}, Value());
+        drop(consumed);
+        if (!callee) {
+          ok = false;
+          FINISH();
+        }
+        frame->top = sp;
+        frame->call_pc = static_cast<std::size_t>(ip - instructions);
+        callee->caller = frame;
+        frame = callee;
+        load_frame();
+        JUMP_TO(0);
+      }
+      auto result = call(*callable, args);
+      drop(consumed);
+      ok = push_optional(std::move(result));
+      FINISH();
+    }
+    TARGET(CALL_KW) {
+      const auto& keyword_names = sp[-1].as<TupleObject>().items;
+      const std::size_t keyword_count = keyword_names.size();
+      const std::size_t positional = arg - keyword_count;
+      Value* args = sp - 1 - arg;
+      std::vector<KeywordArg> kwargs;
+      kwargs.reserve(keyword_count);
+      // The names stay alive on the stack while the keyword views point at them.
+      for (std::size_t i = 0; i < keyword_count; ++i)
+        kwargs.push_back({keyword_names[i].as<StrObject>().text, args[positional + i]});
+      auto result = call(args[-1], std::span<const Value>(args, positional), kwargs);
+      kwargs.clear();
+      drop(arg + 2);
+      ok = push_optional(std::move(result));
+      FINISH();
+    }
+    TARGET(CALL_EX) {
+      Value kwargs_dict = arg ? pop() : Value();
+      Value args_value = pop();
+      Value callable = pop();
+      auto args = collect(args_value);
+      if (!args) {
+        ok = false;
+        FINISH();
+      }
+      std::vector<KeywordArg> kwargs;
+      if (arg) {
+        if (!kwargs_dict.is(ObjectKind::Dict)) {
+          ok = false;
+          raise(ErrorKind::TypeError, "argument after ** must be a mapping, not {}",
+                type_name(kwargs_dict));
+          FINISH();
+        }
+        kwargs_dict.as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
+          if (key.is(ObjectKind::Str)) kwargs.push_back({key.as<StrObject>().text, value});
+        });
+      }
+      ok = push_optional(call(callable, *args, kwargs));
+      FINISH();
+    }
+    TARGET(MAKE_FUNCTION) {
+      Value shell = pop();
+      Value closure = (arg & 2) ? pop() : Value();
+      Value defaults = (arg & 1) ? pop() : Value();
+      Value function = Value::object(new FunctionObject());
+      auto& object = function.as<FunctionObject>();
+      object.code = shell.as<FunctionObject>().code;
+      object.globals = frame->globals;
+      object.defaults = std::move(defaults);
+      object.closure = std::move(closure);
+      push(std::move(function));
+      FINISH();
+    }
+    TARGET(BUILD_CLASS) {
+      Value bases = pop();
+      Value name = pop();
+      Value body = pop();
+      ok = push_optional(build_class(body, name, bases));
+      FINISH();
+    }
+    TARGET(SETUP_EXCEPT)
+    frame->blocks.push_back({arg, static_cast<std::size_t>(sp - frame->stack)});
+    FINISH();
+    TARGET(POP_BLOCK)
+    frame->blocks.pop_back();
+    FINISH();
+    TARGET(CHECK_EXC_MATCH) {
+      Value type = pop();
+      const Value& exception = sp[-1];
+      bool match = false;
+      if (type.is(ObjectKind::Tuple)) {
+        for (const Value& each : type.as<TupleObject>().items)
+          match |= is_instance(exception, each);
+      } else if (type.is(ObjectKind::Class)) {
+        match = is_instance(exception, type);
+      } else {
+        ok = false;
+        raise(ErrorKind::TypeError,
+              "catching classes that do not inherit from BaseException is not allowed");
+        FINISH();
+      }
+      push(Value::boolean(match));
+      FINISH();
+    }
+    TARGET(POP_EXCEPT)
+    *--sp = Value();
+    if (!frame->handled.empty()) frame->handled.pop_back();
+    FINISH();
+    TARGET(RERAISE)
+    ok = false;
+    raise_value(pop());
+    if (!frame->handled.empty()) frame->handled.pop_back();
+    FINISH();
+    TARGET(RAISE_VARARGS) {
+      ok = false;
+      if (arg == 0) {
+        if (frame->handled.empty()) {
+          raise(ErrorKind::RuntimeError, "No active exception to reraise");
+        } else {
+          raise_value(frame->handled.back());
+        }
+        FINISH();
+      }
+      Value exception = pop();
+      if (exception.is(ObjectKind::Class) && exception.as<ClassObject>().is_exception) {
+        auto instance = call(exception, {});
+        if (!instance) FINISH();
+        exception = std::move(*instance);
+      }
+      if (!(exception.is(ObjectKind::Instance) &&
+            exception.as<InstanceObject>().cls.as<ClassObject>().is_exception)) {
+        raise(ErrorKind::TypeError, "exceptions must derive from BaseException");
+        FINISH();
+      }
+      raise_value(std::move(exception));
+      FINISH();
+    }
+    TARGET(LOAD_ASSERTION_ERROR)
+    push(builtin_class("AssertionError"));
+    FINISH();
+  }
+
+breaker:
+  if (check_breaker()) {
+    instruction = *ip;
+    arg = instruction.arg;
+    ok = true;
+    goto* kHandlers[static_cast<int>(instruction.opcode)];
+  }
+error : {
+  // Unwind to the innermost handler, leaving the frames called in this loop that have none.
+  frame->top = sp;
+  std::size_t pc = static_cast<std::size_t>(ip - instructions);
+  while (!handle_exception(*frame, pc)) {
+    if (frame == &entry) return std::nullopt;
+    Frame* caller = frame->caller;
+    leave_frame(*frame);
+    frame = caller;
+    pc = frame->call_pc;
+  }
+  load_frame();
+  JUMP_TO(frame->resume);
+}
+#undef TARGET
+#undef FINISH
+#undef JUMP_TO
+#undef DISPATCH_CURRENT
+}
+
+}  // namespace gyro
