@@ -25,6 +25,10 @@ struct CodeCache {
   std::vector<Value> constants;      // code.constants as values
   std::vector<GlobalSlot> globals;   // one per name
   std::size_t frame_size = 0;        // locals + cells + free cells + max stack
+  std::size_t local_count = 0;
+  std::size_t stack_offset = 0;  // where the operand stack starts (after locals and cells)
+  // Positional arguments bind one to one: no *args, no cells to set up.
+  bool plain_arguments = false;
 };
 
 }  // namespace gyro

@@ -101,13 +101,13 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
   const Value* constants;
   GlobalSlot* global_slots;
   Dict& builtins = builtins_.as<DictObject>().table;
-  auto load_frame = [&]() {
+  auto load_frame = [&]() __attribute__((always_inline)) {
     code = frame->code;
     instructions = code->instructions.data();
     ip = instructions;
     locals = frame->locals;
     sp = frame->top;
-    globals = &frame->globals.as<DictObject>().table;
+    globals = &frame->globals().as<DictObject>().table;
     names = frame->cache->names.data();
     constants = frame->cache->constants.data();
     global_slots = frame->cache->globals.data();
@@ -122,7 +122,7 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
   auto pop = [&]() __attribute__((always_inline)) {
     return std::move(*--sp);
   };
-  auto drop = [&](std::size_t count) {
+  auto drop = [&](std::size_t count) __attribute__((always_inline)) {
     for (std::size_t i = 0; i < count; ++i) *--sp = Value();
   };
   // Pushes an operation's result, or raises its error; false when it failed.
@@ -634,6 +634,25 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
         args = std::span<const Value>(callable + 1, arg);
       }
       if (callable->is(ObjectKind::Function)) {
+        const auto& function = callable->as<FunctionObject>();
+        if (function.cache_owner == this && function.cache->plain_arguments &&
+            args.size() == static_cast<std::size_t>(function.code->arg_count) &&
+            depth_ < limits_.max_call_depth) {
+          // The common call: positional arguments moved straight into the new frame's locals.
+          Frame& callee = push_frame(*callable, Value());
+          Value* callee_locals = callee.locals;
+          Value* given = const_cast<Value*>(args.data());  // this frame's own stack slots
+          for (std::size_t i = 0; i < args.size(); ++i) callee_locals[i] = std::move(given[i]);
+          for (std::size_t i = args.size(); i < callee.cache->local_count; ++i)
+            callee_locals[i] = no_self_;
+          drop(consumed);
+          frame->top = sp;
+          frame->call_pc = static_cast<std::size_t>(ip - instructions);
+          callee.caller = frame;
+          frame = &callee;
+          load_frame();
+          JUMP_TO(0);
+        }
         // A script function runs in this loop: its frame is entered here, not in C++ recursion.
         Frame* callee = enter_frame(*callable, args, {}, Value());
         drop(consumed);
@@ -700,7 +719,7 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
       Value function = Value::object(new FunctionObject());
       auto& object = function.as<FunctionObject>();
       object.code = shell.as<FunctionObject>().code;
-      object.globals = frame->globals;
+      object.globals = frame->globals();
       object.defaults = std::move(defaults);
       object.closure = std::move(closure);
       push(std::move(function));

@@ -13,7 +13,6 @@ struct Interpreter::Frame {
   const Code* code = nullptr;
   CodeCache* cache = nullptr;
   Value function;        // the module's top level runs as a function too
-  Value globals;         // dict
   Value namespace_dict;  // a class body's namespace, else None
   // All from the interpreter's ValueStack: locals, then cells, then the operand stack.
   Value* values = nullptr;
@@ -34,6 +33,33 @@ struct Interpreter::Frame {
   // instruction (the traceback line; execution resumes after it).
   Frame* caller = nullptr;
   std::size_t call_pc = 0;
+
+  const Value& globals() const { return function.as<FunctionObject>().globals; }
 };
+
+// The frame for a call of `callable` (a Function) at the current depth, its values taken from
+// the value stack (locals unbound only after binding). Frames are reused by depth: the frame
+// at each depth is free once its call returned.
+inline Interpreter::Frame& Interpreter::push_frame(const Value& callable, Value namespace_dict) {
+  const auto& function = callable.as<FunctionObject>();
+  CodeCache& cache = function.cache_owner == this ? *function.cache : cache_of(function);
+  if (static_cast<std::size_t>(depth_) == frames_.size())
+    frames_.push_back(std::make_unique<Frame>());
+  Frame& frame = *frames_[depth_];
+  frame.code = cache.code.get();
+  frame.cache = &cache;
+  frame.function = callable;
+  if (!namespace_dict.is_none()) frame.namespace_dict = std::move(namespace_dict);
+  frame.value_count = cache.frame_size;
+  frame.values = value_stack_.allocate(cache.frame_size);
+  frame.locals = frame.values;
+  frame.cells = frame.locals + cache.local_count;
+  frame.stack = frame.values + cache.stack_offset;
+  frame.top = frame.stack;
+  frame.serial = ++frame_serial_;
+  frame.caller = nullptr;
+  ++depth_;
+  return frame;
+}
 
 }  // namespace gyro

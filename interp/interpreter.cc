@@ -321,27 +321,7 @@ Interpreter::Frame* Interpreter::enter_frame(const Value& callable, std::span<co
     raise_named("RecursionError", "maximum recursion depth exceeded");
     return nullptr;
   }
-  const auto& function = callable.as<FunctionObject>();
-  CodeCache& cache = function.cache_owner == this ? *function.cache : cache_of(function);
-  const Code& code = *cache.code;
-  // Frames are reused by depth: the frame at each depth is free once its call returned.
-  if (static_cast<std::size_t>(depth_) == frames_.size())
-    frames_.push_back(std::make_unique<Frame>());
-  Frame& frame = *frames_[depth_];
-  frame.code = &code;
-  frame.cache = &cache;
-  frame.function = callable;
-  frame.globals = function.globals;
-  frame.namespace_dict = std::move(namespace_dict);
-  frame.value_count = cache.frame_size;
-  frame.values = value_stack_.allocate(cache.frame_size);
-  frame.locals = frame.values;
-  frame.cells = frame.locals + code.local_names.size();
-  frame.stack = frame.cells + code.cell_names.size() + code.free_names.size();
-  frame.top = frame.stack;
-  frame.serial = ++frame_serial_;
-  frame.caller = nullptr;
-  ++depth_;
+  Frame& frame = push_frame(callable, std::move(namespace_dict));
   if (!bind_arguments(frame, args, kwargs)) {
     leave_frame(frame);
     return nullptr;
@@ -356,11 +336,10 @@ void Interpreter::leave_frame(Frame& frame) {
     GYRO_ASSERT(!value->is_object(), "a frame left an object above its stack top");
 #endif
   value_stack_.release(frame.values, frame.value_count, frame.top);
-  frame.blocks.clear();
-  frame.handled.clear();
+  if (!frame.blocks.empty()) frame.blocks.clear();
+  if (!frame.handled.empty()) frame.handled.clear();
   frame.function = Value();
-  frame.globals = Value();
-  frame.namespace_dict = Value();
+  if (!frame.namespace_dict.is_none()) frame.namespace_dict = Value();
   --depth_;
 }
 
@@ -513,8 +492,11 @@ CodeCache& Interpreter::cache_of(const FunctionObject& function) {
     for (const Constant& constant : code.constants)
       cache->constants.push_back(constant_value(constant));
     cache->globals.resize(code.names.size());
-    cache->frame_size = code.local_names.size() + code.cell_names.size() + code.free_names.size() +
-                        static_cast<std::size_t>(code.max_stack);
+    cache->local_count = code.local_names.size();
+    cache->stack_offset = code.local_names.size() + code.cell_names.size() + code.free_names.size();
+    cache->frame_size = cache->stack_offset + static_cast<std::size_t>(code.max_stack);
+    cache->plain_arguments =
+        !(code.flags & kVarargs) && code.cell_names.empty() && code.free_names.empty();
     it = code_caches_.emplace(function.code.get(), std::move(cache)).first;
   }
   function.cache = it->second.get();

@@ -114,6 +114,7 @@ class Interpreter {
   std::optional<Value> run_frame(Frame& frame);
   std::optional<Value> call_function(const Value& function, std::span<const Value> args,
                                      std::span<const KeywordArg> kwargs, Value namespace_dict);
+  Frame& push_frame(const Value& function, Value namespace_dict);  // frame.h
   // A frame for calling a function (arguments bound), or null if binding raised; every
   // entered frame is left, last first.
   Frame* enter_frame(const Value& function, std::span<const Value> args,
