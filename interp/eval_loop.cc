@@ -320,7 +320,13 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
       Value& object = sp[-1];
       if (object.is(ObjectKind::Instance)) {
         Dict& own = object.as<InstanceObject>().attributes.as<DictObject>().table;
+        AttributeSlot& slot = frame->cache->attributes[arg];
+        if (slot.version == own.keys_version() && slot.position >= 0) {
+          object = own.value_at(slot.position);
+          FINISH();
+        }
         if (int64_t position = own.find(names[arg]); position >= 0) {
+          slot = {own.keys_version(), position};
           object = own.value_at(position);
           FINISH();
         }
@@ -333,7 +339,12 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
       if (sp[-1].is(ObjectKind::Instance)) {
         // An instance attribute that exists already: replaced in place.
         Dict& own = sp[-1].as<InstanceObject>().attributes.as<DictObject>().table;
-        if (int64_t position = own.find(names[arg]); position >= 0) {
+        AttributeSlot& slot = frame->cache->attributes[arg];
+        int64_t position = slot.version == own.keys_version() && slot.position >= 0
+                               ? slot.position
+                               : own.find(names[arg]);
+        if (position >= 0) {
+          slot = {own.keys_version(), position};
           own.value_at(position) = std::move(sp[-2]);
           drop(2);
           FINISH();
@@ -345,6 +356,34 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
       FINISH();
     }
     TARGET(LOAD_METHOD) {
+      if (sp[-1].is(ObjectKind::Instance)) {
+        // A method of the instance's own class, as last time: no dict lookups at all.
+        const auto& instance = sp[-1].as<InstanceObject>();
+        const Dict& own = instance.attributes.as<DictObject>().table;
+        MethodSlot& slot = frame->cache->methods[arg];
+        if (slot.cls == instance.cls.as_object() && slot.own_version == own.keys_version()) {
+          const Dict& methods = instance.cls.as<ClassObject>().attributes.as<DictObject>().table;
+          // (The position still holds the name; its value may have been replaced.)
+          if (slot.class_version == methods.keys_version() &&
+              methods.value_at(slot.position).is(ObjectKind::Function)) {
+            Value self = std::move(sp[-1]);
+            sp[-1] = methods.value_at(slot.position);
+            push(std::move(self));
+            FINISH();
+          }
+        }
+        if (own.find(names[arg]) < 0) {
+          const Dict& methods = instance.cls.as<ClassObject>().attributes.as<DictObject>().table;
+          int64_t position = methods.find(names[arg]);
+          if (position >= 0 && methods.value_at(position).is(ObjectKind::Function)) {
+            slot = {own.keys_version(), instance.cls.as_object(), methods.keys_version(), position};
+            Value self = std::move(sp[-1]);
+            sp[-1] = methods.value_at(position);
+            push(std::move(self));
+            FINISH();
+          }
+        }
+      }
       Value object = pop();
       bool wants_self = false;
       auto callable = get_method(object, names[arg], wants_self);

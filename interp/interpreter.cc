@@ -492,6 +492,8 @@ CodeCache& Interpreter::cache_of(const FunctionObject& function) {
     for (const Constant& constant : code.constants)
       cache->constants.push_back(constant_value(constant));
     cache->globals.resize(code.names.size());
+    cache->attributes.resize(code.names.size());
+    cache->methods.resize(code.names.size());
     cache->local_count = code.local_names.size();
     cache->stack_offset = code.local_names.size() + code.cell_names.size() + code.free_names.size();
     cache->frame_size = cache->stack_offset + static_cast<std::size_t>(code.max_stack);
