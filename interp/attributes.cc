@@ -6,6 +6,7 @@
 
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
+#include "interp/sparse.h"
 #include "interp/tensor_calls.h"
 
 namespace gyro {
@@ -319,6 +320,20 @@ std::optional<Value> tensor_dim(Interpreter& vm, Args args, Kwargs kwargs) {
   return Value::integer(tensor_of(args[0]).dim());
 }
 
+std::optional<Value> tensor_is_floating_point(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "is_floating_point", kwargs) || !arity(vm, "is_floating_point", args, 0, 0))
+    return std::nullopt;
+  return Value::boolean(is_floating(tensor_of(args[0]).dtype()));
+}
+// x.to_sparse(): COO only (no sparse_dim argument, no hybrid tensors).
+std::optional<Value> tensor_to_sparse(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "to_sparse", kwargs) || !arity(vm, "to_sparse", args, 0, 0))
+    return std::nullopt;
+  auto sparse = to_sparse(tensor_of(args[0]));
+  if (!sparse.ok()) return vm.raise(sparse.error());
+  return *sparse;
+}
+
 struct Method {
   ObjectKind kind;
   std::string_view name;
@@ -338,6 +353,8 @@ constexpr Method kMethods[] = {
     {ObjectKind::Str, "lower", str_lower},        {ObjectKind::Str, "replace", str_replace},
     {ObjectKind::TensorBox, "item", tensor_item}, {ObjectKind::TensorBox, "tolist", tensor_tolist},
     {ObjectKind::TensorBox, "size", tensor_size}, {ObjectKind::TensorBox, "dim", tensor_dim},
+    {ObjectKind::TensorBox, "is_floating_point", tensor_is_floating_point},
+    {ObjectKind::TensorBox, "to_sparse", tensor_to_sparse},
 };
 
 // Looks `name` up through a class and its bases.
@@ -399,6 +416,8 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
       const Tensor& tensor = tensor_of(object);
       if (name == "shape") return shape_tuple(tensor);
       if (name == "ndim") return Value::integer(tensor.dim());
+      if (name == "dtype") return dtype_value(tensor.dtype());
+      if (name == "is_sparse") return Value::boolean(false);
       if (name == "T") {
         Dims sizes(std::span<const int64_t>(tensor.sizes().begin(), tensor.dim()));
         Dims strides(std::span<const int64_t>(tensor.strides().begin(), tensor.dim()));
@@ -409,6 +428,17 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
       if (auto op = op_from_name(name))
         return Value::object(new BuiltinObject(std::string(name), tensor_op_builtin(*op), object));
     }
+    if (kind == ObjectKind::SparseTensor) {
+      if (auto found = sparse_attribute(object, name)) return *found;
+      // What a dense tensor has but a sparse one does not: a TypeError that says so.
+      bool dense_only = op_from_name(name).has_value();
+      for (const Method& method : kMethods)
+        dense_only |= method.kind == ObjectKind::TensorBox && method.name == name;
+      if (dense_only || name == "T")
+        return raise(sparse_unsupported(fmt::format("{}{}", name, name == "T" ? "" : "()")));
+    }
+    if (kind == ObjectKind::DTypeValue && name == "is_floating_point")
+      return Value::boolean(is_floating(object.as<DTypeValueObject>().dtype));
   }
   return raise(ErrorKind::AttributeError, "'{}' object has no attribute '{}'", type_name(object),
                name);

@@ -97,6 +97,11 @@ std::optional<Value> builtin_len(Interpreter& vm, Args args, Kwargs kwargs) {
     if (tensor.dim() == 0) return vm.raise(ErrorKind::TypeError, "len() of a 0-d tensor");
     return Value::integer(tensor.size(0));
   }
+  if (v.is(ObjectKind::SparseTensor)) {
+    const Dims& sizes = v.as<SparseTensorObject>().sizes;
+    if (sizes.size() == 0) return vm.raise(ErrorKind::TypeError, "len() of a 0-d tensor");
+    return Value::integer(sizes[0]);
+  }
   return vm.raise(ErrorKind::TypeError, "object of type '{}' has no len()", type_name(v));
 }
 
@@ -654,6 +659,12 @@ struct BuiltinsInstaller {
 #include "interp/builtins.def"
 #undef BUILTIN
     for (const BuiltinType& type : kBuiltinTypes) {
+      // Sparse tensors share the name Tensor: the first row (dense tensors) names the class.
+      if (&type != kBuiltinTypes &&
+          std::find_if(kBuiltinTypes, &type, [&](const BuiltinType& earlier) {
+            return earlier.name == type.name;
+          }) != &type)
+        continue;
       Value cls = make_class(std::string(type.name), Value());
       cls.as<ClassObject>().builtin_tag = type.tag;
       define(type.name, cls);
@@ -691,12 +702,13 @@ struct BuiltinsInstaller {
         .attributes.as<DictObject>()
         .table.set(make_str("__init__"),
                    Value::object(new BuiltinObject("__init__", exception_init, Value())));
-    // dtype names for op attributes: to(x, float64), zeros(2, dtype=int64).
+    // The dtypes (torch.float32, ...): x.to(float64), zeros(2, dtype=int64), x.dtype == int64.
     for (int i = 0; i < kNumDTypes; ++i) {
       auto dtype = static_cast<DType>(i);
       std::string name(dtype_name(dtype));
-      define(name == "bool" ? "bool_" : name, make_str(name));
+      define(name == "bool" ? "bool_" : name, dtype_value(dtype));
     }
+    define("Ellipsis", ellipsis_value());
   }
 };
 

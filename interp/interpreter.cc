@@ -459,6 +459,8 @@ Value Interpreter::constant_value(const Constant& constant) {
   switch (constant.kind()) {
     case Constant::Kind::kNone:
       return Value();
+    case Constant::Kind::kEllipsis:
+      return ellipsis_value();
     case Constant::Kind::kBool:
       return Value::boolean(constant.as_bool());
     case Constant::Kind::kInt:

@@ -83,6 +83,26 @@ Value make_cell() {
 Value make_tensor(Tensor tensor) {
   return adopt(new TensorBoxObject(std::move(tensor)));
 }
+Value make_sparse_tensor(Tensor indices, Tensor values, Dims sizes) {
+  return adopt(new SparseTensorObject(std::move(indices), std::move(values), sizes));
+}
+
+// The singletons are created on first use and deliberately leaked (a function-local static
+// would be destroyed at exit while values in other statics may still refer to it).
+Value dtype_value(DType dtype) {
+  static const auto* const kDTypes = [] {
+    auto* values = new std::vector<Value>();
+    for (int i = 0; i < kNumDTypes; ++i)
+      values->push_back(adopt(new DTypeValueObject(static_cast<DType>(i))));
+    return values;
+  }();
+  return (*kDTypes)[static_cast<int>(dtype)];
+}
+Value ellipsis_value() {
+  static const auto* const kEllipsis = new Value(adopt(new EllipsisObject()));
+  return *kEllipsis;
+}
+
 Value make_class(std::string name, Value base) {
   Value cls = adopt(new ClassObject(std::move(name)));
   auto& object = cls.as<ClassObject>();

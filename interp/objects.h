@@ -79,6 +79,31 @@ struct TensorBoxObject : Object {
   Tensor tensor;
 };
 
+// x.to_sparse(): a COO sparse tensor, always coalesced (indices sorted in row-major order,
+// no duplicates). The reference VM only: it never enters a graph.
+struct SparseTensorObject : Object {
+  SparseTensorObject(Tensor coordinates, Tensor nonzeros, Dims dense_sizes)
+      : Object(ObjectKind::SparseTensor),
+        indices(std::move(coordinates)),
+        values(std::move(nonzeros)),
+        sizes(dense_sizes) {}
+  const Tensor indices;  // int64 [dim, nnz]
+  const Tensor values;   // [nnz], the tensor's dtype
+  const Dims sizes;      // the dense shape
+  int64_t nnz() const { return values.size(0); }
+};
+
+// A dtype as a script value (torch.float32). Each dtype has one object, so `is` and == agree.
+struct DTypeValueObject : Object {
+  explicit DTypeValueObject(DType value) : Object(ObjectKind::DTypeValue), dtype(value) {}
+  const DType dtype;
+};
+
+// Python's Ellipsis (`...`): a singleton.
+struct EllipsisObject : Object {
+  EllipsisObject() : Object(ObjectKind::Ellipsis) {}
+};
+
 struct CodeCache;  // code_cache.h
 
 // A function made by MAKE_FUNCTION: code plus the globals, defaults and closure it captured.
@@ -169,6 +194,10 @@ Value make_range(int64_t start, int64_t stop, int64_t step);
 Value make_slice(Value start, Value stop, Value step);
 Value make_cell();
 Value make_tensor(Tensor tensor);
+Value make_sparse_tensor(Tensor indices, Tensor values, Dims sizes);
+// The shared dtype and Ellipsis objects (process-wide, never freed).
+Value dtype_value(DType dtype);
+Value ellipsis_value();
 Value make_class(std::string name, Value base);
 Value make_instance(Value cls);
 

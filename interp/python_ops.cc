@@ -10,6 +10,7 @@
 
 #include "backends/eager/eager.h"
 #include "interp/objects.h"
+#include "interp/sparse.h"
 #include "interp/tensor_repr.h"
 #include "ir/python_arith.h"
 #include "ir/python_repr.h"
@@ -69,6 +70,17 @@ Expected<bool> truthy(const Value& value) {
                      tensor.numel() == 0 ? "no values" : "more than one value");
       return tensor.item() != 0.0;
     }
+    case ObjectKind::SparseTensor: {
+      // One element: true when it is stored (only nonzeros are).
+      const auto& sparse = value.as<SparseTensorObject>();
+      int64_t numel = 1;
+      for (int64_t s : sparse.sizes) numel *= s;
+      GYRO_CHECK_ARG(numel == 1, RuntimeError, "Boolean value of Tensor with {} is ambiguous",
+                     numel == 0 ? "no values" : "more than one value");
+      return sparse.nnz() != 0;
+    }
+    case ObjectKind::DTypeValue:
+    case ObjectKind::Ellipsis:
     case ObjectKind::Slice:
     case ObjectKind::Cell:
     case ObjectKind::Function:
@@ -164,6 +176,15 @@ std::string repr(const Value& value) {
       return "<cell>";
     case ObjectKind::TensorBox:
       return tensor_repr(value.as<TensorBoxObject>().tensor);
+    case ObjectKind::SparseTensor: {
+      const auto& sparse = value.as<SparseTensorObject>();
+      return sparse_tensor_repr(sparse.indices, sparse.values, sparse.sizes);
+    }
+    case ObjectKind::DTypeValue:
+      // PyTorch's spelling, as tensor reprs already show dtypes ("dtype=torch.float64").
+      return fmt::format("torch.{}", dtype_name(value.as<DTypeValueObject>().dtype));
+    case ObjectKind::Ellipsis:
+      return "Ellipsis";
     case ObjectKind::Function:
       return fmt::format("<function {} at {}>", value.as<FunctionObject>().code->name,
                          static_cast<const void*>(object));
@@ -310,6 +331,9 @@ bool values_equal(const Value& a, const Value& b) {
     case ObjectKind::Cell:
     case ObjectKind::DictView:
     case ObjectKind::TensorBox:
+    case ObjectKind::SparseTensor:
+    case ObjectKind::DTypeValue:  // one object per dtype
+    case ObjectKind::Ellipsis:
     case ObjectKind::Function:
     case ObjectKind::Builtin:
     case ObjectKind::BoundMethod:
@@ -387,6 +411,9 @@ Expected<uint64_t> hash_value(const Value& value) {
       return hash;
     }
     case ObjectKind::TensorBox:  // by identity, like torch.Tensor.__hash__ and object.__hash__
+    case ObjectKind::SparseTensor:
+    case ObjectKind::DTypeValue:  // one object per dtype, so identity is equality
+    case ObjectKind::Ellipsis:
     case ObjectKind::Function:
     case ObjectKind::Builtin:
     case ObjectKind::BoundMethod:
@@ -668,6 +695,19 @@ Expected<Value> write_in_place(const Value& target, const Value& result) {
 Expected<Value> binary_op(Binop op, const Value& a, const Value& b) {
   const Binop base = base_op(op);
   const bool in_place = base != op;
+  if (a.is(ObjectKind::SparseTensor) || b.is(ObjectKind::SparseTensor)) {
+    // PyTorch's dense + sparse and dense - sparse give a dense tensor: the same as adding the
+    // dense form. Other arithmetic on sparse tensors is not supported in gyro.
+    if (a.is(ObjectKind::TensorBox) && (base == Binop::ADD || base == Binop::SUBTRACT)) {
+      GYRO_ASSIGN_OR_RETURN(Tensor dense, sparse_to_dense(b.as<SparseTensorObject>()));
+      return binary_op(op, a, make_tensor(std::move(dense)));
+    }
+    GYRO_CHECK_ARG(!(base == Binop::ADD && a.is(ObjectKind::SparseTensor) &&
+                     (b.is(ObjectKind::TensorBox) || b.is_number())),
+                   RuntimeError,
+                   "add(sparse, dense) is not supported. Use add(dense, sparse) instead.");
+    return sparse_unsupported(fmt::format("'{}'", binop_symbol(op)));
+  }
   // Tensors first: a tensor with a number or a tensor runs the eager op.
   if (a.is(ObjectKind::TensorBox) || b.is(ObjectKind::TensorBox)) {
     auto left = as_tensor_operand(a), right = as_tensor_operand(b);
@@ -759,6 +799,8 @@ Expected<int> order(CompareOp op, const Value& a, const Value& b) {
 }  // namespace
 
 Expected<Value> compare_op(CompareOp op, const Value& a, const Value& b) {
+  if (a.is(ObjectKind::SparseTensor) || b.is(ObjectKind::SparseTensor))
+    return sparse_unsupported(fmt::format("'{}'", compare_symbol(op)));
   if (a.is(ObjectKind::TensorBox) || b.is(ObjectKind::TensorBox)) {
     auto left = as_tensor_operand(a), right = as_tensor_operand(b);
     if (!left || !right) {
@@ -794,6 +836,7 @@ Expected<Value> compare_op(CompareOp op, const Value& a, const Value& b) {
 }
 
 Expected<Value> unary_negative(const Value& value) {
+  if (value.is(ObjectKind::SparseTensor)) return sparse_unsupported("unary '-'");
   if (value.is_integral()) {
     GYRO_CHECK_ARG(value.as_int() != std::numeric_limits<int64_t>::min(), OverflowError,
                    "integer overflow: gyro ints are 64-bit (CPython would use a big integer)");
@@ -809,12 +852,14 @@ Expected<Value> unary_negative(const Value& value) {
 }
 
 Expected<Value> unary_positive(const Value& value) {
+  if (value.is(ObjectKind::SparseTensor)) return sparse_unsupported("unary '+'");
   if (value.is_integral()) return Value::integer(value.as_int());
   if (value.is_float() || value.is(ObjectKind::TensorBox)) return value;
   return make_error(ErrorKind::TypeError, "bad operand type for unary +: '{}'", type_name(value));
 }
 
 Expected<Value> unary_invert(const Value& value) {
+  if (value.is(ObjectKind::SparseTensor)) return sparse_unsupported("unary '~'");
   if (value.is_integral()) return Value::integer(~value.as_int());
   if (value.is(ObjectKind::TensorBox)) {
     const Tensor& tensor = value.as<TensorBoxObject>().tensor;

@@ -2,6 +2,7 @@
 #include "backends/eager/eager.h"
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
+#include "interp/sparse.h"
 
 namespace gyro {
 
@@ -47,14 +48,23 @@ Expected<int64_t> normalize_index(const Value& index, int64_t length, std::strin
   return i;
 }
 
-// tensor[index]: ints select, slices slice, tuples index several dims, None is not supported.
+// tensor[index]: ints select, slices slice, tuples index several dims, one `...` stands for as
+// many full slices as the other parts leave dims; None is not supported.
 Expected<Tensor> index_tensor(const Tensor& tensor, const Value& index) {
   std::vector<Value> parts =
       index.is(ObjectKind::Tuple) ? index.as<TupleObject>().items : std::vector<Value>{index};
+  int consumed = 0, ellipses = 0;
+  for (const Value& part : parts) {
+    consumed += part.is_integral() || part.is(ObjectKind::Slice);
+    ellipses += part.is(ObjectKind::Ellipsis);
+  }
+  GYRO_CHECK_ARG(ellipses <= 1, IndexError, "an index can only have a single ellipsis ('...')");
   Tensor current = tensor;
   int dim = 0;
   for (const Value& part : parts) {
-    if (part.is_integral()) {
+    if (part.is(ObjectKind::Ellipsis)) {
+      dim += std::max(0, tensor.dim() - consumed);
+    } else if (part.is_integral()) {
       GYRO_CHECK_ARG(dim < current.dim(), IndexError, "too many indices for tensor of dimension {}",
                      tensor.dim());
       const Tensor inputs[] = {current};
@@ -75,7 +85,7 @@ Expected<Tensor> index_tensor(const Tensor& tensor, const Value& index) {
       ++dim;
     } else {
       return make_error(ErrorKind::IndexError,
-                        "only integers and slices are valid tensor indices in gyro, not {}",
+                        "only integers, slices and ... are valid tensor indices in gyro, not {}",
                         type_name(part));
     }
   }
@@ -158,6 +168,7 @@ std::optional<Value> Interpreter::subscript(const Value& container, const Value&
     if (!result.ok()) return raise(result.error());
     return make_tensor(std::move(*result));
   }
+  if (container.is(ObjectKind::SparseTensor)) return raise(sparse_unsupported("indexing"));
   return raise(ErrorKind::TypeError, "'{}' object is not subscriptable", type_name(container));
 }
 
@@ -222,7 +233,11 @@ bool Interpreter::store_subscript(const Value& container, const Value& index, Va
     if (!copied.ok()) raise(copied.error());
     return copied.ok();
   }
-  raise(ErrorKind::TypeError, "'{}' object does not support item assignment", type_name(container));
+  if (container.is(ObjectKind::SparseTensor))
+    raise(sparse_unsupported("item assignment"));
+  else
+    raise(ErrorKind::TypeError, "'{}' object does not support item assignment",
+          type_name(container));
   return false;
 }
 

@@ -3,6 +3,7 @@
 
 #include "backends/eager/eager.h"
 #include "interp/python_ops.h"
+#include "interp/sparse.h"
 
 namespace gyro {
 
@@ -22,6 +23,8 @@ std::optional<Attr> to_attr(const Value& value) {
   if (value.is_bool()) return Attr::boolean(value.as_bool());
   if (value.is_int()) return Attr::integer(value.as_int());
   if (value.is_float()) return Attr::real(value.as_float());
+  if (value.is(ObjectKind::DTypeValue)) return Attr::of_dtype(value.as<DTypeValueObject>().dtype);
+  // Kept from before dtype objects existed: to(x, 'float64') still works.
   if (value.is(ObjectKind::Str)) {
     const std::string& text = value.as<StrObject>().text;
     if (auto dtype = dtype_from_name(text)) return Attr::of_dtype(*dtype);
@@ -43,6 +46,16 @@ std::optional<Attr> to_attr(const Value& value) {
 std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const Value> args,
                                     std::span<const KeywordArg> kwargs) {
   const OpInfo& info = op_info(op);
+  auto is_sparse = [](const Value& v) { return v.is(ObjectKind::SparseTensor); };
+  for (const Value& arg : args) {
+    bool sparse = is_sparse(arg);
+    if (arg.is(ObjectKind::List) || arg.is(ObjectKind::Tuple))
+      for (const Value& item : sequence_items(arg)) sparse |= is_sparse(item);
+    if (sparse) return vm.raise(sparse_unsupported(fmt::format("{}()", info.name)));
+  }
+  for (const KeywordArg& keyword : kwargs)
+    if (is_sparse(keyword.value))
+      return vm.raise(sparse_unsupported(fmt::format("{}()", info.name)));
   std::vector<Tensor> inputs;
   std::size_t next = 0;
   if (info.max_inputs < 0) {

@@ -179,10 +179,39 @@ std::string tensor_str(const Tensor& t, int indent, bool summarize, const Format
   return fmt::format("[{}]", join(slices, separator));
 }
 
-std::string size_tuple(const Tensor& t) {
+std::string size_tuple(const Dims& dims) {
   std::vector<std::string> sizes;
-  for (int64_t s : t.sizes()) sizes.push_back(fmt::format("{}", s));
+  for (int64_t s : dims) sizes.push_back(fmt::format("{}", s));
   return fmt::format("({}{})", join(sizes, ", "), sizes.size() == 1 ? "," : "");
+}
+
+// PyTorch's _tensor_str: the bracketed elements, "[]" when there are none.
+std::string elements_text(const Tensor& tensor, int indent) {
+  if (tensor.numel() == 0) return "[]";
+  bool summarize = tensor.numel() > kThreshold;
+  std::vector<Tensor> shown;
+  collect(tensor, summarize, shown);
+  Formatter formatter(shown, tensor.dtype());
+  return tensor_str(tensor, indent, summarize, formatter);
+}
+
+// PyTorch's _add_suffixes: ", suffix" while the line fits, else a new line at `indent`.
+std::string add_suffixes(std::string out, const std::vector<std::string>& suffixes, int indent,
+                         bool force_newline) {
+  std::size_t newline = out.rfind('\n');
+  int last_line = static_cast<int>(out.size()) -
+                  (newline == std::string::npos ? -1 : static_cast<int>(newline)) + 1;
+  for (const std::string& suffix : suffixes) {
+    if (force_newline || last_line + static_cast<int>(suffix.size()) + 2 > kLinewidth) {
+      out += fmt::format(",\n{}{}", std::string(indent, ' '), suffix);
+      last_line = indent + static_cast<int>(suffix.size());
+      force_newline = false;
+    } else {
+      out += fmt::format(", {}", suffix);
+      last_line += static_cast<int>(suffix.size()) + 2;
+    }
+  }
+  return out + ")";
 }
 
 }  // namespace
@@ -191,35 +220,34 @@ std::string tensor_repr(const Tensor& tensor) {
   const std::string prefix = "tensor(";
   const int indent = static_cast<int>(prefix.size());
   std::vector<std::string> suffixes;
-  std::string body;
   if (tensor.numel() == 0) {
-    if (tensor.dim() != 1) suffixes.push_back(fmt::format("size={}", size_tuple(tensor)));
+    if (tensor.dim() != 1) suffixes.push_back(fmt::format("size={}", size_tuple(tensor.sizes())));
     if (tensor.dtype() != kDefaultFloat)
       suffixes.push_back(fmt::format("dtype=torch.{}", dtype_name(tensor.dtype())));
-    body = "[]";
-  } else {
+  } else if (tensor.dtype() == DType::Float64) {
     // float32, int64 and bool are the dtypes PyTorch leaves unstated.
-    if (tensor.dtype() == DType::Float64) suffixes.push_back("dtype=torch.float64");
-    bool summarize = tensor.numel() > kThreshold;
-    std::vector<Tensor> shown;
-    collect(tensor, summarize, shown);
-    Formatter formatter(shown, tensor.dtype());
-    body = tensor_str(tensor, indent, summarize, formatter);
+    suffixes.push_back("dtype=torch.float64");
   }
-  std::string out = prefix + body;
-  std::size_t newline = out.rfind('\n');
-  int last_line = static_cast<int>(out.size()) -
-                  (newline == std::string::npos ? -1 : static_cast<int>(newline)) + 1;
-  for (const std::string& suffix : suffixes) {
-    if (last_line + static_cast<int>(suffix.size()) + 2 > kLinewidth) {
-      out += fmt::format(",\n{}{}", std::string(indent, ' '), suffix);
-      last_line = indent + static_cast<int>(suffix.size());
-    } else {
-      out += fmt::format(", {}", suffix);
-      last_line += static_cast<int>(suffix.size()) + 2;
-    }
-  }
-  return out + ")";
+  return add_suffixes(prefix + elements_text(tensor, indent), suffixes, indent,
+                      /*force_newline=*/false);
+}
+
+std::string sparse_tensor_repr(const Tensor& indices, const Tensor& values, const Dims& sizes) {
+  const std::string prefix = "tensor(";
+  const int indent = static_cast<int>(prefix.size());
+  std::vector<std::string> suffixes = {fmt::format("size={}", size_tuple(sizes)),
+                                       fmt::format("nnz={}", values.numel())};
+  if (values.dtype() == DType::Float64) suffixes.push_back("dtype=torch.float64");
+  suffixes.push_back("layout=torch.sparse_coo");
+  const std::string indices_prefix = "indices=tensor(", values_prefix = "values=tensor(";
+  std::string indices_text =
+      elements_text(indices, indent + static_cast<int>(indices_prefix.size()));
+  if (indices.numel() == 0) indices_text += ", size=" + size_tuple(indices.sizes());
+  std::string values_text = elements_text(values, indent + static_cast<int>(values_prefix.size()));
+  if (values.numel() == 0) values_text += ", size=" + size_tuple(values.sizes());
+  std::string body = prefix + indices_prefix + indices_text + "),\n" + std::string(indent, ' ') +
+                     values_prefix + values_text + ")";
+  return add_suffixes(std::move(body), suffixes, indent, /*force_newline=*/true);
 }
 
 }  // namespace gyro

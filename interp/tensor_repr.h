@@ -12,4 +12,8 @@ namespace gyro {
 // "tensor([], size=(2, 0))"; summarized with "..." beyond 1000 elements.
 std::string tensor_repr(const Tensor& tensor);
 
+// A COO sparse tensor as PyTorch prints it: "tensor(indices=tensor([[0, 1]]),\n
+// values=tensor([1., 2.]),\n       size=(3,), nnz=2, layout=torch.sparse_coo)".
+std::string sparse_tensor_repr(const Tensor& indices, const Tensor& values, const Dims& sizes);
+
 }  // namespace gyro

@@ -182,6 +182,10 @@ class Assembler {
       ++cursor.pos;
     std::string_view literal = cursor.line.substr(start, cursor.pos - start);
     if (literal == "None") return result;
+    if (literal == "Ellipsis") {
+      result.value = Constant::ellipsis();
+      return result;
+    }
     if (literal == "True" || literal == "False") {
       result.value = Constant::boolean(literal == "True");
       return result;

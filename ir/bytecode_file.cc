@@ -39,7 +39,8 @@ static_assert(static_cast<int>(Constant::Kind::kNone) == 0 &&
                   static_cast<int>(Constant::Kind::kFloat) == 3 &&
                   static_cast<int>(Constant::Kind::kString) == 4 &&
                   static_cast<int>(Constant::Kind::kCode) == 5 &&
-                  static_cast<int>(Constant::Kind::kTuple) == 6,
+                  static_cast<int>(Constant::Kind::kTuple) == 6 &&
+                  static_cast<int>(Constant::Kind::kEllipsis) == 7,
               "the .gyc constant tags changed: bump kBytecodeMajor and update bytecode_file.h");
 
 // Each instruction is an opcode byte and a u32 operand.
@@ -194,6 +195,7 @@ class CodeWriter {
     out_.u8(static_cast<uint8_t>(constant.kind()));
     switch (constant.kind()) {
       case Constant::Kind::kNone:
+      case Constant::Kind::kEllipsis:
         return;
       case Constant::Kind::kBool:
         out_.u8(constant.as_bool() ? 1 : 0);
@@ -453,6 +455,8 @@ class Loader {
     switch (kind) {
       case static_cast<uint8_t>(Constant::Kind::kNone):
         return Constant();
+      case static_cast<uint8_t>(Constant::Kind::kEllipsis):
+        return Constant::ellipsis();
       case static_cast<uint8_t>(Constant::Kind::kBool): {
         GYRO_ASSIGN_OR_RETURN(uint8_t value, body.u8("bool constant"));
         if (value > 1) return body.error_at(start, "bool constant {} is not 0 or 1", value);

@@ -6,7 +6,7 @@
 //     0  magic              8  "\x89GYC\r\n\x1a\n" (high bit, CRLF and ^Z catch text-mode
 //                              and transfer mangling, as PNG's)
 //     8  major              u16  1; any other major is rejected
-//    10  minor              u16  0; a newer minor only adds things a 1.0 reader may ignore
+//    10  minor              u16  1 (1.1 added the ellipsis constant); files of any 1.x load
 //    12  header_size        u32  >= 48; the payload starts at this offset
 //    16  required_features  u64  any bit this reader does not know -> rejected (none known)
 //    24  optional_features  u64  ignored
@@ -21,13 +21,14 @@
 //        u32 count + constants, u32 count + strings for each of names, local_names,
 //        cell_names, free_names.
 //     A constant is a u8 kind (Constant::Kind order: 0 none, 1 bool, 2 int, 3 float, 4 string,
-//     5 code, 6 tuple) then: bool u8 0/1; int i64; float u64 (the IEEE bits, so -0.0 and NaN
+//     5 code, 6 tuple, 7 ellipsis (since 1.1)) then: bool u8 0/1; int i64; float u64 (the IEEE bits, so -0.0 and NaN
 //     payloads survive); string; code u32 table index, which must name an earlier code (so
 //     children come before parents and no cycle can be written); tuple u32 count + constants,
 //     nested at most kMaxConstantDepth deep.
 //     A string is u32 byte length + bytes.
-//   Opcode bytes are Opcode values (opcodes.def order): appending an opcode is a minor version,
-//   reordering or removing one needs a new major version.
+//   Opcode bytes are Opcode values (opcodes.def order) and constant kinds are Constant::Kind
+//   values: appending either is a minor version (an older reader rejects the new tag as
+//   unknown, with its offset); reordering or removing one needs a new major version.
 //   Unknown sections with the skippable flag are ignored; any other unknown section, and any
 //   flag bit besides bit 0, is rejected.
 //
@@ -50,7 +51,7 @@
 namespace gyro {
 
 inline constexpr uint16_t kBytecodeMajor = 1;
-inline constexpr uint16_t kBytecodeMinor = 0;
+inline constexpr uint16_t kBytecodeMinor = 1;
 inline constexpr std::size_t kBytecodeHeaderSize = 48;
 // Offsets of header fields, for tools and tests that patch a file.
 inline constexpr std::size_t kBytecodeMajorOffset = 8;

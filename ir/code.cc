@@ -49,7 +49,11 @@ Constant Constant::tuple(std::vector<Constant> items) {
   c.items_ = std::move(items);
   return c;
 }
-
+Constant Constant::ellipsis() {
+  Constant c;
+  c.kind_ = Kind::kEllipsis;
+  return c;
+}
 
 std::string Constant::repr() const {
   switch (kind_) {
@@ -70,6 +74,8 @@ std::string Constant::repr() const {
       for (std::size_t i = 0; i < items_.size(); ++i) text += (i ? ", " : "") + items_[i].repr();
       return text + (items_.size() == 1 ? ",)" : ")");
     }
+    case Kind::kEllipsis:
+      return "Ellipsis";
   }
   GYRO_UNREACHABLE("bad constant kind");
 }
@@ -78,6 +84,7 @@ bool operator==(const Constant& a, const Constant& b) {
   if (a.kind_ != b.kind_) return false;
   switch (a.kind_) {
     case Constant::Kind::kNone:
+    case Constant::Kind::kEllipsis:
       return true;
     case Constant::Kind::kBool:
     case Constant::Kind::kInt:

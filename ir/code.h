@@ -23,7 +23,8 @@ class Code;
 // A compile-time constant: what LOAD_CONST pushes (nested code objects included, as CPython).
 class Constant {
  public:
-  enum class Kind : uint8_t { kNone, kBool, kInt, kFloat, kString, kCode, kTuple };
+  // kEllipsis is Python's `...` (Ellipsis); new kinds go last (they are .gyc constant tags).
+  enum class Kind : uint8_t { kNone, kBool, kInt, kFloat, kString, kCode, kTuple, kEllipsis };
 
   Constant() = default;
   static Constant boolean(bool value);
@@ -32,6 +33,7 @@ class Constant {
   static Constant string(std::string value);
   static Constant code(std::shared_ptr<const Code> value);
   static Constant tuple(std::vector<Constant> items);
+  static Constant ellipsis();
 
   Kind kind() const { return kind_; }
   bool as_bool() const { return int_ != 0; }
@@ -41,7 +43,7 @@ class Constant {
   const std::shared_ptr<const Code>& as_code() const { return code_; }
   const std::vector<Constant>& items() const { return items_; }
 
-  // Python's repr for the disassembler: None, True, 3, 2.5, 'text', (1, 2), <code add>.
+  // Python's repr for the disassembler: None, True, 3, 2.5, 'text', (1, 2), Ellipsis, <code add>.
   std::string repr() const;
   // Structural equality (floats bitwise, so -0.0 and NaN constants stay distinct and equal to
   // themselves, which constant deduplication needs).

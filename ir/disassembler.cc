@@ -73,6 +73,7 @@ std::string constant_text(const Constant& constant, const std::vector<const Code
     case Constant::Kind::kInt:
     case Constant::Kind::kFloat:
     case Constant::Kind::kString:
+    case Constant::Kind::kEllipsis:
       return constant.repr();
   }
   return "?";

@@ -57,6 +57,8 @@ std::string dump_expr(const Expr* e) {
       return e->int_value ? "True" : "False";
     case ExprKind::kNone:
       return "None";
+    case ExprKind::kEllipsis:
+      return "...";
     case ExprKind::kBinary:
       return fmt::format("({} {} {})", binop_symbol(e->binop), dump_expr(e->left.get()),
                          dump_expr(e->right.get()));

@@ -15,7 +15,7 @@ namespace gyro::lang {
 #define GYRO_EXPRS(EXPR)                                                                       \
   EXPR(Name)                                                                                   \
   EXPR(Int)                                                                                    \
-  EXPR(Float) EXPR(String) EXPR(Bool) EXPR(None) EXPR(Binary) EXPR(Unary) EXPR(Not) EXPR(And)  \
+  EXPR(Float) EXPR(String) EXPR(Bool) EXPR(None) EXPR(Ellipsis) EXPR(Binary) EXPR(Unary) EXPR(Not) EXPR(And)  \
       EXPR(Or) EXPR(Compare) EXPR(Call) EXPR(Attribute) EXPR(Subscript) EXPR(Slice) EXPR(List) \
           EXPR(Tuple) EXPR(Dict) EXPR(IfElse) EXPR(ListComp) EXPR(Starred)
 

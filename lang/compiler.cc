@@ -740,6 +740,9 @@ class CodeGen {
       case ExprKind::kNone:
         constant(Constant());
         return {};
+      case ExprKind::kEllipsis:
+        constant(Constant::ellipsis());
+        return {};
       case ExprKind::kBinary:
         GYRO_TRY(expr(*e.left));
         GYRO_TRY(expr(*e.right));

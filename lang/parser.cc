@@ -276,6 +276,7 @@ class Parser {
       case ExprKind::kString:
       case ExprKind::kBool:
       case ExprKind::kNone:
+      case ExprKind::kEllipsis:
         return "literal";
       default:
         return "expression";
@@ -753,6 +754,9 @@ class Parser {
       case TokenKind::kNone:
         ++pos_;
         return node(ExprKind::kNone, where);
+      case TokenKind::kEllipsis:
+        ++pos_;
+        return node(ExprKind::kEllipsis, where);
       case TokenKind::kInt: {
         auto value = node(ExprKind::kInt, where);
         std::from_chars(token.text.data(), token.text.data() + token.text.size(), value->int_value);

@@ -6,7 +6,7 @@ mkdir -p "$work"
 example="$source_dir/examples/bytecode/sum_loop.gya"
 expected="$source_dir/tests/cli/sum_loop.dis"
 
-"$gyro" --version | grep -q '^gyro 0.1.0 (bytecode 1.0)$'
+"$gyro" --version | grep -q '^gyro 0.1.0 (bytecode 1.1)$'
 diff -u "$expected" <("$gyro" dis "$example")
 "$gyro" asm --no-run "$example" -o "$work/sum_loop.gyc" 2> "$work/asm.err"
 grep -q 'sum_loop.gya: 1 code objects verified, written to' "$work/asm.err"

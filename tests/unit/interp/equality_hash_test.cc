@@ -169,5 +169,15 @@ TEST(Hash, MutableContainersAreUnhashable) {
                          "unhashable type: 'list'"));
 }
 
+TEST(EqualityHash, DTypeAndEllipsisValuesAreSharedSoIdentityIsEquality) {
+  EXPECT_TRUE(identical(dtype_value(DType::Float32), dtype_value(DType::Float32)));
+  EXPECT_FALSE(keys_equal(dtype_value(DType::Float32), dtype_value(DType::Float64)));
+  EXPECT_EQ(hash_value(dtype_value(DType::Int64)).value(),
+            hash_value(dtype_value(DType::Int64)).value());
+  EXPECT_EQ(repr(dtype_value(DType::Bool)), "torch.bool");
+  EXPECT_EQ(repr(ellipsis_value()), "Ellipsis");
+  EXPECT_TRUE(identical(ellipsis_value(), ellipsis_value()));
+}
+
 }  // namespace
 }  // namespace gyro

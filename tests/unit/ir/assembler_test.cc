@@ -40,7 +40,8 @@ std::shared_ptr<Code> sample_tree() {
   outer.emit(Opcode::LOAD_CONST,
              outer.constant(Constant::tuple(
                  {Constant::integer(-3), Constant::real(2.5), Constant::real(1e16),
-                  Constant::boolean(true), Constant::tuple({Constant()}), Constant::real(-0.0)})));
+                  Constant::boolean(true), Constant::tuple({Constant()}), Constant::real(-0.0),
+                  Constant::ellipsis()})));
   outer.emit(Opcode::CALL, 1);
   outer.emit(Opcode::POP_TOP);
   outer.bind(done);
@@ -71,7 +72,7 @@ TEST(Assembler, DisassemblyShowsMeaningsAndJumpTargets) {
   EXPECT_NE(text.find("LOAD_DEREF                1 (x)"), std::string::npos) << text;
   EXPECT_NE(text.find("BINARY_OP                 0 (+)"), std::string::npos) << text;
   EXPECT_NE(text.find(">>"), std::string::npos) << text;
-  EXPECT_NE(text.find("(-3, 2.5, 1e+16, True, (None,), -0.0)"), std::string::npos) << text;
+  EXPECT_NE(text.find("(-3, 2.5, 1e+16, True, (None,), -0.0, Ellipsis)"), std::string::npos) << text;
 }
 
 TEST(Assembler, AcceptsSymbolicOperandsAndComments) {

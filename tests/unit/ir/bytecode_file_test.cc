@@ -64,7 +64,8 @@ std::shared_ptr<const Code> sample_tree() {
       Constant::string("h\xc3\xa9llo \xe2\x98\x83"),
       Constant::tuple({}),
       Constant::tuple({Constant::integer(1),
-                       Constant::tuple({Constant::real(2.5), Constant::string("a"), Constant()}),
+                       Constant::tuple({Constant::real(2.5), Constant::string("a"), Constant(),
+                                        Constant::ellipsis()}),
                        Constant::tuple({Constant::code(inner_code)})}),
   };
   for (double value : tricky_floats()) constants.push_back(Constant::real(value));
@@ -103,7 +104,7 @@ void put_u64(std::vector<uint8_t>& bytes, std::size_t at, uint64_t value) {
   for (int i = 0; i < 8; ++i) bytes[at + i] = static_cast<uint8_t>(value >> (8 * i));
 }
 
-// After editing a version 1.0 file's payload: a header that matches it again, so that the
+// After editing a version 1.x file's payload: a header that matches it again, so that the
 // structural checks, not the size or checksum checks, are what a test exercises.
 void refresh_header(std::vector<uint8_t>& file) {
   const std::size_t payload_size = file.size() - kBytecodeHeaderSize;
@@ -172,7 +173,7 @@ Bytes return_constant_code(const Bytes& constant) {
   return code_body({{kLoadConst, 0}, {kReturn, 0}}, 1, constant);
 }
 
-// A version 1.0 file around `payload`, with a correct size and checksum.
+// A version 1.x file around `payload`, with a correct size and checksum.
 std::vector<uint8_t> file_with(const Bytes& payload) {
   std::vector<uint8_t> file = write_bytecode(tiny_module());
   file.resize(kBytecodeHeaderSize);
@@ -480,6 +481,13 @@ TEST(BytecodeFile, RejectsStringsWithBadLengths) {
   EXPECT_TRUE(fails_with(
       read_bytecode(file_with_code(return_constant_code(Bytes().u8(4).u32(1000).u8('x')))),
       ErrorKind::BytecodeError, "string constant of 1000 bytes runs past the end"));
+}
+
+TEST(BytecodeFile, AnEllipsisConstantIsKindSevenWithNoPayload) {
+  Expected<Module> loaded = read_bytecode(file_with_code(return_constant_code(Bytes().u8(7))));
+  ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+  ASSERT_EQ(loaded->top->constants.size(), 1u);
+  EXPECT_EQ(loaded->top->constants[0], Constant::ellipsis());
 }
 
 TEST(BytecodeFile, RejectsBadConstants) {

@@ -274,6 +274,7 @@ TEST(ConstantRepr, StringsQuoteAndEscapeLikePython) {
 
 TEST(ConstantRepr, TuplesIncludingOneTuplesAndNesting) {
   EXPECT_EQ(Constant::tuple({}).repr(), "()");
+  EXPECT_EQ(Constant::ellipsis().repr(), "Ellipsis");
   EXPECT_EQ(Constant::tuple({Constant::integer(1)}).repr(), "(1,)");
   EXPECT_EQ(Constant::tuple({Constant::integer(1), Constant::string("a"), Constant()}).repr(),
             "(1, 'a', None)");
@@ -296,6 +297,8 @@ TEST(ConstantEquality, KindsNeverCompareEqualAcrossEachOther) {
   EXPECT_NE(Constant::boolean(false), Constant());
   EXPECT_NE(Constant::string("1"), Constant::integer(1));
   EXPECT_NE(Constant::tuple({}), Constant());
+  EXPECT_EQ(Constant::ellipsis(), Constant::ellipsis());
+  EXPECT_NE(Constant::ellipsis(), Constant());
   EXPECT_EQ(Constant(), Constant());
   EXPECT_EQ(Constant::boolean(true), Constant::boolean(true));
   EXPECT_EQ(Constant::integer(-3), Constant::integer(-3));
