@@ -880,11 +880,14 @@ class CodeGen {
     return {};
   }
 
-  // Whether `super` in this scope means the builtin (no binding of the name anywhere up to the
-  // module), so that a zero-argument super() may take its arguments from the method.
+  // Whether `super` in this scope means the builtin (no binding of the name here or in an
+  // enclosing function or the module), so a zero-argument super() may take its arguments from
+  // the method. Enclosing class bodies do not count: their names are not visible in methods.
   bool super_is_builtin() const {
-    for (const Scope* each = &scope_; each; each = each->parent)
+    for (const Scope* each = &scope_; each; each = each->parent) {
+      if (each != &scope_ && each->kind == ScopeKind::kClass) continue;
       if (each->assigned.count("super") || each->cells.count("super")) return false;
+    }
     return true;
   }
 
