@@ -1,5 +1,5 @@
-// Attribute access: instances and classes (with single inheritance and bound methods), the
-// methods of list/dict/str, tensor attributes and methods; and class creation (BUILD_CLASS).
+// Attribute access: instances, classes and super objects (single inheritance, bound methods),
+// the methods of list/dict/str, tensor attributes and methods; class creation (BUILD_CLASS).
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -407,6 +407,21 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
   } else if (object.is(ObjectKind::Class)) {
     if (auto found = class_lookup(object, key)) return *found;
     if (name == "__name__") return make_str(object.as<ClassObject>().name);
+  } else if (object.is(ObjectKind::Super)) {
+    // The chain after cls, then object (the end of every chain, as in CPython's MRO).
+    const auto& super = object.as<SuperObject>();
+    auto found = class_lookup(super.start, key);
+    if (!found) found = class_lookup(builtin_class("object"), key);
+    if (found) {
+      if (!super.object.is(ObjectKind::Instance)) return *found;  // super(cls, subclass)
+      if (found->is(ObjectKind::Function))
+        return Value::object(new BoundMethodObject(super.object, *found));
+      if (found->is(ObjectKind::Builtin) && found->as<BuiltinObject>().self.is_none()) {
+        const auto& builtin = found->as<BuiltinObject>();
+        return Value::object(new BuiltinObject(builtin.name, builtin.fn, super.object));
+      }
+      return *found;
+    }
   } else if (object.is_object()) {
     ObjectKind kind = object.as_object()->kind();
     for (const Method& method : kMethods)
@@ -511,6 +526,20 @@ std::optional<Value> Interpreter::build_class(const Value& body, const Value& na
   Value namespace_dict = cls.as<ClassObject>().attributes;
   auto result = call_function(body, {}, {}, namespace_dict);
   if (!result) return std::nullopt;
+  // A body whose methods use super() or __class__ leaves its __class__ cell in the namespace
+  // (CPython's __classcell__): the cell now gets the class, and the name leaves the namespace.
+  Dict& table = namespace_dict.as<DictObject>().table;
+  Value classcell_key = make_str("__classcell__");
+  auto classcell = table.get(classcell_key);
+  if (classcell.ok() && classcell->has_value()) {
+    Value cell = **classcell;
+    (void)table.erase(classcell_key);
+    if (!cell.is(ObjectKind::Cell))
+      return raise(ErrorKind::TypeError, "__classcell__ must be a nonlocal cell, not {}",
+                   type_name(cell));
+    cell.as<CellObject>().value = cls;
+    cell.as<CellObject>().bound = true;
+  }
   return cls;
 }
 

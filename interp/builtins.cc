@@ -8,7 +8,9 @@
 
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
+#include "interp/special_methods.h"
 #include "interp/tensor_calls.h"
+#include "ir/random.h"
 
 namespace gyro {
 
@@ -101,6 +103,15 @@ std::optional<Value> builtin_len(Interpreter& vm, Args args, Kwargs kwargs) {
     const Dims& sizes = v.as<SparseTensorObject>().sizes;
     if (sizes.size() == 0) return vm.raise(ErrorKind::TypeError, "len() of a 0-d tensor");
     return Value::integer(sizes[0]);
+  }
+  if (auto method = special_method(v, "__len__")) {
+    auto length = vm.call(*method, {});
+    if (!length) return std::nullopt;
+    if (!length->is_integral())
+      return vm.raise(ErrorKind::TypeError, "'{}' object cannot be interpreted as an integer",
+                      type_name(*length));
+    if (length->as_int() < 0) return vm.raise(ErrorKind::ValueError, "__len__() should return >= 0");
+    return Value::integer(length->as_int());
   }
   return vm.raise(ErrorKind::TypeError, "object of type '{}' has no len()", type_name(v));
 }
@@ -448,6 +459,27 @@ std::optional<Value> builtin_perf_counter(Interpreter& vm, Args args, Kwargs kwa
   return Value::real(std::chrono::duration<double>(now).count());
 }
 
+// vars(x): the instance's (or class's) attribute dict itself, live, in insertion order; the
+// prelude's Module walks it to find parameters and submodules.
+std::optional<Value> builtin_vars(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!expect_args(vm, "vars", args, 1, 1, kwargs)) return std::nullopt;
+  if (args[0].is(ObjectKind::Instance)) return args[0].as<InstanceObject>().attributes;
+  if (args[0].is(ObjectKind::Class) && args[0].as<ClassObject>().builtin_tag < 0)
+    return args[0].as<ClassObject>().attributes;
+  return vm.raise(ErrorKind::TypeError, "vars() argument must have __dict__ attribute");
+}
+
+// manual_seed(n): reseeds the default generator (rand, randn, Dropout, Linear's init), as
+// torch.manual_seed does; the stream restarts at offset 0.
+std::optional<Value> builtin_manual_seed(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!expect_args(vm, "manual_seed", args, 1, 1, kwargs)) return std::nullopt;
+  if (!args[0].is_integral())
+    return vm.raise(ErrorKind::TypeError, "manual_seed() expected an int, not {}",
+                    type_name(args[0]));
+  default_generator().manual_seed(static_cast<uint64_t>(args[0].as_int()));
+  return Value();
+}
+
 std::optional<Value> builtin_iter(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!expect_args(vm, "iter", args, 1, 1, kwargs)) return std::nullopt;
   return vm.iterate(args[0]);
@@ -612,6 +644,43 @@ std::optional<Value> new_object(Interpreter& vm, Args args, Kwargs kwargs) {
   return make_instance(vm.builtin_class("object"));
 }
 
+// super(cls, obj): the explicit form; the compiler turns a zero-argument super() inside a method
+// into super(__class__, <first argument>), so reaching here with no arguments means there
+// was no method to take them from.
+std::optional<Value> new_super(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!kwargs.empty())
+    return vm.raise(ErrorKind::TypeError, "super() takes no keyword arguments");
+  if (args.empty()) return vm.raise(ErrorKind::RuntimeError, "super(): no arguments");
+  if (args.size() > 2)
+    return vm.raise(ErrorKind::TypeError, "super() expected at most 2 arguments, got {}",
+                    args.size());
+  if (!args[0].is(ObjectKind::Class))
+    return vm.raise(ErrorKind::TypeError, "super() argument 1 must be a type, not {}",
+                    type_name(args[0]));
+  if (args.size() == 1)
+    return vm.raise(ErrorKind::TypeError,
+                    "super() with one argument (an unbound super object) is not supported by "
+                    "gyro");
+  const Value& cls = args[0];
+  const Value& object = args[1];
+  bool related = vm.is_instance(object, cls);
+  for (Value each = object; !related && each.is(ObjectKind::Class);
+       each = each.as<ClassObject>().base)
+    related = each.as_object() == cls.as_object();
+  if (!related)
+    return vm.raise(ErrorKind::TypeError,
+                    "super(type, obj): obj must be an instance or subtype of type");
+  return Value::object(new SuperObject(cls, object, cls.as<ClassObject>().base));
+}
+
+// object.__init__(self): what super().__init__() reaches at the top of a class chain.
+std::optional<Value> object_init(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (args.size() != 1 || !kwargs.empty())
+    return vm.raise(ErrorKind::TypeError,
+                    "object.__init__() takes exactly one argument (the instance to initialize)");
+  return Value();
+}
+
 // BaseException.__init__(self, *args): what a user exception's __init__ calls to set args.
 std::optional<Value> exception_init(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!kwargs.empty())
@@ -688,6 +757,9 @@ struct BuiltinsInstaller {
     object_class.as<ClassObject>().builtin_tag = 99;
     define("object", object_class);
     set_constructor("object", new_object);
+    (void)object_class.as<ClassObject>().attributes.as<DictObject>().table.set(
+        make_str("__init__"), Value::object(new BuiltinObject("__init__", object_init, Value())));
+    set_constructor("super", new_super);
 #define EXCEPTION(name, base)                                                                     \
   {                                                                                               \
     Value cls =                                                                                   \

@@ -7,6 +7,7 @@
 
 #include "interp/frame.h"
 #include "interp/python_ops.h"
+#include "interp/special_methods.h"
 
 namespace gyro {
 
@@ -18,7 +19,14 @@ Interpreter::Interpreter(std::function<void(std::string_view)> write) : write_(s
 }
 
 Interpreter::~Interpreter() {
-  for (Value& globals : modules_) globals.as<DictObject>().table.clear();
+  for (Value& globals : modules_) {
+    // A class whose methods use super() holds itself through their __class__ cell.
+    globals.as<DictObject>().table.for_each([](const Value&, const Value& value) {
+      if (value.is(ObjectKind::Class) && value.as<ClassObject>().builtin_tag < 0)
+        value.as<ClassObject>().attributes.as<DictObject>().table.clear();
+    });
+    globals.as<DictObject>().table.clear();
+  }
 }
 
 // ---- raising ----
@@ -140,6 +148,13 @@ std::optional<Value> Interpreter::iterate(const Value& iterable) {
     const Tensor& tensor = iterable.as<TensorBoxObject>().tensor;
     if (tensor.dim() == 0) return raise(ErrorKind::TypeError, "iteration over a 0-d tensor");
     return make(Source::kTensorRows);
+  }
+  if (auto method = special_method(iterable, "__iter__")) {  // a script class (Sequential)
+    auto it = call(*method, {});
+    if (it && !it->is(ObjectKind::Iterator))
+      return raise(ErrorKind::TypeError, "iter() returned non-iterator of type '{}'",
+                   type_name(*it));
+    return it;
   }
   return raise(ErrorKind::TypeError, "'{}' object is not iterable", type_name(iterable));
 }

@@ -185,6 +185,19 @@ struct InstanceObject : Object {
   std::vector<TracebackEntry> traceback;  // innermost last
 };
 
+// super(cls, obj): attributes are looked up from `start` (the base of cls) up the chain, and
+// functions found are bound to obj (when obj is an instance; super(cls, subclass) leaves them).
+struct SuperObject : Object {
+  SuperObject(Value of_class, Value bound_object, Value first_class)
+      : Object(ObjectKind::Super),
+        cls(std::move(of_class)),
+        object(std::move(bound_object)),
+        start(std::move(first_class)) {}
+  Value cls;     // the Class given
+  Value object;  // an instance of cls (or of a subclass), or a subclass of cls
+  Value start;   // cls's base: where lookup begins (None: only object's attributes)
+};
+
 // Constructors returning a Value that holds the only reference.
 Value make_str(std::string text);
 Value make_list(std::vector<Value> items = {});

@@ -89,6 +89,7 @@ Expected<bool> truthy(const Value& value) {
     case ObjectKind::Iterator:
     case ObjectKind::Class:
     case ObjectKind::Instance:
+    case ObjectKind::Super:
       return true;
   }
   GYRO_UNREACHABLE("bad object kind");
@@ -222,6 +223,13 @@ std::string repr(const Value& value) {
       return fmt::format("<__main__.{} object at {}>", type_name(value),
                          static_cast<const void*>(object));
     }
+    case ObjectKind::Super: {
+      const auto& super = value.as<SuperObject>();
+      std::string_view of = super.object.is(ObjectKind::Class)
+                                ? std::string_view(super.object.as<ClassObject>().name)
+                                : type_name(super.object);
+      return fmt::format("<super: {}, <{} object>>", repr(super.cls), of);
+    }
   }
   GYRO_UNREACHABLE("bad object kind");
 }
@@ -340,6 +348,7 @@ bool values_equal(const Value& a, const Value& b) {
     case ObjectKind::Iterator:
     case ObjectKind::Class:
     case ObjectKind::Instance:
+    case ObjectKind::Super:
       return false;  // identity, checked above
   }
   return false;
@@ -420,6 +429,7 @@ Expected<uint64_t> hash_value(const Value& value) {
     case ObjectKind::Iterator:
     case ObjectKind::Class:
     case ObjectKind::Instance:
+    case ObjectKind::Super:
       return mix(reinterpret_cast<uint64_t>(value.as_object()));
     case ObjectKind::List:
     case ObjectKind::Dict:

@@ -3,6 +3,7 @@
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
 #include "interp/sparse.h"
+#include "interp/special_methods.h"
 
 namespace gyro {
 
@@ -151,6 +152,8 @@ std::optional<Value> Interpreter::subscript(const Value& container, const Value&
     if (!i.ok()) return raise(i.error());
     return make_str(std::string(1, text[*i]));
   }
+  if (auto method = special_method(container, "__getitem__"))  // a script class (Sequential)
+    return call(*method, std::span<const Value>(&index, 1));
   if (container.is(ObjectKind::Dict)) {
     auto found = container.as<DictObject>().table.get(index);
     if (!found.ok()) return raise(found.error());

@@ -22,6 +22,7 @@ struct Scope {
   Scope* parent = nullptr;
   std::set<std::string> assigned, used, globals, nonlocals, cells, frees;
   std::vector<std::string> parameters;
+  bool varargs = false;  // the last parameter is *args
   std::map<const void*, std::unique_ptr<Scope>> children;  // by Def/Class statement
 };
 
@@ -118,6 +119,7 @@ class ScopeBuilder {
           child->parameters.push_back(parameter.name);
           child->assigned.insert(parameter.name);
         }
+        child->varargs = s.varargs;
         ScopeBuilder(*child).block(s.body);
         scope_.children[&s] = std::move(child);
         break;
@@ -158,6 +160,9 @@ class ScopeBuilder {
   Scope& scope_;
 };
 
+// The implicit variable through which super() finds the class its method was defined in.
+constexpr char kClassCell[] = "__class__";
+
 bool is_local(const Scope& scope, const std::string& name) {
   return scope.kind == ScopeKind::kFunction && scope.assigned.count(name) &&
          !scope.globals.count(name) && !scope.nonlocals.count(name);
@@ -171,12 +176,20 @@ Status resolve(Scope& scope, std::string_view filename) {
   std::set<std::string> wanted = scope.nonlocals;
   for (const auto& name : scope.used)
     if (!is_local(scope, name) && !scope.globals.count(name)) wanted.insert(name);
+  // As in CPython, a function that mentions super gets the implicit __class__ variable, a cell
+  // of the nearest enclosing class body (which BUILD_CLASS fills with the new class).
+  if (scope.used.count("super") && !is_local(scope, kClassCell)) wanted.insert(kClassCell);
   for (const auto& [key, child] : scope.children)
     for (const auto& name : child->frees)
       if (!is_local(scope, name)) wanted.insert(name);
   for (const auto& name : wanted) {
     for (Scope* outer = scope.parent; outer; outer = outer->parent) {
-      if (outer->kind == ScopeKind::kClass) continue;  // class bodies don't enclose methods
+      if (outer->kind == ScopeKind::kClass) {
+        if (name != kClassCell) continue;  // class bodies don't enclose methods...
+        outer->cells.insert(name);         // ...except for their own __class__
+        scope.frees.insert(name);
+        break;
+      }
       if (outer->kind == ScopeKind::kModule) break;
       if (is_local(*outer, name)) {
         outer->cells.insert(name);
@@ -248,6 +261,11 @@ class CodeGen {
   Expected<std::shared_ptr<Code>> body(const Block& statements) {
     declare_cells();
     GYRO_TRY(block(statements));
+    if (scope_.kind == ScopeKind::kClass && scope_.cells.count(kClassCell)) {
+      // Hands the __class__ cell to BUILD_CLASS, which fills it (CPython's __classcell__).
+      builder_.emit(Opcode::LOAD_CLOSURE, builder_.cell(kClassCell));
+      builder_.emit(Opcode::STORE_NAME, builder_.name("__classcell__"));
+    }
     builder_.emit(Opcode::LOAD_CONST, builder_.constant(Constant()));
     builder_.emit(Opcode::RETURN_VALUE);
     return builder_.finish();
@@ -865,7 +883,45 @@ class CodeGen {
     return {};
   }
 
+  // Whether `super` in this scope means the builtin (no binding of the name here or in an
+  // enclosing function or the module), so a zero-argument super() may take its arguments from
+  // the method. Enclosing class bodies do not count: their names are not visible in methods.
+  bool super_is_builtin() const {
+    for (const Scope* each = &scope_; each; each = each->parent) {
+      if (each != &scope_ && each->kind == ScopeKind::kClass) continue;
+      if (each->assigned.count("super") || each->cells.count("super")) return false;
+    }
+    return true;
+  }
+
+  // super() in a method: super(__class__, <first argument>), as CPython's frame lookup gives.
+  // Without a first argument it stays a zero-argument call (RuntimeError "super(): no
+  // arguments"); in a function outside any class it raises as CPython does when it runs.
+  Status zero_argument_super(const Expr& e) {
+    std::size_t positional = scope_.parameters.size() - (scope_.varargs ? 1 : 0);
+    if (scope_.kind != ScopeKind::kFunction || positional == 0) {
+      GYRO_TRY(expr(*e.left));
+      builder_.emit(Opcode::CALL, 0);
+      return {};
+    }
+    if (!scope_.frees.count(kClassCell)) {
+      builder_.emit(Opcode::LOAD_GLOBAL, builder_.name("RuntimeError"));
+      constant(Constant::string("super(): __class__ cell not found"));
+      builder_.emit(Opcode::CALL, 1);
+      builder_.emit(Opcode::RAISE_VARARGS, 1);
+      return {};  // what follows is unreachable (the verifier only walks reachable code)
+    }
+    GYRO_TRY(expr(*e.left));
+    builder_.emit(Opcode::LOAD_DEREF, builder_.free_var(kClassCell));
+    GYRO_TRY(name(scope_.parameters[0], Access::kLoad, e.location));
+    builder_.emit(Opcode::CALL, 2);
+    return {};
+  }
+
   Status call(const Expr& e) {
+    if (e.left->kind == ExprKind::kName && e.left->text == "super" && e.items.empty() &&
+        e.keywords.empty() && super_is_builtin())
+      return zero_argument_super(e);
     const bool starred = has_starred(e.items);
     if (starred) {
       GYRO_TRY(expr(*e.left));

@@ -11,6 +11,7 @@
 #include "ir/bytecode_file.h"
 #include "ir/disassembler.h"
 #include "lang/compiler.h"
+#include "lang/prelude.h"
 
 namespace {
 
@@ -47,9 +48,11 @@ gyro::Expected<gyro::Module> load(const std::string& path) {
   return gyro::Module{path, std::move(top)};
 }
 
-// Runs a module on the reference VM; an uncaught exception prints its traceback to stderr.
+// Runs a module on the reference VM (with the prelude's builtins); an uncaught exception prints its traceback to stderr.
 int run_module(const gyro::Module& module) {
   gyro::Interpreter vm;
+  gyro::Status prelude = gyro::lang::install_prelude(vm);
+  if (!prelude.ok()) return report(prelude.error());
   if (!vm.run_module(module)) {
     std::fflush(stdout);
     std::fputs(vm.format_exception(vm.exception()).c_str(), stderr);

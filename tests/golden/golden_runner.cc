@@ -1,5 +1,6 @@
-// The golden-test runner: runs each program in a folder and compares what it prints (and the
-// exception it ends with) against the file's own "expect" comment lines.
+// The golden-test runner: runs each program in a folder (with the prelude installed, as
+// `gyro run` does) and compares what it prints (and the exception it ends with) against the
+// file's own "expect" comment lines.
 //
 //   ; expect: <a line the program prints>           (in order; "#" instead of ";" in .gy files)
 //   ; expect error: <Type: message>                  (the uncaught exception's last line)
@@ -15,6 +16,7 @@
 #include "interp/interpreter.h"
 #include "ir/assembler.h"
 #include "lang/compiler.h"
+#include "lang/prelude.h"
 
 namespace {
 
@@ -75,8 +77,12 @@ std::string run_file(const std::filesystem::path& path) {
   } else {
     gyro::Interpreter vm([&](std::string_view text) { output += text; });
     vm.limits().step_budget = 50'000'000;  // a runaway program fails instead of hanging ctest
-    auto result = vm.run_module(gyro::Module{path.stem().string(), *code});
-    if (!result) {
+    gyro::Status prelude = gyro::lang::install_prelude(vm);
+    auto result = prelude.ok() ? vm.run_module(gyro::Module{path.stem().string(), *code})
+                               : std::nullopt;
+    if (!prelude.ok()) {
+      error_line = "prelude: " + prelude.error().to_string();
+    } else if (!result) {
       traceback = vm.format_exception(vm.exception());
       auto lines = split_lines(traceback);
       error_line = lines.empty() ? "" : lines.back();
