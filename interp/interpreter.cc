@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 #include "interp/frame.h"
 #include "interp/python_ops.h"
@@ -68,13 +69,65 @@ Error Interpreter::exception_as_error() const {
                          : message};
 }
 
+namespace {
+
+// The lines of the source files a traceback names, read once per traceback (as CPython's
+// linecache does); a file that cannot be read (a string compiled by a host) shows no lines.
+class SourceLines {
+ public:
+  std::string_view line(const std::string& filename, int number) {
+    auto it = files_.find(filename);
+    if (it == files_.end()) {
+      std::vector<std::string> lines;
+      std::ifstream file(filename);
+      for (std::string text; std::getline(file, text);) lines.push_back(std::move(text));
+      it = files_.emplace(filename, std::move(lines)).first;
+    }
+    const auto& lines = it->second;
+    if (number < 1 || static_cast<std::size_t>(number) > lines.size()) return {};
+    std::string_view text = lines[number - 1];
+    std::size_t first = text.find_first_not_of(" \t");
+    std::size_t last = text.find_last_not_of(" \t\r");
+    return first == std::string_view::npos ? std::string_view()
+                                           : text.substr(first, last - first + 1);
+  }
+
+ private:
+  std::unordered_map<std::string, std::vector<std::string>> files_;
+};
+
+}  // namespace
+
 std::string Interpreter::format_exception(const Value& exception) const {
   std::string text;
   if (exception.is(ObjectKind::Instance)) {
     const auto& traceback = exception.as<InstanceObject>().traceback;
     if (!traceback.empty()) text += "Traceback (most recent call last):\n";
-    for (auto it = traceback.rbegin(); it != traceback.rend(); ++it)
+    SourceLines sources;
+    // As CPython: each entry with its source line; a run of identical entries (recursion)
+    // shows three times, then how many more there were.
+    constexpr int kShownRepeats = 3;
+    int repeats = 0;
+    const TracebackEntry* previous = nullptr;
+    auto flush_repeats = [&] {
+      if (repeats > kShownRepeats)
+        text += fmt::format("  [Previous line repeated {} more time{}]\n", repeats - kShownRepeats,
+                            repeats - kShownRepeats == 1 ? "" : "s");
+    };
+    for (auto it = traceback.rbegin(); it != traceback.rend(); ++it) {
+      bool same = previous && previous->filename == it->filename && previous->line == it->line &&
+                  previous->function == it->function;
+      if (!same) {
+        flush_repeats();
+        repeats = 0;
+      }
+      previous = &*it;
+      if (++repeats > kShownRepeats) continue;
       text += fmt::format("  File \"{}\", line {}, in {}\n", it->filename, it->line, it->function);
+      std::string_view source = sources.line(it->filename, it->line);
+      if (!source.empty()) text += fmt::format("    {}\n", source);
+    }
+    flush_repeats();
   }
   std::string message = str(exception);
   text += message.empty() ? std::string(type_name(exception))

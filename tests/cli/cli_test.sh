@@ -41,6 +41,18 @@ set -e
 [[ $status -eq 2 ]] || { echo "expected exit 2 for a syntax error, got $status"; exit 1; }
 grep -q "SyntaxError: .*bad.gy:1:6: '(' was never closed" "$work/syntax.err"
 
+# A runtime traceback shows each frame's source line, and collapses recursion as CPython does.
+printf 'def f(n):\n    return 1 // n if n == 0 else f(n - 1)\n\nf(10)\n' > "$work/deep.gy"
+set +e
+"$gyro" run "$work/deep.gy" 2> "$work/deep.err"
+status=$?
+set -e
+[[ $status -eq 1 ]] || { echo "expected exit 1 for an uncaught exception, got $status"; exit 1; }
+grep -q '^    f(10)$' "$work/deep.err"
+[[ $(grep -c '^    return 1 // n if n == 0 else f(n - 1)$' "$work/deep.err") -eq 3 ]]
+grep -q '^  \[Previous line repeated 8 more times\]$' "$work/deep.err"
+grep -q '^ZeroDivisionError: integer division or modulo by zero$' "$work/deep.err"
+
 # A missing file exits 1.
 set +e
 "$gyro" dis "$work/missing.gyc" 2> /dev/null
