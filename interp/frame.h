@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "interp/interpreter.h"
+#include "ir/assert.h"
 
 namespace gyro {
 
@@ -40,7 +41,8 @@ struct Interpreter::Frame {
 // The frame for a call of `callable` (a Function) at the current depth, its values taken from
 // the value stack (locals unbound only after binding). Frames are reused by depth: the frame
 // at each depth is free once its call returned.
-inline Interpreter::Frame& Interpreter::push_frame(const Value& callable, Value namespace_dict) {
+__attribute__((always_inline)) inline Interpreter::Frame& Interpreter::push_frame(
+    const Value& callable, Value namespace_dict) {
   const auto& function = callable.as<FunctionObject>();
   CodeCache& cache = function.cache_owner == this ? *function.cache : cache_of(function);
   if (static_cast<std::size_t>(depth_) == frames_.size())
@@ -60,6 +62,21 @@ inline Interpreter::Frame& Interpreter::push_frame(const Value& callable, Value 
   frame.caller = nullptr;
   ++depth_;
   return frame;
+}
+
+// Gives a frame's values back and makes it free for the next call at its depth.
+__attribute__((always_inline)) inline void Interpreter::leave_frame(Frame& frame) {
+  // Above the operand stack's top no value holds an object (run_frame stores top on leaving).
+#ifndef NDEBUG
+  for (Value* value = frame.top; value < frame.values + frame.value_count; ++value)
+    GYRO_ASSERT(!value->is_object(), "a frame left an object above its stack top");
+#endif
+  value_stack_.release(frame.values, frame.value_count, frame.top);
+  if (!frame.blocks.empty()) frame.blocks.clear();
+  if (!frame.handled.empty()) frame.handled.clear();
+  frame.function = Value();
+  if (!frame.namespace_dict.is_none()) frame.namespace_dict = Value();
+  --depth_;
 }
 
 }  // namespace gyro

@@ -397,20 +397,6 @@ Interpreter::Frame* Interpreter::enter_frame(const Value& callable, std::span<co
   return &frame;
 }
 
-void Interpreter::leave_frame(Frame& frame) {
-  // Above the operand stack's top no value holds an object (run_frame stores top on leaving).
-#ifndef NDEBUG
-  for (Value* value = frame.top; value < frame.values + frame.value_count; ++value)
-    GYRO_ASSERT(!value->is_object(), "a frame left an object above its stack top");
-#endif
-  value_stack_.release(frame.values, frame.value_count, frame.top);
-  if (!frame.blocks.empty()) frame.blocks.clear();
-  if (!frame.handled.empty()) frame.handled.clear();
-  frame.function = Value();
-  if (!frame.namespace_dict.is_none()) frame.namespace_dict = Value();
-  --depth_;
-}
-
 bool Interpreter::bind_arguments(Frame& frame, std::span<const Value> args,
                                  std::span<const KeywordArg> kwargs) {
   const Code& code = *frame.code;

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs each scalar program with gyro and with CPython (the same .gy file), best of 3 wall times.
+# Runs each scalar program with gyro and with CPython (the same .gy file), best of 5 wall times.
 set -euo pipefail
 cd "$(dirname "$0")"
 gyro=${1:-../../build/release/tools/gyro}
 python=${PYTHON:-/usr/bin/python3}
 best() {
   local best=999999
-  for _ in 1 2 3; do
+  for _ in 1 2 3 4 5; do
     local start end
     start=$(date +%s.%N)
     "$@" > /dev/null
