@@ -155,6 +155,7 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
   Instruction instruction;
   uint32_t arg;
   bool ok;
+  std::size_t jump_target = 0;
 
 // Runs the instruction at ip; every few thousand instructions the breaker checks the host's
 // interrupt and the step budget first.
@@ -166,36 +167,44 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
     ok = true;                                                      \
     goto* kHandlers[static_cast<int>(instruction.opcode)];          \
   } while (0)
-#define JUMP_TO(target)           \
+// Ending a handler. FINISH and JUMP_TO leave through a plain goto, which runs the destructors
+// of the handler's locals (an indirect goto does not: GCC skips them, clang refuses). The
+// hot paths, written to hold no local with a destructor, dispatch straight from where they
+// are with NEXT and GO_TO (threaded code: one indirect jump per handler); clang checks that.
+#define FINISH() goto finish
+#define JUMP_TO(target)     \
+  do {                      \
+    jump_target = (target); \
+    goto jump;              \
+  } while (0)
+#define NEXT()          \
+  do {                  \
+    ++ip;               \
+    DISPATCH_CURRENT(); \
+  } while (0)
+#define GO_TO(target)             \
   do {                            \
     ip = instructions + (target); \
     DISPATCH_CURRENT();           \
-  } while (0)
-// Ends a handler: on to the next instruction, or to the handler search if it raised.
-#define FINISH()         \
-  do {                   \
-    if (!ok) goto error; \
-    ++ip;                \
-    DISPATCH_CURRENT();  \
   } while (0)
 #define TARGET(name) handle_##name:
 
   DISPATCH_CURRENT();
   {
     TARGET(NOP)
-    FINISH();
+    NEXT();
     TARGET(POP_TOP)
     *--sp = Value();
-    FINISH();
+    NEXT();
     TARGET(COPY)
     push(sp[-static_cast<std::ptrdiff_t>(arg)]);
-    FINISH();
+    NEXT();
     TARGET(SWAP)
     std::swap(sp[-1], sp[-static_cast<std::ptrdiff_t>(arg)]);
-    FINISH();
+    NEXT();
     TARGET(LOAD_CONST)
     push(constants[arg]);
-    FINISH();
+    NEXT();
     TARGET(LOAD_FAST) {
       const Value& value = locals[arg];
       if (identical(value, no_self_)) {
@@ -204,11 +213,11 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
         FINISH();
       }
       push(value);
-      FINISH();
+      NEXT();
     }
     TARGET(STORE_FAST)
     locals[arg] = pop();
-    FINISH();
+    NEXT();
     TARGET(DELETE_FAST)
     if (identical(locals[arg], no_self_)) {
       ok = false;
@@ -260,11 +269,11 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
       if (slot.globals_version == globals->keys_version()) {
         if (slot.builtins_version == 0) {
           push(globals->value_at(slot.position));
-          FINISH();
+          NEXT();
         }
         if (slot.builtins_version == builtins.keys_version()) {
           push(builtins.value_at(slot.position));
-          FINISH();
+          NEXT();
         }
       }
       // A miss: look the name up and remember where it was found.
@@ -304,7 +313,7 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
       GlobalSlot& slot = global_slots[arg];
       if (slot.globals_version == globals->keys_version() && slot.builtins_version == 0) {
         globals->value_at(slot.position) = pop();
-        FINISH();
+        NEXT();
       }
       (void)globals->set(names[arg], pop());
       FINISH();
@@ -323,12 +332,12 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
         AttributeSlot& slot = frame->cache->attributes[arg];
         if (slot.version == own.keys_version() && slot.position >= 0) {
           object = own.value_at(slot.position);
-          FINISH();
+          NEXT();
         }
         if (int64_t position = own.find(names[arg]); position >= 0) {
           slot = {own.keys_version(), position};
           object = own.value_at(position);
-          FINISH();
+          NEXT();
         }
       }
       Value target = pop();
@@ -347,7 +356,7 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
           slot = {own.keys_version(), position};
           own.value_at(position) = std::move(sp[-2]);
           drop(2);
-          FINISH();
+          NEXT();
         }
       }
       Value object = pop();
@@ -366,10 +375,10 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
           // (The position still holds the name; its value may have been replaced.)
           if (slot.class_version == methods.keys_version() &&
               methods.value_at(slot.position).is(ObjectKind::Function)) {
-            Value self = std::move(sp[-1]);
+            sp[0] = std::move(sp[-1]);  // self moves up: the method goes under it
             sp[-1] = methods.value_at(slot.position);
-            push(std::move(self));
-            FINISH();
+            ++sp;
+            NEXT();
           }
         }
         if (own.find(names[arg]) < 0) {
@@ -377,10 +386,10 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
           int64_t position = methods.find(names[arg]);
           if (position >= 0 && methods.value_at(position).is(ObjectKind::Function)) {
             slot = {own.keys_version(), instance.cls.as_object(), methods.keys_version(), position};
-            Value self = std::move(sp[-1]);
+            sp[0] = std::move(sp[-1]);
             sp[-1] = methods.value_at(position);
-            push(std::move(self));
-            FINISH();
+            ++sp;
+            NEXT();
           }
         }
       }
@@ -424,14 +433,14 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
         if (fast_int_op(op, left.as_int(), right.as_int(), result)) {
           --sp;
           sp[-1] = Value::integer(result);
-          FINISH();
+          NEXT();
         }
       } else if (left.is_float() && right.is_float()) {
         double result;
         if (fast_float_op(op, left.as_float(), right.as_float(), result)) {
           --sp;
           sp[-1] = Value::real(result);
-          FINISH();
+          NEXT();
         }
       }
       Value right_value = pop();
@@ -447,13 +456,13 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
         bool result = compare_numbers(op, left.as_int(), right.as_int());
         --sp;
         sp[-1] = Value::boolean(result);
-        FINISH();
+        NEXT();
       }
       if (left.is_float() && right.is_float()) {
         bool result = compare_numbers(op, left.as_float(), right.as_float());
         --sp;
         sp[-1] = Value::boolean(result);
-        FINISH();
+        NEXT();
       }
       Value right_value = pop();
       Value left_value = pop();
@@ -580,9 +589,15 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
       FINISH();
     }
     TARGET(JUMP)
-    JUMP_TO(arg);
+    GO_TO(arg);
     TARGET(POP_JUMP_IF_FALSE)
     TARGET(POP_JUMP_IF_TRUE) {
+      if (sp[-1].is_bool()) {
+        // A comparison's result: no truth protocol, nothing to release.
+        bool truth = (--sp)->as_bool();
+        if (truth == (instruction.opcode == Opcode::POP_JUMP_IF_TRUE)) GO_TO(arg);
+        NEXT();
+      }
       Value condition = pop();
       bool truth;
       if (condition.is_bool()) {
@@ -622,13 +637,12 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
         // Ranges are the common loop: stepped here without the general protocol.
         if (iterator.step > 0 ? iterator.index >= iterator.stop : iterator.index <= iterator.stop) {
           *--sp = Value();
-          JUMP_TO(arg);
-        } else {
-          push(Value::integer(iterator.index));
-          if (__builtin_add_overflow(iterator.index, iterator.step, &iterator.index))
-            iterator.index = iterator.stop;
+          GO_TO(arg);
         }
-        FINISH();
+        push(Value::integer(iterator.index));
+        if (__builtin_add_overflow(iterator.index, iterator.step, &iterator.index))
+          iterator.index = iterator.stop;
+        NEXT();
       }
       bool exhausted = false;
       auto item = next(sp[-1], exhausted);
@@ -643,17 +657,20 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
       FINISH();
     }
     TARGET(RETURN_VALUE) {
+      if (frame != &entry) {
+        // Back to the caller inside the loop, the result moved straight onto its stack.
+        Frame* caller = frame->caller;
+        *caller->top++ = std::move(*--sp);
+        frame->top = sp;
+        leave_frame(*frame);
+        frame = caller;
+        load_frame();
+        ip = instructions + frame->call_pc;  // resumes after the call
+        NEXT();
+      }
       Value result = pop();
       frame->top = sp;
-      if (frame == &entry) return result;
-      // Back to the caller inside the loop.
-      Frame* caller = frame->caller;
-      leave_frame(*frame);
-      frame = caller;
-      load_frame();
-      push(std::move(result));
-      ip = instructions + frame->call_pc;  // resumes after the call
-      FINISH();
+      return result;
     }
     TARGET(CALL)
     TARGET(CALL_METHOD) {
@@ -690,7 +707,7 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
           callee.caller = frame;
           frame = &callee;
           load_frame();
-          JUMP_TO(0);
+          GO_TO(0);
         }
         // A script function runs in this loop: its frame is entered here, not in C++ recursion.
         Frame* callee = enter_frame(*callable, args, {}, Value());
@@ -833,6 +850,11 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
     FINISH();
   }
 
+finish:
+  if (!ok) goto error;
+  NEXT();
+jump:
+  GO_TO(jump_target);
 breaker:
   if (check_breaker()) {
     instruction = *ip;
@@ -852,11 +874,13 @@ error : {
     pc = frame->call_pc;
   }
   load_frame();
-  JUMP_TO(frame->resume);
+  GO_TO(frame->resume);
 }
 #undef TARGET
-#undef FINISH
+#undef GO_TO
+#undef NEXT
 #undef JUMP_TO
+#undef FINISH
 #undef DISPATCH_CURRENT
 }
 
