@@ -593,8 +593,10 @@ bool Interpreter::handle_exception(Frame& frame, std::size_t pc) {
   frame.blocks.pop_back();
   Value* depth = frame.stack + block.depth;
   while (frame.top > depth) *--frame.top = Value();
-  *frame.top++ = exception_;
   frame.handled.push_back(exception_);
+  // The handler owns it now: the VM keeps no reference to an exception that was caught.
+  *frame.top++ = std::move(exception_);
+  exception_ = Value();
   frame.resume = block.handler;
   return true;
 }
