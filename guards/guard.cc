@@ -1,0 +1,115 @@
+// Guard ordering, descriptions and the failure messages of each kind.
+#include "guards/guard.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace gyro::guards {
+
+std::string_view guard_kind_name(GuardKind kind) {
+  switch (kind) {
+#define GUARD_KIND(name, cost, doc) \
+  case GuardKind::name:             \
+    return #name;
+#include "guards/guard_kinds.def"
+#undef GUARD_KIND
+  }
+  return "?";
+}
+
+int guard_cost(GuardKind kind) {
+  switch (kind) {
+#define GUARD_KIND(name, cost, doc) \
+  case GuardKind::name:             \
+    return cost;
+#include "guards/guard_kinds.def"
+#undef GUARD_KIND
+  }
+  return 0;
+}
+
+std::vector<Guard> order_guards(std::vector<Guard> guards) {
+  std::stable_sort(guards.begin(), guards.end(), [](const Guard& a, const Guard& b) {
+    int cost_a = guard_cost(a.kind), cost_b = guard_cost(b.kind);
+    if (cost_a != cost_b) return cost_a < cost_b;
+    return a.source < b.source;
+  });
+  return guards;
+}
+
+namespace {
+
+std::string dims_text(const Dims& dims) {
+  std::string text = "[";
+  for (int i = 0; i < dims.size(); ++i) text += fmt::format("{}{}", i ? ", " : "", dims[i]);
+  return text + "]";
+}
+
+}  // namespace
+
+std::string describe(const SourceTable& sources, const Guard& guard) {
+  std::string name = sources.describe(guard.source);
+  switch (guard.kind) {
+    case GuardKind::TYPE_MATCH:
+      return fmt::format("TYPE_MATCH {}: {}", name, guard.type_name);
+    case GuardKind::ID_MATCH:
+      return fmt::format("ID_MATCH {}: {}", name, guard.type_name);
+    case GuardKind::CONSTANT_MATCH:
+      return fmt::format("CONSTANT_MATCH {} == {}", name, guard.constant.repr());
+    case GuardKind::LENGTH:
+      return fmt::format("LENGTH len({}) == {}", name, guard.length);
+    case GuardKind::TENSOR_MATCH:
+      return fmt::format("TENSOR_MATCH {}: {}{} stride={}", name, dtype_name(guard.tensor.dtype),
+                         dims_text(guard.tensor.sizes), dims_text(guard.tensor.strides));
+    case GuardKind::NO_ALIASING: {
+      std::string names;
+      for (SourceId other : guard.unaliased)
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", sources.describe(other));
+      return fmt::format("NO_ALIASING {}", names);
+    }
+  }
+  return "?";
+}
+
+std::string tensor_mismatch(std::string_view name, const TensorMatch& expected,
+                            const Tensor& actual) {
+  if (actual.dtype() != expected.dtype)
+    return fmt::format("tensor '{}' dtype mismatch. expected {}, actual {}", name,
+                       dtype_name(expected.dtype), dtype_name(actual.dtype()));
+  if (actual.dim() != expected.sizes.size())
+    return fmt::format("tensor '{}' rank mismatch. expected {}, actual {}", name,
+                       expected.sizes.size(), actual.dim());
+  for (int d = 0; d < actual.dim(); ++d)
+    if (actual.size(d) != expected.sizes[d])
+      return fmt::format("tensor '{}' size mismatch at index {}. expected {}, actual {}", name, d,
+                         expected.sizes[d], actual.size(d));
+  for (int d = 0; d < actual.dim(); ++d)
+    if (actual.stride(d) != expected.strides[d])
+      return fmt::format("tensor '{}' stride mismatch at index {}. expected {}, actual {}", name, d,
+                         expected.strides[d], actual.stride(d));
+  return {};
+}
+
+std::string type_mismatch(std::string_view name, std::string_view expected,
+                          std::string_view actual) {
+  return fmt::format("expected type of '{}' to be {}, but found {}", name, expected, actual);
+}
+
+std::string identity_mismatch(std::string_view name, std::string_view expected) {
+  return fmt::format("'{}' is not the {} traced", name, expected);
+}
+
+std::string constant_mismatch(std::string_view name, const Constant& expected) {
+  return fmt::format("{} == {}", name, expected.repr());
+}
+
+std::string length_mismatch(std::string_view name, int64_t expected) {
+  return fmt::format("len({}) == {}", name, expected);
+}
+
+std::string aliasing_mismatch(std::string_view first, std::string_view second) {
+  return fmt::format("tensors '{}' and '{}' share storage", first, second);
+}
+
+}  // namespace gyro::guards

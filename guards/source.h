@@ -1,0 +1,53 @@
+// Sources: where a traced value came from, relative to a frame (a local, a global, then
+// attributes, items and lengths of those), interned in a table so a guard program loads each
+// source once and names it the way a user wrote it (`x`, `self.linear.weight`, `xs[2]`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace gyro::guards {
+
+using SourceId = int32_t;
+inline constexpr SourceId kNoSource = -1;
+
+enum class SourceKind : uint8_t {
+  kLocal,      // locals[index], called `name`
+  kStackSlot,  // the operand stack at `index` (a resume point's live values)
+  kGlobal,     // globals[name]
+  kAttribute,  // parent.name
+  kItem,       // parent[index]
+  kLength,     // len(parent)
+};
+
+struct SourceNode {
+  SourceKind kind;
+  SourceId parent = kNoSource;
+  int64_t index = 0;
+  std::string name;
+};
+
+class SourceTable {
+ public:
+  SourceId local(int64_t index, std::string_view name);
+  SourceId stack_slot(int64_t index);
+  SourceId global(std::string_view name);
+  SourceId attribute(SourceId parent, std::string_view name);
+  SourceId item(SourceId parent, int64_t index);
+  SourceId length(SourceId parent);
+
+  const SourceNode& operator[](SourceId id) const { return nodes_[id]; }
+  std::size_t size() const { return nodes_.size(); }
+  // As the user wrote it: x, self.linear.weight, xs[2], len(xs), stack[1].
+  std::string describe(SourceId id) const;
+
+ private:
+  SourceId intern(SourceNode node);
+  std::vector<SourceNode> nodes_;  // parents before children: ids are a loading order
+  std::unordered_map<std::string, SourceId> index_;
+};
+
+}  // namespace gyro::guards
