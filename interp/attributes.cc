@@ -486,7 +486,7 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
         std::reverse(strides.begin(), strides.end());
         return make_tensor(tensor.as_strided(sizes, strides, tensor.offset()));
       }
-      if (auto op = op_from_name(name))
+      if (auto op = op_from_name(name == "floor_divide" ? "floordiv" : name))
         return Value::object(new BuiltinObject(std::string(name), tensor_op_builtin(*op), object));
     }
     if (kind == ObjectKind::SparseTensor) {

@@ -755,6 +755,9 @@ struct BuiltinsInstaller {
       define(op_name(op), Value::object(new BuiltinObject(std::string(op_name(op)),
                                                           tensor_op_builtin(op), Value())));
     }
+    // PyTorch's name for the floordiv op.
+    define("floor_divide", Value::object(new BuiltinObject(
+                               "floor_divide", tensor_op_builtin(OpKind::floordiv), Value())));
 #define BUILTIN(name) \
   define(#name, Value::object(new BuiltinObject(#name, builtin_##name, Value())));
 #include "interp/builtins.def"

@@ -131,6 +131,10 @@ struct DataReader {
 
 std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const Value> args,
                                     std::span<const KeywordArg> kwargs) {
+  // x.split([1, 2]) is split_with_sizes, as in PyTorch.
+  if (op == OpKind::split && args.size() > 1 &&
+      (args[1].is(ObjectKind::List) || args[1].is(ObjectKind::Tuple)))
+    op = OpKind::split_with_sizes;
   const OpInfo& info = op_info(op);
   auto is_sparse = [](const Value& v) { return v.is(ObjectKind::SparseTensor); };
   for (const Value& arg : args) {
