@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "backends/eager/eager.h"
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
 #include "interp/sparse.h"
@@ -325,6 +326,43 @@ std::optional<Value> tensor_is_floating_point(Interpreter& vm, Args args, Kwargs
     return std::nullopt;
   return Value::boolean(is_floating(tensor_of(args[0]).dtype()));
 }
+std::optional<Value> tensor_numel(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "numel", kwargs) || !arity(vm, "numel", args, 0, 0)) return std::nullopt;
+  return Value::integer(tensor_of(args[0]).numel());
+}
+std::optional<Value> tensor_element_size(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "element_size", kwargs) || !arity(vm, "element_size", args, 0, 0))
+    return std::nullopt;
+  return Value::integer(static_cast<int64_t>(tensor_of(args[0]).itemsize()));
+}
+std::optional<Value> tensor_is_contiguous(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "is_contiguous", kwargs) || !arity(vm, "is_contiguous", args, 0, 0))
+    return std::nullopt;
+  return Value::boolean(tensor_of(args[0]).is_contiguous());
+}
+// x.float(), x.double(), x.long(), x.bool(): x.to(dtype), so x itself when it already has it.
+template <DType kDType>
+std::optional<Value> tensor_to_dtype(Interpreter& vm, Args args, Kwargs kwargs) {
+  std::string_view name = kDType == DType::Float32   ? "float"
+                          : kDType == DType::Float64 ? "double"
+                          : kDType == DType::Int64   ? "long"
+                                                     : "bool";
+  if (!no_kwargs(vm, name, kwargs) || !arity(vm, name, args, 0, 0)) return std::nullopt;
+  const Tensor& tensor = tensor_of(args[0]);
+  Attr dtype = Attr::of_dtype(kDType);
+  auto converted = eager::run1(OpKind::to, std::span<const Tensor>(&tensor, 1),
+                               std::span<const Attr>(&dtype, 1));
+  if (!converted.ok()) return vm.raise(converted.error());
+  return make_tensor(std::move(*converted));
+}
+// x.where(condition, y) is where(condition, x, y): self is the second input, not the first.
+std::optional<Value> tensor_where(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (args.size() != 3)
+    return vm.raise(ErrorKind::TypeError, "where() takes 2 arguments (condition, other) ({} given)",
+                    args.size() - 1);
+  const Value reordered[] = {args[1], args[0], args[2]};
+  return call_tensor_op(vm, OpKind::where, reordered, kwargs);
+}
 // x.to_sparse(): COO only (no sparse_dim argument, no hybrid tensors).
 std::optional<Value> tensor_to_sparse(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!no_kwargs(vm, "to_sparse", kwargs) || !arity(vm, "to_sparse", args, 0, 0))
@@ -355,6 +393,14 @@ constexpr Method kMethods[] = {
     {ObjectKind::TensorBox, "size", tensor_size}, {ObjectKind::TensorBox, "dim", tensor_dim},
     {ObjectKind::TensorBox, "is_floating_point", tensor_is_floating_point},
     {ObjectKind::TensorBox, "to_sparse", tensor_to_sparse},
+    {ObjectKind::TensorBox, "numel", tensor_numel},
+    {ObjectKind::TensorBox, "element_size", tensor_element_size},
+    {ObjectKind::TensorBox, "is_contiguous", tensor_is_contiguous},
+    {ObjectKind::TensorBox, "float", tensor_to_dtype<DType::Float32>},
+    {ObjectKind::TensorBox, "double", tensor_to_dtype<DType::Float64>},
+    {ObjectKind::TensorBox, "long", tensor_to_dtype<DType::Int64>},
+    {ObjectKind::TensorBox, "bool", tensor_to_dtype<DType::Bool>},
+    {ObjectKind::TensorBox, "where", tensor_where},
 };
 
 // Looks `name` up through a class and its bases.
@@ -440,7 +486,7 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
         std::reverse(strides.begin(), strides.end());
         return make_tensor(tensor.as_strided(sizes, strides, tensor.offset()));
       }
-      if (auto op = op_from_name(name))
+      if (auto op = op_from_name(name == "floor_divide" ? "floordiv" : name))
         return Value::object(new BuiltinObject(std::string(name), tensor_op_builtin(*op), object));
     }
     if (kind == ObjectKind::SparseTensor) {

@@ -480,6 +480,38 @@ std::optional<Value> builtin_manual_seed(Interpreter& vm, Args args, Kwargs kwar
   return Value();
 }
 
+// tensor(data, dtype=None), as torch.tensor: data is the only positional argument, and dtype
+// must be a dtype object (torch.tensor rejects dtype names).
+std::optional<Value> builtin_tensor(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (args.size() > 1)
+    return vm.raise(ErrorKind::TypeError, "tensor() takes 1 positional argument but {} were given",
+                    args.size());
+  std::optional<Value> data;
+  if (!args.empty()) data = args[0];
+  std::optional<DType> dtype;
+  for (const KeywordArg& keyword : kwargs) {
+    if (keyword.name == "data" && !data) {
+      data = keyword.value;
+    } else if (keyword.name == "dtype") {
+      if (keyword.value.is(ObjectKind::DTypeValue))
+        dtype = keyword.value.as<DTypeValueObject>().dtype;
+      else if (!keyword.value.is_none())
+        return vm.raise(ErrorKind::TypeError,
+                        "tensor(): argument 'dtype' must be torch.dtype, not {}",
+                        type_name(keyword.value));
+    } else if (keyword.name == "data") {
+      return vm.raise(ErrorKind::TypeError, "tensor() got multiple values for argument 'data'");
+    } else {
+      return vm.raise(ErrorKind::TypeError, "tensor() got an unexpected keyword argument '{}'",
+                      keyword.name);
+    }
+  }
+  if (!data)
+    return vm.raise(ErrorKind::TypeError,
+                    "tensor() missing 1 required positional arguments: \"data\"");
+  return tensor_from_data(vm, *data, dtype);
+}
+
 std::optional<Value> builtin_iter(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!expect_args(vm, "iter", args, 1, 1, kwargs)) return std::nullopt;
   return vm.iterate(args[0]);
@@ -723,6 +755,9 @@ struct BuiltinsInstaller {
       define(op_name(op), Value::object(new BuiltinObject(std::string(op_name(op)),
                                                           tensor_op_builtin(op), Value())));
     }
+    // PyTorch's name for the floordiv op.
+    define("floor_divide", Value::object(new BuiltinObject(
+                               "floor_divide", tensor_op_builtin(OpKind::floordiv), Value())));
 #define BUILTIN(name) \
   define(#name, Value::object(new BuiltinObject(#name, builtin_##name, Value())));
 #include "interp/builtins.def"

@@ -17,4 +17,12 @@ namespace gyro {
 std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const Value> args,
                                     std::span<const KeywordArg> kwargs);
 
+// tensor(data, dtype=None) as torch.tensor: nested lists/tuples of bools, ints and floats (or
+// one number) through tensor_from_nested, with its dtype inference and ragged-list errors.
+// Tensors inside the data are read as nested lists of their values (a 0-d tensor as a number)
+// and their dtype joins the inference, as in PyTorch; a tensor as the data is copied. A bad
+// element raises PyTorch's error for it ("new(): invalid data type 'str'").
+std::optional<Value> tensor_from_data(Interpreter& vm, const Value& data,
+                                      std::optional<DType> dtype);
+
 }  // namespace gyro

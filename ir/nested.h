@@ -33,8 +33,10 @@ class NestedList {
 };
 
 // tensor(data, dtype=None): sizes from the nesting, dtype from the numbers (any float ->
-// float32, else any int -> int64, else bool) unless given. Ragged lists are an error naming the
-// dimension: "expected sequence of length 2 at dim 1 (got 3)".
+// float32, else any int -> int64, else bool; an empty list is float32) unless given. Errors
+// are PyTorch's: a ragged list is a ValueError naming the dimension ("expected sequence of
+// length 2 at dim 1 (got 3)"); a number where a list belongs, or a list where a number belongs,
+// is a TypeError ("not a sequence", "must be real number, not list").
 Expected<Tensor> tensor_from_nested(const NestedList& data,
                                     std::optional<DType> dtype = std::nullopt);
 

@@ -232,9 +232,14 @@ TEST(TensorNested, RaggedListsNameTheDim) {
                          "expected sequence of length 2 at dim 1 (got 3)"));
   EXPECT_TRUE(fails_with(tensor_from_nested({{{1}, {2}}, {{3}}}), ErrorKind::ValueError,
                          "expected sequence of length 2 at dim 1 (got 1)"));
-  EXPECT_TRUE(fails_with(tensor_from_nested({{1, 2}, 3}), ErrorKind::ValueError,
-                         "expected sequence of length 2 at dim 1"));
-  EXPECT_TRUE(fails_with(tensor_from_nested({1, {2}}), ErrorKind::ValueError, "dim 1"));
+}
+
+TEST(TensorNested, NumberAndListMismatchesAreTypeErrorsAsInPyTorch) {
+  EXPECT_TRUE(fails_with(tensor_from_nested({{1, 2}, 3}), ErrorKind::TypeError, "not a sequence"));
+  EXPECT_TRUE(fails_with(tensor_from_nested({1, {2}}), ErrorKind::TypeError,
+                         "'list' object cannot be interpreted as an integer"));
+  EXPECT_TRUE(fails_with(tensor_from_nested({1.5, {2}}), ErrorKind::TypeError,
+                         "must be real number, not list"));
 }
 
 TEST(TensorNested, NestingDeeperThanMaxRankIsRejected) {
