@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "backends/eager/eager.h"
+#include "interp/capture.h"
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
 #include "interp/sparse.h"
@@ -378,19 +379,32 @@ struct Method {
   BuiltinFn fn;
 };
 constexpr Method kMethods[] = {
-    {ObjectKind::List, "append", list_append},    {ObjectKind::List, "sort", list_sort},
-    {ObjectKind::List, "extend", list_extend},    {ObjectKind::List, "pop", list_pop},
-    {ObjectKind::List, "insert", list_insert},    {ObjectKind::List, "index", sequence_index},
-    {ObjectKind::List, "count", sequence_count},  {ObjectKind::Tuple, "index", sequence_index},
-    {ObjectKind::Tuple, "count", sequence_count}, {ObjectKind::Dict, "keys", dict_keys},
-    {ObjectKind::Dict, "values", dict_values},    {ObjectKind::Dict, "items", dict_items},
-    {ObjectKind::Dict, "get", dict_get},          {ObjectKind::Dict, "pop", dict_pop},
-    {ObjectKind::Str, "join", str_join},          {ObjectKind::Str, "split", str_split},
-    {ObjectKind::Str, "strip", str_strip},        {ObjectKind::Str, "startswith", str_startswith},
-    {ObjectKind::Str, "endswith", str_endswith},  {ObjectKind::Str, "upper", str_upper},
-    {ObjectKind::Str, "lower", str_lower},        {ObjectKind::Str, "replace", str_replace},
-    {ObjectKind::TensorBox, "item", tensor_item}, {ObjectKind::TensorBox, "tolist", tensor_tolist},
-    {ObjectKind::TensorBox, "size", tensor_size}, {ObjectKind::TensorBox, "dim", tensor_dim},
+    {ObjectKind::List, "append", list_append},
+    {ObjectKind::List, "sort", list_sort},
+    {ObjectKind::List, "extend", list_extend},
+    {ObjectKind::List, "pop", list_pop},
+    {ObjectKind::List, "insert", list_insert},
+    {ObjectKind::List, "index", sequence_index},
+    {ObjectKind::List, "count", sequence_count},
+    {ObjectKind::Tuple, "index", sequence_index},
+    {ObjectKind::Tuple, "count", sequence_count},
+    {ObjectKind::Dict, "keys", dict_keys},
+    {ObjectKind::Dict, "values", dict_values},
+    {ObjectKind::Dict, "items", dict_items},
+    {ObjectKind::Dict, "get", dict_get},
+    {ObjectKind::Dict, "pop", dict_pop},
+    {ObjectKind::Str, "join", str_join},
+    {ObjectKind::Str, "split", str_split},
+    {ObjectKind::Str, "strip", str_strip},
+    {ObjectKind::Str, "startswith", str_startswith},
+    {ObjectKind::Str, "endswith", str_endswith},
+    {ObjectKind::Str, "upper", str_upper},
+    {ObjectKind::Str, "lower", str_lower},
+    {ObjectKind::Str, "replace", str_replace},
+    {ObjectKind::TensorBox, "item", tensor_item},
+    {ObjectKind::TensorBox, "tolist", tensor_tolist},
+    {ObjectKind::TensorBox, "size", tensor_size},
+    {ObjectKind::TensorBox, "dim", tensor_dim},
     {ObjectKind::TensorBox, "is_floating_point", tensor_is_floating_point},
     {ObjectKind::TensorBox, "to_sparse", tensor_to_sparse},
     {ObjectKind::TensorBox, "numel", tensor_numel},
@@ -453,6 +467,15 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
   } else if (object.is(ObjectKind::Class)) {
     if (auto found = class_lookup(object, key)) return *found;
     if (name == "__name__") return make_str(object.as<ClassObject>().name);
+  } else if (object.is(ObjectKind::CapturedGraph)) {
+    // What a script backend can read of the graph it is given.
+    const Capture& capture = *object.as<CapturedGraphObject>().capture;
+    if (name == "op_count") return Value::integer(static_cast<int64_t>(capture.calls.size()));
+    if (name == "code") return make_str(capture.describe());
+  } else if (object.is(ObjectKind::CompiledFunction)) {
+    const auto& compiled = object.as<CompiledFunctionObject>();
+    if (name == "__wrapped__") return compiled.function;
+    if (name == "__name__") return make_str(compiled.function.as<FunctionObject>().code->name);
   } else if (object.is(ObjectKind::Super)) {
     // The chain after cls, then object (the end of every chain, as in CPython's MRO).
     const auto& super = object.as<SuperObject>();

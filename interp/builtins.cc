@@ -110,7 +110,8 @@ std::optional<Value> builtin_len(Interpreter& vm, Args args, Kwargs kwargs) {
     if (!length->is_integral())
       return vm.raise(ErrorKind::TypeError, "'{}' object cannot be interpreted as an integer",
                       type_name(*length));
-    if (length->as_int() < 0) return vm.raise(ErrorKind::ValueError, "__len__() should return >= 0");
+    if (length->as_int() < 0)
+      return vm.raise(ErrorKind::ValueError, "__len__() should return >= 0");
     return Value::integer(length->as_int());
   }
   return vm.raise(ErrorKind::TypeError, "object of type '{}' has no len()", type_name(v));
@@ -680,8 +681,7 @@ std::optional<Value> new_object(Interpreter& vm, Args args, Kwargs kwargs) {
 // into super(__class__, <first argument>), so reaching here with no arguments means there
 // was no method to take them from.
 std::optional<Value> new_super(Interpreter& vm, Args args, Kwargs kwargs) {
-  if (!kwargs.empty())
-    return vm.raise(ErrorKind::TypeError, "super() takes no keyword arguments");
+  if (!kwargs.empty()) return vm.raise(ErrorKind::TypeError, "super() takes no keyword arguments");
   if (args.empty()) return vm.raise(ErrorKind::RuntimeError, "super(): no arguments");
   if (args.size() > 2)
     return vm.raise(ErrorKind::TypeError, "super() expected at most 2 arguments, got {}",
@@ -741,6 +741,12 @@ constexpr BuiltinType kBuiltinTypes[] = {
 
 }  // namespace
 
+#define BUILTIN(name)                                                               \
+  std::optional<Value> builtin_##name(Interpreter& vm, std::span<const Value> args, \
+                                      std::span<const KeywordArg> kwargs);
+#include "interp/compile_builtins.def"
+#undef BUILTIN
+
 struct BuiltinsInstaller {
   static void install(Interpreter& vm) {
     vm.builtins_ = make_dict();
@@ -761,6 +767,7 @@ struct BuiltinsInstaller {
 #define BUILTIN(name) \
   define(#name, Value::object(new BuiltinObject(#name, builtin_##name, Value())));
 #include "interp/builtins.def"
+#include "interp/compile_builtins.def"
 #undef BUILTIN
     for (const BuiltinType& type : kBuiltinTypes) {
       // Sparse tensors share the name Tensor: the first row (dense tensors) names the class.

@@ -689,7 +689,7 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
         callable = sp - arg - 1;
         args = std::span<const Value>(callable + 1, arg);
       }
-      if (callable->is(ObjectKind::Function)) {
+      if (callable->is(ObjectKind::Function) && !compile_config_.compile_all) {
         const auto& function = callable->as<FunctionObject>();
         if (function.cache_owner == this && function.cache->plain_arguments &&
             args.size() == static_cast<std::size_t>(function.code->arg_count) &&

@@ -20,6 +20,7 @@ Interpreter::Interpreter(std::function<void(std::string_view)> write) : write_(s
 }
 
 Interpreter::~Interpreter() {
+  implicitly_compiled_.clear();
   for (Value& globals : modules_) {
     // A class whose methods use super() holds itself through their __class__ cell.
     globals.as<DictObject>().table.for_each([](const Value&, const Value& value) {
@@ -297,7 +298,21 @@ std::optional<std::vector<Value>> Interpreter::collect(const Value& iterable) {
 
 std::optional<Value> Interpreter::call(const Value& callable, std::span<const Value> args,
                                        std::span<const KeywordArg> kwargs) {
-  if (callable.is(ObjectKind::Function)) return call_function(callable, args, kwargs, Value());
+  if (callable.is(ObjectKind::Function)) {
+    if (compile_config_.compile_all && !compiling_) {
+      auto it = implicitly_compiled_.find(callable.as_object());
+      if (it == implicitly_compiled_.end()) {
+        Value compiled = Value::object(new CompiledFunctionObject());
+        compiled.as<CompiledFunctionObject>().function = callable;
+        compiled.as<CompiledFunctionObject>().backend = make_str("eager");
+        compiled.as<CompiledFunctionObject>().epoch = compile_epoch_;
+        it = implicitly_compiled_.emplace(callable.as_object(), std::move(compiled)).first;
+      }
+      return call_compiled(it->second, args, kwargs);
+    }
+    return call_function(callable, args, kwargs, Value());
+  }
+  if (callable.is(ObjectKind::CompiledFunction)) return call_compiled(callable, args, kwargs);
   if (callable.is(ObjectKind::Builtin)) {
     const auto& builtin = callable.as<BuiltinObject>();
     if (builtin.self.is_none()) return builtin.fn(*this, args, kwargs);
@@ -361,9 +376,7 @@ std::optional<Value> Interpreter::call(const Value& callable, std::span<const Va
   return raise(ErrorKind::TypeError, "'{}' object is not callable", type_name(callable));
 }
 
-std::optional<Value> Interpreter::call_function(const Value& callable, std::span<const Value> args,
-                                                std::span<const KeywordArg> kwargs,
-                                                Value namespace_dict) {
+bool Interpreter::start_native_call() {
   char stack_probe;
   if (depth_ == 0) {
     // A new run: its own step budget, and an interrupt raised while nothing ran stops it at once.
@@ -373,8 +386,17 @@ std::optional<Value> Interpreter::call_function(const Value& callable, std::span
     stopping_ = false;
   }
   std::size_t stack_used = static_cast<std::size_t>(stack_base_ - &stack_probe);  // grows down
-  if (stack_used > limits_.max_stack_bytes)
-    return raise_named("RecursionError", "maximum recursion depth exceeded");
+  if (stack_used > limits_.max_stack_bytes) {
+    raise_named("RecursionError", "maximum recursion depth exceeded");
+    return false;
+  }
+  return true;
+}
+
+std::optional<Value> Interpreter::call_function(const Value& callable, std::span<const Value> args,
+                                                std::span<const KeywordArg> kwargs,
+                                                Value namespace_dict) {
+  if (!start_native_call()) return std::nullopt;
   Frame* frame = enter_frame(callable, args, kwargs, std::move(namespace_dict));
   if (!frame) return std::nullopt;
   auto result = run_frame(*frame);

@@ -46,6 +46,15 @@ struct InterpreterLimits {
   uint64_t step_budget = 0;  // instructions per run_module/call; 0 = unlimited
 };
 
+// The compile knobs (`config` in scripts), with Dynamo's defaults.
+struct CompileConfig {
+  int recompile_limit = 8;  // entries per compiled function before it only runs what it has
+  bool fail_on_recompile_limit_hit = false;
+  // Every script function call goes through compile() (the differential tests: each golden
+  // program must print the same under capture as in the VM).
+  bool compile_all = false;
+};
+
 class Interpreter {
  public:
   // `write` receives everything print() writes (stdout by default).
@@ -57,6 +66,12 @@ class Interpreter {
   Interpreter& operator=(const Interpreter&) = delete;
 
   InterpreterLimits& limits() { return limits_; }
+  CompileConfig& compile_config() { return compile_config_; }
+  // True while the symbolic evaluator traces a frame (is_compiling() in scripts).
+  bool is_compiling() const { return compiling_; }
+  // reset(): every compiled function forgets its captures (they recompile on their next call).
+  void reset_compiled() { ++compile_epoch_; }
+  uint64_t compile_epoch() const { return compile_epoch_; }
   // May be called from another thread: the running code (or, if none runs, the next run)
   // stops with KeyboardInterrupt, which no handler can catch.
   void interrupt() { interrupted_.store(true, std::memory_order_relaxed); }
@@ -112,8 +127,14 @@ class Interpreter {
  private:
   struct Frame;
   std::optional<Value> run_frame(Frame& frame);
+  // A call of compile(fn)'s result: a cached capture, a new trace, or the VM (compiled_call.cc).
+  std::optional<Value> call_compiled(const Value& compiled, std::span<const Value> args,
+                                     std::span<const KeywordArg> kwargs);
   std::optional<Value> call_function(const Value& function, std::span<const Value> args,
                                      std::span<const KeywordArg> kwargs, Value namespace_dict);
+  // The checks every call made from C++ starts with (a new run's budget, the native stack);
+  // false if it raised RecursionError.
+  bool start_native_call();
   Frame& push_frame(const Value& function, Value namespace_dict);  // frame.h
   // A frame for calling a function (arguments bound), or null if binding raised; every
   // entered frame is left, last first.
@@ -146,7 +167,10 @@ class Interpreter {
   uint64_t steps_ = 0;
   uint64_t next_check_ = 0;  // steps_ at which check_breaker runs next
   uint64_t frame_serial_ = 0;
-  bool stopping_ = false;  // an interrupt or the step budget is unwinding the whole run
+  bool stopping_ = false;
+  bool compiling_ = false;
+  uint64_t compile_epoch_ = 0;
+  CompileConfig compile_config_;  // an interrupt or the step budget is unwinding the whole run
   Value exception_;
   Value builtins_;  // dict: name -> builtin function or class
   Value no_self_;   // LOAD_METHOD's marker for "the callable is not a method"
@@ -158,6 +182,7 @@ class Interpreter {
   // separately, so calling list.append allocates nothing).
   std::unordered_map<BuiltinFn, Value> unbound_builtins_;
   std::unordered_map<std::string, Value> interned_;
+  std::unordered_map<const Object*, Value> implicitly_compiled_;  // compile_all's wrappers
   std::vector<Value> modules_;  // globals dicts of the modules run, cleared on destruction
   friend struct BuiltinsInstaller;
 };

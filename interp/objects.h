@@ -118,6 +118,32 @@ struct FunctionObject : Object {
   mutable const void* cache_owner = nullptr;  // the interpreter `cache` belongs to
 };
 
+struct Capture;       // capture.h
+struct CompileEntry;  // compiled_call.cc
+
+// compile(fn, ...): calls run the function's cached captures when their guards pass, trace a
+// new one on a miss, and run in the VM when tracing stops (or past the recompile limit).
+struct CompiledFunctionObject : Object {
+  CompiledFunctionObject() : Object(ObjectKind::CompiledFunction) {}
+  Value function;  // the Function compiled
+  Value self;      // compile(obj.method): the receiver passed first, else None
+  Value backend;   // a str (a registered backend) or a callable (a script backend)
+  bool fullgraph = false;
+  Value options;                                       // dict or None
+  std::vector<std::shared_ptr<CompileEntry>> entries;  // first passing entry wins
+  bool run_only = false;     // past the recompile limit, or tracing stopped: misses run in the VM
+  std::string last_failure;  // why the last miss missed (the first failing guard)
+  std::vector<std::string> break_reasons;  // why traces stopped
+  uint64_t epoch = 0;                      // the interpreter's reset() epoch the entries belong to
+};
+
+// What a script backend is called with: one captured graph (`op_count`, `code`).
+struct CapturedGraphObject : Object {
+  explicit CapturedGraphObject(std::shared_ptr<const Capture> captured)
+      : Object(ObjectKind::CapturedGraph), capture(std::move(captured)) {}
+  std::shared_ptr<const Capture> capture;
+};
+
 class Interpreter;
 struct KeywordArg {
   std::string_view name;

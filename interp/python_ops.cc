@@ -90,6 +90,8 @@ Expected<bool> truthy(const Value& value) {
     case ObjectKind::Class:
     case ObjectKind::Instance:
     case ObjectKind::Super:
+    case ObjectKind::CompiledFunction:
+    case ObjectKind::CapturedGraph:
       return true;
   }
   GYRO_UNREACHABLE("bad object kind");
@@ -206,6 +208,13 @@ std::string repr(const Value& value) {
     }
     case ObjectKind::Iterator:
       return fmt::format("<iterator object at {}>", static_cast<const void*>(object));
+    case ObjectKind::CompiledFunction: {
+      const Value& function = value.as<CompiledFunctionObject>().function;
+      return fmt::format("<compiled function {} at {}>", function.as<FunctionObject>().code->name,
+                         static_cast<const void*>(object));
+    }
+    case ObjectKind::CapturedGraph:
+      return fmt::format("<captured graph at {}>", static_cast<const void*>(object));
     case ObjectKind::Class: {
       const auto& cls = value.as<ClassObject>();
       return cls.builtin_tag >= 0 || cls.is_exception
@@ -349,6 +358,8 @@ bool values_equal(const Value& a, const Value& b) {
     case ObjectKind::Class:
     case ObjectKind::Instance:
     case ObjectKind::Super:
+    case ObjectKind::CompiledFunction:
+    case ObjectKind::CapturedGraph:
       return false;  // identity, checked above
   }
   return false;
@@ -394,8 +405,7 @@ Expected<uint64_t> hash_value(const Value& value) {
       break;
   }
   switch (value.as_object()->kind()) {
-    case ObjectKind::Str:
-    {
+    case ObjectKind::Str: {
       // Strings are immutable, so the hash is computed once (dict keys and global names are
       // hashed on every lookup).
       const auto& text = value.as<StrObject>();
@@ -430,6 +440,8 @@ Expected<uint64_t> hash_value(const Value& value) {
     case ObjectKind::Class:
     case ObjectKind::Instance:
     case ObjectKind::Super:
+    case ObjectKind::CompiledFunction:
+    case ObjectKind::CapturedGraph:
       return mix(reinterpret_cast<uint64_t>(value.as_object()));
     case ObjectKind::List:
     case ObjectKind::Dict:
@@ -608,33 +620,6 @@ Expected<Value> run_tensor_op(OpKind kind, const Tensor& a, const Tensor& b) {
   return make_tensor(std::move(result));
 }
 
-std::optional<OpKind> tensor_binop(Binop op) {
-  switch (op) {
-    case Binop::ADD:
-      return OpKind::add;
-    case Binop::SUBTRACT:
-      return OpKind::sub;
-    case Binop::MULTIPLY:
-      return OpKind::mul;
-    case Binop::TRUE_DIVIDE:
-      return OpKind::div;
-    case Binop::FLOOR_DIVIDE:
-      return OpKind::floordiv;
-    case Binop::REMAINDER:
-      return OpKind::remainder;
-    case Binop::POWER:
-      return OpKind::pow;
-    case Binop::MATRIX_MULTIPLY:
-      return OpKind::matmul;
-    case Binop::AND:
-      return OpKind::logical_and;  // PyTorch's & on bool tensors
-    case Binop::OR:
-      return OpKind::logical_or;
-    default:
-      return std::nullopt;
-  }
-}
-
 // PyTorch's ScalarType names, as its error messages spell them.
 std::string_view torch_dtype_name(DType dtype) {
   switch (dtype) {
@@ -701,6 +686,33 @@ Expected<Value> write_in_place(const Value& target, const Value& result) {
 }
 
 }  // namespace
+
+std::optional<OpKind> tensor_binop(Binop op) {
+  switch (op) {
+    case Binop::ADD:
+      return OpKind::add;
+    case Binop::SUBTRACT:
+      return OpKind::sub;
+    case Binop::MULTIPLY:
+      return OpKind::mul;
+    case Binop::TRUE_DIVIDE:
+      return OpKind::div;
+    case Binop::FLOOR_DIVIDE:
+      return OpKind::floordiv;
+    case Binop::REMAINDER:
+      return OpKind::remainder;
+    case Binop::POWER:
+      return OpKind::pow;
+    case Binop::MATRIX_MULTIPLY:
+      return OpKind::matmul;
+    case Binop::AND:
+      return OpKind::logical_and;  // PyTorch's & on bool tensors
+    case Binop::OR:
+      return OpKind::logical_or;
+    default:
+      return std::nullopt;
+  }
+}
 
 Expected<Value> binary_op(Binop op, const Value& a, const Value& b) {
   const Binop base = base_op(op);

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "interp/value.h"
 #include "ir/error.h"
+#include "ir/op.h"
 #include "ir/opcode.h"
 
 namespace gyro {
@@ -31,6 +33,8 @@ Expected<uint64_t> hash_value(const Value& value);
 // Python's operators. Ints are 64-bit: a result that does not fit is an OverflowError (CPython
 // would switch to a big integer). Errors carry CPython's exception type and message.
 Expected<Value> binary_op(Binop op, const Value& a, const Value& b);
+// The tensor op a Python operator runs on tensors (+ is add, @ is matmul, ...), if any.
+std::optional<OpKind> tensor_binop(Binop op);
 Expected<Value> compare_op(CompareOp op, const Value& a, const Value& b);
 Expected<Value> unary_negative(const Value& value);
 Expected<Value> unary_positive(const Value& value);

@@ -61,7 +61,8 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 // Runs one file; returns an empty string on success, else what differed.
-std::string run_file(const std::filesystem::path& path) {
+// `compiled`: every script function call goes through compile() (the differential run).
+std::string run_file(const std::filesystem::path& path, bool compiled) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
@@ -77,9 +78,10 @@ std::string run_file(const std::filesystem::path& path) {
   } else {
     gyro::Interpreter vm([&](std::string_view text) { output += text; });
     vm.limits().step_budget = 50'000'000;  // a runaway program fails instead of hanging ctest
+    vm.compile_config().compile_all = compiled;
     gyro::Status prelude = gyro::lang::install_prelude(vm);
-    auto result = prelude.ok() ? vm.run_module(gyro::Module{path.stem().string(), *code})
-                               : std::nullopt;
+    auto result =
+        prelude.ok() ? vm.run_module(gyro::Module{path.stem().string(), *code}) : std::nullopt;
     if (!prelude.ok()) {
       error_line = "prelude: " + prelude.error().to_string();
     } else if (!result) {
@@ -116,18 +118,21 @@ std::string run_file(const std::filesystem::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s FOLDER\n", argv[0]);
+  // --compiled: the same expectations must hold with every function compiled.
+  bool compiled = argc == 3 && std::string_view(argv[1]) == "--compiled";
+  if (argc != 2 && !compiled) {
+    std::fprintf(stderr, "usage: %s [--compiled] FOLDER\n", argv[0]);
     return 2;
   }
+  const char* folder = argv[argc - 1];
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(argv[1]))
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(folder))
     if (entry.path().extension() == ".gya" || entry.path().extension() == ".gy")
       files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   int passed = 0, failed = 0;
   for (const auto& file : files) {
-    std::string report = run_file(file);
+    std::string report = run_file(file, compiled);
     if (report.empty()) {
       ++passed;
     } else {

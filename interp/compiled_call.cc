@@ -1,0 +1,124 @@
+// Calling a compiled function: bind the arguments as the VM does, then run the first cache
+// entry whose guards pass; on a miss trace the frame into a new entry, and when tracing stops
+// (or the recompile limit is reached) run the frame in the VM, which is always correct.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "interp/capture.h"
+#include "interp/frame.h"
+#include "interp/guard_check.h"
+#include "interp/python_ops.h"
+#include "interp/tracer.h"
+
+namespace gyro {
+
+// One cache entry: a capture and the str keys its source loads use.
+struct CompileEntry {
+  std::shared_ptr<const Capture> capture;
+  std::vector<Value> keys;
+};
+
+namespace {
+
+// GYRO_LOGS=graph_breaks,recompiles,...: which log channels print (to stderr).
+bool log_enabled(std::string_view channel) {
+  const char* logs = std::getenv("GYRO_LOGS");
+  return logs && std::string_view(logs).find(channel) != std::string_view::npos;
+}
+
+// A script backend (a callable such as CompileCounter()) sees the captured graph; whatever it
+// returns, the entry runs the capture on the eager kernels.
+bool call_script_backend(Interpreter& vm, const Value& backend,
+                         const std::shared_ptr<const Capture>& capture) {
+  Value graph = Value::object(new CapturedGraphObject(capture));
+  std::vector<Value> example_inputs;
+  auto result = vm.call(backend, std::vector<Value>{graph, make_list(std::move(example_inputs))});
+  return result.has_value();
+}
+
+}  // namespace
+
+std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span<const Value> args,
+                                                std::span<const KeywordArg> kwargs) {
+  auto& compiled = callable.as<CompiledFunctionObject>();
+  if (compiled.epoch != compile_epoch_) {
+    // reset() since the entries were made: start over.
+    compiled.entries.clear();
+    compiled.run_only = false;
+    compiled.epoch = compile_epoch_;
+  }
+  if (!start_native_call()) return std::nullopt;
+  std::vector<Value> with_self;
+  if (!compiled.self.is_none()) {
+    with_self.reserve(args.size() + 1);
+    with_self.push_back(compiled.self);
+    with_self.insert(with_self.end(), args.begin(), args.end());
+    args = with_self;
+  }
+  Frame* frame = enter_frame(compiled.function, args, kwargs, Value());
+  if (!frame) return std::nullopt;
+  struct Leave {
+    Interpreter& vm;
+    Frame& frame;
+    ~Leave() { vm.leave_frame(frame); }
+  } leave{*this, *frame};
+
+  const Code& code = *frame->code;
+  std::span<const Value> locals(frame->locals, code.local_names.size());
+  GuardSubject subject{
+      locals, {}, &frame->globals().as<DictObject>().table, &builtins_.as<DictObject>().table};
+  for (const auto& entry : compiled.entries) {
+    const Capture& capture = *entry->capture;
+    std::string failure = check_guards(capture.sources, entry->keys, capture.guards, subject);
+    if (failure.empty()) {
+      SourceLoader loader(capture.sources, entry->keys, subject);
+      return run_capture(*this, capture, loader);
+    }
+    compiled.last_failure = std::move(failure);
+  }
+
+  // A miss. Tracing reads the frame and changes nothing, so the VM can still run it afterwards.
+  if (!compiled.run_only && !compiling_) {
+    if (static_cast<int>(compiled.entries.size()) >= compile_config_.recompile_limit) {
+      std::string message =
+          fmt::format("{}: hit config.recompile_limit ({}); last reason: {}", code.name,
+                      compile_config_.recompile_limit, compiled.last_failure);
+      if (compile_config_.fail_on_recompile_limit_hit)
+        return raise_named("RuntimeError", "recompile limit reached: " + message);
+      write(fmt::format("gyro warning: {}. Later misses run in the VM.\n", message));
+      compiled.run_only = true;
+    } else {
+      compiling_ = true;
+      auto traced = trace_frame(*this, compiled.function, locals);
+      compiling_ = false;
+      if (auto* capture = std::get_if<Capture>(&traced)) {
+        auto entry = std::make_shared<CompileEntry>();
+        entry->capture = std::make_shared<const Capture>(std::move(*capture));
+        entry->keys = source_keys(entry->capture->sources);
+        if (!compiled.backend.is(ObjectKind::Str) &&
+            !call_script_backend(*this, compiled.backend, entry->capture))
+          return std::nullopt;
+        compiled.entries.push_back(entry);
+        if (log_enabled("graph"))
+          std::fprintf(stderr, "[gyro graph] %s (%s:%d), %zu guards\n%s", code.name.c_str(),
+                       code.filename.c_str(), code.lines.empty() ? 0 : code.lines[0],
+                       entry->capture->guards.size(), entry->capture->describe().c_str());
+        SourceLoader loader(entry->capture->sources, entry->keys, subject);
+        return run_capture(*this, *entry->capture, loader);
+      }
+      const TraceStop& stop = std::get<TraceStop>(traced);
+      if (compiled.fullgraph && stop.reason != BreakReason::UserError)
+        return raise_named("GraphBreakError", stop.describe());
+      compiled.break_reasons.push_back(stop.describe());
+      if (log_enabled("graph_breaks"))
+        std::fprintf(stderr, "[gyro graph_breaks] %s\n", stop.describe().c_str());
+      // Without graph breaks yet, a frame that cannot be captured runs in the VM from now on.
+      compiled.run_only = true;
+    }
+  }
+  return run_frame(*frame);
+}
+
+}  // namespace gyro

@@ -1,0 +1,1052 @@
+// The symbolic evaluator's handlers: sources realized into symbolic values (and guards) when
+// first read, Python values folded at trace time, tensor operators and op calls recorded into
+// the capture, script calls inlined; anything else stops the trace with a reason.
+#include "interp/tracer.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+#include "interp/guard_check.h"
+#include "interp/objects.h"
+#include "interp/python_ops.h"
+#include "ir/python_arith.h"
+
+namespace gyro {
+
+BuiltinFn tensor_op_builtin(OpKind op);  // attributes.cc
+
+std::string_view break_reason_name(BreakReason reason) {
+  switch (reason) {
+#define BREAK_REASON(name, explanation, hint) \
+  case BreakReason::name:                     \
+    return #name;
+#include "interp/break_reasons.def"
+#undef BREAK_REASON
+  }
+  return "?";
+}
+
+std::string_view break_reason_explanation(BreakReason reason) {
+  switch (reason) {
+#define BREAK_REASON(name, explanation, hint) \
+  case BreakReason::name:                     \
+    return explanation;
+#include "interp/break_reasons.def"
+#undef BREAK_REASON
+  }
+  return "?";
+}
+
+std::string_view break_reason_hint(BreakReason reason) {
+  switch (reason) {
+#define BREAK_REASON(name, explanation, hint) \
+  case BreakReason::name:                     \
+    return hint;
+#include "interp/break_reasons.def"
+#undef BREAK_REASON
+  }
+  return "?";
+}
+
+std::string TraceStop::describe() const {
+  return fmt::format("{} ({}:{}): {}{}{}", break_reason_name(reason), filename, line,
+                     break_reason_explanation(reason), detail.empty() ? "" : "; ", detail);
+}
+
+namespace {
+
+using guards::Guard;
+using guards::GuardKind;
+using guards::kNoSource;
+using guards::SourceId;
+
+// A value as the tracer sees it.
+struct Sym {
+  enum class Kind : uint8_t {
+    kConstant,      // known at trace time: numbers, str, None, functions, classes, builtins
+    kTensor,        // a value of the captured program
+    kTuple,         // items symbolic
+    kList,          // items symbolic (shared, so aliases see appends)
+    kObject,        // an existing instance, read through its source
+    kMethod,        // a script function bound to a self (LOAD_METHOD on an instance)
+    kTensorMethod,  // tensor.name bound to a tensor
+    kIterator,      // over items, for unrolled loops
+    kNoSelf,        // LOAD_METHOD's marker: the callable takes no self
+  };
+  Kind kind = Kind::kConstant;
+  Value value;  // kConstant, kObject, kMethod (the function)
+  int tensor = -1;
+  std::string name;  // kTensorMethod
+  std::shared_ptr<std::vector<Sym>>
+      items;                 // kTuple, kList, kIterator; kMethod/kTensorMethod: {self}
+  std::size_t position = 0;  // kIterator
+  SourceId source = kNoSource;
+
+  static Sym constant(Value v, SourceId from = kNoSource) {
+    Sym s;
+    s.value = std::move(v);
+    s.source = from;
+    return s;
+  }
+  static Sym sequence(Kind kind, std::vector<Sym> items) {
+    Sym s;
+    s.kind = kind;
+    s.items = std::make_shared<std::vector<Sym>>(std::move(items));
+    return s;
+  }
+};
+
+struct Stop {
+  BreakReason reason;
+  std::string detail;
+};
+
+constexpr int kMaxInlineDepth = 16;
+constexpr std::size_t kMaxTraceSteps = 200000;  // unrolled loops end here, not in a hang
+
+class Tracer {
+ public:
+  Tracer(Interpreter& vm, const Value& function) : vm_(vm), root_(function) {}
+
+  std::variant<Capture, TraceStop> run(std::span<const Value> locals) {
+    const auto& function = root_.as<FunctionObject>();
+    const Code& code = *function.code;
+    std::vector<std::optional<Sym>> symbolic(code.local_names.size());
+    std::vector<Value> concrete(locals.begin(), locals.end());
+    // The arguments are realized when first read; other locals start unbound.
+    for (int i = 0; i < code.arg_count && i < static_cast<int>(concrete.size()); ++i)
+      lazy_locals_.push_back(i);
+    root_locals_ = std::move(concrete);
+    auto result = run_code(function, std::move(symbolic), /*depth=*/0, /*root=*/true);
+    if (!result) {
+      TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
+      return stop;
+    }
+    capture_.result = plan(*result);
+    capture_.guards = guards::order_guards(std::move(capture_.guards));
+    return std::move(capture_);
+  }
+
+ private:
+  // ---- stopping ----
+  std::nullopt_t stop(BreakReason reason, std::string detail = {}) {
+    if (!stop_) stop_ = Stop{reason, std::move(detail)};
+    return std::nullopt;
+  }
+
+  // ---- guards and realization ----
+  void guard(Guard guard) { capture_.guards.push_back(std::move(guard)); }
+
+  void guard_identity(SourceId source, const Value& value) {
+    if (source == kNoSource) return;
+    Guard g(GuardKind::ID_MATCH, source);
+    g.identity = value.as_object();
+    g.type_name = std::string(type_name(value));
+    capture_.keep_alive.push_back(value);
+    guard(std::move(g));
+  }
+
+  void guard_type(SourceId source, const Value& value) {
+    if (source == kNoSource) return;
+    Guard g(GuardKind::TYPE_MATCH, source);
+    g.identity = type_identity(value);
+    g.type_name = std::string(type_name(value));
+    if (value.is(ObjectKind::Instance))
+      capture_.keep_alive.push_back(value.as<InstanceObject>().cls);
+    guard(std::move(g));
+  }
+
+  int add_value(CapturedValue value) {
+    capture_.values.push_back(std::move(value));
+    return static_cast<int>(capture_.values.size()) - 1;
+  }
+
+  // A concrete value read from `source` as a symbolic one, with the guards that keep it valid.
+  std::optional<Sym> realize(const Value& value, SourceId source) {
+    if (value.is_none() || value.is_bool() || value.is_int() || value.is_float() ||
+        value.is(ObjectKind::Str)) {
+      if (source != kNoSource) {
+        Guard g(GuardKind::CONSTANT_MATCH, source);
+        if (value.is_none())
+          g.constant = Constant();
+        else if (value.is_bool())
+          g.constant = Constant::boolean(value.as_bool());
+        else if (value.is_int())
+          g.constant = Constant::integer(value.as_int());
+        else if (value.is_float())
+          g.constant = Constant::real(value.as_float());
+        else
+          g.constant = Constant::string(value.as<StrObject>().text);
+        guard(std::move(g));
+      }
+      return Sym::constant(value, source);
+    }
+    if (value.is(ObjectKind::TensorBox)) {
+      if (source == kNoSource) return stop(BreakReason::UnsupportedBuiltin, "an unnamed tensor");
+      // One placeholder per source: reading x twice is one input.
+      auto it = placeholder_of_.find(source);
+      if (it != placeholder_of_.end()) return tensor_sym(it->second, source);
+      const Tensor& tensor = value.as<TensorBoxObject>().tensor;
+      Guard g(GuardKind::TENSOR_MATCH, source);
+      g.tensor.dtype = tensor.dtype();
+      for (int d = 0; d < tensor.dim(); ++d) {
+        g.tensor.sizes.push_back(tensor.size(d));
+        g.tensor.strides.push_back(tensor.stride(d));
+      }
+      guard(std::move(g));
+      CapturedValue placeholder;
+      placeholder.kind = CapturedValue::Kind::kPlaceholder;
+      placeholder.meta = TensorMeta::of(tensor);
+      placeholder.source = source;
+      int index = add_value(std::move(placeholder));
+      capture_.placeholders.push_back(index);
+      placeholder_of_.emplace(source, index);
+      return tensor_sym(index, source);
+    }
+    if (value.is(ObjectKind::SparseTensor)) return stop(BreakReason::SparseTensor);
+    if (value.is(ObjectKind::List) || value.is(ObjectKind::Tuple)) {
+      if (source == kNoSource) return stop(BreakReason::UnsupportedBuiltin, "an unnamed list");
+      guard_type(source, value);
+      const auto& items = sequence_items(value);
+      Guard length(GuardKind::LENGTH, capture_.sources.length(source));
+      length.length = static_cast<int64_t>(items.size());
+      guard(std::move(length));
+      std::vector<Sym> symbolic;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        auto item = realize(items[i], capture_.sources.item(source, static_cast<int64_t>(i)));
+        if (!item) return std::nullopt;
+        symbolic.push_back(std::move(*item));
+      }
+      Sym s = Sym::sequence(value.is(ObjectKind::List) ? Sym::Kind::kList : Sym::Kind::kTuple,
+                            std::move(symbolic));
+      s.source = source;
+      s.value = value;
+      return s;
+    }
+    if (value.is(ObjectKind::Instance)) {
+      if (source == kNoSource) return stop(BreakReason::UnsupportedBuiltin, "an unnamed object");
+      guard_type(source, value);
+      Sym s;
+      s.kind = Sym::Kind::kObject;
+      s.value = value;
+      s.source = source;
+      return s;
+    }
+    if (value.is(ObjectKind::Function) || value.is(ObjectKind::Builtin) ||
+        value.is(ObjectKind::Class) || value.is(ObjectKind::DTypeValue) ||
+        value.is(ObjectKind::CompiledFunction)) {
+      guard_identity(source, value);
+      return Sym::constant(value, source);
+    }
+    return stop(BreakReason::UnsupportedBuiltin,
+                fmt::format("a value of type '{}'", type_name(value)));
+  }
+
+  Sym tensor_sym(int index, SourceId source = kNoSource) {
+    Sym s;
+    s.kind = Sym::Kind::kTensor;
+    s.tensor = index;
+    s.source = source;
+    return s;
+  }
+
+  // ---- the captured program ----
+  std::optional<int> as_tensor(const Sym& operand) {
+    if (operand.kind == Sym::Kind::kTensor) return operand.tensor;
+    if (operand.kind != Sym::Kind::kConstant) return std::nullopt;
+    const Value& v = operand.value;
+    std::optional<Tensor> scalar;
+    if (v.is_bool())
+      scalar = Tensor::scalar(v.as_bool(), DType::Bool, /*wrapped=*/true);
+    else if (v.is_int())
+      scalar = Tensor::integer(v.as_int(), /*wrapped=*/true);
+    else if (v.is_float())
+      scalar = Tensor::scalar(v.as_float(), DType::Float64, true);
+    if (!scalar) return std::nullopt;
+    CapturedValue constant;
+    constant.kind = CapturedValue::Kind::kConstant;
+    constant.meta = TensorMeta::of(*scalar);
+    constant.constant = *scalar;
+    return add_value(std::move(constant));
+  }
+
+  std::optional<std::vector<Sym>> emit(OpKind op, std::vector<int> inputs,
+                                       std::span<const Attr> positional,
+                                       std::span<const NamedAttr> named) {
+    auto bound = bind_attrs(op, static_cast<int>(inputs.size()), positional, named);
+    if (!bound.ok()) return stop(BreakReason::UserError, bound.error().message);
+    std::vector<TensorMeta> metas;
+    for (int input : inputs) metas.push_back(capture_.values[input].meta);
+    auto meta = infer_meta(op, metas, *bound);
+    if (!meta.ok()) return stop(BreakReason::UserError, meta.error().message);
+    int call = static_cast<int>(capture_.calls.size());
+    capture_.calls.push_back({op, std::move(inputs), std::move(*bound)});
+    std::vector<Sym> outputs;
+    for (std::size_t i = 0; i < meta->sizes.size(); ++i) {
+      CapturedValue out;
+      out.kind = CapturedValue::Kind::kCallOutput;
+      out.meta = TensorMeta{meta->dtype, meta->sizes[i]};
+      out.call = call;
+      out.output = static_cast<int>(i);
+      outputs.push_back(tensor_sym(add_value(std::move(out))));
+    }
+    return outputs;
+  }
+
+  std::optional<Sym> emit_one(OpKind op, std::vector<int> inputs,
+                              std::span<const Attr> positional = {},
+                              std::span<const NamedAttr> named = {}) {
+    auto outputs = emit(op, std::move(inputs), positional, named);
+    if (!outputs) return std::nullopt;
+    if (op_info(op).has(kMultiOutput)) return Sym::sequence(Sym::Kind::kTuple, std::move(*outputs));
+    return (*outputs)[0];
+  }
+
+  // A Python argument as an op attribute (constants only).
+  std::optional<Attr> to_attr(const Sym& arg) {
+    if (arg.kind == Sym::Kind::kTuple || arg.kind == Sym::Kind::kList) {
+      std::vector<int64_t> ints;
+      for (const Sym& item : *arg.items) {
+        if (item.kind != Sym::Kind::kConstant || !item.value.is_integral()) return std::nullopt;
+        ints.push_back(item.value.as_int());
+      }
+      return Attr::list(std::move(ints));
+    }
+    if (arg.kind != Sym::Kind::kConstant) return std::nullopt;
+    const Value& v = arg.value;
+    if (v.is_none()) return Attr::none();
+    if (v.is_bool()) return Attr::boolean(v.as_bool());
+    if (v.is_int()) return Attr::integer(v.as_int());
+    if (v.is_float()) return Attr::real(v.as_float());
+    if (v.is(ObjectKind::DTypeValue)) return Attr::of_dtype(v.as<DTypeValueObject>().dtype);
+    if (v.is(ObjectKind::Str)) {
+      const std::string& text = v.as<StrObject>().text;
+      if (auto dtype = dtype_from_name(text)) return Attr::of_dtype(*dtype);
+      return Attr::string(text);
+    }
+    return std::nullopt;
+  }
+
+  // op(args...) with the VM's argument mapping (tensor_calls.cc): leading tensors (and
+  // numbers) are inputs, the rest attributes; trailing ints pack into an int[] attribute.
+  std::optional<Sym> call_op(OpKind op, std::span<const Sym> args,
+                             std::span<const std::pair<std::string, Sym>> kwargs) {
+    const OpInfo& info = op_info(op);
+    std::vector<int> inputs;
+    std::size_t next = 0;
+    if (info.max_inputs < 0) {
+      if (args.empty() || !(args[0].kind == Sym::Kind::kList || args[0].kind == Sym::Kind::kTuple))
+        return stop(BreakReason::UserError,
+                    fmt::format("{}() expects a list of tensors", info.name));
+      for (const Sym& item : *args[0].items) {
+        auto tensor = as_tensor(item);
+        if (!tensor)
+          return stop(BreakReason::UserError, fmt::format("{}() expects tensors", info.name));
+        inputs.push_back(*tensor);
+      }
+      next = 1;
+    } else {
+      while (next < args.size() && static_cast<int>(inputs.size()) < info.max_inputs) {
+        if (static_cast<int>(inputs.size()) >= info.min_inputs &&
+            args[next].kind != Sym::Kind::kTensor)
+          break;
+        if (args[next].kind != Sym::Kind::kTensor &&
+            !(args[next].kind == Sym::Kind::kConstant && args[next].value.is_number()))
+          break;
+        auto tensor = as_tensor(args[next]);
+        if (!tensor) break;
+        inputs.push_back(*tensor);
+        ++next;
+      }
+    }
+    std::vector<Attr> attrs;
+    const auto& specs = info.attrs;
+    for (; next < args.size(); ++next) {
+      std::size_t slot = attrs.size();
+      auto is_int = [&](std::size_t i) {
+        return args[i].kind == Sym::Kind::kConstant && args[i].value.is_integral();
+      };
+      if (slot < specs.size() && specs[slot].type == AttrType::kInts && is_int(next) &&
+          next + 1 < args.size() && is_int(next + 1)) {
+        std::vector<int64_t> ints;
+        while (next < args.size() && is_int(next)) ints.push_back(args[next++].value.as_int());
+        --next;
+        attrs.push_back(Attr::list(std::move(ints)));
+        continue;
+      }
+      if (args[next].kind == Sym::Kind::kTensor)
+        return stop(BreakReason::UserError,
+                    fmt::format("{}(): a tensor where an attribute goes", info.name));
+      auto attr = to_attr(args[next]);
+      if (!attr)
+        return stop(BreakReason::UnsupportedBuiltin, fmt::format("{}() argument", info.name));
+      attrs.push_back(std::move(*attr));
+    }
+    std::vector<NamedAttr> named;
+    for (const auto& [name, value] : kwargs) {
+      auto attr = to_attr(value);
+      if (!attr)
+        return stop(BreakReason::UnsupportedBuiltin, fmt::format("{}() keyword", info.name));
+      named.push_back({name, std::move(*attr)});
+    }
+    return emit_one(op, std::move(inputs), attrs, named);
+  }
+
+  // ---- Python operators ----
+  std::optional<Sym> binary(Binop op, const Sym& a, const Sym& b) {
+    if (a.kind == Sym::Kind::kConstant && b.kind == Sym::Kind::kConstant) {
+      auto result = binary_op(op, a.value, b.value);
+      if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
+      return Sym::constant(*result);
+    }
+    if (a.kind == Sym::Kind::kTensor || b.kind == Sym::Kind::kTensor) {
+      Binop base = op;
+      // In-place operators on tensors mutate them: not captured yet.
+      std::string_view symbol = binop_symbol(op);
+      if (symbol.size() >= 2 && symbol.back() == '=' && symbol != "==")
+        return stop(BreakReason::SideEffect, fmt::format("in-place '{}' on a tensor", symbol));
+      auto kind = tensor_binop(base);
+      auto left = as_tensor(a), right = as_tensor(b);
+      if (!kind || !left || !right)
+        return stop(BreakReason::UnsupportedBuiltin, fmt::format("operator '{}'", symbol));
+      return emit_one(*kind, {*left, *right});
+    }
+    if ((a.kind == Sym::Kind::kTuple || a.kind == Sym::Kind::kList) && a.kind == b.kind &&
+        op == Binop::ADD) {
+      std::vector<Sym> items(*a.items);
+      items.insert(items.end(), b.items->begin(), b.items->end());
+      return Sym::sequence(a.kind, std::move(items));
+    }
+    return stop(BreakReason::UnsupportedBuiltin, fmt::format("operator '{}'", binop_symbol(op)));
+  }
+
+  std::optional<Sym> compare(CompareOp op, const Sym& a, const Sym& b) {
+    if (a.kind == Sym::Kind::kConstant && b.kind == Sym::Kind::kConstant) {
+      auto result = compare_op(op, a.value, b.value);
+      if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
+      return Sym::constant(*result);
+    }
+    if (a.kind == Sym::Kind::kTensor || b.kind == Sym::Kind::kTensor) {
+      static constexpr OpKind kOps[] = {OpKind::lt, OpKind::le, OpKind::eq,
+                                        OpKind::ne, OpKind::gt, OpKind::ge};
+      auto left = as_tensor(a), right = as_tensor(b);
+      if (!left || !right) return stop(BreakReason::UnsupportedBuiltin, "comparison");
+      return emit_one(kOps[static_cast<int>(op)], {*left, *right});
+    }
+    return stop(BreakReason::UnsupportedBuiltin, "comparison of containers");
+  }
+
+  std::optional<bool> truth(const Sym& condition) {
+    if (condition.kind == Sym::Kind::kTensor) return stop(BreakReason::DataDependentBranch);
+    if (condition.kind == Sym::Kind::kConstant) {
+      auto result = truthy(condition.value);
+      if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
+      return *result;
+    }
+    if (condition.kind == Sym::Kind::kTuple || condition.kind == Sym::Kind::kList)
+      return !condition.items->empty();
+    return true;  // objects, functions and methods are true
+  }
+
+  // ---- attributes ----
+  std::optional<Sym> attribute(const Sym& object, const std::string& name) {
+    if (object.kind == Sym::Kind::kTensor) {
+      const TensorMeta& meta = capture_.values[object.tensor].meta;
+      if (name == "shape") {
+        std::vector<Sym> sizes;
+        for (int d = 0; d < meta.sizes.size(); ++d)
+          sizes.push_back(Sym::constant(Value::integer(meta.sizes[d])));
+        return Sym::sequence(Sym::Kind::kTuple, std::move(sizes));
+      }
+      if (name == "ndim") return Sym::constant(Value::integer(meta.sizes.size()));
+      if (name == "dtype") return Sym::constant(dtype_value(meta.dtype));
+      if (name == "T") {
+        std::vector<int64_t> order;
+        for (int d = meta.sizes.size() - 1; d >= 0; --d) order.push_back(d);
+        Attr dims = Attr::list(std::move(order));
+        return emit_one(OpKind::permute, {object.tensor}, std::span<const Attr>(&dims, 1));
+      }
+      return stop(BreakReason::UnsupportedBuiltin, fmt::format("tensor attribute '{}'", name));
+    }
+    if (object.kind == Sym::Kind::kObject) {
+      const Value& instance = object.value;
+      SourceId source = capture_.sources.attribute(object.source, name);
+      // What the VM finds: the instance's own attribute, else its class chain's.
+      Value key = make_str(name);
+      const Value* found = nullptr;
+      const Dict& own = instance.as<InstanceObject>().attributes.as<DictObject>().table;
+      if (int64_t position = own.find(key); position >= 0) {
+        found = &own.value_at(position);
+      } else {
+        for (const Value* cls = &instance.as<InstanceObject>().cls; cls->is(ObjectKind::Class);
+             cls = &cls->as<ClassObject>().base) {
+          const Dict& attributes = cls->as<ClassObject>().attributes.as<DictObject>().table;
+          if (int64_t position = attributes.find(key); position >= 0) {
+            found = &attributes.value_at(position);
+            break;
+          }
+        }
+        if (found && found->is(ObjectKind::Function)) {
+          // A method: bound to the instance. Its identity is guarded through the class.
+          guard_identity(source, *found);
+          Sym method;
+          method.kind = Sym::Kind::kMethod;
+          method.value = *found;
+          method.items = std::make_shared<std::vector<Sym>>(std::vector<Sym>{object});
+          return method;
+        }
+      }
+      if (!found)
+        return stop(BreakReason::UserError,
+                    fmt::format("'{}' object has no attribute '{}'", type_name(instance), name));
+      return realize(*found, source);
+    }
+    return stop(BreakReason::UnsupportedBuiltin, fmt::format("attribute '{}'", name));
+  }
+
+  // ---- calls ----
+  std::optional<Sym> call(const Sym& callable, std::vector<Sym> args,
+                          std::vector<std::pair<std::string, Sym>> kwargs, int depth) {
+    if (callable.kind == Sym::Kind::kTensorMethod) {
+      const Sym& self = (*callable.items)[0];
+      const TensorMeta& meta = capture_.values[self.tensor].meta;
+      if (callable.name == "size") {
+        if (args.empty()) return attribute(self, "shape");
+        if (args[0].kind != Sym::Kind::kConstant || !args[0].value.is_integral())
+          return stop(BreakReason::UnsupportedBuiltin, "size() argument");
+        int64_t rank = std::max<int64_t>(meta.sizes.size(), 1), dim = args[0].value.as_int();
+        if (dim < -rank || dim >= rank)
+          return stop(BreakReason::UserError, "size(): dim out of range");
+        if (dim < 0) dim += rank;
+        return Sym::constant(Value::integer(meta.sizes.size() == 0 ? 1 : meta.sizes[dim]));
+      }
+      if (callable.name == "dim") return Sym::constant(Value::integer(meta.sizes.size()));
+      if (callable.name == "numel") {
+        int64_t count = 1;
+        for (int d = 0; d < meta.sizes.size(); ++d) count *= meta.sizes[d];
+        return Sym::constant(Value::integer(count));
+      }
+      if (callable.name == "item" || callable.name == "tolist")
+        return stop(BreakReason::TensorToPython, callable.name + "()");
+      auto op = op_from_name(callable.name);
+      if (!op)
+        return stop(BreakReason::UnsupportedBuiltin,
+                    fmt::format("tensor method '{}'", callable.name));
+      args.insert(args.begin(), self);
+      return call_op(*op, args, kwargs);
+    }
+    if (callable.kind == Sym::Kind::kMethod) {
+      args.insert(args.begin(), (*callable.items)[0]);
+      return inline_call(callable.value, std::move(args), std::move(kwargs), depth);
+    }
+    if (callable.kind == Sym::Kind::kObject) {
+      // A module's forward pass: the instance's __call__.
+      auto method = attribute(callable, "__call__");
+      if (!method) return std::nullopt;
+      return call(*method, std::move(args), std::move(kwargs), depth);
+    }
+    if (callable.kind != Sym::Kind::kConstant)
+      return stop(BreakReason::UnsupportedBuiltin, "calling this value");
+    const Value& target = callable.value;
+    if (target.is(ObjectKind::Function))
+      return inline_call(target, std::move(args), std::move(kwargs), depth);
+    if (target.is(ObjectKind::CompiledFunction)) {
+      // Inside a trace a compiled function is just its function (one graph, not two).
+      const auto& compiled = target.as<CompiledFunctionObject>();
+      if (!compiled.self.is_none()) {
+        auto self = realize(compiled.self, kNoSource);
+        if (!self) return std::nullopt;
+        args.insert(args.begin(), std::move(*self));
+      }
+      return inline_call(compiled.function, std::move(args), std::move(kwargs), depth);
+    }
+    if (target.is(ObjectKind::Builtin)) {
+      const auto& builtin = target.as<BuiltinObject>();
+      if (!builtin.self.is_none()) return stop(BreakReason::UnsupportedBuiltin, builtin.name);
+      if (auto op = op_of_builtin(builtin.fn)) return call_op(*op, args, kwargs);
+      return call_builtin(builtin.name, args, kwargs);
+    }
+    return stop(BreakReason::UnsupportedBuiltin, fmt::format("calling '{}'", type_name(target)));
+  }
+
+  std::optional<OpKind> op_of_builtin(BuiltinFn fn) {
+    if (op_builtins_.empty())
+      for (int i = 0; i < kNumOps; ++i)
+        op_builtins_.emplace(tensor_op_builtin(static_cast<OpKind>(i)), static_cast<OpKind>(i));
+    auto it = op_builtins_.find(fn);
+    if (it == op_builtins_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::optional<Sym> call_builtin(const std::string& name, std::span<const Sym> args,
+                                  std::span<const std::pair<std::string, Sym>> kwargs) {
+    if (name == "graph_break") return stop(BreakReason::GraphBreakCall);
+    if (name == "print") return stop(BreakReason::SideEffect, "print()");
+    if (!kwargs.empty()) return stop(BreakReason::UnsupportedBuiltin, name + "() with keywords");
+    if (name == "len" && args.size() == 1) {
+      const Sym& arg = args[0];
+      if (arg.kind == Sym::Kind::kTuple || arg.kind == Sym::Kind::kList)
+        return Sym::constant(Value::integer(static_cast<int64_t>(arg.items->size())));
+      if (arg.kind == Sym::Kind::kTensor) {
+        const TensorMeta& meta = capture_.values[arg.tensor].meta;
+        if (meta.sizes.size() == 0) return stop(BreakReason::UserError, "len() of a 0-d tensor");
+        return Sym::constant(Value::integer(meta.sizes[0]));
+      }
+      if (arg.kind == Sym::Kind::kConstant && arg.value.is(ObjectKind::Str))
+        return Sym::constant(
+            Value::integer(static_cast<int64_t>(arg.value.as<StrObject>().text.size())));
+    }
+    if (name == "range") {
+      std::vector<Value> values;
+      for (const Sym& arg : args) {
+        if (arg.kind != Sym::Kind::kConstant)
+          return stop(BreakReason::UnsupportedBuiltin, "range() of a non-constant");
+        values.push_back(arg.value);
+      }
+      auto range = vm_.call(vm_.builtin_class("range"), values);
+      if (!range) {
+        std::string message = str(vm_.exception());
+        return stop(BreakReason::UserError, message);
+      }
+      return Sym::constant(*range);
+    }
+    if (name == "is_compiling") return Sym::constant(Value::boolean(true));
+    return stop(BreakReason::UnsupportedBuiltin, name + "()");
+  }
+
+  std::optional<Sym> inline_call(const Value& function, std::vector<Sym> args,
+                                 std::vector<std::pair<std::string, Sym>> kwargs, int depth) {
+    if (depth + 1 > kMaxInlineDepth) return stop(BreakReason::InlineDepth);
+    const auto& fn = function.as<FunctionObject>();
+    const Code& code = *fn.code;
+    if (!code.cell_names.empty() || !code.free_names.empty())
+      return stop(BreakReason::UnsupportedOpcode, fmt::format("{}() uses closures", code.name));
+    std::vector<std::optional<Sym>> locals(code.local_names.size());
+    const bool varargs = code.flags & kVarargs;
+    const std::size_t positional = code.arg_count - (varargs ? 1 : 0);
+    if (varargs) {
+      // *args collects the extra positional arguments into a tuple.
+      std::vector<Sym> extra;
+      if (args.size() > positional) {
+        extra.assign(args.begin() + positional, args.end());
+        args.resize(positional);
+      }
+      locals[positional] = Sym::sequence(Sym::Kind::kTuple, std::move(extra));
+    }
+    if (args.size() > positional)
+      return stop(BreakReason::UserError,
+                  fmt::format("{}() takes {} positional arguments", code.name, positional));
+    for (std::size_t i = 0; i < args.size(); ++i) locals[i] = std::move(args[i]);
+    for (auto& [name, value] : kwargs) {
+      std::size_t index = 0;
+      while (index < positional && code.local_names[index] != name) ++index;
+      if (index == positional || locals[index])
+        return stop(BreakReason::UserError, fmt::format("{}() keyword '{}'", code.name, name));
+      locals[index] = std::move(value);
+    }
+    const std::vector<Value>* defaults =
+        fn.defaults.is(ObjectKind::Tuple) ? &fn.defaults.as<TupleObject>().items : nullptr;
+    std::size_t first_default = positional - (defaults ? defaults->size() : 0);
+    for (std::size_t i = 0; i < positional; ++i) {
+      if (locals[i]) continue;
+      if (!defaults || i < first_default)
+        return stop(BreakReason::UserError,
+                    fmt::format("{}() missing argument '{}'", code.name, code.local_names[i]));
+      auto value = realize((*defaults)[i - first_default], kNoSource);
+      if (!value) return std::nullopt;
+      locals[i] = std::move(*value);
+    }
+    return run_code(fn, std::move(locals), depth + 1, /*root=*/false);
+  }
+
+  // ---- globals ----
+  std::optional<Sym> global(const FunctionObject& function, const std::string& name) {
+    SourceId source = capture_.sources.global(name);
+    if (auto it = globals_.find(source); it != globals_.end()) return it->second;
+    Value key = make_str(name);
+    const Value* found = nullptr;
+    for (const Value* dict : {&function.globals, &vm_.builtins()}) {
+      const Dict& table = dict->as<DictObject>().table;
+      if (int64_t position = table.find(key); position >= 0) {
+        found = &table.value_at(position);
+        break;
+      }
+    }
+    if (!found) return stop(BreakReason::UserError, fmt::format("name '{}' is not defined", name));
+    auto value = realize(*found, source);
+    if (value) globals_.emplace(source, *value);
+    return value;
+  }
+
+  // ---- the loop ----
+  std::optional<Sym> run_code(const FunctionObject& function,
+                              std::vector<std::optional<Sym>> locals, int depth, bool root) {
+    const Code& code = *function.code;
+    std::vector<Sym> stack;
+    std::size_t pc = 0;
+    auto pop = [&] {
+      Sym top = std::move(stack.back());
+      stack.pop_back();
+      return top;
+    };
+    while (true) {
+      if (++steps_ > kMaxTraceSteps)
+        return stop(BreakReason::UnsupportedOpcode, "the trace is too long");
+      const Instruction instruction = code.instructions[pc];
+      const uint32_t arg = instruction.arg;
+      if (depth == 0) line_ = code.lines[pc];
+      std::size_t next = pc + 1;
+      switch (instruction.opcode) {
+        case Opcode::NOP:
+          break;
+        case Opcode::POP_TOP:
+          stack.pop_back();
+          break;
+        case Opcode::COPY:
+          stack.push_back(stack[stack.size() - arg]);
+          break;
+        case Opcode::SWAP:
+          std::swap(stack.back(), stack[stack.size() - arg]);
+          break;
+        case Opcode::LOAD_CONST: {
+          const Constant& constant = code.constants[arg];
+          if (constant.kind() == Constant::Kind::kCode)
+            return stop(BreakReason::UnsupportedOpcode, "a nested function definition");
+          Value value = constant_value(constant);
+          stack.push_back(Sym::constant(value));
+          break;
+        }
+        case Opcode::LOAD_FAST: {
+          if (!locals[arg] && root && is_lazy(arg)) {
+            auto value =
+                realize(root_locals_[arg], capture_.sources.local(arg, code.local_names[arg]));
+            if (!value) return std::nullopt;
+            locals[arg] = std::move(*value);
+          }
+          if (!locals[arg])
+            return stop(BreakReason::UserError,
+                        fmt::format("local variable '{}' is unbound", code.local_names[arg]));
+          stack.push_back(*locals[arg]);
+          break;
+        }
+        case Opcode::STORE_FAST:
+          locals[arg] = pop();
+          if (root) forget_lazy(arg);
+          break;
+        case Opcode::LOAD_GLOBAL: {
+          auto value = global(function, code.names[arg]);
+          if (!value) return std::nullopt;
+          stack.push_back(std::move(*value));
+          break;
+        }
+        case Opcode::LOAD_ATTR: {
+          Sym object = pop();
+          auto value = attribute(object, code.names[arg]);
+          if (!value) return std::nullopt;
+          stack.push_back(std::move(*value));
+          break;
+        }
+        case Opcode::LOAD_METHOD: {
+          Sym object = pop();
+          if (object.kind == Sym::Kind::kTensor) {
+            Sym method;
+            method.kind = Sym::Kind::kTensorMethod;
+            method.name = code.names[arg];
+            method.items = std::make_shared<std::vector<Sym>>(std::vector<Sym>{object});
+            stack.push_back(std::move(method));
+          } else {
+            auto value = attribute(object, code.names[arg]);
+            if (!value) return std::nullopt;
+            stack.push_back(std::move(*value));
+          }
+          Sym no_self;
+          no_self.kind = Sym::Kind::kNoSelf;
+          stack.push_back(std::move(no_self));
+          break;
+        }
+        case Opcode::UNARY_NEGATIVE: {
+          Sym operand = pop();
+          if (operand.kind == Sym::Kind::kTensor) {
+            auto result = emit_one(OpKind::neg, {operand.tensor});
+            if (!result) return std::nullopt;
+            stack.push_back(std::move(*result));
+          } else if (operand.kind == Sym::Kind::kConstant) {
+            auto result = unary_negative(operand.value);
+            if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
+            stack.push_back(Sym::constant(*result));
+          } else {
+            return stop(BreakReason::UnsupportedBuiltin, "unary '-'");
+          }
+          break;
+        }
+        case Opcode::UNARY_NOT: {
+          auto value = truth(pop());
+          if (!value) return std::nullopt;
+          stack.push_back(Sym::constant(Value::boolean(!*value)));
+          break;
+        }
+        case Opcode::BINARY_OP: {
+          Sym right = pop(), left = pop();
+          auto result = binary(static_cast<Binop>(arg), left, right);
+          if (!result) return std::nullopt;
+          stack.push_back(std::move(*result));
+          break;
+        }
+        case Opcode::COMPARE_OP: {
+          Sym right = pop(), left = pop();
+          auto result = compare(static_cast<CompareOp>(arg), left, right);
+          if (!result) return std::nullopt;
+          stack.push_back(std::move(*result));
+          break;
+        }
+        case Opcode::IS_OP: {
+          Sym right = pop(), left = pop();
+          bool same;
+          auto inline_constant = [](const Sym& s) {
+            return s.kind == Sym::Kind::kConstant && !s.value.is_object();
+          };
+          if (left.kind == Sym::Kind::kConstant && right.kind == Sym::Kind::kConstant) {
+            same = identical(left.value, right.value);
+          } else if (inline_constant(left) || inline_constant(right)) {
+            same = false;  // `x is None` where x is a tensor, an object or a list
+          } else if (left.kind == Sym::Kind::kTensor && right.kind == Sym::Kind::kTensor &&
+                     left.tensor == right.tensor) {
+            same = true;
+          } else {
+            return stop(BreakReason::UnsupportedBuiltin, "'is' between two objects");
+          }
+          stack.push_back(Sym::constant(Value::boolean(arg ? !same : same)));
+          break;
+        }
+        case Opcode::BINARY_SUBSCR: {
+          Sym index = pop(), container = pop();
+          if ((container.kind == Sym::Kind::kTuple || container.kind == Sym::Kind::kList) &&
+              index.kind == Sym::Kind::kConstant && index.value.is_integral()) {
+            int64_t size = static_cast<int64_t>(container.items->size());
+            int64_t i = index.value.as_int();
+            if (i < 0) i += size;
+            if (i < 0 || i >= size) return stop(BreakReason::UserError, "index out of range");
+            stack.push_back((*container.items)[i]);
+            break;
+          }
+          return stop(BreakReason::UnsupportedOpcode, "subscript");
+        }
+        case Opcode::BUILD_TUPLE:
+        case Opcode::BUILD_LIST: {
+          std::vector<Sym> items(stack.end() - arg, stack.end());
+          stack.resize(stack.size() - arg);
+          stack.push_back(Sym::sequence(
+              instruction.opcode == Opcode::BUILD_TUPLE ? Sym::Kind::kTuple : Sym::Kind::kList,
+              std::move(items)));
+          break;
+        }
+        case Opcode::UNPACK_SEQUENCE: {
+          Sym sequence = pop();
+          if (sequence.kind != Sym::Kind::kTuple && sequence.kind != Sym::Kind::kList)
+            return stop(BreakReason::UnsupportedOpcode, "unpacking");
+          if (sequence.items->size() != arg) return stop(BreakReason::UserError, "unpack count");
+          for (auto it = sequence.items->rbegin(); it != sequence.items->rend(); ++it)
+            stack.push_back(*it);
+          break;
+        }
+        case Opcode::JUMP:
+          next = arg;
+          break;
+        case Opcode::POP_JUMP_IF_FALSE:
+        case Opcode::POP_JUMP_IF_TRUE: {
+          auto value = truth(pop());
+          if (!value) return std::nullopt;
+          if (*value == (instruction.opcode == Opcode::POP_JUMP_IF_TRUE)) next = arg;
+          break;
+        }
+        case Opcode::GET_ITER: {
+          Sym iterable = pop();
+          Sym iterator;
+          iterator.kind = Sym::Kind::kIterator;
+          if (iterable.kind == Sym::Kind::kTuple || iterable.kind == Sym::Kind::kList) {
+            iterator.items = std::make_shared<std::vector<Sym>>(*iterable.items);
+          } else if (iterable.kind == Sym::Kind::kConstant &&
+                     iterable.value.is(ObjectKind::Range)) {
+            const auto& range = iterable.value.as<RangeObject>();
+            std::vector<Sym> items;
+            for (int64_t i = 0, n = range.length(); i < n; ++i)
+              items.push_back(Sym::constant(Value::integer(range.start + i * range.step)));
+            iterator.items = std::make_shared<std::vector<Sym>>(std::move(items));
+          } else {
+            return stop(BreakReason::UnsupportedOpcode, "iteration over this value");
+          }
+          stack.push_back(std::move(iterator));
+          break;
+        }
+        case Opcode::FOR_ITER: {
+          Sym& iterator = stack.back();
+          if (iterator.position >= iterator.items->size()) {
+            stack.pop_back();
+            next = arg;
+          } else {
+            Sym item = (*iterator.items)[iterator.position++];
+            stack.push_back(std::move(item));
+          }
+          break;
+        }
+        case Opcode::RETURN_VALUE:
+          return pop();
+        case Opcode::CALL:
+        case Opcode::CALL_METHOD:
+        case Opcode::CALL_KW: {
+          std::vector<std::pair<std::string, Sym>> kwargs;
+          std::size_t count = arg;
+          if (instruction.opcode == Opcode::CALL_KW) {
+            Sym names = pop();
+            const auto& keyword_names = names.value.as<TupleObject>().items;
+            std::size_t first = stack.size() - keyword_names.size();
+            for (std::size_t i = 0; i < keyword_names.size(); ++i)
+              kwargs.push_back({keyword_names[i].as<StrObject>().text, stack[first + i]});
+            stack.resize(first);
+            count -= keyword_names.size();
+          }
+          std::vector<Sym> args(stack.end() - count, stack.end());
+          stack.resize(stack.size() - count);
+          if (instruction.opcode == Opcode::CALL_METHOD) {
+            Sym self = pop();
+            if (self.kind != Sym::Kind::kNoSelf) args.insert(args.begin(), std::move(self));
+          }
+          Sym callable = pop();
+          auto result = call(callable, std::move(args), std::move(kwargs), depth);
+          if (!result) return std::nullopt;
+          stack.push_back(std::move(*result));
+          break;
+        }
+        case Opcode::LIST_APPEND:
+        case Opcode::LIST_EXTEND: {
+          // Only lists the trace built itself (comprehensions, f(*args)) are extended.
+          Sym item = pop();
+          Sym& target = stack[stack.size() - arg];
+          if (target.kind != Sym::Kind::kList || target.source != kNoSource)
+            return stop(BreakReason::SideEffect, "extending an existing list");
+          if (instruction.opcode == Opcode::LIST_APPEND) {
+            target.items->push_back(std::move(item));
+          } else {
+            if (item.kind != Sym::Kind::kTuple && item.kind != Sym::Kind::kList)
+              return stop(BreakReason::UnsupportedOpcode, "extending with this value");
+            target.items->insert(target.items->end(), item.items->begin(), item.items->end());
+          }
+          break;
+        }
+        case Opcode::CALL_EX: {
+          if (arg) return stop(BreakReason::UnsupportedOpcode, "**kwargs at a call");
+          Sym sequence = pop();
+          Sym callable = pop();
+          if (sequence.kind != Sym::Kind::kTuple && sequence.kind != Sym::Kind::kList)
+            return stop(BreakReason::UnsupportedOpcode, "*args of this value");
+          auto result = call(callable, *sequence.items, {}, depth);
+          if (!result) return std::nullopt;
+          stack.push_back(std::move(*result));
+          break;
+        }
+        default:
+          return stop(BreakReason::UnsupportedOpcode, std::string(opcode_name(instruction.opcode)));
+      }
+      pc = next;
+    }
+  }
+
+  Value constant_value(const Constant& constant) {
+    switch (constant.kind()) {
+      case Constant::Kind::kNone:
+        return Value();
+      case Constant::Kind::kBool:
+        return Value::boolean(constant.as_bool());
+      case Constant::Kind::kInt:
+        return Value::integer(constant.as_int());
+      case Constant::Kind::kFloat:
+        return Value::real(constant.as_float());
+      case Constant::Kind::kString:
+        return make_str(constant.as_string());
+      case Constant::Kind::kTuple: {
+        std::vector<Value> items;
+        for (const Constant& item : constant.items()) items.push_back(constant_value(item));
+        return make_tuple(std::move(items));
+      }
+      default:
+        return Value();
+    }
+  }
+
+  bool is_lazy(std::size_t local) const {
+    for (std::size_t index : lazy_locals_)
+      if (index == local) return true;
+    return false;
+  }
+  void forget_lazy(std::size_t local) {
+    for (auto& index : lazy_locals_)
+      if (index == local) index = static_cast<std::size_t>(-1);
+  }
+
+  // ---- the result ----
+  ResultPlan plan(const Sym& value) {
+    ResultPlan plan;
+    switch (value.kind) {
+      case Sym::Kind::kTensor:
+        if (capture_.values[value.tensor].kind == CapturedValue::Kind::kPlaceholder &&
+            value.source != kNoSource) {
+          plan.kind = ResultPlan::Kind::kSource;  // the caller's own tensor object comes back
+          plan.source = value.source;
+        } else {
+          plan.kind = ResultPlan::Kind::kTensor;
+          plan.value = value.tensor;
+        }
+        break;
+      case Sym::Kind::kTuple:
+      case Sym::Kind::kList:
+        if (value.source != kNoSource) {
+          plan.kind = ResultPlan::Kind::kSource;
+          plan.source = value.source;
+          break;
+        }
+        plan.kind =
+            value.kind == Sym::Kind::kTuple ? ResultPlan::Kind::kTuple : ResultPlan::Kind::kList;
+        for (const Sym& item : *value.items) plan.items.push_back(this->plan(item));
+        break;
+      case Sym::Kind::kObject:
+        plan.kind = ResultPlan::Kind::kSource;
+        plan.source = value.source;
+        break;
+      default:
+        plan.kind = ResultPlan::Kind::kConstant;
+        plan.constant = value.value;
+        if (value.source != kNoSource && value.value.is_object() &&
+            !value.value.is(ObjectKind::Str)) {
+          plan.kind = ResultPlan::Kind::kSource;
+          plan.source = value.source;
+        }
+        break;
+    }
+    return plan;
+  }
+
+  Interpreter& vm_;
+  Value root_;
+  std::vector<Value> root_locals_;
+  std::vector<std::size_t> lazy_locals_;
+  Capture capture_;
+  std::unordered_map<SourceId, int> placeholder_of_;
+  std::unordered_map<SourceId, Sym> globals_;
+  std::unordered_map<BuiltinFn, OpKind> op_builtins_;
+  std::optional<Stop> stop_;
+  std::size_t steps_ = 0;
+  int line_ = 0;
+};
+
+}  // namespace
+
+std::variant<Capture, TraceStop> trace_frame(Interpreter& vm, const Value& function,
+                                             std::span<const Value> locals) {
+  Tracer tracer(vm, function);
+  return tracer.run(locals);
+}
+
+}  // namespace gyro
