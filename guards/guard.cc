@@ -58,7 +58,7 @@ std::string describe(const SourceTable& sources, const Guard& guard) {
     case GuardKind::CONSTANT_MATCH:
       return fmt::format("CONSTANT_MATCH {} == {}", name, guard.constant.repr());
     case GuardKind::LENGTH:
-      return fmt::format("LENGTH len({}) == {}", name, guard.length);
+      return fmt::format("LENGTH {} == {}", name, guard.length);  // the source is len(...)
     case GuardKind::TENSOR_MATCH:
       return fmt::format("TENSOR_MATCH {}: {}{} stride={}", name, dtype_name(guard.tensor.dtype),
                          dims_text(guard.tensor.sizes), dims_text(guard.tensor.strides));

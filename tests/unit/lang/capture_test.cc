@@ -1,0 +1,128 @@
+// The symbolic evaluator on compiled gyro script: what it captures, which guards it records
+// (only on what the trace read), and why it stops.
+#include <gtest/gtest.h>
+
+#include "interp/tracer.h"
+#include "lang/compiler.h"
+#include "lang/prelude.h"
+
+using namespace gyro;
+
+namespace {
+
+struct Traced {
+  Interpreter vm;
+  Value globals;
+
+  explicit Traced(std::string_view source) {
+    EXPECT_TRUE(lang::install_prelude(vm).ok());
+    auto code = lang::compile_source(source, "capture.gy");
+    EXPECT_TRUE(code.ok()) << code.error().to_string();
+    auto result = vm.run_module(Module{"capture", *code});
+    EXPECT_TRUE(result.has_value()) << vm.format_exception(vm.exception());
+    globals = *result;
+  }
+  Value global(const std::string& name) {
+    auto found = globals.as<DictObject>().table.get(make_str(name));
+    EXPECT_TRUE(found.ok() && found->has_value()) << name;
+    return **found;
+  }
+  std::variant<Capture, TraceStop> trace(const std::string& function, std::vector<Value> locals) {
+    return trace_frame(vm, global(function), locals);
+  }
+};
+
+Value tensor_of(Dims sizes) {
+  auto tensor = Tensor::empty(sizes, DType::Float32);
+  EXPECT_TRUE(tensor.ok());
+  return make_tensor(*tensor);
+}
+
+std::vector<std::string> guard_lines(const Capture& capture) {
+  std::vector<std::string> lines;
+  for (const auto& guard : capture.guards)
+    lines.push_back(guards::describe(capture.sources, guard));
+  return lines;
+}
+
+}  // namespace
+
+TEST(Capture, StraightLineTensorWorkBecomesOneProgram) {
+  Traced t(R"(
+def f(x, y, scale):
+    z = (x + y) * scale
+    return relu(z).sum(1), z.shape
+)");
+  auto traced = t.trace("f", {tensor_of({2, 3}), tensor_of({3}), Value::real(0.5)});
+  ASSERT_TRUE(std::holds_alternative<Capture>(traced)) << std::get<TraceStop>(traced).describe();
+  const Capture& capture = std::get<Capture>(traced);
+  EXPECT_EQ(capture.describe(),
+            "v2 = add(x, y)\nv4 = mul(v2, const3)\nv5 = relu(v4)\nv6 = sum(v5)\n");
+  EXPECT_EQ(capture.placeholders.size(), 2u);
+  // The float argument is baked in, so it is guarded; the builtin relu by identity.
+  EXPECT_EQ(
+      guard_lines(capture),
+      (std::vector<std::string>{
+          "ID_MATCH relu: builtin_function_or_method", "CONSTANT_MATCH scale == 0.5",
+          "TENSOR_MATCH x: float32[2, 3] stride=[3, 1]", "TENSOR_MATCH y: float32[3] stride=[1]"}));
+}
+
+TEST(Capture, GuardsOnlyWhatTheTraceRead) {
+  Traced t(R"(
+def f(x, unused, flag):
+    if flag:
+        return x * 2
+    return x
+)");
+  auto traced = t.trace("f", {tensor_of({4}), tensor_of({4}), Value::boolean(true)});
+  ASSERT_TRUE(std::holds_alternative<Capture>(traced));
+  EXPECT_EQ(guard_lines(std::get<Capture>(traced)),
+            (std::vector<std::string>{"CONSTANT_MATCH flag == True",
+                                      "TENSOR_MATCH x: float32[4] stride=[1]"}));
+}
+
+TEST(Capture, ModulesAreInlinedThroughTheirAttributes) {
+  Traced t(R"(
+manual_seed(0)
+model = Sequential(Linear(3, 2), ReLU())
+
+def run(m, x):
+    return m(x)
+)");
+  auto traced = t.trace("run", {t.global("model"), tensor_of({5, 3})});
+  ASSERT_TRUE(std::holds_alternative<Capture>(traced)) << std::get<TraceStop>(traced).describe();
+  const Capture& capture = std::get<Capture>(traced);
+  EXPECT_EQ(capture.describe(),
+            "v3 = linear(x, m._order[0].weight, m._order[0].bias)\nv4 = relu(v3)\n");
+  auto lines = guard_lines(capture);
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "LENGTH len(m._order) == 2"), lines.end());
+  EXPECT_NE(std::find(lines.begin(), lines.end(),
+                      "TENSOR_MATCH m._order[0].weight: float32[2, 3] stride=[3, 1]"),
+            lines.end());
+}
+
+TEST(Capture, StopsSayWhyAndWhere) {
+  Traced t(R"(
+def branchy(x):
+    if x.sum() > 0:
+        return x
+    return x + 1
+
+def item(x):
+    return x.sum().item()
+
+def broken(x):
+    graph_break()
+    return x
+)");
+  auto expect_stop = [&](const std::string& fn, BreakReason reason, int line) {
+    auto traced = t.trace(fn, {tensor_of({2})});
+    ASSERT_TRUE(std::holds_alternative<TraceStop>(traced)) << fn;
+    const TraceStop& stop = std::get<TraceStop>(traced);
+    EXPECT_EQ(stop.reason, reason) << stop.describe();
+    EXPECT_EQ(stop.line, line) << stop.describe();
+  };
+  expect_stop("branchy", BreakReason::DataDependentBranch, 3);
+  expect_stop("item", BreakReason::TensorToPython, 8);
+  expect_stop("broken", BreakReason::GraphBreakCall, 11);
+}
