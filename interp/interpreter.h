@@ -119,6 +119,8 @@ class Interpreter {
   // The same with the name as a str value (the VM passes its cached names: no allocation).
   std::optional<Value> get_attribute(const Value& object, const Value& key);
   std::optional<Value> set_attribute(const Value& object, const Value& key, Value value);
+  // A bytecode constant as a value (strings interned; code objects as MAKE_FUNCTION's shells).
+  Value constant_value(const Constant& constant);
   // LOAD_METHOD's lookup: `object.name` as a callable that takes `object` as its first
   // argument (`wants_self` true: a function or builtin method, no bound method is made), or
   // the attribute's value itself (`wants_self` false).
@@ -152,7 +154,6 @@ class Interpreter {
   bool store_subscript(const Value& container, const Value& index, Value value);
   std::optional<Value> build_class(const Value& body, const Value& name, const Value& bases);
   void install_builtins();
-  Value constant_value(const Constant& constant);
   // What the VM derives once per code object (names, constants, inline caches).
   CodeCache& cache_of(const FunctionObject& function);
   Value unbound_builtin(BuiltinFn fn, std::string_view name);

@@ -18,8 +18,9 @@ std::optional<Tensor> tensor_input(const Value& value) {
   return std::nullopt;
 }
 
-// A Python value as an attribute, or nullopt when it has no attribute form.
-std::optional<Attr> to_attr(const Value& value) {
+}  // namespace
+
+std::optional<Attr> value_to_attr(const Value& value) {
   if (value.is_none()) return Attr::none();
   if (value.is_bool()) return Attr::boolean(value.as_bool());
   if (value.is_int()) return Attr::integer(value.as_int());
@@ -41,6 +42,8 @@ std::optional<Attr> to_attr(const Value& value) {
   }
   return std::nullopt;
 }
+
+namespace {
 
 // A script value as a NestedList, with PyTorch's dtype inference over the numbers it holds
 // (needed only when tensors bring dtypes that NestedList cannot carry, such as float64).
@@ -186,7 +189,7 @@ std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const 
       attrs.push_back(Attr::list(std::move(ints)));
       continue;
     }
-    auto attr = to_attr(args[next]);
+    auto attr = value_to_attr(args[next]);
     if (!attr)
       return vm.raise(ErrorKind::TypeError, "{}(): argument {} of type {} is not supported",
                       info.name, next, type_name(args[next]));
@@ -194,7 +197,7 @@ std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const 
   }
   std::vector<NamedAttr> named;
   for (const KeywordArg& keyword : kwargs) {
-    auto attr = to_attr(keyword.value);
+    auto attr = value_to_attr(keyword.value);
     if (!attr)
       return vm.raise(ErrorKind::TypeError,
                       "{}(): keyword argument '{}' of type {} is not supported", info.name,

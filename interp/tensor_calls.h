@@ -14,6 +14,10 @@ namespace gyro {
 // list of tensors fills a variadic op such as cat); the rest bind to attributes in schema order,
 // keywords by name. Several ints for an int[] attribute pack into one (zeros(2, 3),
 // x.reshape(2, -1)). Multi-output ops return a tuple.
+// A Python value as an op attribute (numbers, None, dtypes, strings, lists of ints), or nullopt
+// when it has no attribute form.
+std::optional<Attr> value_to_attr(const Value& value);
+
 std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const Value> args,
                                     std::span<const KeywordArg> kwargs);
 

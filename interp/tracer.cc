@@ -12,6 +12,7 @@
 #include "interp/guard_check.h"
 #include "interp/objects.h"
 #include "interp/python_ops.h"
+#include "interp/tensor_calls.h"
 #include "ir/python_arith.h"
 
 namespace gyro {
@@ -316,18 +317,7 @@ class Tracer {
       return Attr::list(std::move(ints));
     }
     if (arg.kind != Sym::Kind::kConstant) return std::nullopt;
-    const Value& v = arg.value;
-    if (v.is_none()) return Attr::none();
-    if (v.is_bool()) return Attr::boolean(v.as_bool());
-    if (v.is_int()) return Attr::integer(v.as_int());
-    if (v.is_float()) return Attr::real(v.as_float());
-    if (v.is(ObjectKind::DTypeValue)) return Attr::of_dtype(v.as<DTypeValueObject>().dtype);
-    if (v.is(ObjectKind::Str)) {
-      const std::string& text = v.as<StrObject>().text;
-      if (auto dtype = dtype_from_name(text)) return Attr::of_dtype(*dtype);
-      return Attr::string(text);
-    }
-    return std::nullopt;
+    return value_to_attr(arg.value);
   }
 
   // op(args...) with the VM's argument mapping (tensor_calls.cc): leading tensors (and
@@ -715,7 +705,7 @@ class Tracer {
           const Constant& constant = code.constants[arg];
           if (constant.kind() == Constant::Kind::kCode)
             return stop(BreakReason::UnsupportedOpcode, "a nested function definition");
-          Value value = constant_value(constant);
+          Value value = vm_.constant_value(constant);
           stack.push_back(Sym::constant(value));
           break;
         }
@@ -951,28 +941,6 @@ class Tracer {
           return stop(BreakReason::UnsupportedOpcode, std::string(opcode_name(instruction.opcode)));
       }
       pc = next;
-    }
-  }
-
-  Value constant_value(const Constant& constant) {
-    switch (constant.kind()) {
-      case Constant::Kind::kNone:
-        return Value();
-      case Constant::Kind::kBool:
-        return Value::boolean(constant.as_bool());
-      case Constant::Kind::kInt:
-        return Value::integer(constant.as_int());
-      case Constant::Kind::kFloat:
-        return Value::real(constant.as_float());
-      case Constant::Kind::kString:
-        return make_str(constant.as_string());
-      case Constant::Kind::kTuple: {
-        std::vector<Value> items;
-        for (const Constant& item : constant.items()) items.push_back(constant_value(item));
-        return make_tuple(std::move(items));
-      }
-      default:
-        return Value();
     }
   }
 
