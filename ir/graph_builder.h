@@ -26,7 +26,7 @@ struct GraphBuilderOptions {
   // Fold a call whose inputs are all constants, when no input and no output has more than
   // fold_max_numel elements and the op is not random: the builder runs it and adds a constant.
   // An empty folder disables folding.
-  ConstantFolder fold;
+  ConstantFolder fold = {};
   int64_t fold_max_numel = 64;
 };
 

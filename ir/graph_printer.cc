@@ -228,23 +228,25 @@ std::string graph_to_dot(const Graph& graph, std::string_view name) {
     std::vector<std::string> metas;
     for (int k = 0; k < node.num_outputs; ++k)
       metas.push_back(meta_to_string(graph.meta(node.output(k))));
-    std::string label, shape;
+    std::vector<std::string> lines;  // label lines, joined by dot's \n escape
+    std::string shape;
     switch (node.kind) {
       case NodeKind::kPlaceholder:
-        label = fmt::format("{}\\n{}", names.nodes[i], metas[0]);
+        lines = {names.nodes[i], metas[0]};
         shape = ", shape=ellipse";
         break;
       case NodeKind::kConstant:
-        label = is_inline_literal(node) ? names.nodes[i]
-                                        : fmt::format("{}\\n{}", names.nodes[i], metas[0]);
+        lines = {names.nodes[i]};
+        if (!is_inline_literal(node)) lines.push_back(metas[0]);
         shape = ", shape=note";
         break;
       case NodeKind::kCall:
-        label = fmt::format("{} = {}\\n{}", names.nodes[i], call_expression(node, names),
-                            fmt::join(metas, ", "));
+        lines = {fmt::format("{} = {}", names.nodes[i], call_expression(node, names)),
+                 fmt::format("{}", fmt::join(metas, ", "))};
         break;
     }
-    out += fmt::format("  n{} [label=\"{}\"{}];\n", i, dot_escape(label), shape);
+    for (std::string& line : lines) line = dot_escape(line);
+    out += fmt::format("  n{} [label=\"{}\"{}];\n", i, fmt::join(lines, "\\n"), shape);
   }
   auto edge = [&](ValueId v, const std::string& target) {
     const Node& from = graph.producer(v);
