@@ -89,9 +89,8 @@ Expected<Executable> compile_graph(std::string_view backend_name, const Graph& g
                                    std::span<const Tensor> example_inputs,
                                    const BackendOptions& options) {
   const Backend* backend = find_backend(backend_name);
-  GYRO_CHECK_ARG(backend != nullptr, ValueError,
-                 "invalid backend '{}'; registered backends: {}", backend_name,
-                 fmt::join(list_backends(), ", "));
+  GYRO_CHECK_ARG(backend != nullptr, ValueError, "invalid backend '{}'; registered backends: {}",
+                 backend_name, fmt::join(list_backends(), ", "));
   std::vector<TensorMeta> expected;
   for (ValueId v : graph.inputs()) expected.push_back(graph.meta(v));
   GYRO_TRY(check_inputs(fmt::format("compile with backend '{}'", backend->name), expected,

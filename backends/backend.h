@@ -37,8 +37,8 @@ class Executable {
   }
 
  private:
-  friend Expected<Executable> compile_graph(std::string_view, const Graph&,
-                                            std::span<const Tensor>, const BackendOptions&);
+  friend Expected<Executable> compile_graph(std::string_view, const Graph&, std::span<const Tensor>,
+                                            const BackendOptions&);
   RunFn run_;
   std::vector<TensorMeta> expected_inputs_;  // empty and unchecked unless set by compile_graph
   bool check_inputs_ = false;

@@ -24,7 +24,9 @@ Expected<Executable> compile_aot_eager(const Graph& graph, std::span<const Tenso
 std::vector<Backend> builtin_backends() {
   std::vector<Backend> backends;
   backends.push_back({"eager", compile_eager, {}, "runs each node with its eager kernel"});
-  backends.push_back({"aot_eager", compile_aot_eager, {},
+  backends.push_back({"aot_eager",
+                      compile_aot_eager,
+                      {},
                       "decomposes composite ops into primitive ones, then runs eagerly"});
   return backends;
 }

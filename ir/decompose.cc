@@ -82,7 +82,8 @@ std::optional<std::vector<ValueId>> log_softmax(Emitter& e, const Call& c) {
   const Attr dim = Attr::list({c.attr("dim").i});
   ValueId max = e.op(OpKind::max, {x}, {{"dim", dim}, {"keepdim", keep()}});
   ValueId shifted = e.op(OpKind::sub, {x, max});
-  ValueId sum = e.op(OpKind::sum, {e.op(OpKind::exp, {shifted})}, {{"dim", dim}, {"keepdim", keep()}});
+  ValueId sum =
+      e.op(OpKind::sum, {e.op(OpKind::exp, {shifted})}, {{"dim", dim}, {"keepdim", keep()}});
   return e.result(e.op(OpKind::sub, {shifted, e.op(OpKind::log, {sum})}));
 }
 
@@ -157,10 +158,14 @@ struct Decomposition {
 };
 
 constexpr Decomposition kDecompositions[] = {
-    {OpKind::softmax, softmax}, {OpKind::log_softmax, log_softmax},
-    {OpKind::layer_norm, layer_norm}, {OpKind::gelu, gelu},
-    {OpKind::silu, silu}, {OpKind::linear, linear},
-    {OpKind::std, std_dev}, {OpKind::flatten, flatten},
+    {OpKind::softmax, softmax},
+    {OpKind::log_softmax, log_softmax},
+    {OpKind::layer_norm, layer_norm},
+    {OpKind::gelu, gelu},
+    {OpKind::silu, silu},
+    {OpKind::linear, linear},
+    {OpKind::std, std_dev},
+    {OpKind::flatten, flatten},
 };
 
 Rule find_rule(OpKind op) {

@@ -146,8 +146,7 @@ const Tensor& GraphBuilder::constant_value(ValueId value) const {
 Expected<std::vector<ValueId>> GraphBuilder::call(OpKind op, std::span<const ValueId> inputs,
                                                   std::span<const Attr> attrs,
                                                   std::span<const NamedAttr> named) {
-  GYRO_ASSIGN_OR_RETURN(Attrs bound,
-                        bind_attrs(op, static_cast<int>(inputs.size()), attrs, named));
+  GYRO_ASSIGN_OR_RETURN(Attrs bound, bind_attrs(op, static_cast<int>(inputs.size()), attrs, named));
   std::vector<TensorMeta> metas;
   metas.reserve(inputs.size());
   for (ValueId v : inputs) metas.push_back(graph_.meta(v));
@@ -158,7 +157,8 @@ Expected<std::vector<ValueId>> GraphBuilder::call(OpKind op, std::span<const Val
   if (!random && options_.fold) {
     bool foldable = true;
     for (ValueId v : inputs)
-      foldable = foldable && is_constant(v) && product(graph_.meta(v).sizes) <= options_.fold_max_numel;
+      foldable =
+          foldable && is_constant(v) && product(graph_.meta(v).sizes) <= options_.fold_max_numel;
     for (const Dims& sizes : meta.sizes)
       foldable = foldable && product(sizes) <= options_.fold_max_numel;
     if (foldable) return fold(op, inputs, bound, meta);

@@ -126,8 +126,8 @@ Names make_names(const Graph& graph) {
         names.nodes[i] = namer.take(identifier_from(node.source));
         break;
       case NodeKind::kConstant:
-        names.nodes[i] = is_inline_literal(node) ? element_repr(node.constant, 0)
-                                                 : namer.take("const");
+        names.nodes[i] =
+            is_inline_literal(node) ? element_repr(node.constant, 0) : namer.take("const");
         break;
       case NodeKind::kCall:
         names.nodes[i] = namer.take(std::string(op_name(node.op)));
@@ -184,8 +184,8 @@ std::string print_graph(const Graph& graph, std::string_view name) {
   const Names names = make_names(graph);
   std::vector<std::string> params;
   for (ValueId v : graph.inputs())
-    params.push_back(fmt::format("{}: \"{}\"", names.values[v.index],
-                                 meta_to_string(graph.meta(v))));
+    params.push_back(
+        fmt::format("{}: \"{}\"", names.values[v.index], meta_to_string(graph.meta(v))));
   std::string out = fmt::format("def {}({}):\n", name, fmt::join(params, ", "));
   for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
     const Node& node = graph.node(static_cast<int32_t>(i));
@@ -215,7 +215,8 @@ std::string print_graph(const Graph& graph, std::string_view name) {
   }
   std::vector<std::string> results;
   for (ValueId v : graph.outputs()) results.push_back(names.values[v.index]);
-  out += fmt::format("    return ({}{})\n", fmt::join(results, ", "), results.size() == 1 ? "," : "");
+  out +=
+      fmt::format("    return ({}{})\n", fmt::join(results, ", "), results.size() == 1 ? "," : "");
   return out;
 }
 

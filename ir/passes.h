@@ -27,7 +27,8 @@ const PassInfo* find_pass(std::string_view name);
 // ValueError listing the known ones, and no pass runs.
 Expected<Graph> run_passes(Graph graph, std::span<const std::string_view> names);
 inline Expected<Graph> run_passes(Graph graph, std::initializer_list<std::string_view> names) {
-  return run_passes(std::move(graph), std::span<const std::string_view>(names.begin(), names.size()));
+  return run_passes(std::move(graph),
+                    std::span<const std::string_view>(names.begin(), names.size()));
 }
 
 // The passes (one .cc file each).

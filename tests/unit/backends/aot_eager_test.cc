@@ -53,8 +53,8 @@ Graph one_call(OpKind op, const std::vector<Tensor>& inputs, std::vector<Attr> a
   GraphBuilder b;
   std::vector<ValueId> values;
   for (std::size_t i = 0; i < inputs.size(); ++i)
-    values.push_back(b.placeholder("in" + std::to_string(i),
-                                   {inputs[i].dtype(), inputs[i].sizes(), false}));
+    values.push_back(
+        b.placeholder("in" + std::to_string(i), {inputs[i].dtype(), inputs[i].sizes(), false}));
   b.set_outputs({b.call1(op, values, attrs, named).value()});
   return b.finish();
 }

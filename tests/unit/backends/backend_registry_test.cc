@@ -57,7 +57,8 @@ TEST(BackendRegistry, UnknownOptionWarnsOnceAndStillCompiles) {
   // Options are reported in name order, each once per backend for the process.
   std::vector<std::string> mine;
   for (const std::string& line : log.lines)
-    if (line.find("bar_registry_test") != std::string::npos || line.find("'foo'") != std::string::npos)
+    if (line.find("bar_registry_test") != std::string::npos ||
+        line.find("'foo'") != std::string::npos)
       mine.push_back(line);
   EXPECT_EQ(mine, (std::vector<std::string>{
                       "warning: backend 'eager' does not know option 'bar_registry_test'; it is "
@@ -93,8 +94,8 @@ TEST(BackendRegistry, HostDefinedBackendReceivesTheGraph) {
 
   CapturedLog log;
   Tensor x = T({-1.0, 3.0, -2.0});
-  auto exe = compile_graph("host_counter_test", relu_graph(), {&x, 1},
-                           {{"mode", std::string("fast")}});
+  auto exe =
+      compile_graph("host_counter_test", relu_graph(), {&x, 1}, {{"mode", std::string("fast")}});
   ASSERT_TRUE(exe.ok());
   EXPECT_TRUE(all_close(exe->run({&x, 1}).value()[0], {0, 3, 0}));
   EXPECT_EQ(seen->compiles, 1);
@@ -107,13 +108,13 @@ TEST(BackendRegistry, HostDefinedBackendReceivesTheGraph) {
 }
 
 TEST(BackendRegistry, BackendErrorsPassThroughAndEmptyExecutablesAreRejected) {
-  Backend failing{"failing_test",
-                  [](const Graph&, std::span<const Tensor>,
-                     const BackendOptions&) -> Expected<Executable> {
-                    return make_error(ErrorKind::RuntimeError, "cannot compile this");
-                  },
-                  {},
-                  ""};
+  Backend failing{
+      "failing_test",
+      [](const Graph&, std::span<const Tensor>, const BackendOptions&) -> Expected<Executable> {
+        return make_error(ErrorKind::RuntimeError, "cannot compile this");
+      },
+      {},
+      ""};
   ASSERT_TRUE(register_backend(failing).ok());
   Backend empty{"empty_test",
                 [](const Graph&, std::span<const Tensor>,

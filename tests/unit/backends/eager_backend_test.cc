@@ -110,15 +110,16 @@ TEST(EagerBackend, MultiOutputOp) {
   GraphBuilder b;
   ValueId px = b.placeholder("x", meta_of(x));
   auto parts = b.call(OpKind::split, std::vector<ValueId>{px}, std::vector<Attr>{I(3)}).value();
-  ValueId cat = b.call(OpKind::cat, std::vector<ValueId>{parts[2], parts[0]},
-                       std::vector<Attr>{I(0)})
-                    .value()[0];
+  ValueId cat =
+      b.call(OpKind::cat, std::vector<ValueId>{parts[2], parts[0]}, std::vector<Attr>{I(0)})
+          .value()[0];
   b.set_outputs({parts[1], cat});
   auto out = run_eager(b.finish(), {x});
   auto expected = eager::run(OpKind::split, {&x, 1}, std::vector<Attr>{I(3)}).value();
   const Tensor cat_inputs[] = {expected[2], expected[0]};
   EXPECT_TRUE(bit_identical(out.at(0), expected[1]));
-  EXPECT_TRUE(bit_identical(out.at(1), eager::run1(OpKind::cat, cat_inputs, std::vector<Attr>{I(0)}).value()));
+  EXPECT_TRUE(bit_identical(out.at(1),
+                            eager::run1(OpKind::cat, cat_inputs, std::vector<Attr>{I(0)}).value()));
   EXPECT_TRUE(out[0].shares_storage(x));  // views stay views, as in eager
 }
 

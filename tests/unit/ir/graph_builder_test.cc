@@ -21,11 +21,10 @@ struct FakeFolder {
     return [this](OpKind op, std::span<const Tensor> inputs, const Attrs& attrs) {
       ++calls;
       // Only what the tests fold: unary ops, and zeros (whose first attribute is the size).
-      Tensor result = inputs.empty()
-                          ? Tensor::empty(Dims(std::span<const int64_t>(attrs[0].ints)),
-                                          DType::Float32)
-                                .value()
-                          : Tensor::empty(inputs[0].sizes(), inputs[0].dtype()).value();
+      Tensor result =
+          inputs.empty()
+              ? Tensor::empty(Dims(std::span<const int64_t>(attrs[0].ints)), DType::Float32).value()
+              : Tensor::empty(inputs[0].sizes(), inputs[0].dtype()).value();
       return Expected<std::vector<Tensor>>(std::vector<Tensor>{result});
     };
   }
@@ -82,8 +81,7 @@ TEST(GraphBuilder, InvalidCallsReturnErrors) {
                          "relu() takes 1 tensor argument but 2 were given"));
   EXPECT_TRUE(fails_with(b.call1(OpKind::sum, {x}, {}, {{"dims", I(0)}}), ErrorKind::TypeError,
                          "unexpected keyword argument 'dims'"));
-  EXPECT_TRUE(fails_with(b.call1(OpKind::split, {x}, {I(2)}), ErrorKind::TypeError,
-                         "call call()"));
+  EXPECT_TRUE(fails_with(b.call1(OpKind::split, {x}, {I(2)}), ErrorKind::TypeError, "call call()"));
   EXPECT_EQ(b.graph().num_calls(), 0);  // failed calls add nothing
 }
 

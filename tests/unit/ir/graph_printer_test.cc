@@ -41,8 +41,8 @@ TEST(GraphPrinter, NamesAreUniqueAndAttributesAreKeywords) {
   ValueId w = b.placeholder("self.linear.weight", meta(DType::Float32, {2, 3}));
   ValueId x = b.placeholder("xs[0]", meta(DType::Float32, {3}));
   ValueId g = b.placeholder("gyro", meta(DType::Float32, {3}));
-  ValueId t = b.call1(OpKind::mul, {x, b.constant(Tensor::scalar(0.5, DType::Float64, true))})
-                  .value();
+  ValueId t =
+      b.call1(OpKind::mul, {x, b.constant(Tensor::scalar(0.5, DType::Float64, true))}).value();
   ValueId t2 = b.call1(OpKind::mul, {t, g}).value();
   ValueId s = b.call1(OpKind::sum, {w}, {L({1})}, {{"keepdim", B(true)}}).value();
   ValueId s2 = b.call1(OpKind::sum, {t2}).value();
