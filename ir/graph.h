@@ -1,0 +1,97 @@
+// The graph IR: an immutable SSA list of placeholders, constants and op calls, with tensor meta
+// on every value. Graphs are made by GraphBuilder (ir/graph_builder.h) and changed only by
+// passes that build a new graph (ir/passes.h).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ir/attr.h"
+#include "ir/infer.h"
+#include "ir/op.h"
+#include "ir/tensor.h"
+
+namespace gyro {
+
+// One value of a graph: one output of one node. Values are numbered densely in creation order,
+// so a value's inputs always have smaller ids (the node list is a topological order).
+struct ValueId {
+  int32_t index = -1;
+
+  bool valid() const { return index >= 0; }
+  friend bool operator==(ValueId, ValueId) = default;
+};
+
+enum class NodeKind : unsigned char {
+  kPlaceholder,  // a graph input: its position among the inputs and its source
+  kConstant,     // a tensor the graph holds; never mutated, by the graph or by its users
+  kCall,         // an op-table op applied to earlier values, with bound attributes
+};
+
+struct Node {
+  NodeKind kind = NodeKind::kCall;
+  // kPlaceholder: the position in the executable's input list and the access path it was read
+  // from ("x", "self.linear.weight", "xs[2]").
+  int input_index = -1;
+  std::string source;
+  // kConstant: the tensor (a wrapped Python number keeps its wrapped flag, so it promotes as
+  // the number did).
+  Tensor constant;
+  // kCall: the op, its tensor inputs, and its attributes bound against the op's schema (one
+  // per schema entry, defaults filled in; see bind_attrs).
+  OpKind op{};
+  std::vector<ValueId> inputs;
+  Attrs attrs;
+  // Every kind: the node's outputs are values first_output .. first_output + num_outputs - 1.
+  // Only multi-output ops (split, split_with_sizes, chunk) have more than one; they may have 0.
+  ValueId first_output;
+  int num_outputs = 1;
+
+  ValueId output(int i = 0) const { return ValueId{first_output.index + i}; }
+};
+
+class Graph {
+ public:
+  std::span<const Node> nodes() const { return nodes_; }
+  const Node& node(int32_t index) const { return nodes_[index]; }
+  int num_values() const { return static_cast<int>(values_.size()); }
+
+  // The node that produces `value`, and which of its outputs `value` is.
+  const Node& producer(ValueId value) const { return nodes_[info(value).node]; }
+  int32_t producer_index(ValueId value) const { return info(value).node; }
+  int output_index(ValueId value) const { return info(value).output_index; }
+  // dtype and sizes (and the wrapped-number flag of constants) of `value`.
+  const TensorMeta& meta(ValueId value) const { return info(value).meta; }
+
+  // Placeholder values in input order, and the values the graph returns, in order.
+  std::span<const ValueId> inputs() const { return inputs_; }
+  std::span<const ValueId> outputs() const { return outputs_; }
+  // The number of kCall nodes (CompileCounter's op_count).
+  int num_calls() const;
+
+ private:
+  friend class GraphBuilder;
+  struct ValueInfo {
+    TensorMeta meta;
+    int32_t node;
+    int output_index;
+  };
+  const ValueInfo& info(ValueId value) const {
+    GYRO_ASSERT(value.index >= 0 && value.index < num_values(), "value %{} is not in the graph",
+                value.index);
+    return values_[value.index];
+  }
+
+  std::vector<Node> nodes_;
+  std::vector<ValueInfo> values_;
+  std::vector<ValueId> inputs_;
+  std::vector<ValueId> outputs_;
+};
+
+// Attribute equality as CSE and the printer need it: same kind and value, floats compared
+// bitwise (so -0.0 differs from 0.0 and a NaN equals the same NaN).
+bool identical(const Attr& a, const Attr& b);
+
+}  // namespace gyro

@@ -1,0 +1,248 @@
+// GraphBuilder: meta inference, CSE and constant folding as nodes are added.
+#include "ir/graph_builder.h"
+
+#include <cstring>
+#include <utility>
+
+namespace gyro {
+
+namespace {
+
+uint64_t mix(uint64_t hash, uint64_t value) {
+  // splitmix64's finalizer over the running hash: cheap and well spread.
+  hash ^= value + 0x9e3779b97f4a7c15ull + (hash << 6) + (hash >> 2);
+  hash ^= hash >> 30;
+  hash *= 0xbf58476d1ce4e5b9ull;
+  hash ^= hash >> 27;
+  return hash;
+}
+
+uint64_t hash_attr(uint64_t hash, const Attr& attr) {
+  hash = mix(hash, static_cast<uint64_t>(attr.kind));
+  hash = mix(hash, static_cast<uint64_t>(attr.i));
+  uint64_t bits;
+  std::memcpy(&bits, &attr.f, sizeof bits);
+  hash = mix(hash, bits);
+  for (int64_t v : attr.ints) hash = mix(hash, static_cast<uint64_t>(v));
+  hash = mix(hash, static_cast<uint64_t>(attr.dtype));
+  for (char c : attr.text) hash = mix(hash, static_cast<unsigned char>(c));
+  return hash;
+}
+
+uint64_t hash_call(OpKind op, std::span<const ValueId> inputs, const Attrs& attrs) {
+  uint64_t hash = mix(0, static_cast<uint64_t>(op));
+  for (ValueId v : inputs) hash = mix(hash, static_cast<uint64_t>(v.index));
+  for (const Attr& attr : attrs) hash = hash_attr(hash, attr);
+  return hash;
+}
+
+// Calls fn(bits) with each element's bytes as an integer, in row-major order.
+template <typename Fn>
+void for_each_element_bits(const Tensor& t, Fn&& fn) {
+  visit_dtype(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* base = t.data<T>();
+    for_each_offset(t.sizes(), t.strides(), [&](int64_t offset) {
+      uint64_t bits = 0;
+      std::memcpy(&bits, base + offset, sizeof(T));
+      fn(bits);
+    });
+  });
+}
+
+uint64_t hash_tensor(const Tensor& t) {
+  uint64_t hash = mix(static_cast<uint64_t>(t.dtype()), t.is_wrapped_number());
+  for (int64_t size : t.sizes()) hash = mix(hash, static_cast<uint64_t>(size));
+  for_each_element_bits(t, [&](uint64_t bits) { hash = mix(hash, bits); });
+  return hash;
+}
+
+bool same_tensor(const Tensor& a, const Tensor& b) {
+  if (a.dtype() != b.dtype() || a.sizes() != b.sizes() ||
+      a.is_wrapped_number() != b.is_wrapped_number())
+    return false;
+  std::vector<uint64_t> bits;
+  bits.reserve(a.numel());
+  for_each_element_bits(a, [&](uint64_t v) { bits.push_back(v); });
+  std::size_t i = 0;
+  bool same = true;
+  for_each_element_bits(b, [&](uint64_t v) { same = same && bits[i++] == v; });
+  return same;
+}
+
+bool same_call(const Node& node, OpKind op, std::span<const ValueId> inputs, const Attrs& attrs) {
+  if (node.kind != NodeKind::kCall || node.op != op || node.inputs.size() != inputs.size() ||
+      node.attrs.size() != attrs.size())
+    return false;
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (node.inputs[i] != inputs[i]) return false;
+  for (std::size_t i = 0; i < attrs.size(); ++i)
+    if (!identical(node.attrs[i], attrs[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+GraphBuilder::GraphBuilder(GraphBuilderOptions options) : options_(std::move(options)) {}
+
+ValueId GraphBuilder::add_node(Node node, std::span<const TensorMeta> metas) {
+  const auto node_index = static_cast<int32_t>(graph_.nodes_.size());
+  node.first_output = ValueId{graph_.num_values()};
+  node.num_outputs = static_cast<int>(metas.size());
+  for (std::size_t i = 0; i < metas.size(); ++i)
+    graph_.values_.push_back({metas[i], node_index, static_cast<int>(i)});
+  graph_.nodes_.push_back(std::move(node));
+  return graph_.nodes_.back().first_output;
+}
+
+std::vector<ValueId> GraphBuilder::outputs_of(const Node& node) const {
+  std::vector<ValueId> outputs;
+  for (int i = 0; i < node.num_outputs; ++i) outputs.push_back(node.output(i));
+  return outputs;
+}
+
+ValueId GraphBuilder::placeholder(std::string source, const TensorMeta& meta) {
+  for (ValueId input : graph_.inputs_)
+    GYRO_ASSERT(graph_.producer(input).source != source, "placeholder '{}' added twice", source);
+  Node node;
+  node.kind = NodeKind::kPlaceholder;
+  node.input_index = static_cast<int>(graph_.inputs_.size());
+  node.source = std::move(source);
+  ValueId value = add_node(std::move(node), std::span<const TensorMeta>(&meta, 1));
+  graph_.inputs_.push_back(value);
+  return value;
+}
+
+ValueId GraphBuilder::constant(Tensor value) {
+  GYRO_ASSERT(value.defined(), "an undefined tensor as a graph constant");
+  const bool shared = value.numel() <= options_.fold_max_numel;
+  uint64_t hash = 0;
+  if (shared) {
+    hash = hash_tensor(value);
+    auto [first, last] = constants_.equal_range(hash);
+    for (auto it = first; it != last; ++it) {
+      const Node& node = graph_.nodes_[it->second];
+      if (same_tensor(node.constant, value)) return node.first_output;
+    }
+  }
+  const TensorMeta meta = TensorMeta::of(value);
+  Node node;
+  node.kind = NodeKind::kConstant;
+  node.constant = std::move(value);
+  ValueId result = add_node(std::move(node), std::span<const TensorMeta>(&meta, 1));
+  if (shared) constants_.emplace(hash, graph_.producer_index(result));
+  return result;
+}
+
+bool GraphBuilder::is_constant(ValueId value) const {
+  return graph_.producer(value).kind == NodeKind::kConstant;
+}
+
+const Tensor& GraphBuilder::constant_value(ValueId value) const {
+  GYRO_ASSERT(is_constant(value), "value %{} is not a constant", value.index);
+  return graph_.producer(value).constant;
+}
+
+Expected<std::vector<ValueId>> GraphBuilder::call(OpKind op, std::span<const ValueId> inputs,
+                                                  std::span<const Attr> attrs,
+                                                  std::span<const NamedAttr> named) {
+  GYRO_ASSIGN_OR_RETURN(Attrs bound, bind_attrs(op, static_cast<int>(inputs.size()), attrs, named));
+  std::vector<TensorMeta> metas;
+  metas.reserve(inputs.size());
+  for (ValueId v : inputs) metas.push_back(graph_.meta(v));
+  GYRO_ASSIGN_OR_RETURN(OutputMeta meta, infer_meta(op, metas, bound));
+
+  const OpInfo& info = op_info(op);
+  const bool random = info.fusion == FusionClass::kRandom;
+  if (!random && options_.fold) {
+    bool foldable = true;
+    for (ValueId v : inputs)
+      foldable =
+          foldable && is_constant(v) && product(graph_.meta(v).sizes) <= options_.fold_max_numel;
+    for (const Dims& sizes : meta.sizes)
+      foldable = foldable && product(sizes) <= options_.fold_max_numel;
+    if (foldable) return fold(op, inputs, bound, meta);
+  }
+  uint64_t hash = 0;
+  if (!random && options_.cse) {
+    hash = hash_call(op, inputs, bound);
+    auto [first, last] = calls_.equal_range(hash);
+    for (auto it = first; it != last; ++it) {
+      const Node& node = graph_.nodes_[it->second];
+      if (same_call(node, op, inputs, bound)) return outputs_of(node);
+    }
+  }
+  std::vector<TensorMeta> output_metas;
+  for (const Dims& sizes : meta.sizes) output_metas.push_back({meta.dtype, sizes, false});
+  Node node;
+  node.kind = NodeKind::kCall;
+  node.op = op;
+  node.inputs.assign(inputs.begin(), inputs.end());
+  node.attrs = std::move(bound);
+  ValueId first = add_node(std::move(node), output_metas);
+  if (!random && options_.cse) calls_.emplace(hash, graph_.producer_index(first));
+  return outputs_of(graph_.nodes_.back());
+}
+
+Expected<ValueId> GraphBuilder::call1(OpKind op, std::span<const ValueId> inputs,
+                                      std::span<const Attr> attrs,
+                                      std::span<const NamedAttr> named) {
+  GYRO_CHECK_ARG(!op_info(op).has(kMultiOutput), TypeError,
+                 "{}() returns several tensors; call call()", op_name(op));
+  GYRO_ASSIGN_OR_RETURN(std::vector<ValueId> outputs, call(op, inputs, attrs, named));
+  return outputs[0];
+}
+
+Expected<std::vector<ValueId>> GraphBuilder::fold(OpKind op, std::span<const ValueId> inputs,
+                                                  const Attrs& attrs, const OutputMeta& meta) {
+  std::vector<Tensor> tensors;
+  for (ValueId v : inputs) tensors.push_back(constant_value(v));
+  // An error here (integer division by zero, ...) is the one eager would raise at run time.
+  GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, options_.fold(op, tensors, attrs));
+  GYRO_ASSERT(results.size() == meta.sizes.size(), "folding {} gave {} results, expected {}",
+              op_name(op), results.size(), meta.sizes.size());
+  std::vector<ValueId> outputs;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    Tensor& result = results[i];
+    GYRO_ASSERT(result.dtype() == meta.dtype && result.sizes() == meta.sizes[i],
+                "folding {} gave {} {}, inference said {} {}", op_name(op), result.dtype(),
+                to_string(result.sizes()), meta.dtype, to_string(meta.sizes[i]));
+    // An op may return its input (contiguous, to); a call's output is never a wrapped number.
+    if (result.is_wrapped_number())
+      result = result.as_strided(result.sizes(), result.strides(), result.offset());
+    outputs.push_back(constant(std::move(result)));
+  }
+  return outputs;
+}
+
+std::vector<ValueId> GraphBuilder::copy(const Graph& from, const Node& node,
+                                        std::span<const ValueId> inputs) {
+  switch (node.kind) {
+    case NodeKind::kPlaceholder:
+      return {placeholder(node.source, from.meta(node.first_output))};
+    case NodeKind::kConstant:
+      return {constant(node.constant)};
+    case NodeKind::kCall: {
+      auto outputs = call(node.op, inputs, node.attrs);
+      GYRO_ASSERT(outputs.ok(), "copying a valid {} call failed: {}", op_name(node.op),
+                  outputs.error().to_string());
+      return std::move(outputs).value();
+    }
+  }
+  GYRO_UNREACHABLE("bad NodeKind");
+}
+
+void GraphBuilder::set_outputs(std::vector<ValueId> outputs) {
+  for (ValueId v : outputs)
+    GYRO_ASSERT(v.index >= 0 && v.index < graph_.num_values(), "output %{} is not in the graph",
+                v.index);
+  graph_.outputs_ = std::move(outputs);
+}
+
+Graph GraphBuilder::finish() {
+  calls_.clear();
+  constants_.clear();
+  return std::exchange(graph_, Graph());
+}
+
+}  // namespace gyro
