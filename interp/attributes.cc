@@ -470,7 +470,7 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
   } else if (object.is(ObjectKind::CapturedGraph)) {
     // What a script backend can read of the graph it is given.
     const Capture& capture = *object.as<CapturedGraphObject>().capture;
-    if (name == "op_count") return Value::integer(static_cast<int64_t>(capture.calls.size()));
+    if (name == "op_count") return Value::integer(capture.graph.num_calls());
     if (name == "code") return make_str(capture.describe());
   } else if (object.is(ObjectKind::CompiledFunction)) {
     const auto& compiled = object.as<CompiledFunctionObject>();

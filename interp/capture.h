@@ -1,6 +1,6 @@
-// Capture: what tracing one frame produces, and what a cache entry runs: the guards, the tensor
-// program (placeholders loaded from sources, op calls, constants), and the plan that rebuilds
-// the frame's result from the program's outputs.
+// Capture: what tracing one frame produces, and what a cache entry runs: the guards, the graph
+// (its placeholders loaded from sources), and the plan that rebuilds the frame's result from
+// the graph's outputs.
 #pragma once
 
 #include <memory>
@@ -8,35 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "backends/backend.h"
 #include "guards/guard.h"
 #include "interp/value.h"
-#include "ir/attr.h"
-#include "ir/infer.h"
-#include "ir/op.h"
+#include "ir/graph.h"
 
 namespace gyro {
-
-// One value of the tensor program: a placeholder (an input), a constant, or an output of a call.
-struct CapturedValue {
-  enum class Kind : uint8_t { kPlaceholder, kConstant, kCallOutput };
-  Kind kind = Kind::kConstant;
-  TensorMeta meta;
-  guards::SourceId source = guards::kNoSource;  // placeholders
-  Tensor constant;                              // constants
-  int call = -1, output = 0;                    // call outputs: which call, which of its outputs
-};
-
-struct CapturedCall {
-  OpKind op;
-  std::vector<int> inputs;  // CapturedValue indices
-  Attrs attrs;              // bound (bind_attrs): every attribute of the op's schema, in order
-};
 
 // How the frame's result is rebuilt after the program ran.
 struct ResultPlan {
   enum class Kind : uint8_t { kTensor, kConstant, kSource, kTuple, kList };
   Kind kind = Kind::kConstant;
-  int value = -1;                               // kTensor: a CapturedValue
+  int output = -1;                              // kTensor: which of the graph's outputs
   Value constant;                               // kConstant
   guards::SourceId source = guards::kNoSource;  // kSource: reloaded from the frame
   std::vector<ResultPlan> items;                // kTuple, kList
@@ -44,21 +27,21 @@ struct ResultPlan {
 
 struct Capture {
   guards::SourceTable sources;
-  std::vector<guards::Guard> guards;  // in order_guards order once finished
-  std::vector<Value> keep_alive;      // what ID_MATCH and TYPE_MATCH guards point at
-  std::vector<CapturedValue> values;
-  std::vector<CapturedCall> calls;
-  std::vector<int> placeholders;  // CapturedValue indices, in input order
+  std::vector<guards::Guard> guards;     // in order_guards order once finished
+  std::vector<Value> keep_alive;         // what ID_MATCH and TYPE_MATCH guards point at
+  Graph graph;                           // the tensor work, in SSA form
+  std::vector<guards::SourceId> inputs;  // where each placeholder's tensor is loaded from
   ResultPlan result;
-  std::string describe() const;  // one line per call, for explain() and logs
+  std::string describe() const;  // the graph as code, for explain() and logs
 };
 
 class Interpreter;
 class SourceLoader;
 
-// Runs a capture on the values its guards just accepted: the placeholders loaded from their
-// sources, each call on the eager kernels in order, then the result rebuilt. nullopt with the
-// exception raised on `vm` if a kernel fails.
-std::optional<Value> run_capture(Interpreter& vm, const Capture& capture, SourceLoader& loader);
+// Runs a capture's compiled graph on the values its guards just accepted: the placeholders
+// loaded from their sources, then the result rebuilt. nullopt with the exception raised on
+// `vm` if the graph fails.
+std::optional<Value> run_capture(Interpreter& vm, const Capture& capture,
+                                 const Executable& executable, SourceLoader& loader);
 
 }  // namespace gyro

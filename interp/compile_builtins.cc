@@ -1,5 +1,6 @@
 // The compile API as script builtins: compile(fn, backend=, fullgraph=, dynamic=, options=)
 // (also @compile and @compile(...)), graph_break(), is_compiling(), reset().
+#include "backends/backend.h"
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
 
@@ -54,8 +55,13 @@ std::optional<Value> builtin_compile(Interpreter& vm, Args args, Kwargs kwargs) 
     if (keyword.name == "backend") {
       if (keyword.value.is(ObjectKind::Str)) {
         const std::string& name = keyword.value.as<StrObject>().text;
-        if (name != "eager")
-          return vm.raise(ErrorKind::ValueError, "unknown backend '{}' (available: eager)", name);
+        if (!find_backend(name)) {
+          std::string available;
+          for (const std::string& each : list_backends())
+            available += (available.empty() ? "" : ", ") + each;
+          return vm.raise(ErrorKind::ValueError, "unknown backend '{}' (available: {})", name,
+                          available);
+        }
       } else if (!keyword.value.is_object()) {
         return vm.raise(ErrorKind::TypeError, "backend must be a name or a callable, not {}",
                         type_name(keyword.value));
@@ -83,6 +89,14 @@ std::optional<Value> builtin_compile(Interpreter& vm, Args args, Kwargs kwargs) 
     return Value::object(new BuiltinObject("compile", compile_with_settings, bound));
   }
   return compile_function(vm, args[0], settings);
+}
+
+std::optional<Value> builtin_list_backends(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!args.empty() || !kwargs.empty())
+    return vm.raise(ErrorKind::TypeError, "list_backends() takes no arguments");
+  std::vector<Value> names;
+  for (const std::string& name : list_backends()) names.push_back(make_str(name));
+  return make_list(std::move(names));
 }
 
 std::optional<Value> builtin_graph_break(Interpreter& vm, Args args, Kwargs kwargs) {

@@ -18,6 +18,7 @@ namespace gyro {
 struct CompileEntry {
   std::shared_ptr<const Capture> capture;
   std::vector<Value> keys;
+  Executable executable;  // the backend's compiled graph
 };
 
 namespace {
@@ -28,8 +29,39 @@ bool log_enabled(std::string_view channel) {
   return logs && std::string_view(logs).find(channel) != std::string_view::npos;
 }
 
+// compile(options={...}) as backend options (str keys; bool, int, float or str values).
+std::optional<BackendOptions> backend_options(Interpreter& vm, const Value& options) {
+  BackendOptions out;
+  if (!options.is(ObjectKind::Dict)) return out;
+  bool ok = true;
+  options.as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
+    if (!ok) return;
+    if (!key.is(ObjectKind::Str)) {
+      ok = false;
+      vm.raise(ErrorKind::TypeError, "compile() option names must be str, not {}", type_name(key));
+      return;
+    }
+    const std::string& name = key.as<StrObject>().text;
+    if (value.is_bool())
+      out[name] = value.as_bool();
+    else if (value.is_int())
+      out[name] = value.as_int();
+    else if (value.is_float())
+      out[name] = value.as_float();
+    else if (value.is(ObjectKind::Str))
+      out[name] = value.as<StrObject>().text;
+    else {
+      ok = false;
+      vm.raise(ErrorKind::TypeError, "compile() option '{}' must be a bool, int, float or str",
+               name);
+    }
+  });
+  if (!ok) return std::nullopt;
+  return out;
+}
+
 // A script backend (a callable such as CompileCounter()) sees the captured graph; whatever it
-// returns, the entry runs the capture on the eager kernels.
+// returns, the entry runs the graph on the eager backend.
 bool call_script_backend(Interpreter& vm, const Value& backend,
                          const std::shared_ptr<const Capture>& capture) {
   Value graph = Value::object(new CapturedGraphObject(capture));
@@ -74,7 +106,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     std::string failure = check_guards(capture.sources, entry->keys, capture.guards, subject);
     if (failure.empty()) {
       SourceLoader loader(capture.sources, entry->keys, subject);
-      return run_capture(*this, capture, loader);
+      return run_capture(*this, capture, entry->executable, loader);
     }
     compiled.last_failure = std::move(failure);
   }
@@ -97,16 +129,27 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
         auto entry = std::make_shared<CompileEntry>();
         entry->capture = std::make_shared<const Capture>(std::move(*capture));
         entry->keys = source_keys(entry->capture->sources);
-        if (!compiled.backend.is(ObjectKind::Str) &&
-            !call_script_backend(*this, compiled.backend, entry->capture))
+        std::string backend = "eager";
+        if (compiled.backend.is(ObjectKind::Str))
+          backend = compiled.backend.as<StrObject>().text;
+        else if (!call_script_backend(*this, compiled.backend, entry->capture))
           return std::nullopt;
+        auto options = backend_options(*this, compiled.options);
+        if (!options) return std::nullopt;
+        SourceLoader examples(entry->capture->sources, entry->keys, subject);
+        std::vector<Tensor> example_inputs;
+        for (guards::SourceId source : entry->capture->inputs)
+          example_inputs.push_back(examples.load(source)->as<TensorBoxObject>().tensor);
+        auto executable = compile_graph(backend, entry->capture->graph, example_inputs, *options);
+        if (!executable.ok()) return raise(executable.error());
+        entry->executable = std::move(*executable);
         compiled.entries.push_back(entry);
         if (log_enabled("graph"))
           std::fprintf(stderr, "[gyro graph] %s (%s:%d), %zu guards\n%s", code.name.c_str(),
                        code.filename.c_str(), code.lines.empty() ? 0 : code.lines[0],
                        entry->capture->guards.size(), entry->capture->describe().c_str());
         SourceLoader loader(entry->capture->sources, entry->keys, subject);
-        return run_capture(*this, *entry->capture, loader);
+        return run_capture(*this, *entry->capture, entry->executable, loader);
       }
       const TraceStop& stop = std::get<TraceStop>(traced);
       if (compiled.fullgraph && stop.reason != BreakReason::UserError)

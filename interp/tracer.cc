@@ -9,10 +9,13 @@
 #include <optional>
 #include <unordered_map>
 
+#include "backends/graph_runner.h"
 #include "interp/guard_check.h"
 #include "interp/objects.h"
 #include "interp/python_ops.h"
 #include "interp/tensor_calls.h"
+#include "ir/graph_builder.h"
+#include "ir/passes.h"
 #include "ir/python_arith.h"
 
 namespace gyro {
@@ -128,6 +131,13 @@ class Tracer {
     }
     capture_.result = plan(*result);
     capture_.guards = guards::order_guards(std::move(capture_.guards));
+    builder_.set_outputs(std::move(outputs_));
+    auto graph = run_passes(builder_.finish(), {"dce"});
+    if (!graph.ok()) {
+      TraceStop stop{BreakReason::UnsupportedOpcode, code.filename, line_, graph.error().message};
+      return stop;
+    }
+    capture_.graph = std::move(*graph);
     return std::move(capture_);
   }
 
@@ -160,10 +170,7 @@ class Tracer {
     guard(std::move(g));
   }
 
-  int add_value(CapturedValue value) {
-    capture_.values.push_back(std::move(value));
-    return static_cast<int>(capture_.values.size()) - 1;
-  }
+  const TensorMeta& meta_of(int tensor) const { return builder_.meta(ValueId{tensor}); }
 
   // A concrete value read from `source` as a symbolic one, with the guards that keep it valid.
   std::optional<Sym> realize(const Value& value, SourceId source) {
@@ -198,12 +205,9 @@ class Tracer {
         g.tensor.strides.push_back(tensor.stride(d));
       }
       guard(std::move(g));
-      CapturedValue placeholder;
-      placeholder.kind = CapturedValue::Kind::kPlaceholder;
-      placeholder.meta = TensorMeta::of(tensor);
-      placeholder.source = source;
-      int index = add_value(std::move(placeholder));
-      capture_.placeholders.push_back(index);
+      int index =
+          builder_.placeholder(capture_.sources.describe(source), TensorMeta::of(tensor)).index;
+      capture_.inputs.push_back(source);
       placeholder_of_.emplace(source, index);
       return tensor_sym(index, source);
     }
@@ -267,33 +271,19 @@ class Tracer {
     else if (v.is_float())
       scalar = Tensor::scalar(v.as_float(), DType::Float64, true);
     if (!scalar) return std::nullopt;
-    CapturedValue constant;
-    constant.kind = CapturedValue::Kind::kConstant;
-    constant.meta = TensorMeta::of(*scalar);
-    constant.constant = *scalar;
-    return add_value(std::move(constant));
+    return builder_.constant(*scalar).index;
   }
 
   std::optional<std::vector<Sym>> emit(OpKind op, std::vector<int> inputs,
                                        std::span<const Attr> positional,
                                        std::span<const NamedAttr> named) {
-    auto bound = bind_attrs(op, static_cast<int>(inputs.size()), positional, named);
-    if (!bound.ok()) return stop(BreakReason::UserError, bound.error().message);
-    std::vector<TensorMeta> metas;
-    for (int input : inputs) metas.push_back(capture_.values[input].meta);
-    auto meta = infer_meta(op, metas, *bound);
-    if (!meta.ok()) return stop(BreakReason::UserError, meta.error().message);
-    int call = static_cast<int>(capture_.calls.size());
-    capture_.calls.push_back({op, std::move(inputs), std::move(*bound)});
+    std::vector<ValueId> ids;
+    for (int input : inputs) ids.push_back(ValueId{input});
+    // An invalid call (a shape mismatch) is the user's error: the VM will raise it.
+    auto values = builder_.call(op, ids, positional, named);
+    if (!values.ok()) return stop(BreakReason::UserError, values.error().message);
     std::vector<Sym> outputs;
-    for (std::size_t i = 0; i < meta->sizes.size(); ++i) {
-      CapturedValue out;
-      out.kind = CapturedValue::Kind::kCallOutput;
-      out.meta = TensorMeta{meta->dtype, meta->sizes[i]};
-      out.call = call;
-      out.output = static_cast<int>(i);
-      outputs.push_back(tensor_sym(add_value(std::move(out))));
-    }
+    for (ValueId value : *values) outputs.push_back(tensor_sym(value.index));
     return outputs;
   }
 
@@ -444,7 +434,7 @@ class Tracer {
   // ---- attributes ----
   std::optional<Sym> attribute(const Sym& object, const std::string& name) {
     if (object.kind == Sym::Kind::kTensor) {
-      const TensorMeta& meta = capture_.values[object.tensor].meta;
+      const TensorMeta& meta = meta_of(object.tensor);
       if (name == "shape") {
         std::vector<Sym> sizes;
         for (int d = 0; d < meta.sizes.size(); ++d)
@@ -502,7 +492,7 @@ class Tracer {
                           std::vector<std::pair<std::string, Sym>> kwargs, int depth) {
     if (callable.kind == Sym::Kind::kTensorMethod) {
       const Sym& self = (*callable.items)[0];
-      const TensorMeta& meta = capture_.values[self.tensor].meta;
+      const TensorMeta& meta = meta_of(self.tensor);
       if (callable.name == "size") {
         if (args.empty()) return attribute(self, "shape");
         if (args[0].kind != Sym::Kind::kConstant || !args[0].value.is_integral())
@@ -581,7 +571,7 @@ class Tracer {
       if (arg.kind == Sym::Kind::kTuple || arg.kind == Sym::Kind::kList)
         return Sym::constant(Value::integer(static_cast<int64_t>(arg.items->size())));
       if (arg.kind == Sym::Kind::kTensor) {
-        const TensorMeta& meta = capture_.values[arg.tensor].meta;
+        const TensorMeta& meta = meta_of(arg.tensor);
         if (meta.sizes.size() == 0) return stop(BreakReason::UserError, "len() of a 0-d tensor");
         return Sym::constant(Value::integer(meta.sizes[0]));
       }
@@ -959,13 +949,14 @@ class Tracer {
     ResultPlan plan;
     switch (value.kind) {
       case Sym::Kind::kTensor:
-        if (capture_.values[value.tensor].kind == CapturedValue::Kind::kPlaceholder &&
-            value.source != kNoSource) {
+        if (placeholder_of_.count(value.source) &&
+            placeholder_of_.at(value.source) == value.tensor) {
           plan.kind = ResultPlan::Kind::kSource;  // the caller's own tensor object comes back
           plan.source = value.source;
         } else {
           plan.kind = ResultPlan::Kind::kTensor;
-          plan.value = value.tensor;
+          plan.output = static_cast<int>(outputs_.size());
+          outputs_.push_back(ValueId{value.tensor});
         }
         break;
       case Sym::Kind::kTuple:
@@ -1001,6 +992,8 @@ class Tracer {
   std::vector<Value> root_locals_;
   std::vector<std::size_t> lazy_locals_;
   Capture capture_;
+  GraphBuilder builder_{GraphBuilderOptions{.cse = true, .fold = eager_constant_folder()}};
+  std::vector<ValueId> outputs_;
   std::unordered_map<SourceId, int> placeholder_of_;
   std::unordered_map<SourceId, Sym> globals_;
   std::unordered_map<BuiltinFn, OpKind> op_builtins_;

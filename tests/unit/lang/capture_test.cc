@@ -57,8 +57,13 @@ def f(x, y, scale):
   ASSERT_TRUE(std::holds_alternative<Capture>(traced)) << std::get<TraceStop>(traced).describe();
   const Capture& capture = std::get<Capture>(traced);
   EXPECT_EQ(capture.describe(),
-            "v2 = add(x, y)\nv4 = mul(v2, const3)\nv5 = relu(v4)\nv6 = sum(v5)\n");
-  EXPECT_EQ(capture.placeholders.size(), 2u);
+            "def forward(x: \"f32[2, 3]\", y: \"f32[3]\"):\n"
+            "    add: \"f32[2, 3]\" = gyro.add(x, y)\n"
+            "    mul: \"f32[2, 3]\" = gyro.mul(add, 0.5)\n"
+            "    relu: \"f32[2, 3]\" = gyro.relu(mul)\n"
+            "    sum: \"f32[2]\" = gyro.sum(relu, dim=[1])\n"
+            "    return (sum,)\n");
+  EXPECT_EQ(capture.inputs.size(), 2u);
   // The float argument is baked in, so it is guarded; the builtin relu by identity.
   EXPECT_EQ(
       guard_lines(capture),
@@ -93,7 +98,11 @@ def run(m, x):
   ASSERT_TRUE(std::holds_alternative<Capture>(traced)) << std::get<TraceStop>(traced).describe();
   const Capture& capture = std::get<Capture>(traced);
   EXPECT_EQ(capture.describe(),
-            "v3 = linear(x, m._order[0].weight, m._order[0].bias)\nv4 = relu(v3)\n");
+            "def forward(x: \"f32[5, 3]\", m__order_0_bias: \"f32[2]\", "
+            "m__order_0_weight: \"f32[2, 3]\"):\n"
+            "    linear: \"f32[5, 2]\" = gyro.linear(x, m__order_0_weight, m__order_0_bias)\n"
+            "    relu: \"f32[5, 2]\" = gyro.relu(linear)\n"
+            "    return (relu,)\n");
   auto lines = guard_lines(capture);
   EXPECT_NE(std::find(lines.begin(), lines.end(), "LENGTH len(m._order) == 2"), lines.end());
   EXPECT_NE(std::find(lines.begin(), lines.end(),
