@@ -119,7 +119,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
                       compile_config_.recompile_limit, compiled.last_failure);
       if (compile_config_.fail_on_recompile_limit_hit)
         return raise_named("RuntimeError", "recompile limit reached: " + message);
-      write(fmt::format("gyro warning: {}. Later misses run in the VM.\n", message));
+      std::fprintf(stderr, "gyro warning: %s. Later misses run in the VM.\n", message.c_str());
       compiled.run_only = true;
     } else {
       compiling_ = true;

@@ -4,6 +4,7 @@
 #include "interp/python_ops.h"
 #include "interp/sparse.h"
 #include "interp/special_methods.h"
+#include "interp/tensor_calls.h"
 
 namespace gyro {
 
@@ -49,9 +50,12 @@ Expected<int64_t> normalize_index(const Value& index, int64_t length, std::strin
   return i;
 }
 
-// tensor[index]: ints select, slices slice, tuples index several dims, one `...` stands for as
-// many full slices as the other parts leave dims; None is not supported.
-Expected<Tensor> index_tensor(const Tensor& tensor, const Value& index) {
+}  // namespace
+
+// tensor[index] for a tensor of `rank` dims as op calls, in order: ints select, slices slice,
+// tuples index several dims, one `...` stands for as many full slices as the other parts leave
+// dims; None is not supported. The VM runs the steps; the symbolic evaluator records them.
+Expected<std::vector<IndexStep>> tensor_index_steps(int rank, const Value& index) {
   std::vector<Value> parts =
       index.is(ObjectKind::Tuple) ? index.as<TupleObject>().items : std::vector<Value>{index};
   int consumed = 0, ellipses = 0;
@@ -60,35 +64,46 @@ Expected<Tensor> index_tensor(const Tensor& tensor, const Value& index) {
     ellipses += part.is(ObjectKind::Ellipsis);
   }
   GYRO_CHECK_ARG(ellipses <= 1, IndexError, "an index can only have a single ellipsis ('...')");
-  Tensor current = tensor;
+  std::vector<IndexStep> steps;
+  int current_rank = rank;
   int dim = 0;
   for (const Value& part : parts) {
     if (part.is(ObjectKind::Ellipsis)) {
-      dim += std::max(0, tensor.dim() - consumed);
+      dim += std::max(0, rank - consumed);
     } else if (part.is_integral()) {
-      GYRO_CHECK_ARG(dim < current.dim(), IndexError, "too many indices for tensor of dimension {}",
-                     tensor.dim());
-      const Tensor inputs[] = {current};
-      const Attr attrs[] = {Attr::integer(dim), Attr::integer(part.as_int())};
-      GYRO_ASSIGN_OR_RETURN(current, eager::run1(OpKind::select, inputs, attrs));
+      GYRO_CHECK_ARG(dim < current_rank, IndexError, "too many indices for tensor of dimension {}",
+                     rank);
+      steps.push_back({OpKind::select, {Attr::integer(dim), Attr::integer(part.as_int())}});
+      --current_rank;
     } else if (part.is(ObjectKind::Slice)) {
-      GYRO_CHECK_ARG(dim < current.dim(), IndexError, "too many indices for tensor of dimension {}",
-                     tensor.dim());
+      GYRO_CHECK_ARG(dim < current_rank, IndexError, "too many indices for tensor of dimension {}",
+                     rank);
       const auto& slice = part.as<SliceObject>();
       auto bound = [](const Value& v) {
         return v.is_none() ? Attr::none() : Attr::integer(v.as_int());
       };
-      const Tensor inputs[] = {current};
-      const Attr attrs[] = {
-          Attr::integer(dim), bound(slice.start), bound(slice.stop),
-          slice.step.is_none() ? Attr::integer(1) : Attr::integer(slice.step.as_int())};
-      GYRO_ASSIGN_OR_RETURN(current, eager::run1(OpKind::slice, inputs, attrs));
+      steps.push_back(
+          {OpKind::slice,
+           {Attr::integer(dim), bound(slice.start), bound(slice.stop),
+            slice.step.is_none() ? Attr::integer(1) : Attr::integer(slice.step.as_int())}});
       ++dim;
     } else {
       return make_error(ErrorKind::IndexError,
                         "only integers, slices and ... are valid tensor indices in gyro, not {}",
                         type_name(part));
     }
+  }
+  return steps;
+}
+
+namespace {
+
+Expected<Tensor> index_tensor(const Tensor& tensor, const Value& index) {
+  GYRO_ASSIGN_OR_RETURN(auto steps, tensor_index_steps(tensor.dim(), index));
+  Tensor current = tensor;
+  for (const IndexStep& step : steps) {
+    const Tensor inputs[] = {current};
+    GYRO_ASSIGN_OR_RETURN(current, eager::run1(step.op, inputs, step.attrs));
   }
   return current;
 }

@@ -4,8 +4,10 @@
 
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "interp/interpreter.h"
+#include "ir/attr.h"
 #include "ir/op.h"
 
 namespace gyro {
@@ -17,6 +19,15 @@ namespace gyro {
 // A Python value as an op attribute (numbers, None, dtypes, strings, lists of ints), or nullopt
 // when it has no attribute form.
 std::optional<Attr> value_to_attr(const Value& value);
+
+// One op call of tensor indexing (select or slice with its attributes).
+struct IndexStep {
+  OpKind op;
+  Attrs attrs;
+};
+// tensor[index] for a tensor of `rank` dims as op calls in order (subscript.cc); IndexError
+// for an index gyro does not support or that has too many parts.
+Expected<std::vector<IndexStep>> tensor_index_steps(int rank, const Value& index);
 
 std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const Value> args,
                                     std::span<const KeywordArg> kwargs);

@@ -487,6 +487,33 @@ class Tracer {
     return stop(BreakReason::UnsupportedBuiltin, fmt::format("attribute '{}'", name));
   }
 
+  // A constant index (ints, slices, `...`, tuples of those) as the value the VM would see.
+  std::optional<Value> constant_index(const Sym& index) {
+    if (index.kind == Sym::Kind::kConstant) return index.value;
+    if (index.kind != Sym::Kind::kTuple) return std::nullopt;
+    std::vector<Value> parts;
+    for (const Sym& part : *index.items) {
+      if (part.kind != Sym::Kind::kConstant) return std::nullopt;
+      parts.push_back(part.value);
+    }
+    return make_tuple(std::move(parts));
+  }
+
+  // tensor[index]: the VM's own indexing steps (select, slice), recorded.
+  std::optional<Sym> index_tensor(const Sym& tensor, const Sym& index) {
+    auto value = constant_index(index);
+    if (!value) return stop(BreakReason::UnsupportedOpcode, "indexing a tensor with a tensor");
+    auto steps = tensor_index_steps(meta_of(tensor.tensor).sizes.size(), *value);
+    if (!steps.ok()) return stop(BreakReason::UserError, steps.error().message);
+    Sym current = tensor;
+    for (const IndexStep& step : *steps) {
+      auto next = emit_one(step.op, {current.tensor}, step.attrs);
+      if (!next) return std::nullopt;
+      current = std::move(*next);
+    }
+    return current;
+  }
+
   // ---- calls ----
   std::optional<Sym> call(const Sym& callable, std::vector<Sym> args,
                           std::vector<std::pair<std::string, Sym>> kwargs, int depth) {
@@ -594,6 +621,62 @@ class Tracer {
       return Sym::constant(*range);
     }
     if (name == "is_compiling") return Sym::constant(Value::boolean(true));
+    if (name == "isinstance" && args.size() == 2 && args[1].kind == Sym::Kind::kConstant) {
+      // The type is known: tensors are Tensors, objects and containers have guarded types.
+      const Value& cls = args[1].value;
+      const Sym& subject = args[0];
+      Value example;
+      switch (subject.kind) {
+        case Sym::Kind::kConstant:
+        case Sym::Kind::kObject:
+          example = subject.value;
+          break;
+        case Sym::Kind::kTensor:
+          example = make_tensor(Tensor::scalar(0, DType::Float32));
+          break;
+        case Sym::Kind::kTuple:
+          example = make_tuple();
+          break;
+        case Sym::Kind::kList:
+          example = make_list();
+          break;
+        default:
+          return stop(BreakReason::UnsupportedBuiltin, "isinstance() of this value");
+      }
+      bool match = false;
+      if (cls.is(ObjectKind::Tuple)) {
+        for (const Value& each : cls.as<TupleObject>().items)
+          match |= vm_.is_instance(example, each);
+      } else if (cls.is(ObjectKind::Class)) {
+        match = vm_.is_instance(example, cls);
+      } else {
+        return stop(BreakReason::UserError, "isinstance() arg 2 must be a type or tuple of types");
+      }
+      return Sym::constant(Value::boolean(match));
+    }
+    if ((name == "enumerate" || name == "zip") && !args.empty()) {
+      // Iterators over known items: the loop unrolls over tuples of them.
+      std::vector<const std::vector<Sym>*> sequences;
+      for (const Sym& arg : args) {
+        if (arg.kind != Sym::Kind::kTuple && arg.kind != Sym::Kind::kList)
+          return stop(BreakReason::UnsupportedBuiltin, name + "() of this value");
+        sequences.push_back(arg.items.get());
+      }
+      if (name == "enumerate" && args.size() != 1)
+        return stop(BreakReason::UnsupportedBuiltin, "enumerate() with a start");
+      std::size_t count = sequences[0]->size();
+      for (const auto* sequence : sequences) count = std::min(count, sequence->size());
+      std::vector<Sym> items;
+      for (std::size_t i = 0; i < count; ++i) {
+        std::vector<Sym> parts;
+        if (name == "enumerate")
+          parts.push_back(Sym::constant(Value::integer(static_cast<int64_t>(i))));
+        for (const auto* sequence : sequences) parts.push_back((*sequence)[i]);
+        items.push_back(Sym::sequence(Sym::Kind::kTuple, std::move(parts)));
+      }
+      Sym iterator = Sym::sequence(Sym::Kind::kIterator, std::move(items));
+      return iterator;
+    }
     return stop(BreakReason::UnsupportedBuiltin, name + "()");
   }
 
@@ -812,7 +895,22 @@ class Tracer {
             stack.push_back((*container.items)[i]);
             break;
           }
+          if (container.kind == Sym::Kind::kTensor) {
+            auto result = index_tensor(container, index);
+            if (!result) return std::nullopt;
+            stack.push_back(std::move(*result));
+            break;
+          }
           return stop(BreakReason::UnsupportedOpcode, "subscript");
+        }
+        case Opcode::BUILD_SLICE: {
+          Sym step = arg == 3 ? pop() : Sym::constant(Value());
+          Sym stop_bound = pop(), start = pop();
+          for (const Sym* part : {&start, &stop_bound, &step})
+            if (part->kind != Sym::Kind::kConstant)
+              return stop(BreakReason::UnsupportedOpcode, "a slice of non-constant bounds");
+          stack.push_back(Sym::constant(make_slice(start.value, stop_bound.value, step.value)));
+          break;
         }
         case Opcode::BUILD_TUPLE:
         case Opcode::BUILD_LIST: {
@@ -842,10 +940,24 @@ class Tracer {
           if (*value == (instruction.opcode == Opcode::POP_JUMP_IF_TRUE)) next = arg;
           break;
         }
+        case Opcode::JUMP_IF_FALSE_OR_POP:
+        case Opcode::JUMP_IF_TRUE_OR_POP: {
+          auto value = truth(stack.back());
+          if (!value) return std::nullopt;
+          if (*value == (instruction.opcode == Opcode::JUMP_IF_TRUE_OR_POP))
+            next = arg;
+          else
+            stack.pop_back();
+          break;
+        }
         case Opcode::GET_ITER: {
           Sym iterable = pop();
           Sym iterator;
           iterator.kind = Sym::Kind::kIterator;
+          if (iterable.kind == Sym::Kind::kIterator) {
+            stack.push_back(std::move(iterable));
+            break;
+          }
           if (iterable.kind == Sym::Kind::kTuple || iterable.kind == Sym::Kind::kList) {
             iterator.items = std::make_shared<std::vector<Sym>>(*iterable.items);
           } else if (iterable.kind == Sym::Kind::kConstant &&
