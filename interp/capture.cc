@@ -8,9 +8,8 @@
 
 namespace gyro {
 
-namespace {
-
-Value build_result(const ResultPlan& plan, std::span<const Tensor> outputs, SourceLoader& loader) {
+std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
+                                 std::span<const Tensor> outputs, SourceLoader& loader) {
   switch (plan.kind) {
     case ResultPlan::Kind::kTensor:
       return make_tensor(outputs[plan.output]);
@@ -18,24 +17,36 @@ Value build_result(const ResultPlan& plan, std::span<const Tensor> outputs, Sour
       return plan.constant;
     case ResultPlan::Kind::kSource: {
       const Value* value = loader.load(plan.source);
-      return value ? *value : Value();
+      if (!value) return vm.raise(ErrorKind::RuntimeError, "a captured value is no longer there");
+      return *value;
     }
+    case ResultPlan::Kind::kNoSelf:
+      return vm.no_self_marker();
     case ResultPlan::Kind::kTuple:
-    case ResultPlan::Kind::kList: {
+    case ResultPlan::Kind::kList:
+    case ResultPlan::Kind::kIterator: {
       std::vector<Value> items;
-      for (const ResultPlan& item : plan.items)
-        items.push_back(build_result(item, outputs, loader));
-      return plan.kind == ResultPlan::Kind::kTuple ? make_tuple(std::move(items))
-                                                   : make_list(std::move(items));
+      for (const ResultPlan& item : plan.items) {
+        auto value = build_value(vm, item, outputs, loader);
+        if (!value) return std::nullopt;
+        items.push_back(std::move(*value));
+      }
+      if (plan.kind == ResultPlan::Kind::kList) return make_list(std::move(items));
+      Value tuple = make_tuple(std::move(items));
+      if (plan.kind == ResultPlan::Kind::kTuple) return tuple;
+      return vm.iterate(tuple);
+    }
+    case ResultPlan::Kind::kAttribute: {
+      auto object = build_value(vm, plan.items[0], outputs, loader);
+      if (!object) return std::nullopt;
+      return vm.get_attribute(*object, plan.name);
     }
   }
   return Value();
 }
 
-}  // namespace
-
-std::optional<Value> run_capture(Interpreter& vm, const Capture& capture,
-                                 const Executable& executable, SourceLoader& loader) {
+std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& capture,
+                                             const Executable& executable, SourceLoader& loader) {
   std::vector<Tensor> inputs;
   inputs.reserve(capture.inputs.size());
   for (guards::SourceId source : capture.inputs) {
@@ -46,7 +57,7 @@ std::optional<Value> run_capture(Interpreter& vm, const Capture& capture,
   }
   auto outputs = executable.run(inputs);
   if (!outputs.ok()) return vm.raise(outputs.error());
-  return build_result(capture.result, *outputs, loader);
+  return std::move(*outputs);
 }
 
 std::string Capture::describe() const {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,14 +16,25 @@
 
 namespace gyro {
 
-// How the frame's result is rebuilt after the program ran.
+// How a value of the frame (its result, or at a graph break its locals and stack) is rebuilt
+// after the graph ran.
 struct ResultPlan {
-  enum class Kind : uint8_t { kTensor, kConstant, kSource, kTuple, kList };
+  enum class Kind : uint8_t {
+    kTensor,     // one of the graph's outputs
+    kConstant,   // a value known when tracing
+    kSource,     // reloaded from the frame (the caller's own objects come back)
+    kTuple,      // built from `items`
+    kList,       // built from `items`
+    kIterator,   // a loop's iterator over the remaining `items`
+    kNoSelf,     // LOAD_METHOD's marker for a callable without self
+    kAttribute,  // items[0].name (a tensor's method, bound)
+  };
   Kind kind = Kind::kConstant;
   int output = -1;                              // kTensor: which of the graph's outputs
   Value constant;                               // kConstant
-  guards::SourceId source = guards::kNoSource;  // kSource: reloaded from the frame
-  std::vector<ResultPlan> items;                // kTuple, kList
+  guards::SourceId source = guards::kNoSource;  // kSource
+  std::vector<ResultPlan> items;                // kTuple, kList, kIterator, kAttribute
+  std::string name;                             // kAttribute
 };
 
 struct Capture {
@@ -31,17 +43,25 @@ struct Capture {
   std::vector<Value> keep_alive;         // what ID_MATCH and TYPE_MATCH guards point at
   Graph graph;                           // the tensor work, in SSA form
   std::vector<guards::SourceId> inputs;  // where each placeholder's tensor is loaded from
-  ResultPlan result;
+  ResultPlan result;                     // when the capture runs to the frame's return
+  // A capture that ends at a graph break: the VM runs the frame on from `resume_pc` (the
+  // breaking instruction) after its locals and operand stack are set from these plans.
+  int64_t resume_pc = -1;                         // -1: the capture runs to the return
+  std::vector<std::optional<ResultPlan>> locals;  // nullopt: the frame's own value stays
+  std::vector<ResultPlan> stack;
+  std::string break_reason;      // why the trace broke (TraceStop::describe)
   std::string describe() const;  // the graph as code, for explain() and logs
 };
 
 class Interpreter;
 class SourceLoader;
 
-// Runs a capture's compiled graph on the values its guards just accepted: the placeholders
-// loaded from their sources, then the result rebuilt. nullopt with the exception raised on
-// `vm` if the graph fails.
-std::optional<Value> run_capture(Interpreter& vm, const Capture& capture,
-                                 const Executable& executable, SourceLoader& loader);
+// Runs a capture's compiled graph on the values its guards just accepted (placeholders loaded
+// from their sources). nullopt with the exception raised on `vm` if the graph fails.
+std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& capture,
+                                             const Executable& executable, SourceLoader& loader);
+// A planned value, from the graph's outputs and the frame's sources. nullopt if it raised.
+std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
+                                 std::span<const Tensor> outputs, SourceLoader& loader);
 
 }  // namespace gyro

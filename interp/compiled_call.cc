@@ -72,6 +72,34 @@ bool call_script_backend(Interpreter& vm, const Value& backend,
 
 }  // namespace
 
+// Runs a cache entry on a frame its guards accepted: the graph, then either the frame's result,
+// or (at a graph break) the frame's locals and stack set from the graph and the VM running on.
+std::optional<Value> Interpreter::run_entry(const CompileEntry& entry, Frame& frame,
+                                            const GuardSubject& subject) {
+  const Capture& capture = *entry.capture;
+  SourceLoader loader(capture.sources, entry.keys, subject);
+  auto outputs = run_graph(*this, capture, entry.executable, loader);
+  if (!outputs) return std::nullopt;
+  if (capture.resume_pc < 0) return build_value(*this, capture.result, *outputs, loader);
+  // Every value first (the loader reads the frame's locals), then the frame is changed.
+  std::vector<std::optional<Value>> locals(capture.locals.size());
+  for (std::size_t i = 0; i < capture.locals.size(); ++i) {
+    if (!capture.locals[i]) continue;
+    locals[i] = build_value(*this, *capture.locals[i], *outputs, loader);
+    if (!locals[i]) return std::nullopt;
+  }
+  std::vector<Value> stack;
+  for (const ResultPlan& plan : capture.stack) {
+    auto value = build_value(*this, plan, *outputs, loader);
+    if (!value) return std::nullopt;
+    stack.push_back(std::move(*value));
+  }
+  for (std::size_t i = 0; i < locals.size(); ++i)
+    if (locals[i]) frame.locals[i] = std::move(*locals[i]);
+  for (Value& value : stack) *frame.top++ = std::move(value);
+  return run_frame(frame, static_cast<std::size_t>(capture.resume_pc));
+}
+
 std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span<const Value> args,
                                                 std::span<const KeywordArg> kwargs) {
   auto& compiled = callable.as<CompiledFunctionObject>();
@@ -105,8 +133,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     const Capture& capture = *entry->capture;
     std::string failure = check_guards(capture.sources, entry->keys, capture.guards, subject);
     if (failure.empty()) {
-      SourceLoader loader(capture.sources, entry->keys, subject);
-      return run_capture(*this, capture, entry->executable, loader);
+      return run_entry(*entry, *frame, subject);
     }
     compiled.last_failure = std::move(failure);
   }
@@ -126,6 +153,9 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
       auto traced = trace_frame(*this, compiled.function, locals);
       compiling_ = false;
       if (auto* capture = std::get_if<Capture>(&traced)) {
+        // fullgraph: a capture that ends at a break is not the whole function.
+        if (capture->resume_pc >= 0 && compiled.fullgraph)
+          return raise_named("GraphBreakError", capture->break_reason);
         auto entry = std::make_shared<CompileEntry>();
         entry->capture = std::make_shared<const Capture>(std::move(*capture));
         entry->keys = source_keys(entry->capture->sources);
@@ -148,8 +178,12 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
           std::fprintf(stderr, "[gyro graph] %s (%s:%d), %zu guards\n%s", code.name.c_str(),
                        code.filename.c_str(), code.lines.empty() ? 0 : code.lines[0],
                        entry->capture->guards.size(), entry->capture->describe().c_str());
-        SourceLoader loader(entry->capture->sources, entry->keys, subject);
-        return run_capture(*this, *entry->capture, entry->executable, loader);
+        if (entry->capture->resume_pc >= 0) {
+          compiled.break_reasons.push_back(entry->capture->break_reason);
+          if (log_enabled("graph_breaks"))
+            std::fprintf(stderr, "[gyro graph_breaks] %s\n", entry->capture->break_reason.c_str());
+        }
+        return run_entry(*entry, *frame, subject);
       }
       const TraceStop& stop = std::get<TraceStop>(traced);
       if (compiled.fullgraph && stop.reason != BreakReason::UserError)

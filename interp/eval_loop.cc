@@ -88,7 +88,7 @@ inline bool compare_numbers(CompareOp op, T x, T y) {
 
 }  // namespace
 
-std::optional<Value> Interpreter::run_frame(Frame& entry) {
+std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc) {
   // The running frame and its hot fields, reloaded when a call enters or a return leaves one.
   Frame* frame = &entry;
   const Code* code;
@@ -113,6 +113,7 @@ std::optional<Value> Interpreter::run_frame(Frame& entry) {
     global_slots = frame->cache->globals.data();
   };
   load_frame();
+  ip = instructions + start_pc;
 
   // The operand stack: slots at and above sp hold no object (None or a plain number), so a
   // push is an assignment and a pop a move.

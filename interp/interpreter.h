@@ -55,6 +55,9 @@ struct CompileConfig {
   bool compile_all = false;
 };
 
+struct CompileEntry;
+struct GuardSubject;
+
 class Interpreter {
  public:
   // `write` receives everything print() writes (stdout by default).
@@ -107,6 +110,8 @@ class Interpreter {
 
   void write(std::string_view text) { write_(text); }
   const Value& builtins() const { return builtins_; }
+  // LOAD_METHOD's marker for "the callable takes no self" (never visible to scripts).
+  const Value& no_self_marker() const { return no_self_; }
   // The builtin class object called `name` (int, list, ValueError, ...).
   Value builtin_class(std::string_view name) const;
   // Python's type(value) and isinstance(value, cls).
@@ -128,7 +133,10 @@ class Interpreter {
 
  private:
   struct Frame;
-  std::optional<Value> run_frame(Frame& frame);
+  // Runs a frame from `start_pc` (a graph break resumes mid-function) to its return.
+  std::optional<Value> run_frame(Frame& frame, std::size_t start_pc = 0);
+  std::optional<Value> run_entry(const CompileEntry& entry, Frame& frame,
+                                 const GuardSubject& subject);  // compiled_call.cc
   // A call of compile(fn)'s result: a cached capture, a new trace, or the VM (compiled_call.cc).
   std::optional<Value> call_compiled(const Value& compiled, std::span<const Value> args,
                                      std::span<const KeywordArg> kwargs);

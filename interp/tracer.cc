@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "backends/graph_runner.h"
@@ -127,9 +128,16 @@ class Tracer {
     auto result = run_code(function, std::move(symbolic), /*depth=*/0, /*root=*/true);
     if (!result) {
       TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
-      return stop;
+      // A graph break: the graph so far, then the VM from the breaking instruction (at the
+      // outermost call site when the break is inside an inlined call). A user error, or a
+      // break before any tensor work, leaves the whole frame to the VM.
+      if (stop.reason == BreakReason::UserError || !snapshot_ ||
+          builder_.graph().num_calls() == 0 || !plan_break(*snapshot_))
+        return stop;
+      capture_.break_reason = stop.describe();
+    } else {
+      capture_.result = plan(*result);
     }
-    capture_.result = plan(*result);
     capture_.guards = guards::order_guards(std::move(capture_.guards));
     builder_.set_outputs(std::move(outputs_));
     auto graph = run_passes(builder_.finish(), {"dce"});
@@ -475,6 +483,7 @@ class Tracer {
           Sym method;
           method.kind = Sym::Kind::kMethod;
           method.value = *found;
+          method.name = name;
           method.items = std::make_shared<std::vector<Sym>>(std::vector<Sym>{object});
           return method;
         }
@@ -575,6 +584,28 @@ class Tracer {
       if (!builtin.self.is_none()) return stop(BreakReason::UnsupportedBuiltin, builtin.name);
       if (auto op = op_of_builtin(builtin.fn)) return call_op(*op, args, kwargs);
       return call_builtin(builtin.name, args, kwargs);
+    }
+    if (target.is(ObjectKind::Class) && target.as<ClassObject>().builtin_tag >= 0 &&
+        !target.as<ClassObject>().is_exception) {
+      const std::string& name = target.as<ClassObject>().name;
+      if (name == "tuple" || name == "list") {
+        // tuple(xs) / list(xs) of known items: a new container of the same items.
+        if (args.size() == 1 && kwargs.empty() &&
+            (args[0].kind == Sym::Kind::kTuple || args[0].kind == Sym::Kind::kList))
+          return Sym::sequence(name == "tuple" ? Sym::Kind::kTuple : Sym::Kind::kList,
+                               *args[0].items);
+        return stop(BreakReason::UnsupportedBuiltin, name + "() of this value");
+      }
+      // range, int, float, bool, str of known values: pure, so computed now.
+      std::vector<Value> values;
+      for (const Sym& arg : args) {
+        if (arg.kind != Sym::Kind::kConstant || !kwargs.empty())
+          return stop(BreakReason::UnsupportedBuiltin, name + "() of a traced value");
+        values.push_back(arg.value);
+      }
+      auto result = vm_.call(target, values);
+      if (!result) return stop(BreakReason::UserError, str(vm_.exception()));
+      return Sym::constant(*result);
     }
     return stop(BreakReason::UnsupportedBuiltin, fmt::format("calling '{}'", type_name(target)));
   }
@@ -760,7 +791,11 @@ class Tracer {
         return stop(BreakReason::UnsupportedOpcode, "the trace is too long");
       const Instruction instruction = code.instructions[pc];
       const uint32_t arg = instruction.arg;
-      if (depth == 0) line_ = code.lines[pc];
+      if (depth == 0) {
+        line_ = code.lines[pc];
+        // The state a graph break hands to the VM: the frame before this instruction.
+        snapshot_ = Snapshot{pc, locals, stack};
+      }
       std::size_t next = pc + 1;
       switch (instruction.opcode) {
         case Opcode::NOP:
@@ -797,7 +832,10 @@ class Tracer {
         }
         case Opcode::STORE_FAST:
           locals[arg] = pop();
-          if (root) forget_lazy(arg);
+          if (root) {
+            forget_lazy(arg);
+            dirty_locals_.insert(arg);
+          }
           break;
         case Opcode::LOAD_GLOBAL: {
           auto value = global(function, code.names[arg]);
@@ -1056,6 +1094,84 @@ class Tracer {
       if (index == local) index = static_cast<std::size_t>(-1);
   }
 
+  // ---- graph breaks ----
+  struct Snapshot {
+    std::size_t pc;
+    std::vector<std::optional<Sym>> locals;
+    std::vector<Sym> stack;
+  };
+
+  // The plans that rebuild the frame's locals and stack at the break; false when a value has
+  // no plan (the frame then runs in the VM).
+  bool plan_break(const Snapshot& snapshot) {
+    capture_.resume_pc = static_cast<int64_t>(snapshot.pc);
+    capture_.locals.resize(snapshot.locals.size());
+    for (std::size_t i : dirty_locals_) {
+      if (!snapshot.locals[i]) continue;  // stored after the snapshot: the frame has the old one
+      auto value = plan_state(*snapshot.locals[i]);
+      if (!value) return false;
+      capture_.locals[i] = std::move(*value);
+    }
+    for (const Sym& item : snapshot.stack) {
+      auto value = plan_state(item);
+      if (!value) return false;
+      capture_.stack.push_back(std::move(*value));
+    }
+    return true;
+  }
+
+  // A value the VM will see again at a break, including the ones only a frame in progress has
+  // (iterators, bound methods).
+  std::optional<ResultPlan> plan_state(const Sym& value) {
+    ResultPlan out;
+    switch (value.kind) {
+      case Sym::Kind::kIterator: {
+        out.kind = ResultPlan::Kind::kIterator;
+        for (std::size_t i = value.position; i < value.items->size(); ++i) {
+          auto item = plan_state((*value.items)[i]);
+          if (!item) return std::nullopt;
+          out.items.push_back(std::move(*item));
+        }
+        return out;
+      }
+      case Sym::Kind::kNoSelf:
+        out.kind = ResultPlan::Kind::kNoSelf;
+        return out;
+      case Sym::Kind::kTensorMethod: {
+        auto self = plan_state((*value.items)[0]);
+        if (!self) return std::nullopt;
+        out.kind = ResultPlan::Kind::kAttribute;
+        out.name = value.name;
+        out.items.push_back(std::move(*self));
+        return out;
+      }
+      case Sym::Kind::kMethod: {
+        // The VM's own bound method: the function looked up on the object again.
+        auto self = plan_state((*value.items)[0]);
+        if (!self) return std::nullopt;
+        out.kind = ResultPlan::Kind::kAttribute;
+        out.name = value.name;
+        out.items.push_back(std::move(*self));
+        return out;
+      }
+      case Sym::Kind::kTuple:
+      case Sym::Kind::kList:
+        if (value.source == kNoSource) {
+          out.kind =
+              value.kind == Sym::Kind::kTuple ? ResultPlan::Kind::kTuple : ResultPlan::Kind::kList;
+          for (const Sym& item : *value.items) {
+            auto planned = plan_state(item);
+            if (!planned) return std::nullopt;
+            out.items.push_back(std::move(*planned));
+          }
+          return out;
+        }
+        return plan(value);
+      default:
+        return plan(value);
+    }
+  }
+
   // ---- the result ----
   ResultPlan plan(const Sym& value) {
     ResultPlan plan;
@@ -1110,6 +1226,8 @@ class Tracer {
   std::unordered_map<SourceId, Sym> globals_;
   std::unordered_map<BuiltinFn, OpKind> op_builtins_;
   std::optional<Stop> stop_;
+  std::optional<Snapshot> snapshot_;
+  std::set<std::size_t> dirty_locals_;
   std::size_t steps_ = 0;
   int line_ = 0;
 };

@@ -91,9 +91,10 @@ TEST(Parser, PrecedenceFollowsPython) {
 }
 
 TEST(Parser, TrailersAndLiterals) {
-  EXPECT_EQ(first_statement("f(1, *xs, k=2).g[0][1:-1:2, ..., :]\n"),
-            "Expr@1 ([] ([] (. (call f 1 (* xs) k=2) g) 0) (tuple (slice 1 (neg 1) 2) ... (slice _ _ "
-            "_)))");
+  EXPECT_EQ(
+      first_statement("f(1, *xs, k=2).g[0][1:-1:2, ..., :]\n"),
+      "Expr@1 ([] ([] (. (call f 1 (* xs) k=2) g) 0) (tuple (slice 1 (neg 1) 2) ... (slice _ _ "
+      "_)))");
   EXPECT_EQ(first_statement("e = (..., .5, x.y)\n"), "Assign@1 e = (tuple ... 0.5 (. x y))");
   EXPECT_EQ(
       first_statement("f(1, *xs, k=2).g[0][1:-1:2, :]\n"),

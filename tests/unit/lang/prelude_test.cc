@@ -41,8 +41,8 @@ TEST(Prelude, PublicNamesBecomeBuiltinsAndHelpersStayPrivate) {
 TEST(Prelude, HostCallsAModuleThroughTheInterpreter) {
   Interpreter vm;
   ASSERT_TRUE(lang::install_prelude(vm).ok());
-  auto layer = vm.call(*builtin(vm, "Linear"), std::vector<Value>{Value::integer(4),
-                                                                 Value::integer(3)});
+  auto layer =
+      vm.call(*builtin(vm, "Linear"), std::vector<Value>{Value::integer(4), Value::integer(3)});
   ASSERT_TRUE(layer.has_value()) << vm.format_exception(vm.exception());
   auto input = Tensor::from_vector(std::vector<float>(8, 1.0f), Dims{2, 4});
   ASSERT_TRUE(input.ok());
