@@ -43,6 +43,7 @@ struct Capture {
   std::vector<Value> keep_alive;         // what ID_MATCH and TYPE_MATCH guards point at
   Graph graph;                           // the tensor work, in SSA form
   std::vector<guards::SourceId> inputs;  // where each placeholder's tensor is loaded from
+  int64_t start_pc = 0;                  // where the trace began: 0, or a resume point
   ResultPlan result;                     // when the capture runs to the frame's return
   // A capture that ends at a graph break: the VM runs the frame on from `resume_pc` (the
   // breaking instruction) after its locals and operand stack are set from these plans.

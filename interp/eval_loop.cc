@@ -88,7 +88,8 @@ inline bool compare_numbers(CompareOp op, T x, T y) {
 
 }  // namespace
 
-std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc) {
+std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
+                                            std::size_t* paused_at) {
   // The running frame and its hot fields, reloaded when a call enters or a return leaves one.
   Frame* frame = &entry;
   const Code* code;
@@ -114,6 +115,20 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc) 
   };
   load_frame();
   ip = instructions + start_pc;
+  // A single step ends however the frame leaves (a return or an exception included).
+  struct EndStep {
+    Frame*& pause_frame;
+    bool active;
+    ~EndStep() {
+      if (active) pause_frame = nullptr;
+    }
+  } end_step{pause_frame_, paused_at != nullptr};
+  if (paused_at) {
+    // One instruction of `entry`, then stop where its next one would start: the breaker fires
+    // after the first dispatch, and returns and slow handlers check pause_frame_.
+    pause_frame_ = &entry;
+    next_check_ = steps_ + 2;
+  }
 
   // The operand stack: slots at and above sp hold no object (None or a plain number), so a
   // push is an assignment and a pop a move.
@@ -667,6 +682,10 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc) 
         frame = caller;
         load_frame();
         ip = instructions + frame->call_pc;  // resumes after the call
+        if (__builtin_expect(frame == pause_frame_, 0)) {
+          ++ip;
+          goto pause;
+        }
         NEXT();
       }
       Value result = pop();
@@ -853,16 +872,28 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc) 
 
 finish:
   if (!ok) goto error;
+  if (__builtin_expect(frame == pause_frame_, 0)) {
+    ++ip;
+    goto pause;
+  }
   NEXT();
 jump:
   GO_TO(jump_target);
 breaker:
+  if (frame == pause_frame_) goto pause;
   if (check_breaker()) {
     instruction = *ip;
     arg = instruction.arg;
     ok = true;
     goto* kHandlers[static_cast<int>(instruction.opcode)];
   }
+  goto error;
+pause:
+  // The single step asked for is done: the frame stops at its next instruction.
+  frame->top = sp;
+  *paused_at = static_cast<std::size_t>(ip - instructions);
+  pause_frame_ = nullptr;
+  return Value();
 error : {
   // Unwind to the innermost handler, leaving the frames called in this loop that have none.
   frame->top = sp;

@@ -133,8 +133,11 @@ class Interpreter {
 
  private:
   struct Frame;
-  // Runs a frame from `start_pc` (a graph break resumes mid-function) to its return.
-  std::optional<Value> run_frame(Frame& frame, std::size_t start_pc = 0);
+  // Runs a frame from `start_pc` (a graph break resumes mid-function) to its return. With
+  // `paused_at`, runs one instruction of the frame (and whatever it calls) and stops at the
+  // next, storing its pc there; a return or an exception ends the step as usual.
+  std::optional<Value> run_frame(Frame& frame, std::size_t start_pc = 0,
+                                 std::size_t* paused_at = nullptr);
   std::optional<Value> run_entry(const CompileEntry& entry, Frame& frame,
                                  const GuardSubject& subject);  // compiled_call.cc
   // A call of compile(fn)'s result: a cached capture, a new trace, or the VM (compiled_call.cc).
@@ -178,6 +181,7 @@ class Interpreter {
   uint64_t frame_serial_ = 0;
   bool stopping_ = false;
   bool compiling_ = false;
+  Frame* pause_frame_ = nullptr;  // run_frame's single step: the frame that stops
   uint64_t compile_epoch_ = 0;
   CompileConfig compile_config_;  // an interrupt or the step budget is unwinding the whole run
   Value exception_;

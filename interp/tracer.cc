@@ -116,16 +116,30 @@ class Tracer {
  public:
   Tracer(Interpreter& vm, const Value& function) : vm_(vm), root_(function) {}
 
-  std::variant<Capture, TraceStop> run(std::span<const Value> locals) {
+  std::variant<Capture, TraceStop> run(std::span<const Value> locals, std::span<const Value> stack,
+                                       std::size_t start_pc) {
     const auto& function = root_.as<FunctionObject>();
     const Code& code = *function.code;
     std::vector<std::optional<Sym>> symbolic(code.local_names.size());
     std::vector<Value> concrete(locals.begin(), locals.end());
-    // The arguments are realized when first read; other locals start unbound.
-    for (int i = 0; i < code.arg_count && i < static_cast<int>(concrete.size()); ++i)
-      lazy_locals_.push_back(i);
+    // Bound locals are realized when first read; unbound ones stay unbound.
+    for (std::size_t i = 0; i < concrete.size(); ++i)
+      if (!identical(concrete[i], vm_.no_self_marker())) lazy_locals_.push_back(i);
     root_locals_ = std::move(concrete);
-    auto result = run_code(function, std::move(symbolic), /*depth=*/0, /*root=*/true);
+    // A resume point's live stack is read at once (its values are the next operands).
+    std::vector<Sym> initial_stack;
+    line_ = code.lines[start_pc];
+    for (std::size_t i = 0; i < stack.size(); ++i) {
+      auto value = realize(stack[i], capture_.sources.stack_slot(static_cast<int64_t>(i)));
+      if (!value) {
+        TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
+        return stop;
+      }
+      initial_stack.push_back(std::move(*value));
+    }
+    capture_.start_pc = static_cast<int64_t>(start_pc);
+    auto result = run_code(function, std::move(symbolic), /*depth=*/0, /*root=*/true, start_pc,
+                           std::move(initial_stack));
     if (!result) {
       TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
       // A graph break: the graph so far, then the VM from the breaking instruction (at the
@@ -777,10 +791,10 @@ class Tracer {
 
   // ---- the loop ----
   std::optional<Sym> run_code(const FunctionObject& function,
-                              std::vector<std::optional<Sym>> locals, int depth, bool root) {
+                              std::vector<std::optional<Sym>> locals, int depth, bool root,
+                              std::size_t start_pc = 0, std::vector<Sym> stack = {}) {
     const Code& code = *function.code;
-    std::vector<Sym> stack;
-    std::size_t pc = 0;
+    std::size_t pc = start_pc;
     auto pop = [&] {
       Sym top = std::move(stack.back());
       stack.pop_back();
@@ -1235,9 +1249,10 @@ class Tracer {
 }  // namespace
 
 std::variant<Capture, TraceStop> trace_frame(Interpreter& vm, const Value& function,
-                                             std::span<const Value> locals) {
+                                             std::span<const Value> locals,
+                                             std::span<const Value> stack, std::size_t start_pc) {
   Tracer tracer(vm, function);
-  return tracer.run(locals);
+  return tracer.run(locals, stack, start_pc);
 }
 
 }  // namespace gyro

@@ -30,9 +30,12 @@ struct TraceStop {
   std::string describe() const;  // "reason (file:line): explanation; detail"
 };
 
-// Traces `function` called with `locals` (its frame's locals after argument binding) from its
-// first instruction to its return. The frame's values are read, never changed.
+// Traces `function`'s frame from `start_pc` (0, or a resume point after a graph break) with
+// its current `locals` and live operand `stack`, to its return or the next break. The frame's
+// values are read, never changed.
 std::variant<Capture, TraceStop> trace_frame(Interpreter& vm, const Value& function,
-                                             std::span<const Value> locals);
+                                             std::span<const Value> locals,
+                                             std::span<const Value> stack = {},
+                                             std::size_t start_pc = 0);
 
 }  // namespace gyro
