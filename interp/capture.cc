@@ -45,6 +45,29 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
   return Value();
 }
 
+bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Tensor> outputs,
+                    SourceLoader& loader) {
+  for (const SideEffect& effect : capture.effects) {
+    std::vector<Value> args;
+    for (const ResultPlan& plan : effect.args) {
+      auto value = build_value(vm, plan, outputs, loader);
+      if (!value) return false;
+      args.push_back(std::move(*value));
+    }
+    std::vector<KeywordArg> kwargs;
+    std::vector<Value> keyword_values;
+    for (const auto& [name, plan] : effect.kwargs) {
+      auto value = build_value(vm, plan, outputs, loader);
+      if (!value) return false;
+      kwargs.push_back({name, std::move(*value)});
+    }
+    auto print = vm.builtins().as<DictObject>().table.get(make_str("print"));
+    if (!print.ok() || !print->has_value()) return false;
+    if (!vm.call(**print, args, kwargs)) return false;
+  }
+  return true;
+}
+
 std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& capture,
                                              const Executable& executable, SourceLoader& loader) {
   std::vector<Tensor> inputs;

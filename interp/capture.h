@@ -37,6 +37,14 @@ struct ResultPlan {
   std::string name;                             // kAttribute
 };
 
+// A side effect the trace saw, replayed after the graph runs, in program order.
+struct SideEffect {
+  enum class Kind : uint8_t { kPrint };
+  Kind kind = Kind::kPrint;
+  std::vector<ResultPlan> args;
+  std::vector<std::pair<std::string, ResultPlan>> kwargs;  // print's sep= and end=
+};
+
 struct Capture {
   guards::SourceTable sources;
   std::vector<guards::Guard> guards;     // in order_guards order once finished
@@ -44,6 +52,7 @@ struct Capture {
   Graph graph;                           // the tensor work, in SSA form
   std::vector<guards::SourceId> inputs;  // where each placeholder's tensor is loaded from
   int64_t start_pc = 0;                  // where the trace began: 0, or a resume point
+  std::vector<SideEffect> effects;       // replayed after the graph, before the rest
   ResultPlan result;                     // when the capture runs to the frame's return
   // A capture that ends at a graph break: the VM runs the frame on from `resume_pc` (the
   // breaking instruction) after its locals and operand stack are set from these plans.
@@ -61,6 +70,9 @@ class SourceLoader;
 // from their sources). nullopt with the exception raised on `vm` if the graph fails.
 std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& capture,
                                              const Executable& executable, SourceLoader& loader);
+// Replays the capture's side effects (prints) in order. False if one raised.
+bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Tensor> outputs,
+                    SourceLoader& loader);
 // A planned value, from the graph's outputs and the frame's sources. nullopt if it raised.
 std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
                                  std::span<const Tensor> outputs, SourceLoader& loader);

@@ -636,7 +636,24 @@ class Tracer {
   std::optional<Sym> call_builtin(const std::string& name, std::span<const Sym> args,
                                   std::span<const std::pair<std::string, Sym>> kwargs) {
     if (name == "graph_break") return stop(BreakReason::GraphBreakCall);
-    if (name == "print") return stop(BreakReason::SideEffect, "print()");
+    if (name == "print") {
+      // Recorded, and replayed after the graph with the values it shows.
+      SideEffect effect;
+      for (const Sym& arg : args) {
+        auto planned = plan_state(arg);
+        if (!planned) return stop(BreakReason::SideEffect, "print() of this value");
+        effect.args.push_back(std::move(*planned));
+      }
+      for (const auto& [keyword, value] : kwargs) {
+        if (keyword != "sep" && keyword != "end")
+          return stop(BreakReason::SideEffect, "print() with " + keyword + "=");
+        auto planned = plan_state(value);
+        if (!planned) return stop(BreakReason::SideEffect, "print() of this value");
+        effect.kwargs.push_back({keyword, std::move(*planned)});
+      }
+      capture_.effects.push_back(std::move(effect));
+      return Sym::constant(Value());
+    }
     if (!kwargs.empty()) return stop(BreakReason::UnsupportedBuiltin, name + "() with keywords");
     if (name == "len" && args.size() == 1) {
       const Sym& arg = args[0];
