@@ -46,7 +46,7 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
 }
 
 bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Tensor> outputs,
-                    SourceLoader& loader) {
+                    SourceLoader& loader, const Value& globals) {
   for (const SideEffect& effect : capture.effects) {
     std::vector<Value> args;
     for (const ResultPlan& plan : effect.args) {
@@ -54,16 +54,34 @@ bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Ten
       if (!value) return false;
       args.push_back(std::move(*value));
     }
-    std::vector<KeywordArg> kwargs;
-    std::vector<Value> keyword_values;
-    for (const auto& [name, plan] : effect.kwargs) {
-      auto value = build_value(vm, plan, outputs, loader);
-      if (!value) return false;
-      kwargs.push_back({name, std::move(*value)});
+    switch (effect.kind) {
+      case SideEffect::Kind::kPrint: {
+        std::vector<KeywordArg> kwargs;
+        for (const auto& [name, plan] : effect.kwargs) {
+          auto value = build_value(vm, plan, outputs, loader);
+          if (!value) return false;
+          kwargs.push_back({name, std::move(*value)});
+        }
+        auto print = vm.builtins().as<DictObject>().table.get(make_str("print"));
+        if (!print.ok() || !print->has_value()) return false;
+        if (!vm.call(**print, args, kwargs)) return false;
+        break;
+      }
+      case SideEffect::Kind::kSetAttribute: {
+        auto target = build_value(vm, effect.target, outputs, loader);
+        if (!target || !vm.set_attribute(*target, effect.name, std::move(args[0]))) return false;
+        break;
+      }
+      case SideEffect::Kind::kSetGlobal:
+        (void)globals.as<DictObject>().table.set(make_str(effect.name), std::move(args[0]));
+        break;
+      case SideEffect::Kind::kListAppend: {
+        auto target = build_value(vm, effect.target, outputs, loader);
+        if (!target || !target->is(ObjectKind::List)) return false;
+        target->as<ListObject>().items.push_back(std::move(args[0]));
+        break;
+      }
     }
-    auto print = vm.builtins().as<DictObject>().table.get(make_str("print"));
-    if (!print.ok() || !print->has_value()) return false;
-    if (!vm.call(**print, args, kwargs)) return false;
   }
   return true;
 }

@@ -39,8 +39,15 @@ struct ResultPlan {
 
 // A side effect the trace saw, replayed after the graph runs, in program order.
 struct SideEffect {
-  enum class Kind : uint8_t { kPrint };
+  enum class Kind : uint8_t {
+    kPrint,         // print(*args, **kwargs)
+    kSetAttribute,  // target.name = args[0]
+    kSetGlobal,     // global name = args[0]
+    kListAppend,    // target.append(args[0])
+  };
   Kind kind = Kind::kPrint;
+  ResultPlan target;  // the object changed (kSetAttribute, kListAppend)
+  std::string name;   // kSetAttribute, kSetGlobal
   std::vector<ResultPlan> args;
   std::vector<std::pair<std::string, ResultPlan>> kwargs;  // print's sep= and end=
 };
@@ -72,7 +79,7 @@ std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& cap
                                              const Executable& executable, SourceLoader& loader);
 // Replays the capture's side effects (prints) in order. False if one raised.
 bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Tensor> outputs,
-                    SourceLoader& loader);
+                    SourceLoader& loader, const Value& globals);
 // A planned value, from the graph's outputs and the frame's sources. nullopt if it raised.
 std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
                                  std::span<const Tensor> outputs, SourceLoader& loader);

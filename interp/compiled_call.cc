@@ -80,7 +80,7 @@ std::optional<Value> Interpreter::run_entry(const CompileEntry& entry, Frame& fr
   SourceLoader loader(capture.sources, entry.keys, subject);
   auto outputs = run_graph(*this, capture, entry.executable, loader);
   if (!outputs) return std::nullopt;
-  if (!replay_effects(*this, capture, *outputs, loader)) return std::nullopt;
+  if (!replay_effects(*this, capture, *outputs, loader, frame.globals())) return std::nullopt;
   if (capture.resume_pc < 0) return build_value(*this, capture.result, *outputs, loader);
   // Every value first (the loader reads the frame's locals), then the frame is changed.
   std::vector<std::optional<Value>> locals(capture.locals.size());

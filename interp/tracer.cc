@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -474,6 +475,9 @@ class Tracer {
       return stop(BreakReason::UnsupportedBuiltin, fmt::format("tensor attribute '{}'", name));
     }
     if (object.kind == Sym::Kind::kObject) {
+      if (auto stored = stored_attributes_.find({object.source, name});
+          stored != stored_attributes_.end())
+        return stored->second;
       const Value& instance = object.value;
       SourceId source = capture_.sources.attribute(object.source, name);
       // What the VM finds: the instance's own attribute, else its class chain's.
@@ -540,6 +544,25 @@ class Tracer {
   // ---- calls ----
   std::optional<Sym> call(const Sym& callable, std::vector<Sym> args,
                           std::vector<std::pair<std::string, Sym>> kwargs, int depth) {
+    if (callable.kind == Sym::Kind::kTensorMethod &&
+        (*callable.items)[0].kind == Sym::Kind::kList) {
+      // list.append on a list the trace sees: its symbolic items change, and a list that
+      // existed before the call is changed again for real after the graph.
+      const Sym& self = (*callable.items)[0];
+      if (callable.name != "append" || args.size() != 1 || !kwargs.empty())
+        return stop(BreakReason::UnsupportedBuiltin, "list." + callable.name + "()");
+      if (self.source != kNoSource) {
+        auto value = plan_state(args[0]);
+        if (!value) return stop(BreakReason::SideEffect, "appending this value");
+        SideEffect effect;
+        effect.kind = SideEffect::Kind::kListAppend;
+        effect.target = plan(self);
+        effect.args.push_back(std::move(*value));
+        capture_.effects.push_back(std::move(effect));
+      }
+      self.items->push_back(args[0]);
+      return Sym::constant(Value());
+    }
     if (callable.kind == Sym::Kind::kTensorMethod) {
       const Sym& self = (*callable.items)[0];
       const TensorMeta& meta = meta_of(self.tensor);
@@ -881,9 +904,38 @@ class Tracer {
           stack.push_back(std::move(*value));
           break;
         }
+        case Opcode::STORE_ATTR: {
+          // obj.name = value on an object from before the call: later reads in the trace see
+          // the new value; the store itself is replayed after the graph.
+          Sym object = pop(), value = pop();
+          if (object.kind != Sym::Kind::kObject)
+            return stop(BreakReason::SideEffect, "storing an attribute of this value");
+          auto planned = plan_state(value);
+          if (!planned) return stop(BreakReason::SideEffect, "storing this value");
+          SideEffect effect;
+          effect.kind = SideEffect::Kind::kSetAttribute;
+          effect.target = plan(object);
+          effect.name = code.names[arg];
+          effect.args.push_back(std::move(*planned));
+          capture_.effects.push_back(std::move(effect));
+          stored_attributes_[{object.source, code.names[arg]}] = std::move(value);
+          break;
+        }
+        case Opcode::STORE_GLOBAL: {
+          Sym value = pop();
+          auto planned = plan_state(value);
+          if (!planned) return stop(BreakReason::SideEffect, "storing this global");
+          SideEffect effect;
+          effect.kind = SideEffect::Kind::kSetGlobal;
+          effect.name = code.names[arg];
+          effect.args.push_back(std::move(*planned));
+          capture_.effects.push_back(std::move(effect));
+          globals_[capture_.sources.global(code.names[arg])] = std::move(value);
+          break;
+        }
         case Opcode::LOAD_METHOD: {
           Sym object = pop();
-          if (object.kind == Sym::Kind::kTensor) {
+          if (object.kind == Sym::Kind::kTensor || object.kind == Sym::Kind::kList) {
             Sym method;
             method.kind = Sym::Kind::kTensorMethod;
             method.name = code.names[arg];
@@ -1258,6 +1310,7 @@ class Tracer {
   std::unordered_map<BuiltinFn, OpKind> op_builtins_;
   std::optional<Stop> stop_;
   std::optional<Snapshot> snapshot_;
+  std::map<std::pair<SourceId, std::string>, Sym> stored_attributes_;
   std::set<std::size_t> dirty_locals_;
   std::size_t steps_ = 0;
   int line_ = 0;
