@@ -1,0 +1,341 @@
+// Graph-capture overheads through the public API: a cache hit (guards + dispatch) against the
+// interpreted call of the same function, the first compile of a 100-instruction function, and
+// the heap one cache entry keeps (issue 4, "Benchmarks"; budgets in shared/DESIGN.md).
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "interp/interpreter.h"
+#include "lang/compiler.h"
+#include "lang/prelude.h"
+
+// Every operator new and delete in the process goes through these, so a benchmark can count
+// the allocations and the live heap bytes of the code it times. Plain counters: Google
+// Benchmark runs each benchmark on this one thread. Live bytes use malloc_usable_size (what
+// malloc really reserved, without its 8-byte chunk header); memory taken with malloc or mmap
+// directly (large tensor buffers) is not counted.
+namespace {
+
+struct HeapCounters {
+  uint64_t allocations = 0;
+  uint64_t allocated_bytes = 0;  // gross: every allocation's usable size
+  int64_t live_bytes = 0;        // allocated minus freed
+};
+HeapCounters g_heap;
+
+void* counted(void* pointer) {
+  if (!pointer) return nullptr;
+  std::size_t bytes = malloc_usable_size(pointer);
+  ++g_heap.allocations;
+  g_heap.allocated_bytes += bytes;
+  g_heap.live_bytes += static_cast<int64_t>(bytes);
+  return pointer;
+}
+
+void* allocate(std::size_t size) {
+  return counted(std::malloc(size == 0 ? 1 : size));
+}
+
+void* allocate_aligned(std::size_t size, std::align_val_t alignment) {
+  auto align = static_cast<std::size_t>(alignment);
+  std::size_t rounded = (size + align - 1) / align * align;
+  return counted(std::aligned_alloc(align, rounded == 0 ? align : rounded));
+}
+
+void release(void* pointer) {
+  if (!pointer) return;
+  g_heap.live_bytes -= static_cast<int64_t>(malloc_usable_size(pointer));
+  std::free(pointer);
+}
+
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (void* pointer = allocate(size)) return pointer;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) {
+  if (void* pointer = allocate(size)) return pointer;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return allocate(size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return allocate(size);
+}
+void* operator new(std::size_t size, std::align_val_t alignment) {
+  if (void* pointer = allocate_aligned(size, alignment)) return pointer;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size, std::align_val_t alignment) {
+  if (void* pointer = allocate_aligned(size, alignment)) return pointer;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+  return allocate_aligned(size, alignment);
+}
+void* operator new[](std::size_t size, std::align_val_t alignment,
+                     const std::nothrow_t&) noexcept {
+  return allocate_aligned(size, alignment);
+}
+void operator delete(void* pointer) noexcept {
+  release(pointer);
+}
+void operator delete[](void* pointer) noexcept {
+  release(pointer);
+}
+void operator delete(void* pointer, std::size_t) noexcept {
+  release(pointer);
+}
+void operator delete[](void* pointer, std::size_t) noexcept {
+  release(pointer);
+}
+void operator delete(void* pointer, const std::nothrow_t&) noexcept {
+  release(pointer);
+}
+void operator delete[](void* pointer, const std::nothrow_t&) noexcept {
+  release(pointer);
+}
+void operator delete(void* pointer, std::align_val_t) noexcept {
+  release(pointer);
+}
+void operator delete[](void* pointer, std::align_val_t) noexcept {
+  release(pointer);
+}
+void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept {
+  release(pointer);
+}
+void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept {
+  release(pointer);
+}
+void operator delete(void* pointer, std::align_val_t, const std::nothrow_t&) noexcept {
+  release(pointer);
+}
+void operator delete[](void* pointer, std::align_val_t, const std::nothrow_t&) noexcept {
+  release(pointer);
+}
+
+namespace gyro {
+namespace {
+
+// identity and triple capture graphs that do no kernel work (they return their inputs); add is
+// one tiny op; chain is a straight-line function of 100 bytecode instructions (`gyro dis`: 98
+// run, then the implicit `return None`).
+// Each function also has a compiled twin (`*_c`); `warm_c` is compiled only to warm the
+// process-wide state (backend registry, interned names) before entry_bytes is measured.
+constexpr const char* kProgram = R"(
+def identity(x):
+    return x
+
+def triple(x, y, z):
+    return x, y, z
+
+def add(x, y):
+    return x + y
+
+def chain(x, y):
+    t1 = x * y
+    t2 = t1 + x
+    t3 = relu(t2)
+    t4 = t3 * 0.5
+    t5 = t4 - y
+    t6 = sigmoid(t5)
+    t7 = t6 + t1
+    t8 = tanh(t7)
+    t9 = t8 * t2
+    t10 = t9 + 1.0
+    t11 = exp(t10)
+    t12 = t11 / t10
+    t13 = t12 - t3
+    t14 = relu(t13)
+    t15 = t14 * t4
+    t16 = t15 + t5
+    t17 = sigmoid(t16)
+    t18 = t17 * 2.0
+    t19 = t18 - t6
+    t20 = tanh(t19)
+    t21 = t20 + t7
+    t22 = t21 * t8
+    t23 = t22 - 0.25
+    t24 = t23 + t9
+    return t24
+
+identity_c = compile(identity)
+triple_c = compile(triple)
+add_c = compile(add)
+chain_c = compile(chain)
+warm_c = compile(triple)
+
+a = arange(4.0)
+b = arange(4.0) + 1
+c = arange(4.0) * 2
+)";
+
+[[noreturn]] void fail(const std::string& message) {
+  std::fprintf(stderr, "capture_bench setup failed: %s\n", message.c_str());
+  std::abort();
+}
+
+// One interpreter with the program above run once, shared by every benchmark.
+struct Program {
+  Interpreter vm;
+  Value globals;
+
+  Program() {
+    if (auto status = lang::install_prelude(vm); !status.ok()) fail(status.error().to_string());
+    auto code = lang::compile_source(kProgram, "capture_bench.gy");
+    if (!code.ok()) fail(code.error().to_string());
+    auto result = vm.run_module(Module{"capture_bench", *code});
+    if (!result) fail(vm.format_exception(vm.exception()));
+    globals = *result;
+  }
+
+  Value global(const std::string& name) const {
+    auto found = globals.as<DictObject>().table.get(make_str(name));
+    if (!found.ok() || !found->has_value()) fail("no global " + name);
+    return **found;
+  }
+
+  Value builtin(const std::string& name) const {
+    auto found = vm.builtins().as<DictObject>().table.get(make_str(name));
+    if (!found.ok() || !found->has_value()) fail("no builtin " + name);
+    return **found;
+  }
+
+  Value call(const Value& callable, std::span<const Value> args) {
+    auto result = vm.call(callable, args);
+    if (!result) fail(vm.format_exception(vm.exception()));
+    return *result;
+  }
+};
+
+Program& program() {
+  static Program instance;
+  return instance;
+}
+
+// Calls `function_name` on `arg_names` in a loop (after one untimed call, which compiles a
+// compiled function) and reports the operator-new allocations per call.
+void run_calls(benchmark::State& state, const char* function_name,
+               std::vector<const char*> arg_names) {
+  Program& p = program();
+  Value function = p.global(function_name);
+  std::vector<Value> args;
+  for (const char* name : arg_names) args.push_back(p.global(name));
+  benchmark::DoNotOptimize(p.call(function, args));  // the miss: trace and compile
+
+  uint64_t allocations_before = g_heap.allocations;
+  for (auto _ : state) {
+    std::optional<Value> result = p.vm.call(function, args);
+    benchmark::DoNotOptimize(result);
+  }
+  state.counters["allocs_per_call"] =
+      static_cast<double>(g_heap.allocations - allocations_before) /
+      static_cast<double>(state.iterations());
+}
+
+// 1. Cache hits against the interpreted call of the same function.
+void BM_hit_identity_1_input(benchmark::State& state) {
+  run_calls(state, "identity_c", {"a"});
+}
+void BM_interpreted_identity_1_input(benchmark::State& state) {
+  run_calls(state, "identity", {"a"});
+}
+void BM_hit_triple_3_inputs(benchmark::State& state) {
+  run_calls(state, "triple_c", {"a", "b", "c"});
+}
+void BM_interpreted_triple_3_inputs(benchmark::State& state) {
+  run_calls(state, "triple", {"a", "b", "c"});
+}
+void BM_hit_add_4_elements(benchmark::State& state) {
+  run_calls(state, "add_c", {"a", "b"});
+}
+void BM_interpreted_add_4_elements(benchmark::State& state) {
+  run_calls(state, "add", {"a", "b"});
+}
+
+// 2. The first call of the 100-instruction function (trace + guards + backend compile + run) minus
+// its interpreted call, both timed in the same iteration; reset() makes every iteration
+// recompile. The time also covers dropping the previous entry, which the call does first.
+void BM_first_compile_chain(benchmark::State& state) {
+  Program& p = program();
+  Value interpreted = p.global("chain"), compiled = p.global("chain_c");
+  std::vector<Value> args{p.global("a"), p.global("b")};
+  benchmark::DoNotOptimize(p.call(interpreted, args));
+  double first_call_seconds = 0, interpreted_seconds = 0;
+  for (auto _ : state) {
+    p.vm.reset_compiled();
+    auto start = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(p.call(interpreted, args));
+    auto middle = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(p.call(compiled, args));
+    auto end = std::chrono::steady_clock::now();
+    double interpreted_time = std::chrono::duration<double>(middle - start).count();
+    double first_call_time = std::chrono::duration<double>(end - middle).count();
+    interpreted_seconds += interpreted_time;
+    first_call_seconds += first_call_time;
+    state.SetIterationTime(first_call_time - interpreted_time);
+  }
+  auto iterations = static_cast<double>(state.iterations());
+  state.counters["first_call_us"] = first_call_seconds / iterations * 1e6;
+  state.counters["interpreted_us"] = interpreted_seconds / iterations * 1e6;
+}
+
+// 3. The heap one cache entry of a 3-input function keeps: the live operator-new bytes a first
+// call adds (with its result released) minus what an interpreted call adds. Each iteration
+// makes a fresh compile(triple) and drops it afterwards; `trace_bytes` is everything the first
+// call allocates (tracing temporaries included) minus the interpreted call's allocations. The
+// time is that of the first call.
+void BM_entry_bytes_triple_3_inputs(benchmark::State& state) {
+  Program& p = program();
+  Value compile = p.builtin("compile"), triple = p.global("triple");
+  std::vector<Value> args{p.global("a"), p.global("b"), p.global("c")};
+  benchmark::DoNotOptimize(p.call(p.global("warm_c"), args));
+  benchmark::DoNotOptimize(p.call(triple, args));
+
+  auto heap_delta = [&](const Value& function, int64_t& live, uint64_t& gross) {
+    int64_t live_before = g_heap.live_bytes;
+    uint64_t gross_before = g_heap.allocated_bytes;
+    { Value result = p.call(function, args); }
+    live += g_heap.live_bytes - live_before;
+    gross += g_heap.allocated_bytes - gross_before;
+  };
+  int64_t interpreted_live = 0, compiled_live = 0;
+  uint64_t interpreted_gross = 0, compiled_gross = 0;
+  Value fresh;
+  for (auto _ : state) {
+    state.PauseTiming();
+    heap_delta(triple, interpreted_live, interpreted_gross);
+    fresh = p.call(compile, std::vector<Value>{triple});  // drops the last one, untimed
+    state.ResumeTiming();
+    heap_delta(fresh, compiled_live, compiled_gross);
+  }
+  auto iterations = static_cast<double>(state.iterations());
+  state.counters["entry_bytes"] = static_cast<double>(compiled_live - interpreted_live) / iterations;
+  state.counters["trace_bytes"] =
+      (static_cast<double>(compiled_gross) - static_cast<double>(interpreted_gross)) / iterations;
+}
+
+#define GYRO_CAPTURE_BENCH(name) \
+  BENCHMARK(name)->Repetitions(5)->ReportAggregatesOnly(true)->DisplayAggregatesOnly(true)
+
+GYRO_CAPTURE_BENCH(BM_hit_identity_1_input);
+GYRO_CAPTURE_BENCH(BM_interpreted_identity_1_input);
+GYRO_CAPTURE_BENCH(BM_hit_triple_3_inputs);
+GYRO_CAPTURE_BENCH(BM_interpreted_triple_3_inputs);
+GYRO_CAPTURE_BENCH(BM_hit_add_4_elements);
+GYRO_CAPTURE_BENCH(BM_interpreted_add_4_elements);
+GYRO_CAPTURE_BENCH(BM_first_compile_chain)->UseManualTime()->Unit(benchmark::kMicrosecond);
+GYRO_CAPTURE_BENCH(BM_entry_bytes_triple_3_inputs)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace gyro
+
+BENCHMARK_MAIN();
