@@ -32,6 +32,11 @@ class Executable {
   // Runs the graph. An executable made by compile_graph first checks the inputs' count, dtypes
   // and sizes against the graph's placeholders (ValueError on a mismatch).
   Expected<std::vector<Tensor>> run(std::span<const Tensor> inputs) const;
+  // The same without the input check, for callers that proved the inputs match already (the
+  // frame cache's guards do, on every call).
+  Expected<std::vector<Tensor>> run_checked_elsewhere(std::span<const Tensor> inputs) const {
+    return run_(inputs);
+  }
   Expected<std::vector<Tensor>> operator()(std::span<const Tensor> inputs) const {
     return run(inputs);
   }

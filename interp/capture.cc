@@ -26,6 +26,7 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
     case ResultPlan::Kind::kList:
     case ResultPlan::Kind::kIterator: {
       std::vector<Value> items;
+      items.reserve(plan.items.size());
       for (const ResultPlan& item : plan.items) {
         auto value = build_value(vm, item, outputs, loader);
         if (!value) return std::nullopt;
@@ -88,6 +89,9 @@ bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Ten
 
 std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& capture,
                                              const Executable& executable, SourceLoader& loader) {
+  // A graph with nothing to compute (a function that hands back its inputs) is not run.
+  if (capture.graph.num_calls() == 0 && capture.graph.outputs().empty())
+    return std::vector<Tensor>();
   std::vector<Tensor> inputs;
   inputs.reserve(capture.inputs.size());
   for (guards::SourceId source : capture.inputs) {
@@ -96,7 +100,8 @@ std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& cap
       return vm.raise(ErrorKind::RuntimeError, "a captured input is no longer a tensor");
     inputs.push_back(input->as<TensorBoxObject>().tensor);
   }
-  auto outputs = executable.run(inputs);
+  // TENSOR_MATCH guards have just checked these inputs' dtypes and sizes.
+  auto outputs = executable.run_checked_elsewhere(inputs);
   if (!outputs.ok()) return vm.raise(outputs.error());
   return std::move(*outputs);
 }

@@ -34,11 +34,17 @@ std::vector<Value> source_keys(const guards::SourceTable& sources) {
 
 SourceLoader::SourceLoader(const guards::SourceTable& sources, std::span<const Value> keys,
                            GuardSubject subject)
-    : sources_(sources),
-      keys_(keys),
-      subject_(subject),
-      values_(sources.size()),
-      state_(sources.size(), 0) {}
+    : sources_(sources), keys_(keys), subject_(subject) {
+  if (sources.size() <= kInline) {
+    values_ = inline_values_.data();
+    state_ = inline_state_.data();
+  } else {
+    heap_values_.resize(sources.size());
+    heap_state_.assign(sources.size(), 0);
+    values_ = heap_values_.data();
+    state_ = heap_state_.data();
+  }
+}
 
 namespace {
 
@@ -127,6 +133,14 @@ const Value* SourceLoader::load(SourceId id) {
 
 namespace {
 
+bool tensor_matches(const guards::TensorMatch& expected, const Tensor& actual) {
+  if (actual.dtype() != expected.dtype || actual.dim() != expected.sizes.size()) return false;
+  for (int d = 0; d < actual.dim(); ++d)
+    if (actual.size(d) != expected.sizes[d] || actual.stride(d) != expected.strides[d])
+      return false;
+  return true;
+}
+
 bool constant_matches(const Value& value, const Constant& constant) {
   switch (constant.kind()) {
     case Constant::Kind::kNone:
@@ -176,9 +190,10 @@ std::string check_guards(const guards::SourceTable& sources, std::span<const Val
       case GuardKind::TENSOR_MATCH: {
         if (!value->is(ObjectKind::TensorBox))
           return guards::type_mismatch(name(), "Tensor", type_name(*value));
-        std::string mismatch =
-            guards::tensor_mismatch(name(), guard.tensor, value->as<TensorBoxObject>().tensor);
-        if (!mismatch.empty()) return mismatch;
+        // The common case compares and formats nothing; the message is made on a failure.
+        const Tensor& tensor = value->as<TensorBoxObject>().tensor;
+        if (!tensor_matches(guard.tensor, tensor))
+          return guards::tensor_mismatch(name(), guard.tensor, tensor);
         break;
       }
       case GuardKind::NO_ALIASING: {

@@ -3,6 +3,7 @@
 // order; the first failure explains itself.
 #pragma once
 
+#include <array>
 #include <span>
 #include <string>
 #include <vector>
@@ -39,8 +40,14 @@ class SourceLoader {
   const guards::SourceTable& sources_;
   std::span<const Value> keys_;
   GuardSubject subject_;
-  std::vector<Value> values_;
-  std::vector<char> state_;  // 0 not loaded, 1 loaded, 2 unavailable
+  // Small programs (most) keep their loaded values inline: a cache hit allocates nothing here.
+  static constexpr std::size_t kInline = 16;
+  std::array<Value, kInline> inline_values_;
+  std::array<char, kInline> inline_state_{};
+  std::vector<Value> heap_values_;
+  std::vector<char> heap_state_;
+  Value* values_;
+  char* state_;  // 0 not loaded, 1 loaded, 2 unavailable
 };
 
 // What TYPE_MATCH compares: an instance's class, or a small key for each builtin kind of value
