@@ -106,8 +106,12 @@ std::string ExplanationObject::describe() const {
 
 namespace {
 
-Value knob_value(int value) { return Value::integer(value); }
-Value knob_value(bool value) { return Value::boolean(value); }
+Value knob_value(int value) {
+  return Value::integer(value);
+}
+Value knob_value(bool value) {
+  return Value::boolean(value);
+}
 
 // Stores `value` into an int knob (a non-negative int) or a bool knob (a bool).
 bool store_knob(Interpreter& vm, std::string_view name, int& knob, const Value& value) {
@@ -137,8 +141,8 @@ bool store_knob(Interpreter& vm, std::string_view name, bool& knob, const Value&
 
 std::string describe_config(const CompileConfig& config) {
   std::string text;
-#define CONFIG_KNOB(type, name, default_value, help)                                   \
-  text += fmt::format("{}config.{} = {}  # {}", text.empty() ? "" : "\n", #name,        \
+#define CONFIG_KNOB(type, name, default_value, help)                             \
+  text += fmt::format("{}config.{} = {}  # {}", text.empty() ? "" : "\n", #name, \
                       repr(knob_value(config.name)), help);
 #include "interp/compile_config.def"
 #undef CONFIG_KNOB
@@ -156,10 +160,10 @@ std::optional<Value> get_config_attribute(Interpreter& vm, const ConfigObject& c
 
 std::optional<Value> set_config_attribute(Interpreter& vm, ConfigObject& config,
                                           std::string_view name, const Value& value) {
-#define CONFIG_KNOB(type, knob, default_value, help)                                   \
-  if (name == #knob) {                                                                 \
-    if (!store_knob(vm, name, config.config->knob, value)) return std::nullopt;        \
-    return Value();                                                                    \
+#define CONFIG_KNOB(type, knob, default_value, help)                            \
+  if (name == #knob) {                                                          \
+    if (!store_knob(vm, name, config.config->knob, value)) return std::nullopt; \
+    return Value();                                                             \
   }
 #include "interp/compile_config.def"
 #undef CONFIG_KNOB

@@ -18,8 +18,7 @@ namespace {
 
 // "name (file:line)" for logs.
 std::string code_location(const Code& code) {
-  return fmt::format("{} ({}:{})", code.name, code.filename,
-                     code.lines.empty() ? 0 : code.lines[0]);
+  return fmt::format("{} ({}:{})", code.name, code.filename, code.first_line);
 }
 
 std::string_view without_trailing_newline(std::string_view text) {
@@ -86,7 +85,9 @@ std::optional<Value> Interpreter::call_uncompiled(const Value& callable,
   return result;
 }
 
-void Interpreter::set_log_callback(LogCallback callback) { log_ = std::move(callback); }
+void Interpreter::set_log_callback(LogCallback callback) {
+  log_ = std::move(callback);
+}
 
 void Interpreter::set_logs(std::string_view spec) {
   std::string unknown;
@@ -160,10 +161,10 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
 
   // A miss. Tracing reads the frame and changes nothing, so the VM can still run it afterwards.
   if (!failures.empty()) {
-    std::string message =
-        fmt::format("Recompiling function {} in {}:{}\n    triggered by the following guard "
-                    "failure(s):",
-                    code.name, code.filename, code.lines.empty() ? 0 : code.lines[0]);
+    std::string message = fmt::format(
+        "Recompiling function {} in {}:{}\n    triggered by the following guard "
+        "failure(s):",
+        code.name, code.filename, code.first_line);
     for (std::size_t i = 0; i < failures.size(); ++i)
       message += fmt::format("\n    - entry {}: {}", i, failures[i]);
     log(LogChannel::recompiles, message);
@@ -178,7 +179,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
         own_limit ? compile_config_.recompile_limit : compile_config_.accumulated_recompile_limit);
     if (!compiled.last_failure.empty())
       message += fmt::format("; last reason: {}", compiled.last_failure);
-    if (compile_config_.fail_on_recompile_limit_hit)
+    if (compile_config_.fail_on_recompile_limit_hit && !compiled.implicit)
       return raise_named("RuntimeError", "recompile limit reached: " + message);
     warn(fmt::format("{}. Later misses run in the VM.", message));
     compiled.run_only = true;
@@ -221,9 +222,9 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     if (!compiled.implicit) ++accumulated_entries_;
     const Capture& made = *entry->capture;
     if (log_enabled(LogChannel::graph))
-      log(LogChannel::graph, fmt::format("{}, {} guards\n{}", code_location(code),
-                                         made.guards.size(),
-                                         without_trailing_newline(made.describe())));
+      log(LogChannel::graph,
+          fmt::format("{}, {} guards\n{}", code_location(code), made.guards.size(),
+                      without_trailing_newline(made.describe())));
     if (log_enabled(LogChannel::guards)) {
       std::string message =
           fmt::format("{}, entry {}:", code_location(code), compiled.entries.size() - 1);
