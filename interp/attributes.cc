@@ -6,6 +6,7 @@
 
 #include "backends/eager/eager.h"
 #include "interp/capture.h"
+#include "interp/compile_api.h"
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
 #include "interp/sparse.h"
@@ -476,6 +477,25 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
     const auto& compiled = object.as<CompiledFunctionObject>();
     if (name == "__wrapped__") return compiled.function;
     if (name == "__name__") return make_str(compiled.function.as<FunctionObject>().code->name);
+  } else if (object.is(ObjectKind::Config)) {
+    return get_config_attribute(*this, object.as<ConfigObject>(), name);
+  } else if (object.is(ObjectKind::Explanation)) {
+    // What explain(fn)(*args) reports.
+    const auto& explanation = object.as<ExplanationObject>();
+    auto strings = [](const std::vector<std::string>& texts) {
+      std::vector<Value> items;
+      for (const std::string& text : texts) items.push_back(make_str(text));
+      return make_list(std::move(items));
+    };
+    if (name == "graph_count") return Value::integer(explanation.graph_count);
+    if (name == "graph_break_count")
+      return Value::integer(static_cast<int64_t>(explanation.break_reasons.size()));
+    if (name == "op_count") return Value::integer(explanation.op_count);
+    if (name == "break_reasons") return strings(explanation.break_reasons);
+    if (name == "guards") return strings(explanation.guards);
+    if (name == "graphs") return strings(explanation.graphs);
+  } else if (is_disabled(object)) {
+    if (name == "__wrapped__") return object.as<BuiltinObject>().self;
   } else if (object.is(ObjectKind::Super)) {
     // The chain after cls, then object (the end of every chain, as in CPython's MRO).
     const auto& super = object.as<SuperObject>();
@@ -569,6 +589,8 @@ std::optional<Value> Interpreter::set_attribute(const Value& object, const Value
     (void)object.as<ClassObject>().attributes.as<DictObject>().table.set(key, std::move(value));
     return Value();
   }
+  if (object.is(ObjectKind::Config))
+    return set_config_attribute(*this, object.as<ConfigObject>(), name, value);
   return raise(ErrorKind::AttributeError, "'{}' object has no attribute '{}'", type_name(object),
                name);
 }

@@ -823,6 +823,7 @@ struct BuiltinsInstaller {
       define(name == "bool" ? "bool_" : name, dtype_value(dtype));
     }
     define("Ellipsis", ellipsis_value());
+    define("config", Value::object(new ConfigObject(&vm.compile_config_)));
   }
 };
 

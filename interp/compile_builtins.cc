@@ -1,6 +1,10 @@
 // The compile API as script builtins: compile(fn, backend=, fullgraph=, dynamic=, options=)
-// (also @compile and @compile(...)), graph_break(), is_compiling(), reset().
+// (also @compile and @compile(...)), disable(fn), explain(fn)(*args), @on_compile_start,
+// @on_compile_end, graph_break(), is_compiling(), reset(), list_backends(); and `config`.
+#include <fmt/format.h>
+
 #include "backends/backend.h"
+#include "interp/compile_api.h"
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
 
@@ -19,7 +23,8 @@ struct CompileSettings {
 
 std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
                                       const CompileSettings& settings) {
-  if (fn.is(ObjectKind::CompiledFunction)) return fn;  // compiling twice changes nothing
+  // Compiling twice changes nothing, and disable() wins over compile().
+  if (fn.is(ObjectKind::CompiledFunction) || is_disabled(fn)) return fn;
   bool method = fn.is(ObjectKind::BoundMethod) &&
                 fn.as<BoundMethodObject>().function.is(ObjectKind::Function);
   if (!fn.is(ObjectKind::Function) && !method)
@@ -43,7 +48,127 @@ std::optional<Value> compile_with_settings(Interpreter& vm, Args args, Kwargs kw
   return compile_function(vm, args[1], {settings[0], settings[1].as_bool(), settings[2]});
 }
 
+// The call disable(fn) returns: fn (bound as self) run with compilation off.
+std::optional<Value> call_disabled(Interpreter& vm, Args args, Kwargs kwargs) {
+  return vm.call_uncompiled(args[0], args.subspan(1), kwargs);
+}
+
+// The call explain(fn) returns: fn's call compiled afresh (eager backend, graph breaks
+// allowed, fn's own cache untouched), then what that compile made.
+std::optional<Value> call_explained(Interpreter& vm, Args args, Kwargs kwargs) {
+  const Value& fn = args[0];
+  Value fresh = Value::object(new CompiledFunctionObject());
+  auto& object = fresh.as<CompiledFunctionObject>();
+  if (fn.is(ObjectKind::CompiledFunction)) {
+    const auto& compiled = fn.as<CompiledFunctionObject>();
+    object.function = compiled.function;
+    object.self = compiled.self;
+    object.options = compiled.options;
+  } else if (fn.is(ObjectKind::BoundMethod)) {
+    object.function = fn.as<BoundMethodObject>().function;
+    object.self = fn.as<BoundMethodObject>().self;
+  } else {
+    object.function = fn;
+  }
+  object.backend = make_str("eager");
+  object.epoch = vm.compile_epoch();
+  if (!vm.call(fresh, args.subspan(1), kwargs)) return std::nullopt;
+  return make_explanation(object);
+}
+
 }  // namespace
+
+Value make_disabled(const Value& function) {
+  // The name is what a trace that meets the call reports: "disable(add_one)".
+  const Value& plain =
+      function.is(ObjectKind::BoundMethod) ? function.as<BoundMethodObject>().function : function;
+  std::string name = plain.is(ObjectKind::Function) ? plain.as<FunctionObject>().code->name : "?";
+  return Value::object(new BuiltinObject("disable(" + name + ")", call_disabled, function));
+}
+
+bool is_disabled(const Value& value) {
+  return value.is(ObjectKind::Builtin) && value.as<BuiltinObject>().fn == call_disabled;
+}
+
+std::string ExplanationObject::describe() const {
+  std::string text = fmt::format("Graph Count: {}\nGraph Break Count: {}\nOp Count: {}",
+                                 graph_count, break_reasons.size(), op_count);
+  text += "\nBreak Reasons:";
+  for (std::size_t i = 0; i < break_reasons.size(); ++i)
+    text += fmt::format("\n  {}. {}", i + 1, break_reasons[i]);
+  text += "\nGuards:";
+  for (std::size_t i = 0; i < guards.size(); ++i)
+    text += fmt::format("\n  {}. {}", i + 1, guards[i]);
+  return text;
+}
+
+// ---- config: one row of compile_config.def per knob ----
+
+namespace {
+
+Value knob_value(int value) {
+  return Value::integer(value);
+}
+Value knob_value(bool value) {
+  return Value::boolean(value);
+}
+
+// Stores `value` into an int knob (a non-negative int) or a bool knob (a bool).
+bool store_knob(Interpreter& vm, std::string_view name, int& knob, const Value& value) {
+  if (!value.is_int() || value.is_bool()) {
+    vm.raise(ErrorKind::TypeError, "config.{} must be an int, not {}", name, type_name(value));
+    return false;
+  }
+  if (value.as_int() < 0 || value.as_int() > INT32_MAX) {
+    vm.raise(ErrorKind::ValueError, "config.{} must be between 0 and {}, not {}", name, INT32_MAX,
+             value.as_int());
+    return false;
+  }
+  knob = static_cast<int>(value.as_int());
+  return true;
+}
+
+bool store_knob(Interpreter& vm, std::string_view name, bool& knob, const Value& value) {
+  if (!value.is_bool()) {
+    vm.raise(ErrorKind::TypeError, "config.{} must be a bool, not {}", name, type_name(value));
+    return false;
+  }
+  knob = value.as_bool();
+  return true;
+}
+
+}  // namespace
+
+std::string describe_config(const CompileConfig& config) {
+  std::string text;
+#define CONFIG_KNOB(type, name, default_value, help)                             \
+  text += fmt::format("{}config.{} = {}  # {}", text.empty() ? "" : "\n", #name, \
+                      repr(knob_value(config.name)), help);
+#include "interp/compile_config.def"
+#undef CONFIG_KNOB
+  return text;
+}
+
+std::optional<Value> get_config_attribute(Interpreter& vm, const ConfigObject& config,
+                                          std::string_view name) {
+#define CONFIG_KNOB(type, knob, default_value, help) \
+  if (name == #knob) return knob_value(config.config->knob);
+#include "interp/compile_config.def"
+#undef CONFIG_KNOB
+  return vm.raise(ErrorKind::AttributeError, "config has no knob '{}'", name);
+}
+
+std::optional<Value> set_config_attribute(Interpreter& vm, ConfigObject& config,
+                                          std::string_view name, const Value& value) {
+#define CONFIG_KNOB(type, knob, default_value, help)                            \
+  if (name == #knob) {                                                          \
+    if (!store_knob(vm, name, config.config->knob, value)) return std::nullopt; \
+    return Value();                                                             \
+  }
+#include "interp/compile_config.def"
+#undef CONFIG_KNOB
+  return vm.raise(ErrorKind::AttributeError, "config has no knob '{}'", name);
+}
 
 std::optional<Value> builtin_compile(Interpreter& vm, Args args, Kwargs kwargs) {
   CompileSettings settings;
@@ -116,6 +241,51 @@ std::optional<Value> builtin_reset(Interpreter& vm, Args args, Kwargs kwargs) {
     return vm.raise(ErrorKind::TypeError, "reset() takes no arguments");
   vm.reset_compiled();
   return Value();
+}
+
+}  // namespace gyro
+
+namespace gyro {
+
+std::optional<Value> builtin_disable(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (args.size() != 1 || !kwargs.empty())
+    return vm.raise(ErrorKind::TypeError, "disable() takes one function");
+  const Value& fn = args[0];
+  if (is_disabled(fn)) return fn;
+  if (fn.is(ObjectKind::CompiledFunction)) {
+    // disable(compile(f)): f itself (or the bound method), never compiled.
+    const auto& compiled = fn.as<CompiledFunctionObject>();
+    if (compiled.self.is_none()) return make_disabled(compiled.function);
+    return make_disabled(Value::object(new BoundMethodObject(compiled.self, compiled.function)));
+  }
+  if (!fn.is(ObjectKind::Function) && !fn.is(ObjectKind::BoundMethod))
+    return vm.raise(ErrorKind::TypeError, "disable() expects a function, not {}", type_name(fn));
+  return make_disabled(fn);
+}
+
+std::optional<Value> builtin_explain(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (args.size() != 1 || !kwargs.empty())
+    return vm.raise(ErrorKind::TypeError, "explain() takes one function");
+  const Value& fn = args[0];
+  bool method = fn.is(ObjectKind::BoundMethod) &&
+                fn.as<BoundMethodObject>().function.is(ObjectKind::Function);
+  if (!fn.is(ObjectKind::Function) && !fn.is(ObjectKind::CompiledFunction) && !method)
+    return vm.raise(ErrorKind::TypeError, "explain() expects a function, not {}", type_name(fn));
+  return Value::object(new BuiltinObject("explain", call_explained, fn));
+}
+
+std::optional<Value> builtin_on_compile_start(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (args.size() != 1 || !kwargs.empty())
+    return vm.raise(ErrorKind::TypeError, "on_compile_start() takes one callable");
+  vm.on_compile_start(args[0]);
+  return args[0];  // a decorator: the name keeps the callback
+}
+
+std::optional<Value> builtin_on_compile_end(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (args.size() != 1 || !kwargs.empty())
+    return vm.raise(ErrorKind::TypeError, "on_compile_end() takes one callable");
+  vm.on_compile_end(args[0]);
+  return args[0];
 }
 
 }  // namespace gyro

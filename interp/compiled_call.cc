@@ -1,12 +1,12 @@
 // Calling a compiled function: bind the arguments as the VM does, then run the first cache
 // entry whose guards pass; on a miss trace the frame into a new entry, and when tracing stops
-// (or the recompile limit is reached) run the frame in the VM, which is always correct.
+// (or a recompile limit is reached) run the frame in the VM, which is always correct. Also
+// the compile logs (GYRO_LOGS), warnings and callbacks, and explain()'s summary.
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <cstdlib>
 
-#include "interp/capture.h"
+#include "interp/compile_api.h"
 #include "interp/frame.h"
 #include "interp/guard_check.h"
 #include "interp/python_ops.h"
@@ -14,19 +14,16 @@
 
 namespace gyro {
 
-// One cache entry: a capture and the str keys its source loads use.
-struct CompileEntry {
-  std::shared_ptr<const Capture> capture;
-  std::vector<Value> keys;
-  Executable executable;  // the backend's compiled graph
-};
-
 namespace {
 
-// GYRO_LOGS=graph_breaks,recompiles,...: which log channels print (to stderr).
-bool log_enabled(std::string_view channel) {
-  const char* logs = std::getenv("GYRO_LOGS");
-  return logs && std::string_view(logs).find(channel) != std::string_view::npos;
+// "name (file:line)" for logs.
+std::string code_location(const Code& code) {
+  return fmt::format("{} ({}:{})", code.name, code.filename, code.first_line);
+}
+
+std::string_view without_trailing_newline(std::string_view text) {
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  return text;
 }
 
 // compile(options={...}) as backend options (str keys; bool, int, float or str values).
@@ -101,6 +98,51 @@ std::optional<Value> Interpreter::run_entry(const CompileEntry& entry, Frame& fr
   return run_frame(frame, static_cast<std::size_t>(capture.resume_pc));
 }
 
+void Interpreter::reset_compiled() {
+  ++compile_epoch_;
+  accumulated_entries_ = 0;
+  compile_start_callbacks_.clear();
+  compile_end_callbacks_.clear();
+}
+
+std::optional<Value> Interpreter::call_uncompiled(const Value& callable,
+                                                  std::span<const Value> args,
+                                                  std::span<const KeywordArg> kwargs) {
+  ++uncompiled_depth_;
+  auto result = call(callable, args, kwargs);
+  --uncompiled_depth_;
+  return result;
+}
+
+void Interpreter::set_log_callback(LogCallback callback) {
+  log_ = std::move(callback);
+}
+
+void Interpreter::set_logs(std::string_view spec) {
+  std::string unknown;
+  log_mask_ = parse_log_channels(spec, unknown);
+  if (unknown.empty()) return;
+  if (unknown != "help") warn(fmt::format("GYRO_LOGS: unknown channel(s) {}", unknown));
+  warn(log_channels_help());
+}
+
+void Interpreter::log(LogChannel channel, std::string_view message) {
+  if (!log_enabled(channel)) return;
+  std::string line = fmt::format("[gyro {}] {}", log_channel_name(channel), message);
+  if (log_)
+    log_(line);
+  else
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void Interpreter::warn(std::string_view message) {
+  std::string line = fmt::format("gyro warning: {}", message);
+  if (log_)
+    log_(line);
+  else
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
+
 std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span<const Value> args,
                                                 std::span<const KeywordArg> kwargs) {
   auto& compiled = callable.as<CompiledFunctionObject>();
@@ -130,73 +172,128 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
   std::span<const Value> locals(frame->locals, code.local_names.size());
   GuardSubject subject{
       locals, {}, &frame->globals().as<DictObject>().table, &builtins_.as<DictObject>().table};
+  const bool may_compile = !compiled.run_only && !compiling_;
+  // GYRO_LOGS=recompiles lists every entry's first failing guard; otherwise only the last is kept.
+  const bool log_misses = may_compile && log_enabled(LogChannel::recompiles);
+  std::vector<std::string> failures;
   for (const auto& entry : compiled.entries) {
     const Capture& capture = *entry->capture;
     std::string failure = check_guards(capture.sources, entry->keys, capture.guards, subject);
-    if (failure.empty()) {
-      return run_entry(*entry, *frame, subject);
-    }
+    if (failure.empty()) return run_entry(*entry, *frame, subject);
+    if (log_misses) failures.push_back(failure);
     compiled.last_failure = std::move(failure);
   }
+  if (!may_compile) return run_frame(*frame);
 
   // A miss. Tracing reads the frame and changes nothing, so the VM can still run it afterwards.
-  if (!compiled.run_only && !compiling_) {
-    if (static_cast<int>(compiled.entries.size()) >= compile_config_.recompile_limit) {
-      std::string message =
-          fmt::format("{}: hit config.recompile_limit ({}); last reason: {}", code.name,
-                      compile_config_.recompile_limit, compiled.last_failure);
-      if (compile_config_.fail_on_recompile_limit_hit)
-        return raise_named("RuntimeError", "recompile limit reached: " + message);
-      std::fprintf(stderr, "gyro warning: %s. Later misses run in the VM.\n", message.c_str());
-      compiled.run_only = true;
-    } else {
-      compiling_ = true;
-      auto traced = trace_frame(*this, compiled.function, locals);
-      compiling_ = false;
-      if (auto* capture = std::get_if<Capture>(&traced)) {
-        // fullgraph: a capture that ends at a break is not the whole function.
-        if (capture->resume_pc >= 0 && compiled.fullgraph)
-          return raise_named("GraphBreakError", capture->break_reason);
-        auto entry = std::make_shared<CompileEntry>();
-        entry->capture = std::make_shared<const Capture>(std::move(*capture));
-        entry->keys = source_keys(entry->capture->sources);
-        std::string backend = "eager";
-        if (compiled.backend.is(ObjectKind::Str))
-          backend = compiled.backend.as<StrObject>().text;
-        else if (!call_script_backend(*this, compiled.backend, entry->capture))
-          return std::nullopt;
-        auto options = backend_options(*this, compiled.options);
-        if (!options) return std::nullopt;
-        SourceLoader examples(entry->capture->sources, entry->keys, subject);
-        std::vector<Tensor> example_inputs;
-        for (guards::SourceId source : entry->capture->inputs)
-          example_inputs.push_back(examples.load(source)->as<TensorBoxObject>().tensor);
-        auto executable = compile_graph(backend, entry->capture->graph, example_inputs, *options);
-        if (!executable.ok()) return raise(executable.error());
-        entry->executable = std::move(*executable);
-        compiled.entries.push_back(entry);
-        if (log_enabled("graph"))
-          std::fprintf(stderr, "[gyro graph] %s (%s:%d), %zu guards\n%s", code.name.c_str(),
-                       code.filename.c_str(), code.lines.empty() ? 0 : code.lines[0],
-                       entry->capture->guards.size(), entry->capture->describe().c_str());
-        if (entry->capture->resume_pc >= 0) {
-          compiled.break_reasons.push_back(entry->capture->break_reason);
-          if (log_enabled("graph_breaks"))
-            std::fprintf(stderr, "[gyro graph_breaks] %s\n", entry->capture->break_reason.c_str());
-        }
-        return run_entry(*entry, *frame, subject);
-      }
-      const TraceStop& stop = std::get<TraceStop>(traced);
-      if (compiled.fullgraph && stop.reason != BreakReason::UserError)
-        return raise_named("GraphBreakError", stop.describe());
-      compiled.break_reasons.push_back(stop.describe());
-      if (log_enabled("graph_breaks"))
-        std::fprintf(stderr, "[gyro graph_breaks] %s\n", stop.describe().c_str());
-      // Without graph breaks yet, a frame that cannot be captured runs in the VM from now on.
-      compiled.run_only = true;
-    }
+  if (!failures.empty()) {
+    std::string message = fmt::format(
+        "Recompiling function {} in {}:{}\n    triggered by the following guard "
+        "failure(s):",
+        code.name, code.filename, code.first_line);
+    for (std::size_t i = 0; i < failures.size(); ++i)
+      message += fmt::format("\n    - entry {}: {}", i, failures[i]);
+    log(LogChannel::recompiles, message);
   }
+  const bool own_limit =
+      static_cast<int>(compiled.entries.size()) >= compile_config_.recompile_limit;
+  if (own_limit ||
+      (!compiled.implicit && accumulated_entries_ >= compile_config_.accumulated_recompile_limit)) {
+    std::string message = fmt::format(
+        "{}: hit config.{} ({})", code.name,
+        own_limit ? "recompile_limit" : "accumulated_recompile_limit",
+        own_limit ? compile_config_.recompile_limit : compile_config_.accumulated_recompile_limit);
+    if (!compiled.last_failure.empty())
+      message += fmt::format("; last reason: {}", compiled.last_failure);
+    if (compile_config_.fail_on_recompile_limit_hit && !compiled.implicit)
+      return raise_named("RuntimeError", "recompile limit reached: " + message);
+    warn(fmt::format("{}. Later misses run in the VM.", message));
+    compiled.run_only = true;
+    return run_frame(*frame);
+  }
+
+  // on_compile_start / on_compile_end, with the function's name (the program's own compiles
+  // only: compile_all's must not change what a program prints).
+  auto notify = [&](const std::vector<Value>& registered) {
+    if (compiled.implicit) return true;
+    std::vector<Value> callbacks = registered;  // a callback may register another
+    Value name = make_str(code.name);
+    for (const Value& callback : callbacks)
+      if (!call_uncompiled(callback, std::span<const Value>(&name, 1))) return false;
+    return true;
+  };
+  if (!notify(compile_start_callbacks_)) return std::nullopt;
+  compiling_ = true;
+  auto traced = trace_frame(*this, compiled.function, locals);
+  compiling_ = false;
+  if (auto* capture = std::get_if<Capture>(&traced)) {
+    // fullgraph: a capture that ends at a break is not the whole function.
+    if (capture->resume_pc >= 0 && compiled.fullgraph) {
+      if (!notify(compile_end_callbacks_)) return std::nullopt;
+      return raise_named("GraphBreakError", capture->break_reason);
+    }
+    auto entry = std::make_shared<CompileEntry>();
+    entry->capture = std::make_shared<const Capture>(std::move(*capture));
+    entry->keys = source_keys(entry->capture->sources);
+    std::string backend = "eager";
+    if (compiled.backend.is(ObjectKind::Str))
+      backend = compiled.backend.as<StrObject>().text;
+    else if (!call_script_backend(*this, compiled.backend, entry->capture))
+      return std::nullopt;
+    auto options = backend_options(*this, compiled.options);
+    if (!options) return std::nullopt;
+    SourceLoader examples(entry->capture->sources, entry->keys, subject);
+    std::vector<Tensor> example_inputs;
+    for (guards::SourceId source : entry->capture->inputs)
+      example_inputs.push_back(examples.load(source)->as<TensorBoxObject>().tensor);
+    auto executable = compile_graph(backend, entry->capture->graph, example_inputs, *options);
+    if (!executable.ok()) return raise(executable.error());
+    entry->executable = std::move(*executable);
+    compiled.entries.push_back(entry);
+    if (!compiled.implicit) ++accumulated_entries_;
+    const Capture& made = *entry->capture;
+    if (log_enabled(LogChannel::graph))
+      log(LogChannel::graph,
+          fmt::format("{}, {} guards\n{}", code_location(code), made.guards.size(),
+                      without_trailing_newline(made.describe())));
+    if (log_enabled(LogChannel::guards)) {
+      std::string message =
+          fmt::format("{}, entry {}:", code_location(code), compiled.entries.size() - 1);
+      for (const auto& guard : made.guards)
+        message += "\n  " + guards::describe(made.sources, guard);
+      log(LogChannel::guards, message);
+    }
+    if (made.resume_pc >= 0) {
+      compiled.break_reasons.push_back(made.break_reason);
+      log(LogChannel::graph_breaks, made.break_reason);
+    }
+    if (!notify(compile_end_callbacks_)) return std::nullopt;
+    return run_entry(*entry, *frame, subject);
+  }
+  const TraceStop& stop = std::get<TraceStop>(traced);
+  if (!notify(compile_end_callbacks_)) return std::nullopt;
+  if (compiled.fullgraph && stop.reason != BreakReason::UserError)
+    return raise_named("GraphBreakError", stop.describe());
+  compiled.break_reasons.push_back(stop.describe());
+  log(LogChannel::graph_breaks, stop.describe());
+  // Nothing worth capturing before the stop: this frame runs in the VM from now on.
+  compiled.run_only = true;
   return run_frame(*frame);
+}
+
+Value make_explanation(const CompiledFunctionObject& compiled) {
+  Value result = Value::object(new ExplanationObject());
+  auto& explanation = result.as<ExplanationObject>();
+  for (const auto& entry : compiled.entries) {
+    const Capture& capture = *entry->capture;
+    ++explanation.graph_count;
+    explanation.op_count += capture.graph.num_calls();
+    explanation.graphs.push_back(capture.describe());
+    for (const auto& guard : capture.guards)
+      explanation.guards.push_back(guards::describe(capture.sources, guard));
+  }
+  explanation.break_reasons = compiled.break_reasons;
+  return result;
 }
 
 }  // namespace gyro

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "interp/frame.h"
@@ -17,6 +18,7 @@ Interpreter::Interpreter(std::function<void(std::string_view)> write) : write_(s
     write_ = [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); };
   no_self_ = make_cell();
   install_builtins();
+  if (const char* logs = std::getenv("GYRO_LOGS")) set_logs(logs);
 }
 
 Interpreter::~Interpreter() {
@@ -299,13 +301,14 @@ std::optional<std::vector<Value>> Interpreter::collect(const Value& iterable) {
 std::optional<Value> Interpreter::call(const Value& callable, std::span<const Value> args,
                                        std::span<const KeywordArg> kwargs) {
   if (callable.is(ObjectKind::Function)) {
-    if (compile_config_.compile_all && !compiling_) {
+    if (compile_config_.compile_all && !compiling_ && uncompiled_depth_ == 0) {
       auto it = implicitly_compiled_.find(callable.as_object());
       if (it == implicitly_compiled_.end()) {
         Value compiled = Value::object(new CompiledFunctionObject());
         compiled.as<CompiledFunctionObject>().function = callable;
         compiled.as<CompiledFunctionObject>().backend = make_str("eager");
         compiled.as<CompiledFunctionObject>().epoch = compile_epoch_;
+        compiled.as<CompiledFunctionObject>().implicit = true;
         it = implicitly_compiled_.emplace(callable.as_object(), std::move(compiled)).first;
       }
       return call_compiled(it->second, args, kwargs);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "interp/code_cache.h"
+#include "interp/compile_log.h"
 #include "interp/objects.h"
 #include "interp/value.h"
 #include "interp/value_stack.h"
@@ -46,14 +47,15 @@ struct InterpreterLimits {
   uint64_t step_budget = 0;  // instructions per run_module/call; 0 = unlimited
 };
 
-// The compile knobs (`config` in scripts), with Dynamo's defaults.
+// The compile knobs (`config` in scripts), with Dynamo's defaults: one field per row of
+// compile_config.def.
 struct CompileConfig {
-  int recompile_limit = 8;  // entries per compiled function before it only runs what it has
-  bool fail_on_recompile_limit_hit = false;
-  // Every script function call goes through compile() (the differential tests: each golden
-  // program must print the same under capture as in the VM).
-  bool compile_all = false;
+#define CONFIG_KNOB(type, name, default_value, help) type name = default_value;
+#include "interp/compile_config.def"
+#undef CONFIG_KNOB
 };
+// repr(config): "config.<knob> = <value>  # <help>", one line per knob.
+std::string describe_config(const CompileConfig& config);
 
 struct CompileEntry;
 struct GuardSubject;
@@ -72,9 +74,36 @@ class Interpreter {
   CompileConfig& compile_config() { return compile_config_; }
   // True while the symbolic evaluator traces a frame (is_compiling() in scripts).
   bool is_compiling() const { return compiling_; }
-  // reset(): every compiled function forgets its captures (they recompile on their next call).
-  void reset_compiled() { ++compile_epoch_; }
+  // reset(): every compiled function forgets its captures (they recompile on their next call),
+  // the accumulated entry count restarts and the compile callbacks are dropped, as in Dynamo.
+  void reset_compiled();
   uint64_t compile_epoch() const { return compile_epoch_; }
+  // Cache entries made since the last reset() by explicitly compiled functions (compile_all's
+  // implicit ones do not count), checked against config.accumulated_recompile_limit.
+  int accumulated_entries() const { return accumulated_entries_; }
+
+  // on_compile_start / on_compile_end: callables called with the function's name once per
+  // frame compile (a trace, whether it makes an entry or stops), never on cache hits.
+  void on_compile_start(Value callback) { compile_start_callbacks_.push_back(std::move(callback)); }
+  void on_compile_end(Value callback) { compile_end_callbacks_.push_back(std::move(callback)); }
+  // Calls `callable` with compilation off for plain function calls inside it, compile_all
+  // included (disable(fn) and the compile callbacks run this way).
+  std::optional<Value> call_uncompiled(const Value& callable, std::span<const Value> args,
+                                       std::span<const KeywordArg> kwargs = {});
+
+  // Compile logs (the GYRO_LOGS channels) and compile warnings go through `callback`, one
+  // message per call without a trailing newline; an empty callback restores stderr.
+  void set_log_callback(LogCallback callback);
+  // Selects the channels that print, as GYRO_LOGS does ("graph,recompiles", "all", ""); the
+  // constructor applies GYRO_LOGS. "help" logs the channel list; an unknown name is a warning.
+  void set_logs(std::string_view spec);
+  bool log_enabled(LogChannel channel) const {
+    return (log_mask_ >> static_cast<int>(channel)) & 1;
+  }
+  // "[gyro <channel>] message", when the channel is on.
+  void log(LogChannel channel, std::string_view message);
+  // "gyro warning: message", always.
+  void warn(std::string_view message);
   // May be called from another thread: the running code (or, if none runs, the next run)
   // stops with KeyboardInterrupt, which no handler can catch.
   void interrupt() { interrupted_.store(true, std::memory_order_relaxed); }
@@ -183,6 +212,11 @@ class Interpreter {
   bool compiling_ = false;
   Frame* pause_frame_ = nullptr;  // run_frame's single step: the frame that stops
   uint64_t compile_epoch_ = 0;
+  int accumulated_entries_ = 0;
+  int uncompiled_depth_ = 0;  // call_uncompiled calls running
+  std::vector<Value> compile_start_callbacks_, compile_end_callbacks_;
+  LogCallback log_;
+  uint32_t log_mask_ = 0;
   CompileConfig compile_config_;  // an interrupt or the step budget is unwinding the whole run
   Value exception_;
   Value builtins_;  // dict: name -> builtin function or class

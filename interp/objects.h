@@ -135,6 +135,26 @@ struct CompiledFunctionObject : Object {
   std::string last_failure;  // why the last miss missed (the first failing guard)
   std::vector<std::string> break_reasons;  // why traces stopped
   uint64_t epoch = 0;                      // the interpreter's reset() epoch the entries belong to
+  // Made by compile_all, not by the program: no compile callbacks, not in the accumulated count.
+  bool implicit = false;
+};
+
+// What explain(fn)(*args) returns: the graphs, breaks and guards of one call compiled afresh.
+struct ExplanationObject : Object {
+  ExplanationObject() : Object(ObjectKind::Explanation) {}
+  int64_t graph_count = 0;
+  int64_t op_count = 0;                    // op calls over all graphs
+  std::vector<std::string> break_reasons;  // TraceStop::describe(): reason (file:line): ...
+  std::vector<std::string> guards;         // guards::describe() of every entry's guards
+  std::vector<std::string> graphs;         // each graph as code
+  std::string describe() const;            // what print() shows
+};
+
+// `config`: reads and writes its interpreter's CompileConfig (compile_config.def's knobs).
+struct CompileConfig;  // interpreter.h
+struct ConfigObject : Object {
+  explicit ConfigObject(CompileConfig* of) : Object(ObjectKind::Config), config(of) {}
+  CompileConfig* config;  // the interpreter's, which holds this object in its builtins
 };
 
 // What a script backend is called with: one captured graph (`op_count`, `code`).

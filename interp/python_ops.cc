@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "backends/eager/eager.h"
+#include "interp/interpreter.h"
 #include "interp/objects.h"
 #include "interp/sparse.h"
 #include "interp/tensor_repr.h"
@@ -92,6 +93,8 @@ Expected<bool> truthy(const Value& value) {
     case ObjectKind::Super:
     case ObjectKind::CompiledFunction:
     case ObjectKind::CapturedGraph:
+    case ObjectKind::Explanation:
+    case ObjectKind::Config:
       return true;
   }
   GYRO_UNREACHABLE("bad object kind");
@@ -215,6 +218,10 @@ std::string repr(const Value& value) {
     }
     case ObjectKind::CapturedGraph:
       return fmt::format("<captured graph at {}>", static_cast<const void*>(object));
+    case ObjectKind::Explanation:
+      return value.as<ExplanationObject>().describe();
+    case ObjectKind::Config:
+      return describe_config(*value.as<ConfigObject>().config);
     case ObjectKind::Class: {
       const auto& cls = value.as<ClassObject>();
       return cls.builtin_tag >= 0 || cls.is_exception
@@ -360,6 +367,8 @@ bool values_equal(const Value& a, const Value& b) {
     case ObjectKind::Super:
     case ObjectKind::CompiledFunction:
     case ObjectKind::CapturedGraph:
+    case ObjectKind::Explanation:
+    case ObjectKind::Config:
       return false;  // identity, checked above
   }
   return false;
@@ -442,6 +451,8 @@ Expected<uint64_t> hash_value(const Value& value) {
     case ObjectKind::Super:
     case ObjectKind::CompiledFunction:
     case ObjectKind::CapturedGraph:
+    case ObjectKind::Explanation:
+    case ObjectKind::Config:
       return mix(reinterpret_cast<uint64_t>(value.as_object()));
     case ObjectKind::List:
     case ObjectKind::Dict:

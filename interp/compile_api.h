@@ -1,0 +1,39 @@
+// What the compile API's pieces share: a cache entry, explain()'s summary of a compiled
+// function, `config` attribute access, and disable(fn)'s wrapper.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "backends/backend.h"
+#include "interp/capture.h"
+#include "interp/interpreter.h"
+
+namespace gyro {
+
+// One cache entry: a capture, the str keys its source loads use, and the backend's executable.
+struct CompileEntry {
+  std::shared_ptr<const Capture> capture;
+  std::vector<Value> keys;
+  Executable executable;
+};
+
+// explain()'s result for a compiled function: its entries' graphs, op counts and guards, and
+// the reasons its traces stopped.
+Value make_explanation(const CompiledFunctionObject& compiled);
+
+// config.<name> and config.<name> = value for compile_config.def's knobs: AttributeError for
+// other names, TypeError for a value of the wrong type, ValueError for a negative limit.
+std::optional<Value> get_config_attribute(Interpreter& vm, const ConfigObject& config,
+                                          std::string_view name);
+std::optional<Value> set_config_attribute(Interpreter& vm, ConfigObject& config,
+                                          std::string_view name, const Value& value);
+
+// disable(fn)'s result: a builtin bound to fn whose calls run fn with compilation off. Inside
+// a trace it is a builtin the evaluator does not model, so the trace stops there.
+Value make_disabled(const Value& function);
+bool is_disabled(const Value& value);
+
+}  // namespace gyro

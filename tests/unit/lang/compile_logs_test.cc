@@ -1,0 +1,194 @@
+// The compile logs (GYRO_LOGS channels) and warnings as a host sees them through the
+// interpreter's log callback: why a call recompiled, the guards and graph of a new entry, why
+// a trace stopped, and the one recompile-limit warning.
+#include <gtest/gtest.h>
+
+#include "interp/interpreter.h"
+#include "lang/compiler.h"
+#include "lang/prelude.h"
+
+using namespace gyro;
+
+namespace {
+
+// Runs a script in a fresh interpreter whose log messages are collected.
+struct Logged {
+  Interpreter vm;
+  std::vector<std::string> messages;
+
+  explicit Logged(std::string_view logs, bool compile_all = false) {
+    vm.set_log_callback([this](std::string_view message) { messages.emplace_back(message); });
+    vm.set_logs(logs);
+    vm.compile_config().compile_all = compile_all;
+    EXPECT_TRUE(lang::install_prelude(vm).ok());
+  }
+  void run(std::string_view source) {
+    auto code = lang::compile_source(source, "logs.gy");
+    ASSERT_TRUE(code.ok()) << code.error().to_string();
+    auto result = vm.run_module(Module{"logs", *code});
+    ASSERT_TRUE(result.has_value()) << vm.format_exception(vm.exception());
+  }
+  // The messages that start with `prefix`.
+  std::vector<std::string> with_prefix(std::string_view prefix) const {
+    std::vector<std::string> found;
+    for (const std::string& message : messages)
+      if (message.starts_with(prefix)) found.push_back(message);
+    return found;
+  }
+};
+
+constexpr std::string_view kTwoShapes = R"(
+def double(x):
+    return x * 2
+
+fast = compile(double)
+fast(ones(3))
+fast(ones(3))
+fast(ones(4))
+)";
+
+}  // namespace
+
+TEST(CompileLogs, RecompilesNameTheFirstFailingGuardOfEachEntry) {
+  Logged logged("recompiles");
+  logged.run(kTwoShapes);
+  ASSERT_EQ(logged.messages.size(), 1u);
+  EXPECT_EQ(logged.messages[0],
+            "[gyro recompiles] Recompiling function double in logs.gy:2\n"
+            "    triggered by the following guard failure(s):\n"
+            "    - entry 0: tensor 'x' size mismatch at index 0. expected 3, actual 4");
+}
+
+TEST(CompileLogs, RecompilesListEveryEntryThatMissed) {
+  Logged logged("recompiles");
+  logged.run(R"(
+def double(x):
+    return x * 2
+
+fast = compile(double)
+fast(ones(3))
+fast(ones(2, 2))
+fast(zeros(3, dtype=float64))
+)");
+  ASSERT_EQ(logged.messages.size(), 2u);
+  EXPECT_NE(logged.messages[1].find("- entry 0: tensor 'x' dtype mismatch. expected float32, "
+                                    "actual float64"),
+            std::string::npos)
+      << logged.messages[1];
+  EXPECT_NE(logged.messages[1].find("- entry 1: tensor 'x' "), std::string::npos)
+      << logged.messages[1];
+}
+
+TEST(CompileLogs, GuardsAndGraphOfEachNewEntry) {
+  Logged logged("guards,graph");
+  logged.run(kTwoShapes);
+  auto guards = logged.with_prefix("[gyro guards]");
+  ASSERT_EQ(guards.size(), 2u);
+  EXPECT_EQ(guards[0],
+            "[gyro guards] double (logs.gy:2), entry 0:\n  TENSOR_MATCH x: float32[3] stride=[1]");
+  EXPECT_EQ(guards[1],
+            "[gyro guards] double (logs.gy:2), entry 1:\n  TENSOR_MATCH x: float32[4] stride=[1]");
+  auto graphs = logged.with_prefix("[gyro graph]");
+  ASSERT_EQ(graphs.size(), 2u);
+  EXPECT_TRUE(graphs[0].starts_with("[gyro graph] double (logs.gy:2), 1 guards\ndef forward("))
+      << graphs[0];
+  EXPECT_EQ(logged.messages.size(), 4u);  // nothing from the channels left off
+}
+
+TEST(CompileLogs, GraphBreaksGiveTheReasonAndLine) {
+  Logged logged("graph_breaks");
+  logged.run(R"(
+@compile
+def noisy(x):
+    y = x + 1
+    graph_break()
+    return y
+
+noisy(ones(2))
+noisy(ones(2))
+)");
+  ASSERT_EQ(logged.messages.size(), 1u);
+  EXPECT_EQ(logged.messages[0],
+            "[gyro graph_breaks] GraphBreakCall (logs.gy:5): graph_break() was called");
+}
+
+TEST(CompileLogs, NoChannelsNoMessages) {
+  Logged logged("");
+  logged.run(kTwoShapes);
+  EXPECT_TRUE(logged.messages.empty());
+}
+
+TEST(CompileLogs, RecompileLimitWarnsOnceThroughTheCallback) {
+  Logged logged("");
+  logged.run(R"(
+config.recompile_limit = 2
+
+def double(x):
+    return x * 2
+
+fast = compile(double)
+for n in range(1, 6):
+    fast(ones(n))
+)");
+  ASSERT_EQ(logged.messages.size(), 1u);
+  EXPECT_EQ(logged.messages[0],
+            "gyro warning: double: hit config.recompile_limit (2); last reason: tensor 'x' size "
+            "mismatch at index 0. expected 2, actual 3. Later misses run in the VM.");
+}
+
+TEST(CompileLogs, DisabledFunctionsNeverCompileEvenUnderCompileAll) {
+  Logged logged("graph,graph_breaks", /*compile_all=*/true);
+  logged.run(R"(
+def helper(x):
+    return x * 2
+
+def inner(x):
+    return helper(x) + 1
+
+quiet = disable(inner)
+quiet(ones(2))
+quiet(ones(3))
+inner(ones(4))
+)");
+  // Only the last call, without disable, compiles (inlining helper): one graph.
+  ASSERT_EQ(logged.messages.size(), 1u);
+  EXPECT_TRUE(logged.messages[0].starts_with("[gyro graph] inner (logs.gy:5)"))
+      << logged.messages[0];
+}
+
+TEST(CompileLogs, UnknownChannelsWarnAndListTheChannels) {
+  Logged logged("graph,nonsense");
+  ASSERT_EQ(logged.messages.size(), 2u);
+  EXPECT_EQ(logged.messages[0], "gyro warning: GYRO_LOGS: unknown channel(s) nonsense");
+  EXPECT_TRUE(logged.messages[1].starts_with("gyro warning: GYRO_LOGS channels"))
+      << logged.messages[1];
+  for (int i = 0; i < kNumLogChannels; ++i) {
+    auto channel = static_cast<LogChannel>(i);
+    EXPECT_NE(logged.messages[1].find(std::string(log_channel_name(channel)) + ": "),
+              std::string::npos);
+  }
+  EXPECT_TRUE(logged.vm.log_enabled(LogChannel::graph));
+  EXPECT_FALSE(logged.vm.log_enabled(LogChannel::guards));
+}
+
+TEST(CompileLogs, AllEnablesEveryChannel) {
+  std::string unknown;
+  uint32_t mask = parse_log_channels(" all ", unknown);
+  EXPECT_EQ(mask, (uint32_t{1} << kNumLogChannels) - 1);
+  EXPECT_TRUE(unknown.empty());
+  EXPECT_EQ(parse_log_channels("guards, recompiles", unknown),
+            (uint32_t{1} << static_cast<int>(LogChannel::guards)) |
+                (uint32_t{1} << static_cast<int>(LogChannel::recompiles)));
+}
+
+TEST(CompileConfigTable, ReprListsEveryKnobWithItsValueAndHelp) {
+  CompileConfig config;
+  config.recompile_limit = 3;
+  std::string text = describe_config(config);
+  EXPECT_TRUE(
+      text.starts_with("config.recompile_limit = 3  # cache entries per compiled "
+                       "function"))
+      << text;
+  EXPECT_NE(text.find("\nconfig.accumulated_recompile_limit = 256  # "), std::string::npos);
+  EXPECT_NE(text.find("\nconfig.fail_on_recompile_limit_hit = False  # "), std::string::npos);
+}
