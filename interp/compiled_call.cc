@@ -72,7 +72,7 @@ bool call_script_backend(Interpreter& vm, const Value& backend,
 // Runs a cache entry on a frame its guards accepted: the graph, then either the frame's result,
 // or (at a graph break) the frame's locals and stack set from the graph and the VM running on.
 std::optional<Value> Interpreter::run_entry(const CompileEntry& entry, Frame& frame,
-                                            const GuardSubject& subject) {
+                                            const GuardSubject& subject, std::size_t& breaks_at) {
   const Capture& capture = *entry.capture;
   SourceLoader loader(capture.sources, entry.keys, subject);
   auto outputs = run_graph(*this, capture, entry.executable, loader);
@@ -94,8 +94,11 @@ std::optional<Value> Interpreter::run_entry(const CompileEntry& entry, Frame& fr
   }
   for (std::size_t i = 0; i < locals.size(); ++i)
     if (locals[i]) frame.locals[i] = std::move(*locals[i]);
+  // The live stack from the resume point on is the capture's: replaced, not added to.
+  while (frame.top > frame.stack) *--frame.top = Value();
   for (Value& value : stack) *frame.top++ = std::move(value);
-  return run_frame(frame, static_cast<std::size_t>(capture.resume_pc));
+  breaks_at = static_cast<std::size_t>(capture.resume_pc);
+  return Value();
 }
 
 void Interpreter::reset_compiled() {
@@ -149,6 +152,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
   if (compiled.epoch != compile_epoch_) {
     // reset() since the entries were made: start over.
     compiled.entries.clear();
+    compiled.skipped_resume_points.clear();
     compiled.run_only = false;
     compiled.epoch = compile_epoch_;
   }
@@ -168,22 +172,47 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     ~Leave() { vm.leave_frame(frame); }
   } leave{*this, *frame};
 
+  // The frame runs from its start: a cache entry (or a new trace) up to its return or a graph
+  // break; at a break the VM runs the breaking instruction alone, and the cache is consulted
+  // again at the resume point with the frame's live locals and stack.
+  std::size_t pc = 0;
+  while (true) {
+    std::size_t breaks_at = kNoBreak;
+    auto result = compiled_step(compiled, *frame, pc, breaks_at);
+    if (!result || breaks_at == kNoBreak) return result;
+    std::size_t paused_at = kNoBreak;
+    result = run_frame(*frame, breaks_at, &paused_at);
+    if (!result || paused_at == kNoBreak) return result;
+    pc = paused_at;
+    // Inside a try block the rest stays in the VM (traces do not model handlers).
+    if (!frame->blocks.empty()) return run_frame(*frame, pc);
+  }
+}
+
+std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled, Frame& frame_ref,
+                                                std::size_t pc, std::size_t& breaks_at) {
+  Frame* frame = &frame_ref;
   const Code& code = *frame->code;
   std::span<const Value> locals(frame->locals, code.local_names.size());
-  GuardSubject subject{
-      locals, {}, &frame->globals().as<DictObject>().table, &builtins_.as<DictObject>().table};
-  const bool may_compile = !compiled.run_only && !compiling_;
+  std::span<const Value> stack(frame->stack, frame->top);
+  GuardSubject subject{locals, stack, &frame->globals().as<DictObject>().table,
+                       &builtins_.as<DictObject>().table};
+  const bool may_compile =
+      !compiled.run_only && !compiling_ && !compiled.skipped_resume_points.contains(pc);
   // GYRO_LOGS=recompiles lists every entry's first failing guard; otherwise only the last is kept.
   const bool log_misses = may_compile && log_enabled(LogChannel::recompiles);
   std::vector<std::string> failures;
+  int entries_here = 0;
   for (const auto& entry : compiled.entries) {
     const Capture& capture = *entry->capture;
+    if (capture.start_pc != static_cast<int64_t>(pc)) continue;
+    ++entries_here;
     std::string failure = check_guards(capture.sources, entry->keys, capture.guards, subject);
-    if (failure.empty()) return run_entry(*entry, *frame, subject);
+    if (failure.empty()) return run_entry(*entry, *frame, subject, breaks_at);
     if (log_misses) failures.push_back(failure);
     compiled.last_failure = std::move(failure);
   }
-  if (!may_compile) return run_frame(*frame);
+  if (!may_compile) return run_frame(*frame, pc);
 
   // A miss. Tracing reads the frame and changes nothing, so the VM can still run it afterwards.
   if (!failures.empty()) {
@@ -195,8 +224,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
       message += fmt::format("\n    - entry {}: {}", i, failures[i]);
     log(LogChannel::recompiles, message);
   }
-  const bool own_limit =
-      static_cast<int>(compiled.entries.size()) >= compile_config_.recompile_limit;
+  const bool own_limit = entries_here >= compile_config_.recompile_limit;
   if (own_limit ||
       (!compiled.implicit && accumulated_entries_ >= compile_config_.accumulated_recompile_limit)) {
     std::string message = fmt::format(
@@ -209,7 +237,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
       return raise_named("RuntimeError", "recompile limit reached: " + message);
     warn(fmt::format("{}. Later misses run in the VM.", message));
     compiled.run_only = true;
-    return run_frame(*frame);
+    return run_frame(*frame, pc);
   }
 
   // on_compile_start / on_compile_end, with the function's name (the program's own compiles
@@ -224,7 +252,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
   };
   if (!notify(compile_start_callbacks_)) return std::nullopt;
   compiling_ = true;
-  auto traced = trace_frame(*this, compiled.function, locals);
+  auto traced = trace_frame(*this, compiled.function, locals, stack, pc);
   compiling_ = false;
   if (auto* capture = std::get_if<Capture>(&traced)) {
     // fullgraph: a capture that ends at a break is not the whole function.
@@ -268,7 +296,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
       log(LogChannel::graph_breaks, made.break_reason);
     }
     if (!notify(compile_end_callbacks_)) return std::nullopt;
-    return run_entry(*entry, *frame, subject);
+    return run_entry(*entry, *frame, subject, breaks_at);
   }
   const TraceStop& stop = std::get<TraceStop>(traced);
   if (!notify(compile_end_callbacks_)) return std::nullopt;
@@ -276,9 +304,12 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     return raise_named("GraphBreakError", stop.describe());
   compiled.break_reasons.push_back(stop.describe());
   log(LogChannel::graph_breaks, stop.describe());
-  // Nothing worth capturing before the stop: this frame runs in the VM from now on.
-  compiled.run_only = true;
-  return run_frame(*frame);
+  // Nothing worth capturing before the stop: from here on this frame runs in the VM.
+  if (pc == 0)
+    compiled.run_only = true;
+  else
+    compiled.skipped_resume_points.insert(pc);
+  return run_frame(*frame, pc);
 }
 
 Value make_explanation(const CompiledFunctionObject& compiled) {

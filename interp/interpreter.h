@@ -167,8 +167,14 @@ class Interpreter {
   // next, storing its pc there; a return or an exception ends the step as usual.
   std::optional<Value> run_frame(Frame& frame, std::size_t start_pc = 0,
                                  std::size_t* paused_at = nullptr);
+  // One stretch of a compiled frame from `pc`: a cache entry (or a new trace) to the frame's
+  // return, or to a graph break (`breaks_at` set, the frame's state restored for the VM).
+  static constexpr std::size_t kNoBreak = static_cast<std::size_t>(-1);
+  std::optional<Value> compiled_step(CompiledFunctionObject& compiled, Frame& frame, std::size_t pc,
+                                     std::size_t& breaks_at);
   std::optional<Value> run_entry(const CompileEntry& entry, Frame& frame,
-                                 const GuardSubject& subject);  // compiled_call.cc
+                                 const GuardSubject& subject,
+                                 std::size_t& breaks_at);  // compiled_call.cc
   // A call of compile(fn)'s result: a cached capture, a new trace, or the VM (compiled_call.cc).
   std::optional<Value> call_compiled(const Value& compiled, std::span<const Value> args,
                                      std::span<const KeywordArg> kwargs);

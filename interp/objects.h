@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <utility>
@@ -131,6 +132,7 @@ struct CompiledFunctionObject : Object {
   bool fullgraph = false;
   Value options;                                       // dict or None
   std::vector<std::shared_ptr<CompileEntry>> entries;  // first passing entry wins
+  std::set<std::size_t> skipped_resume_points;         // resume points whose trace stopped at once
   bool run_only = false;     // past the recompile limit, or tracing stopped: misses run in the VM
   std::string last_failure;  // why the last miss missed (the first failing guard)
   std::vector<std::string> break_reasons;  // why traces stopped
