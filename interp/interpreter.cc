@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <unordered_set>
 
 #include "interp/frame.h"
 #include "interp/python_ops.h"
@@ -22,15 +23,86 @@ Interpreter::Interpreter(std::function<void(std::string_view)> write) : write_(s
 }
 
 Interpreter::~Interpreter() {
-  implicitly_compiled_.clear();
-  for (Value& globals : modules_) {
-    // A class whose methods use super() holds itself through their __class__ cell.
-    globals.as<DictObject>().table.for_each([](const Value&, const Value& value) {
-      if (value.is(ObjectKind::Class) && value.as<ClassObject>().builtin_tag < 0)
-        value.as<ClassObject>().attributes.as<DictObject>().table.clear();
-    });
-    globals.as<DictObject>().table.clear();
+  // Reference counting never frees a cycle (a module's functions hold its globals; a method
+  // using super() holds its class; a module compiled in place holds itself through its
+  // compiled forward). Everything reachable from the modules run is collected first, then
+  // emptied, so the cycles fall apart and each object is freed once.
+  std::vector<Value> reachable;
+  std::unordered_set<const Object*> seen;
+  std::vector<Value> pending(modules_.begin(), modules_.end());
+  for (auto& [function, compiled] : implicitly_compiled_) pending.push_back(compiled);
+  auto visit = [&](const Value& value) {
+    if (value.is_object() && !seen.contains(value.as_object())) pending.push_back(value);
+  };
+  while (!pending.empty()) {
+    Value value = std::move(pending.back());
+    pending.pop_back();
+    if (!value.is_object() || !seen.insert(value.as_object()).second) continue;
+    switch (value.as_object()->kind()) {
+      case ObjectKind::List:
+      case ObjectKind::Tuple:
+        for (const Value& item : sequence_items(value)) visit(item);
+        break;
+      case ObjectKind::Dict:
+        value.as<DictObject>().table.for_each([&](const Value& key, const Value& item) {
+          visit(key);
+          visit(item);
+        });
+        break;
+      case ObjectKind::Instance:
+        visit(value.as<InstanceObject>().cls);
+        visit(value.as<InstanceObject>().attributes);
+        break;
+      case ObjectKind::Class:
+        visit(value.as<ClassObject>().base);
+        visit(value.as<ClassObject>().attributes);
+        break;
+      case ObjectKind::Function:
+        visit(value.as<FunctionObject>().globals);
+        visit(value.as<FunctionObject>().defaults);
+        visit(value.as<FunctionObject>().closure);
+        break;
+      case ObjectKind::Cell:
+        visit(value.as<CellObject>().value);
+        break;
+      case ObjectKind::BoundMethod:
+        visit(value.as<BoundMethodObject>().self);
+        visit(value.as<BoundMethodObject>().function);
+        break;
+      case ObjectKind::CompiledFunction:
+        visit(value.as<CompiledFunctionObject>().function);
+        visit(value.as<CompiledFunctionObject>().self);
+        visit(value.as<CompiledFunctionObject>().backend);
+        break;
+      default:
+        break;
+    }
+    reachable.push_back(std::move(value));
   }
+  for (Value& value : reachable) {
+    switch (value.as_object()->kind()) {
+      case ObjectKind::List:
+        value.as<ListObject>().items.clear();
+        break;
+      case ObjectKind::Dict:
+        value.as<DictObject>().table.clear();
+        break;
+      case ObjectKind::Cell:
+        value.as<CellObject>().value = Value();
+        break;
+      case ObjectKind::CompiledFunction: {
+        auto& compiled = value.as<CompiledFunctionObject>();
+        compiled.entries.clear();
+        compiled.self = Value();
+        compiled.backend = Value();
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  implicitly_compiled_.clear();
+  reachable.clear();
 }
 
 // ---- raising ----
