@@ -178,7 +178,9 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
   std::size_t pc = 0;
   while (true) {
     std::size_t breaks_at = kNoBreak;
-    auto result = compiled_step(compiled, *frame, pc, breaks_at);
+    bool run_in_vm = false;
+    auto result = compiled_step(compiled, *frame, pc, breaks_at, run_in_vm);
+    if (run_in_vm) return run_frame(*frame, pc);
     if (!result || breaks_at == kNoBreak) return result;
     std::size_t paused_at = kNoBreak;
     result = run_frame(*frame, breaks_at, &paused_at);
@@ -190,7 +192,8 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
 }
 
 std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled, Frame& frame_ref,
-                                                std::size_t pc, std::size_t& breaks_at) {
+                                                std::size_t pc, std::size_t& breaks_at,
+                                                bool& run_in_vm) {
   Frame* frame = &frame_ref;
   const Code& code = *frame->code;
   std::span<const Value> locals(frame->locals, code.local_names.size());
@@ -212,7 +215,24 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     if (log_misses) failures.push_back(failure);
     compiled.last_failure = std::move(failure);
   }
-  if (!may_compile) return run_frame(*frame, pc);
+  if (!may_compile) {
+    run_in_vm = true;
+    return Value();
+  }
+  return compile_at(compiled, *frame, pc, breaks_at, run_in_vm, failures, entries_here);
+}
+
+// The miss path, kept out of compiled_step so a hit (and a recursion through compiled calls)
+// has a small native frame.
+__attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
+    CompiledFunctionObject& compiled, Frame& frame_ref, std::size_t pc, std::size_t& breaks_at,
+    bool& run_in_vm, const std::vector<std::string>& failures, int entries_here) {
+  Frame* frame = &frame_ref;
+  const Code& code = *frame->code;
+  std::span<const Value> locals(frame->locals, code.local_names.size());
+  std::span<const Value> stack(frame->stack, frame->top);
+  GuardSubject subject{locals, stack, &frame->globals().as<DictObject>().table,
+                       &builtins_.as<DictObject>().table};
 
   // A miss. Tracing reads the frame and changes nothing, so the VM can still run it afterwards.
   if (!failures.empty()) {
@@ -237,7 +257,10 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
       return raise_named("RuntimeError", "recompile limit reached: " + message);
     warn(fmt::format("{}. Later misses run in the VM.", message));
     compiled.run_only = true;
-    return run_frame(*frame, pc);
+    {
+      run_in_vm = true;
+      return Value();
+    }
   }
 
   // on_compile_start / on_compile_end, with the function's name (the program's own compiles
@@ -309,7 +332,8 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     compiled.run_only = true;
   else
     compiled.skipped_resume_points.insert(pc);
-  return run_frame(*frame, pc);
+  run_in_vm = true;
+  return Value();
 }
 
 Value make_explanation(const CompiledFunctionObject& compiled) {

@@ -170,8 +170,12 @@ class Interpreter {
   // One stretch of a compiled frame from `pc`: a cache entry (or a new trace) to the frame's
   // return, or to a graph break (`breaks_at` set, the frame's state restored for the VM).
   static constexpr std::size_t kNoBreak = static_cast<std::size_t>(-1);
+  // `run_in_vm`: nothing to run from the cache; the VM runs the frame on from `pc`.
   std::optional<Value> compiled_step(CompiledFunctionObject& compiled, Frame& frame, std::size_t pc,
-                                     std::size_t& breaks_at);
+                                     std::size_t& breaks_at, bool& run_in_vm);
+  std::optional<Value> compile_at(CompiledFunctionObject& compiled, Frame& frame, std::size_t pc,
+                                  std::size_t& breaks_at, bool& run_in_vm,
+                                  const std::vector<std::string>& failures, int entries_here);
   std::optional<Value> run_entry(const CompileEntry& entry, Frame& frame,
                                  const GuardSubject& subject,
                                  std::size_t& breaks_at);  // compiled_call.cc
