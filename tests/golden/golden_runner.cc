@@ -5,6 +5,8 @@
 //   ; expect: <a line the program prints>           (in order; "#" instead of ";" in .gy files)
 //   ; expect error: <Type: message>                  (the uncaught exception's last line)
 //   ; expect traceback: File "x.gya", line 2, in f   (traceback lines, in order)
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +19,9 @@
 #include "ir/assembler.h"
 #include "lang/compiler.h"
 #include "lang/prelude.h"
+
+// 512 MiB of address space for the runner's thread (pages are only touched as used).
+constexpr std::size_t kStackBytes = std::size_t{512} << 20;
 
 namespace {
 
@@ -78,6 +83,10 @@ std::string run_file(const std::filesystem::path& path, bool compiled) {
   } else {
     gyro::Interpreter vm([&](std::string_view text) { output += text; });
     vm.limits().step_budget = 50'000'000;  // a runaway program fails instead of hanging ctest
+    // The files run on a thread with a large stack (main below): with every function compiled,
+    // each script call is a native call, and sanitizer builds have large frames. The call
+    // depth limit (1000, as CPython) still ends a runaway recursion first.
+    vm.limits().max_stack_bytes = kStackBytes - (std::size_t{16} << 20);
     vm.compile_config().compile_all = compiled;
     gyro::Status prelude = gyro::lang::install_prelude(vm);
     auto result =
@@ -117,7 +126,31 @@ std::string run_file(const std::filesystem::path& path, bool compiled) {
 
 }  // namespace
 
+int run_all(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  // A host thread with a large stack, as an embedding host would configure for deep programs.
+  struct Arguments {
+    int argc;
+    char** argv;
+    int status = 1;
+  } arguments{argc, argv};
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setstacksize(&attributes, kStackBytes);
+  pthread_t thread;
+  auto body = [](void* raw) -> void* {
+    auto* args = static_cast<Arguments*>(raw);
+    args->status = run_all(args->argc, args->argv);
+    return nullptr;
+  };
+  if (pthread_create(&thread, &attributes, body, &arguments) != 0) return run_all(argc, argv);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attributes);
+  return arguments.status;
+}
+
+int run_all(int argc, char** argv) {
   // --compiled: the same expectations must hold with every function compiled.
   bool compiled = argc == 3 && std::string_view(argv[1]) == "--compiled";
   if (argc != 2 && !compiled) {
