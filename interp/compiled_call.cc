@@ -219,20 +219,17 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     run_in_vm = true;
     return Value();
   }
-  return compile_at(compiled, *frame, pc, breaks_at, run_in_vm, failures, entries_here);
+  return compile_at(compiled, *frame, subject, pc, breaks_at, run_in_vm, failures, entries_here);
 }
 
 // The miss path, kept out of compiled_step so a hit (and a recursion through compiled calls)
 // has a small native frame.
 __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
-    CompiledFunctionObject& compiled, Frame& frame_ref, std::size_t pc, std::size_t& breaks_at,
-    bool& run_in_vm, const std::vector<std::string>& failures, int entries_here) {
+    CompiledFunctionObject& compiled, Frame& frame_ref, const GuardSubject& subject, std::size_t pc,
+    std::size_t& breaks_at, bool& run_in_vm, const std::vector<std::string>& failures,
+    int entries_here) {
   Frame* frame = &frame_ref;
   const Code& code = *frame->code;
-  std::span<const Value> locals(frame->locals, code.local_names.size());
-  std::span<const Value> stack(frame->stack, frame->top);
-  GuardSubject subject{locals, stack, &frame->globals().as<DictObject>().table,
-                       &builtins_.as<DictObject>().table};
 
   // A miss. Tracing reads the frame and changes nothing, so the VM can still run it afterwards.
   if (!failures.empty()) {
@@ -275,7 +272,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
   };
   if (!notify(compile_start_callbacks_)) return std::nullopt;
   compiling_ = true;
-  auto traced = trace_frame(*this, compiled.function, locals, stack, pc);
+  auto traced = trace_frame(*this, compiled.function, subject.locals, subject.stack, pc);
   compiling_ = false;
   if (auto* capture = std::get_if<Capture>(&traced)) {
     // fullgraph: a capture that ends at a break is not the whole function.

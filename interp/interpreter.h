@@ -173,7 +173,8 @@ class Interpreter {
   // `run_in_vm`: nothing to run from the cache; the VM runs the frame on from `pc`.
   std::optional<Value> compiled_step(CompiledFunctionObject& compiled, Frame& frame, std::size_t pc,
                                      std::size_t& breaks_at, bool& run_in_vm);
-  std::optional<Value> compile_at(CompiledFunctionObject& compiled, Frame& frame, std::size_t pc,
+  std::optional<Value> compile_at(CompiledFunctionObject& compiled, Frame& frame,
+                                  const GuardSubject& subject, std::size_t pc,
                                   std::size_t& breaks_at, bool& run_in_vm,
                                   const std::vector<std::string>& failures, int entries_here);
   std::optional<Value> run_entry(const CompileEntry& entry, Frame& frame,

@@ -24,37 +24,27 @@ namespace gyro {
 
 BuiltinFn tensor_op_builtin(OpKind op);  // attributes.cc
 
+namespace {
+
+struct ReasonText {
+  std::string_view name, explanation, hint;
+};
+constexpr ReasonText kReasonTexts[] = {
+#define BREAK_REASON(name, explanation, hint) {#name, explanation, hint},
+#include "interp/break_reasons.def"
+#undef BREAK_REASON
+};
+
+}  // namespace
+
 std::string_view break_reason_name(BreakReason reason) {
-  switch (reason) {
-#define BREAK_REASON(name, explanation, hint) \
-  case BreakReason::name:                     \
-    return #name;
-#include "interp/break_reasons.def"
-#undef BREAK_REASON
-  }
-  return "?";
+  return kReasonTexts[static_cast<int>(reason)].name;
 }
-
 std::string_view break_reason_explanation(BreakReason reason) {
-  switch (reason) {
-#define BREAK_REASON(name, explanation, hint) \
-  case BreakReason::name:                     \
-    return explanation;
-#include "interp/break_reasons.def"
-#undef BREAK_REASON
-  }
-  return "?";
+  return kReasonTexts[static_cast<int>(reason)].explanation;
 }
-
 std::string_view break_reason_hint(BreakReason reason) {
-  switch (reason) {
-#define BREAK_REASON(name, explanation, hint) \
-  case BreakReason::name:                     \
-    return hint;
-#include "interp/break_reasons.def"
-#undef BREAK_REASON
-  }
-  return "?";
+  return kReasonTexts[static_cast<int>(reason)].hint;
 }
 
 std::string TraceStop::describe() const {
