@@ -313,6 +313,9 @@ void BM_entry_bytes_triple_3_inputs(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     heap_delta(triple, interpreted_live, interpreted_gross);
+    // reset() keeps config.accumulated_recompile_limit (256 entries per interpreter) from
+    // turning later iterations into run-only calls that make no entry at all.
+    p.vm.reset_compiled();
     fresh = p.call(compile, std::vector<Value>{triple});  // drops the last one, untimed
     state.ResumeTiming();
     heap_delta(fresh, compiled_live, compiled_gross);
