@@ -72,9 +72,8 @@ bool call_script_backend(Interpreter& vm, const Value& backend,
 // Runs a cache entry on a frame its guards accepted: the graph, then either the frame's result,
 // or (at a graph break) the frame's locals and stack set from the graph and the VM running on.
 std::optional<Value> Interpreter::run_entry(const CompileEntry& entry, Frame& frame,
-                                            const GuardSubject& subject, std::size_t& breaks_at) {
+                                            SourceLoader& loader, std::size_t& breaks_at) {
   const Capture& capture = *entry.capture;
-  SourceLoader loader(capture.sources, entry.keys, subject);
   auto outputs = run_graph(*this, capture, entry.executable, loader);
   if (!outputs) return std::nullopt;
   if (!replay_effects(*this, capture, *outputs, loader, frame.globals())) return std::nullopt;
@@ -210,8 +209,9 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     const Capture& capture = *entry->capture;
     if (capture.start_pc != static_cast<int64_t>(pc)) continue;
     ++entries_here;
-    std::string failure = check_guards(capture.sources, entry->keys, capture.guards, subject);
-    if (failure.empty()) return run_entry(*entry, *frame, subject, breaks_at);
+    SourceLoader loader(capture.sources, entry->keys, subject);
+    std::string failure = check_guards(capture.sources, capture.guards, loader);
+    if (failure.empty()) return run_entry(*entry, *frame, loader, breaks_at);
     if (log_misses) failures.push_back(failure);
     compiled.last_failure = std::move(failure);
   }
@@ -316,7 +316,8 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
       log(LogChannel::graph_breaks, made.break_reason);
     }
     if (!notify(compile_end_callbacks_)) return std::nullopt;
-    return run_entry(*entry, *frame, subject, breaks_at);
+    SourceLoader loader(made.sources, entry->keys, subject);
+    return run_entry(*entry, *frame, loader, breaks_at);
   }
   const TraceStop& stop = std::get<TraceStop>(traced);
   if (!notify(compile_end_callbacks_)) return std::nullopt;

@@ -165,6 +165,11 @@ bool constant_matches(const Value& value, const Constant& constant) {
 std::string check_guards(const guards::SourceTable& sources, std::span<const Value> keys,
                          std::span<const Guard> guards, GuardSubject subject) {
   SourceLoader loader(sources, keys, subject);
+  return check_guards(sources, guards, loader);
+}
+
+std::string check_guards(const guards::SourceTable& sources, std::span<const Guard> guards,
+                         SourceLoader& loader) {
   for (const Guard& guard : guards) {
     const Value* value = loader.load(guard.source);
     auto name = [&] { return sources.describe(guard.source); };

@@ -58,5 +58,8 @@ const void* type_identity(const Value& value);
 // in Dynamo's words.
 std::string check_guards(const guards::SourceTable& sources, std::span<const Value> keys,
                          std::span<const guards::Guard> guards, GuardSubject subject);
+// The same with the caller's loader, whose loaded sources a hit then reuses.
+std::string check_guards(const guards::SourceTable& sources, std::span<const guards::Guard> guards,
+                         SourceLoader& loader);
 
 }  // namespace gyro

@@ -59,6 +59,7 @@ std::string describe_config(const CompileConfig& config);
 
 struct CompileEntry;
 struct GuardSubject;
+class SourceLoader;
 
 class Interpreter {
  public:
@@ -177,8 +178,7 @@ class Interpreter {
                                   const GuardSubject& subject, std::size_t pc,
                                   std::size_t& breaks_at, bool& run_in_vm,
                                   const std::vector<std::string>& failures, int entries_here);
-  std::optional<Value> run_entry(const CompileEntry& entry, Frame& frame,
-                                 const GuardSubject& subject,
+  std::optional<Value> run_entry(const CompileEntry& entry, Frame& frame, SourceLoader& loader,
                                  std::size_t& breaks_at);  // compiled_call.cc
   // A call of compile(fn)'s result: a cached capture, a new trace, or the VM (compiled_call.cc).
   std::optional<Value> call_compiled(const Value& compiled, std::span<const Value> args,
