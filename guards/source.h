@@ -39,6 +39,10 @@ class SourceTable {
   SourceId item(SourceId parent, int64_t index);
   SourceId length(SourceId parent);
 
+  // Drops the interning index once no source will be added (a finished capture keeps only
+  // the nodes: smaller cache entries).
+  void freeze() { index_ = {}; }
+
   const SourceNode& operator[](SourceId id) const { return nodes_[id]; }
   std::size_t size() const { return nodes_.size(); }
   // As the user wrote it: x, self.linear.weight, xs[2], len(xs), stack[1].

@@ -151,6 +151,7 @@ class Tracer {
       return stop;
     }
     capture_.graph = std::move(*graph);
+    capture_.sources.freeze();
     return std::move(capture_);
   }
 
