@@ -27,12 +27,24 @@ std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
   if (fn.is(ObjectKind::CompiledFunction) || is_disabled(fn)) return fn;
   bool method = fn.is(ObjectKind::BoundMethod) &&
                 fn.as<BoundMethodObject>().function.is(ObjectKind::Function);
-  if (!fn.is(ObjectKind::Function) && !method)
+  // compile(module): a callable object compiles through its class's __call__, bound to it
+  // (torch.compile(mod) wraps the module the same way).
+  Value call_method;
+  if (fn.is(ObjectKind::Instance)) {
+    auto found = vm.get_attribute(fn, "__call__");
+    if (found && found->is(ObjectKind::BoundMethod) &&
+        found->as<BoundMethodObject>().function.is(ObjectKind::Function)) {
+      call_method = *found;
+      method = true;
+    }
+  }
+  const Value& target = call_method.is_none() ? fn : call_method;
+  if (!target.is(ObjectKind::Function) && !method)
     return vm.raise(ErrorKind::TypeError, "compile() expects a function, not {}", type_name(fn));
   Value compiled = Value::object(new CompiledFunctionObject());
   auto& object = compiled.as<CompiledFunctionObject>();
-  object.function = method ? fn.as<BoundMethodObject>().function : fn;
-  if (method) object.self = fn.as<BoundMethodObject>().self;
+  object.function = method ? target.as<BoundMethodObject>().function : target;
+  if (method) object.self = target.as<BoundMethodObject>().self;
   object.backend = settings.backend;
   object.fullgraph = settings.fullgraph;
   object.options = settings.options;
