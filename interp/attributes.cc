@@ -323,6 +323,54 @@ std::optional<Value> tensor_dim(Interpreter& vm, Args args, Kwargs kwargs) {
   return Value::integer(tensor_of(args[0]).dim());
 }
 
+// x.add_(y), x.sub_(y), x.mul_(y), x.div_(y): the in-place operators (x += y ...), returning x.
+template <Binop kOp>
+std::optional<Value> tensor_in_place(Interpreter& vm, Args args, Kwargs kwargs) {
+  constexpr std::string_view kNames[] = {"add_", "sub_", "mul_", "div_"};
+  std::string_view name = kNames[kOp == Binop::INPLACE_ADD        ? 0
+                                 : kOp == Binop::INPLACE_SUBTRACT ? 1
+                                 : kOp == Binop::INPLACE_MULTIPLY ? 2
+                                                                  : 3];
+  if (!no_kwargs(vm, name, kwargs) || !arity(vm, name, args, 1, 1)) return std::nullopt;
+  auto result = binary_op(kOp, args[0], args[1]);
+  if (!result.ok()) return vm.raise(result.error());
+  return args[0];
+}
+
+// x.fill_(v) and x.zero_(): every element set (the value cast to x's dtype), returning x.
+std::optional<Value> tensor_fill(Interpreter& vm, const Value& self, double value) {
+  const Tensor& tensor = tensor_of(self);
+  Status status = eager::copy_into(tensor, Tensor::scalar(value, DType::Float64));
+  if (!status.ok()) return vm.raise(status.error());
+  return self;
+}
+std::optional<Value> tensor_fill_(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "fill_", kwargs) || !arity(vm, "fill_", args, 1, 1)) return std::nullopt;
+  if (args[1].is(ObjectKind::TensorBox) && tensor_of(args[1]).dim() == 0) {
+    Status status = eager::copy_into(tensor_of(args[0]), tensor_of(args[1]));
+    if (!status.ok()) return vm.raise(status.error());
+    return args[0];
+  }
+  if (!args[1].is_number())
+    return vm.raise(ErrorKind::TypeError, "fill_(): argument 'value' must be Number, not {}",
+                    type_name(args[1]));
+  return tensor_fill(vm, args[0], args[1].to_double());
+}
+std::optional<Value> tensor_zero_(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "zero_", kwargs) || !arity(vm, "zero_", args, 0, 0)) return std::nullopt;
+  return tensor_fill(vm, args[0], 0.0);
+}
+// x.copy_(src): src's values (broadcast, cast to x's dtype) written into x, returning x.
+std::optional<Value> tensor_copy_(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (!no_kwargs(vm, "copy_", kwargs) || !arity(vm, "copy_", args, 1, 1)) return std::nullopt;
+  if (!args[1].is(ObjectKind::TensorBox))
+    return vm.raise(ErrorKind::TypeError, "copy_(): argument 'src' must be Tensor, not {}",
+                    type_name(args[1]));
+  Status status = eager::copy_into(tensor_of(args[0]), tensor_of(args[1]));
+  if (!status.ok()) return vm.raise(status.error());
+  return args[0];
+}
+
 std::optional<Value> tensor_is_floating_point(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!no_kwargs(vm, "is_floating_point", kwargs) || !arity(vm, "is_floating_point", args, 0, 0))
     return std::nullopt;
@@ -406,6 +454,13 @@ constexpr Method kMethods[] = {
     {ObjectKind::TensorBox, "tolist", tensor_tolist},
     {ObjectKind::TensorBox, "size", tensor_size},
     {ObjectKind::TensorBox, "dim", tensor_dim},
+    {ObjectKind::TensorBox, "add_", tensor_in_place<Binop::INPLACE_ADD>},
+    {ObjectKind::TensorBox, "sub_", tensor_in_place<Binop::INPLACE_SUBTRACT>},
+    {ObjectKind::TensorBox, "mul_", tensor_in_place<Binop::INPLACE_MULTIPLY>},
+    {ObjectKind::TensorBox, "div_", tensor_in_place<Binop::INPLACE_TRUE_DIVIDE>},
+    {ObjectKind::TensorBox, "fill_", tensor_fill_},
+    {ObjectKind::TensorBox, "zero_", tensor_zero_},
+    {ObjectKind::TensorBox, "copy_", tensor_copy_},
     {ObjectKind::TensorBox, "is_floating_point", tensor_is_floating_point},
     {ObjectKind::TensorBox, "to_sparse", tensor_to_sparse},
     {ObjectKind::TensorBox, "numel", tensor_numel},
