@@ -2,6 +2,7 @@
 #include "interp/tensor_calls.h"
 
 #include "backends/eager/eager.h"
+#include "interp/op_arguments.h"
 #include "interp/python_ops.h"
 #include "interp/sparse.h"
 #include "ir/nested.h"
@@ -42,6 +43,28 @@ std::optional<Attr> value_to_attr(const Value& value) {
   }
   return std::nullopt;
 }
+
+namespace {
+
+// The VM's arguments for map_op_arguments: concrete values.
+struct ValueArguments {
+  using Input = Tensor;
+  bool is_tensor(const Value& v) const { return v.is(ObjectKind::TensorBox); }
+  std::optional<Tensor> input(const Value& v) const { return tensor_input(v); }
+  const std::vector<Value>* items(const Value& v) const {
+    return v.is(ObjectKind::List) || v.is(ObjectKind::Tuple) ? &sequence_items(v) : nullptr;
+  }
+  std::optional<int64_t> integral(const Value& v) const {
+    if (!v.is_integral()) return std::nullopt;
+    return v.as_int();
+  }
+  std::optional<Attr> attr(const Value& v) const { return value_to_attr(v); }
+  std::string_view type_of(const Value& v) const { return type_name(v); }
+  std::string_view keyword_name(const KeywordArg& k) const { return k.name; }
+  const Value& keyword_value(const KeywordArg& k) const { return k.value; }
+};
+
+}  // namespace
 
 namespace {
 
@@ -134,10 +157,6 @@ struct DataReader {
 
 std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const Value> args,
                                     std::span<const KeywordArg> kwargs) {
-  // x.split([1, 2]) is split_with_sizes, as in PyTorch.
-  if (op == OpKind::split && args.size() > 1 &&
-      (args[1].is(ObjectKind::List) || args[1].is(ObjectKind::Tuple)))
-    op = OpKind::split_with_sizes;
   const OpInfo& info = op_info(op);
   auto is_sparse = [](const Value& v) { return v.is(ObjectKind::SparseTensor); };
   for (const Value& arg : args) {
@@ -149,64 +168,12 @@ std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const 
   for (const KeywordArg& keyword : kwargs)
     if (is_sparse(keyword.value))
       return vm.raise(sparse_unsupported(fmt::format("{}()", info.name)));
-  std::vector<Tensor> inputs;
-  std::size_t next = 0;
-  if (info.max_inputs < 0) {
-    // cat/stack: a list or tuple of tensors.
-    if (args.empty() || !(args[0].is(ObjectKind::List) || args[0].is(ObjectKind::Tuple)))
-      return vm.raise(ErrorKind::TypeError, "{}() expects a list of tensors as its first argument",
-                      info.name);
-    for (const Value& item : sequence_items(args[0])) {
-      auto tensor = tensor_input(item);
-      if (!tensor)
-        return vm.raise(ErrorKind::TypeError, "{}() expects tensors, not {}", info.name,
-                        type_name(item));
-      inputs.push_back(*tensor);
-    }
-    next = 1;
-  } else {
-    while (next < args.size() && static_cast<int>(inputs.size()) < info.max_inputs) {
-      // Optional inputs (linear's bias, layer_norm's weight) may also be passed as None.
-      if (static_cast<int>(inputs.size()) >= info.min_inputs &&
-          !args[next].is(ObjectKind::TensorBox))
-        break;
-      auto tensor = tensor_input(args[next]);
-      if (!tensor) break;
-      inputs.push_back(*tensor);
-      ++next;
-    }
-  }
-  std::vector<Attr> attrs;
-  const auto& specs = info.attrs;
-  for (; next < args.size(); ++next) {
-    std::size_t slot = attrs.size();
-    // zeros(2, 3) / x.reshape(2, -1): trailing ints pack into an int[] attribute.
-    if (slot < specs.size() && specs[slot].type == AttrType::kInts && args[next].is_integral() &&
-        next + 1 < args.size() && args[next + 1].is_integral()) {
-      std::vector<int64_t> ints;
-      while (next < args.size() && args[next].is_integral()) ints.push_back(args[next++].as_int());
-      --next;
-      attrs.push_back(Attr::list(std::move(ints)));
-      continue;
-    }
-    auto attr = value_to_attr(args[next]);
-    if (!attr)
-      return vm.raise(ErrorKind::TypeError, "{}(): argument {} of type {} is not supported",
-                      info.name, next, type_name(args[next]));
-    attrs.push_back(std::move(*attr));
-  }
-  std::vector<NamedAttr> named;
-  for (const KeywordArg& keyword : kwargs) {
-    auto attr = value_to_attr(keyword.value);
-    if (!attr)
-      return vm.raise(ErrorKind::TypeError,
-                      "{}(): keyword argument '{}' of type {} is not supported", info.name,
-                      keyword.name, type_name(keyword.value));
-    named.push_back({keyword.name, std::move(*attr)});
-  }
-  auto outputs = eager::run(op, inputs, attrs, named);
+  ValueArguments traits;
+  auto mapped = map_op_arguments(op, args, kwargs, traits);
+  if (!mapped.ok()) return vm.raise(mapped.error());
+  auto outputs = eager::run(mapped->op, mapped->inputs, mapped->attrs, mapped->named);
   if (!outputs.ok()) return vm.raise(outputs.error());
-  if (info.has(kMultiOutput)) {
+  if (op_info(mapped->op).has(kMultiOutput)) {
     std::vector<Value> items;
     for (Tensor& tensor : *outputs) items.push_back(make_tensor(std::move(tensor)));
     return make_tuple(std::move(items));

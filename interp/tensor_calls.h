@@ -12,10 +12,6 @@
 
 namespace gyro {
 
-// Leading positional arguments fill the op's tensor inputs (numbers become wrapped scalars; a
-// list of tensors fills a variadic op such as cat); the rest bind to attributes in schema order,
-// keywords by name. Several ints for an int[] attribute pack into one (zeros(2, 3),
-// x.reshape(2, -1)). Multi-output ops return a tuple.
 // A Python value as an op attribute (numbers, None, dtypes, strings, lists of ints), or nullopt
 // when it has no attribute form.
 std::optional<Attr> value_to_attr(const Value& value);
@@ -29,6 +25,8 @@ struct IndexStep {
 // for an index gyro does not support or that has too many parts.
 Expected<std::vector<IndexStep>> tensor_index_steps(int rank, const Value& index);
 
+// op(args...) on the eager kernels, arguments mapped by map_op_arguments (op_arguments.h);
+// multi-output ops return a tuple.
 std::optional<Value> call_tensor_op(Interpreter& vm, OpKind op, std::span<const Value> args,
                                     std::span<const KeywordArg> kwargs);
 

@@ -14,6 +14,7 @@
 #include "backends/graph_runner.h"
 #include "interp/guard_check.h"
 #include "interp/objects.h"
+#include "interp/op_arguments.h"
 #include "interp/python_ops.h"
 #include "interp/tensor_calls.h"
 #include "ir/graph_builder.h"
@@ -324,69 +325,38 @@ class Tracer {
     return value_to_attr(arg.value);
   }
 
-  // op(args...) with the VM's argument mapping (tensor_calls.cc): leading tensors (and
-  // numbers) are inputs, the rest attributes; trailing ints pack into an int[] attribute.
+  // op(args...) with the VM's own argument mapping (op_arguments.h); an argument the trace
+  // cannot map (a traced value where an attribute goes) leaves the call to the VM.
+  struct SymArguments {
+    using Input = int;
+    Tracer& tracer;
+    bool is_tensor(const Sym& s) const { return s.kind == Sym::Kind::kTensor; }
+    std::optional<int> input(const Sym& s) const {
+      if (s.kind != Sym::Kind::kTensor && !(s.kind == Sym::Kind::kConstant && s.value.is_number()))
+        return std::nullopt;
+      return tracer.as_tensor(s);
+    }
+    const std::vector<Sym>* items(const Sym& s) const {
+      return s.kind == Sym::Kind::kTuple || s.kind == Sym::Kind::kList ? s.items.get() : nullptr;
+    }
+    std::optional<int64_t> integral(const Sym& s) const {
+      if (s.kind != Sym::Kind::kConstant || !s.value.is_integral()) return std::nullopt;
+      return s.value.as_int();
+    }
+    std::optional<Attr> attr(const Sym& s) const { return tracer.to_attr(s); }
+    std::string type_of(const Sym& s) const {
+      return s.kind == Sym::Kind::kConstant ? std::string(type_name(s.value)) : "traced value";
+    }
+    std::string_view keyword_name(const std::pair<std::string, Sym>& k) const { return k.first; }
+    const Sym& keyword_value(const std::pair<std::string, Sym>& k) const { return k.second; }
+  };
+
   std::optional<Sym> call_op(OpKind op, std::span<const Sym> args,
                              std::span<const std::pair<std::string, Sym>> kwargs) {
-    const OpInfo& info = op_info(op);
-    std::vector<int> inputs;
-    std::size_t next = 0;
-    if (info.max_inputs < 0) {
-      if (args.empty() || !(args[0].kind == Sym::Kind::kList || args[0].kind == Sym::Kind::kTuple))
-        return stop(BreakReason::UserError,
-                    fmt::format("{}() expects a list of tensors", info.name));
-      for (const Sym& item : *args[0].items) {
-        auto tensor = as_tensor(item);
-        if (!tensor)
-          return stop(BreakReason::UserError, fmt::format("{}() expects tensors", info.name));
-        inputs.push_back(*tensor);
-      }
-      next = 1;
-    } else {
-      while (next < args.size() && static_cast<int>(inputs.size()) < info.max_inputs) {
-        if (static_cast<int>(inputs.size()) >= info.min_inputs &&
-            args[next].kind != Sym::Kind::kTensor)
-          break;
-        if (args[next].kind != Sym::Kind::kTensor &&
-            !(args[next].kind == Sym::Kind::kConstant && args[next].value.is_number()))
-          break;
-        auto tensor = as_tensor(args[next]);
-        if (!tensor) break;
-        inputs.push_back(*tensor);
-        ++next;
-      }
-    }
-    std::vector<Attr> attrs;
-    const auto& specs = info.attrs;
-    for (; next < args.size(); ++next) {
-      std::size_t slot = attrs.size();
-      auto is_int = [&](std::size_t i) {
-        return args[i].kind == Sym::Kind::kConstant && args[i].value.is_integral();
-      };
-      if (slot < specs.size() && specs[slot].type == AttrType::kInts && is_int(next) &&
-          next + 1 < args.size() && is_int(next + 1)) {
-        std::vector<int64_t> ints;
-        while (next < args.size() && is_int(next)) ints.push_back(args[next++].value.as_int());
-        --next;
-        attrs.push_back(Attr::list(std::move(ints)));
-        continue;
-      }
-      if (args[next].kind == Sym::Kind::kTensor)
-        return stop(BreakReason::UserError,
-                    fmt::format("{}(): a tensor where an attribute goes", info.name));
-      auto attr = to_attr(args[next]);
-      if (!attr)
-        return stop(BreakReason::UnsupportedBuiltin, fmt::format("{}() argument", info.name));
-      attrs.push_back(std::move(*attr));
-    }
-    std::vector<NamedAttr> named;
-    for (const auto& [name, value] : kwargs) {
-      auto attr = to_attr(value);
-      if (!attr)
-        return stop(BreakReason::UnsupportedBuiltin, fmt::format("{}() keyword", info.name));
-      named.push_back({name, std::move(*attr)});
-    }
-    return emit_one(op, std::move(inputs), attrs, named);
+    SymArguments traits{*this};
+    auto mapped = map_op_arguments(op, args, kwargs, traits);
+    if (!mapped.ok()) return stop(BreakReason::UnsupportedBuiltin, mapped.error().message);
+    return emit_one(mapped->op, std::move(mapped->inputs), mapped->attrs, mapped->named);
   }
 
   // ---- Python operators ----
