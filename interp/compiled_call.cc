@@ -4,6 +4,7 @@
 // the compile logs (GYRO_LOGS), warnings and callbacks, and explain()'s summary.
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdio>
 
 #include "interp/compile_api.h"
@@ -156,11 +157,20 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     compiled.epoch = compile_epoch_;
   }
   if (!start_native_call()) return std::nullopt;
-  std::vector<Value> with_self;
+  // A compiled method gets its receiver first; a few arguments stay on the native stack, so
+  // a cache hit allocates nothing for them.
+  std::array<Value, 8> inline_args;
+  std::vector<Value> heap_args;
   if (!compiled.self.is_none()) {
-    with_self.reserve(args.size() + 1);
-    with_self.push_back(compiled.self);
-    with_self.insert(with_self.end(), args.begin(), args.end());
+    std::span<Value> with_self;
+    if (args.size() + 1 <= inline_args.size()) {
+      with_self = std::span<Value>(inline_args.data(), args.size() + 1);
+    } else {
+      heap_args.resize(args.size() + 1);
+      with_self = heap_args;
+    }
+    with_self[0] = compiled.self;
+    std::copy(args.begin(), args.end(), with_self.begin() + 1);
     args = with_self;
   }
   Frame* frame = enter_frame(compiled.function, args, kwargs, Value());
