@@ -66,7 +66,7 @@ std::string describe(const SourceTable& sources, const Guard& guard) {
       std::string names;
       for (SourceId other : guard.unaliased)
         names += fmt::format("{}{}", names.empty() ? "" : ", ", sources.describe(other));
-      return fmt::format("NO_ALIASING {}", names);
+      return fmt::format("NO_ALIASING {}: {}", name, names);  // name shares no storage with these
     }
   }
   return "?";

@@ -1,6 +1,8 @@
 // Running a capture's compiled graph and rebuilding the frame's result.
 #include "interp/capture.h"
 
+#include "backends/eager/eager.h"
+
 #include "interp/guard_check.h"
 #include "interp/interpreter.h"
 #include "interp/objects.h"
@@ -76,6 +78,18 @@ bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Ten
       case SideEffect::Kind::kSetGlobal:
         (void)globals.as<DictObject>().table.set(make_str(effect.name), std::move(args[0]));
         break;
+      case SideEffect::Kind::kListSetItem: {
+        auto target = build_value(vm, effect.target, outputs, loader);
+        if (!target || !target->is(ObjectKind::List)) return false;
+        auto& items = target->as<ListObject>().items;
+        const int64_t index = args[0].as_int();
+        if (index >= static_cast<int64_t>(items.size())) {
+          vm.raise(ErrorKind::IndexError, "list assignment index out of range");
+          return false;
+        }
+        items[index] = std::move(args[1]);
+        break;
+      }
       case SideEffect::Kind::kListAppend: {
         auto target = build_value(vm, effect.target, outputs, loader);
         if (!target || !target->is(ObjectKind::List)) return false;
@@ -86,6 +100,45 @@ bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Ten
   }
   return true;
 }
+
+namespace {
+
+// The new values of inputs the graph wrote in place, copied into them. An output that shares
+// storage with one of those inputs (a view of its old value, say one a print shows) is copied
+// first, so every output keeps the value the graph computed.
+bool write_back_inputs(Interpreter& vm, const Capture& capture, std::vector<Tensor>& outputs,
+                       SourceLoader& loader) {
+  std::vector<const Tensor*> targets;
+  for (const Capture::WriteBack& write : capture.write_backs) {
+    const Value* input = loader.load(write.source);
+    if (!input || !input->is(ObjectKind::TensorBox)) {
+      vm.raise(ErrorKind::RuntimeError, "a captured input is no longer a tensor");
+      return false;
+    }
+    targets.push_back(&input->as<TensorBoxObject>().tensor);
+  }
+  for (Tensor& output : outputs)
+    for (const Tensor* target : targets)
+      if (output.storage() == target->storage()) {
+        auto copy = eager::run1(OpKind::clone, std::span<const Tensor>(&output, 1));
+        if (!copy.ok()) {
+          vm.raise(copy.error());
+          return false;
+        }
+        output = std::move(*copy);
+        break;
+      }
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    Status status = eager::copy_into(*targets[i], outputs[capture.write_backs[i].output]);
+    if (!status.ok()) {
+      vm.raise(status.error());
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& capture,
                                              const Executable& executable, SourceLoader& loader) {
@@ -103,6 +156,8 @@ std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& cap
   // TENSOR_MATCH guards have just checked these inputs' dtypes and sizes.
   auto outputs = executable.run_checked_elsewhere(inputs);
   if (!outputs.ok()) return vm.raise(outputs.error());
+  if (!capture.write_backs.empty() && !write_back_inputs(vm, capture, *outputs, loader))
+    return std::nullopt;
   return std::move(*outputs);
 }
 

@@ -44,6 +44,7 @@ struct SideEffect {
     kSetAttribute,  // target.name = args[0]
     kSetGlobal,     // global name = args[0]
     kListAppend,    // target.append(args[0])
+    kListSetItem,   // target[args[0]] = args[1]
   };
   Kind kind = Kind::kPrint;
   ResultPlan target;  // the object changed (kSetAttribute, kListAppend)
@@ -61,6 +62,13 @@ struct Capture {
   int64_t start_pc = 0;                  // where the trace began: 0, or a resume point
   std::vector<SideEffect> effects;       // replayed after the graph, before the rest
   ResultPlan result;                     // when the capture runs to the frame's return
+  // Inputs the graph wrote in place (functionally): after it runs, each source's tensor gets
+  // the graph's output `output` copied into it, before the side effects replay.
+  struct WriteBack {
+    guards::SourceId source;
+    int output;
+  };
+  std::vector<WriteBack> write_backs;
   // A capture that ends at a graph break: the VM runs the frame on from `resume_pc` (the
   // breaking instruction) after its locals and operand stack are set from these plans.
   int64_t resume_pc = -1;                         // -1: the capture runs to the return

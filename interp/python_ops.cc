@@ -466,7 +466,20 @@ Expected<uint64_t> hash_value(const Value& value) {
 
 // ---- operators ----
 
-namespace {
+// PyTorch's ScalarType names, as its error messages spell them.
+std::string_view torch_dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::Bool:
+      return "Bool";
+    case DType::Int64:
+      return "Long";
+    case DType::Float32:
+      return "Float";
+    case DType::Float64:
+      return "Double";
+  }
+  return "?";
+}
 
 Binop base_op(Binop op) {
   int index = static_cast<int>(op);
@@ -474,6 +487,8 @@ Binop base_op(Binop op) {
              ? static_cast<Binop>(index - static_cast<int>(Binop::INPLACE_ADD))
              : op;
 }
+
+namespace {
 
 Error unsupported(Binop op, const Value& a, const Value& b) {
   return make_error(ErrorKind::TypeError, "unsupported operand type(s) for {}: '{}' and '{}'",
@@ -631,20 +646,6 @@ Expected<Value> run_tensor_op(OpKind kind, const Tensor& a, const Tensor& b) {
   return make_tensor(std::move(result));
 }
 
-// PyTorch's ScalarType names, as its error messages spell them.
-std::string_view torch_dtype_name(DType dtype) {
-  switch (dtype) {
-    case DType::Bool:
-      return "Bool";
-    case DType::Int64:
-      return "Long";
-    case DType::Float32:
-      return "Float";
-    case DType::Float64:
-      return "Double";
-  }
-  return "?";
-}
 
 // The items of the iterables python_ops can walk without the VM (lists, tuples, strings,
 // ranges, dicts and their views); nullopt for anything else.

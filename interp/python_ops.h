@@ -35,6 +35,10 @@ Expected<uint64_t> hash_value(const Value& value);
 Expected<Value> binary_op(Binop op, const Value& a, const Value& b);
 // The tensor op a Python operator runs on tensors (+ is add, @ is matmul, ...), if any.
 std::optional<OpKind> tensor_binop(Binop op);
+// PyTorch's ScalarType names, as its error messages spell them ("Float", "Long").
+std::string_view torch_dtype_name(DType dtype);
+// The operator an in-place one applies (`+=` -> `+`); other operators are their own.
+Binop base_op(Binop op);
 Expected<Value> compare_op(CompareOp op, const Value& a, const Value& b);
 Expected<Value> unary_negative(const Value& value);
 Expected<Value> unary_positive(const Value& value);

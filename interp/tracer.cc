@@ -74,8 +74,8 @@ struct Sym {
     kNoSelf,        // LOAD_METHOD's marker: the callable takes no self
   };
   Kind kind = Kind::kConstant;
-  Value value;  // kConstant, kObject, kMethod (the function)
-  int tensor = -1;
+  Value value;       // kConstant, kObject, kMethod (the function)
+  int tensor = -1;   // kTensor: the tensor object, an index into the tracer's TensorVars
   std::string name;  // kTensorMethod
   std::shared_ptr<std::vector<Sym>>
       items;                 // kTuple, kList, kIterator; kMethod/kTensorMethod: {self}
@@ -99,6 +99,25 @@ struct Sym {
 struct Stop {
   BreakReason reason;
   std::string detail;
+};
+
+// A tensor object as the trace sees it. Graph values never change, so an in-place write gives
+// the object a new value (functionalization). A view remembers how it was made from its base:
+// a write through it is scattered into the base, and a write to the base is seen in it.
+struct TensorVar {
+  int value = -1;    // its current value in the graph
+  int version = 0;   // bumped by every write and every re-derivation
+  int base = -1;     // a view: the tensor object it views, made by view_op(base, view_attrs)
+  OpKind view_op{};  //   (output view_output of a multi-output op)
+  Attrs view_attrs;
+  int view_output = 0;
+  bool may_alias = false;  // reshape, flatten, contiguous, to: view or copy decided at run time
+  int base_version = 0;    // the base's version `value` was derived from
+  // A graph input: where it is loaded from, its placeholder and its storage (to see inputs
+  // that alias). Written back after the graph when its value changed.
+  SourceId input = kNoSource;
+  int placeholder = -1;
+  const void* storage = nullptr;
 };
 
 constexpr int kMaxInlineDepth = 16;
@@ -137,13 +156,14 @@ class Tracer {
       // A graph break: the graph so far, then the VM from the breaking instruction (at the
       // outermost call site when the break is inside an inlined call). A user error, or a
       // break before any tensor work, leaves the whole frame to the VM.
-      if (stop.reason == BreakReason::UserError || !snapshot_ ||
-          builder_.graph().num_calls() == 0 || !plan_break(*snapshot_))
+      if (stop.reason == BreakReason::UserError || !snapshot_ || snapshot_->call_count == 0 ||
+          !plan_break(*snapshot_))
         return stop;
       capture_.break_reason = stop.describe();
     } else {
       capture_.result = plan(*result);
     }
+    plan_write_backs();
     capture_.guards = guards::order_guards(std::move(capture_.guards));
     builder_.set_outputs(std::move(outputs_));
     auto graph = run_passes(builder_.finish(), {"dce"});
@@ -185,7 +205,8 @@ class Tracer {
     guard(std::move(g));
   }
 
-  const TensorMeta& meta_of(int tensor) const { return builder_.meta(ValueId{tensor}); }
+  // A tensor object's dtype and sizes (in-place writes never change them).
+  const TensorMeta& meta_of(int var) const { return builder_.meta(ValueId{vars_[var].value}); }
 
   // A concrete value read from `source` as a symbolic one, with the guards that keep it valid.
   std::optional<Sym> realize(const Value& value, SourceId source) {
@@ -213,6 +234,12 @@ class Tracer {
       auto it = placeholder_of_.find(source);
       if (it != placeholder_of_.end()) return tensor_sym(it->second, source);
       const Tensor& tensor = value.as<TensorBoxObject>().tensor;
+      // The graph reads inputs before it runs: one that shares storage with an input already
+      // written in place must be read by the VM, after the write.
+      for (int written : written_inputs_)
+        if (vars_[written].storage == tensor.storage().get())
+          return stop(BreakReason::InPlaceAliasing,
+                      "reading an input that shares storage with one written in place");
       Guard g(GuardKind::TENSOR_MATCH, source);
       g.tensor.dtype = tensor.dtype();
       for (int d = 0; d < tensor.dim(); ++d) {
@@ -223,8 +250,12 @@ class Tracer {
       int index =
           builder_.placeholder(capture_.sources.describe(source), TensorMeta::of(tensor)).index;
       capture_.inputs.push_back(source);
-      placeholder_of_.emplace(source, index);
-      return tensor_sym(index, source);
+      int var = new_var(index);
+      vars_[var].input = source;
+      vars_[var].placeholder = index;
+      vars_[var].storage = tensor.storage().get();
+      placeholder_of_.emplace(source, var);
+      return tensor_sym(var, source);
     }
     if (value.is(ObjectKind::SparseTensor)) return stop(BreakReason::SparseTensor);
     if (value.is(ObjectKind::List) || value.is(ObjectKind::Tuple)) {
@@ -265,17 +296,259 @@ class Tracer {
                 fmt::format("a value of type '{}'", type_name(value)));
   }
 
-  Sym tensor_sym(int index, SourceId source = kNoSource) {
+  Sym tensor_sym(int var, SourceId source = kNoSource) {
     Sym s;
     s.kind = Sym::Kind::kTensor;
-    s.tensor = index;
+    s.tensor = var;
     s.source = source;
     return s;
   }
 
+  // ---- tensor objects and in-place writes ----
+  int new_var(int value) {
+    TensorVar var;
+    var.value = value;
+    vars_.push_back(std::move(var));
+    return static_cast<int>(vars_.size()) - 1;
+  }
+
+  // A var's state before a change, so a graph break can return to the state at its snapshot.
+  void remember(int var) { journal_.push_back({var, vars_[var]}); }
+
+  // The var's current value; a view whose base changed since is derived from it again.
+  int current(int var) {
+    if (vars_[var].base < 0) return vars_[var].value;
+    const int base = vars_[var].base;
+    const int base_value = current(base);
+    if (vars_[base].version == vars_[var].base_version) return vars_[var].value;
+    // write() refuses to change a tensor that has reshape-like views, so this is a true view.
+    GYRO_ASSERT(!vars_[var].may_alias, "a may-alias view of a written tensor");
+    const ValueId input{base_value};
+    auto values = builder_.call(vars_[var].view_op, std::span<const ValueId>(&input, 1),
+                                vars_[var].view_attrs);
+    GYRO_ASSERT(values.ok(), "deriving a view again failed");
+    remember(var);
+    vars_[var].value = (*values)[vars_[var].view_output].index;
+    vars_[var].base_version = vars_[base].version;
+    ++vars_[var].version;
+    return vars_[var].value;
+  }
+
+  // Writes `value` (with the var's dtype and sizes) into tensor object `var`, as an in-place op
+  // does. False (a graph break, the VM does the write) where the VM's aliasing cannot be
+  // followed: a write through a view other than select/slice/unsqueeze, to a tensor that a
+  // reshape-like op may share, to an input sharing storage with another input, or to an input
+  // that a recorded print() shows.
+  bool write(int var, int value) {
+    int root = var;  // checks first, so a refused write changes nothing
+    for (int link = var; vars_[link].base >= 0; link = vars_[link].base) {
+      const TensorVar& view = vars_[link];
+      if (view.may_alias || !(view.view_op == OpKind::select || view.view_op == OpKind::slice ||
+                              view.view_op == OpKind::unsqueeze)) {
+        stop(BreakReason::InPlaceAliasing,
+             fmt::format("an in-place write through a view made by {}", op_name(view.view_op)));
+        return false;
+      }
+      root = view.base;
+    }
+    for (int other = 0; other < static_cast<int>(vars_.size()); ++other) {
+      bool through_may_alias = false;
+      int top = other;
+      for (; vars_[top].base >= 0; top = vars_[top].base) through_may_alias |= vars_[top].may_alias;
+      if (top == root && through_may_alias) {
+        stop(BreakReason::InPlaceAliasing,
+             "an in-place write to a tensor that a reshape-like view may share");
+        return false;
+      }
+    }
+    if (const TensorVar& input = vars_[root]; input.input != kNoSource) {
+      for (const auto& [source, other] : placeholder_of_)
+        if (other != root && vars_[other].storage == input.storage) {
+          stop(BreakReason::InPlaceAliasing,
+               "an in-place write to an input that shares storage with another input");
+          return false;
+        }
+      for (const SideEffect& effect : capture_.effects)
+        if (effect.kind == SideEffect::Kind::kPrint && shows_source(effect.args, input.input)) {
+          stop(BreakReason::SideEffect, "an in-place write to an input a recorded print() shows");
+          return false;
+        }
+    }
+    store(var, value);
+    return true;
+  }
+
+  void store(int var, int value) {
+    if (const int base = vars_[var].base; base >= 0) {
+      store(base, scatter(var, current(base), value));
+      remember(var);
+      vars_[var].value = value;
+      vars_[var].base_version = vars_[base].version;
+      ++vars_[var].version;
+      return;
+    }
+    remember(var);
+    vars_[var].value = value;
+    ++vars_[var].version;
+    if (vars_[var].input != kNoSource &&
+        std::find(written_inputs_.begin(), written_inputs_.end(), var) == written_inputs_.end())
+      written_inputs_.push_back(var);
+  }
+
+  // The base with `value` written where view `var` looks: the functional form of the write.
+  int scatter(int var, int base_value, int value) {
+    const TensorVar& view = vars_[var];
+    ValueId inputs[] = {ValueId{base_value}, ValueId{value}};
+    Expected<std::vector<ValueId>> result = Error{};
+    if (view.view_op == OpKind::unsqueeze) {
+      // An unsqueezed view has the base's elements: the value reshaped back is the new base.
+      const TensorMeta& base_meta = builder_.meta(ValueId{base_value});
+      Attr shape = Attr::list(std::vector<int64_t>(base_meta.sizes.begin(), base_meta.sizes.end()));
+      result = builder_.call(OpKind::reshape, std::span<const ValueId>(&inputs[1], 1),
+                             std::span<const Attr>(&shape, 1));
+    } else {
+      result = builder_.call(
+          view.view_op == OpKind::select ? OpKind::select_scatter : OpKind::slice_scatter, inputs,
+          view.view_attrs);
+    }
+    GYRO_ASSERT(result.ok(), "scattering a view's write into its base failed");
+    return (*result)[0].index;
+  }
+
+  static bool shows_source(const std::vector<ResultPlan>& plans, SourceId source) {
+    for (const ResultPlan& plan : plans)
+      if ((plan.kind == ResultPlan::Kind::kSource && plan.source == source) ||
+          shows_source(plan.items, source))
+        return true;
+    return false;
+  }
+
+  // `value` as the new contents of `target`, as PyTorch's copy_ does: broadcast to its sizes
+  // and converted to its dtype.
+  std::optional<int> broadcast_to(int target, int value) {
+    const TensorMeta meta = meta_of(target);  // a copy: adding nodes moves the graph's metas
+    ValueId result{value};
+    if (builder_.meta(result).sizes != meta.sizes) {
+      Attr size = Attr::list(std::vector<int64_t>(meta.sizes.begin(), meta.sizes.end()));
+      auto expanded = builder_.call1(OpKind::expand, {result}, {size});
+      if (!expanded.ok()) return stop(BreakReason::UserError, expanded.error().message);
+      result = *expanded;
+    }
+    if (builder_.meta(result).dtype != meta.dtype) {
+      auto converted = builder_.call1(OpKind::to, {result}, {Attr::of_dtype(meta.dtype)});
+      if (!converted.ok()) return stop(BreakReason::UserError, converted.error().message);
+      result = *converted;
+    }
+    return result.index;
+  }
+
+  // x += y, x.add_(y), ...: x op y computed, then written into x with the VM's checks
+  // (write_in_place): the result keeps x's sizes and may only be cast where PyTorch allows.
+  std::optional<Sym> update_in_place(const Sym& target, Binop op, const Sym& operand) {
+    auto kind = tensor_binop(base_op(op));
+    auto left = as_tensor(target), right = as_tensor(operand);
+    if (!kind || !left || !right)
+      return stop(BreakReason::UnsupportedBuiltin, fmt::format("operator '{}'", binop_symbol(op)));
+    auto result = emit(*kind, {*left, *right}, {}, {});
+    if (!result) return std::nullopt;
+    ValueId value{current((*result)[0].tensor)};
+    const TensorMeta& out = meta_of(target.tensor);
+    const TensorMeta& computed = builder_.meta(value);
+    if (computed.sizes != out.sizes)
+      return stop(BreakReason::UserError,
+                  fmt::format("output with shape {} doesn't match the broadcast shape {}",
+                              to_string(out.sizes), to_string(computed.sizes)));
+    if ((is_floating(computed.dtype) && !is_floating(out.dtype)) ||
+        (computed.dtype != DType::Bool && out.dtype == DType::Bool))
+      return stop(BreakReason::UserError,
+                  fmt::format("result type {} can't be cast to the desired output type {}",
+                              torch_dtype_name(computed.dtype), torch_dtype_name(out.dtype)));
+    auto converted = broadcast_to(target.tensor, value.index);
+    if (!converted || !write(target.tensor, *converted)) return std::nullopt;
+    return target;
+  }
+
+  // The in-place tensor methods: add_, sub_, mul_, div_, fill_, zero_, copy_.
+  std::optional<Sym> in_place_method(const Sym& self, const std::string& name,
+                                     std::span<const Sym> args, bool has_kwargs) {
+    static const std::pair<std::string_view, Binop> kArithmetic[] = {
+        {"add_", Binop::INPLACE_ADD},
+        {"sub_", Binop::INPLACE_SUBTRACT},
+        {"mul_", Binop::INPLACE_MULTIPLY},
+        {"div_", Binop::INPLACE_TRUE_DIVIDE}};
+    if (has_kwargs) return stop(BreakReason::UnsupportedBuiltin, name + "() with keywords");
+    const std::size_t arity = name == "zero_" ? 0 : 1;
+    if (args.size() != arity) return stop(BreakReason::UserError, name + "() arguments");
+    for (const auto& [method, op] : kArithmetic)
+      if (name == method) return update_in_place(self, op, args[0]);
+    std::optional<int> value;
+    const TensorMeta& meta = meta_of(self.tensor);
+    if (name == "zero_" ||
+        (name == "fill_" && args[0].kind == Sym::Kind::kConstant && args[0].value.is_number())) {
+      // Every element set to the number, cast to x's dtype, as the VM's fill does.
+      double fill = name == "zero_" ? 0.0 : args[0].value.to_double();
+      auto filled = builder_.constant(Tensor::scalar(fill, DType::Float64));
+      value = broadcast_to(self.tensor, filled.index);
+    } else if (args[0].kind == Sym::Kind::kTensor &&
+               (name == "copy_" || meta_of(args[0].tensor).sizes.size() == 0)) {
+      value = broadcast_to(self.tensor, current(args[0].tensor));
+    } else {
+      return stop(BreakReason::UserError, name + "() of this value");
+    }
+    if (!value || !write(self.tensor, *value)) return std::nullopt;
+    return self;
+  }
+
+  // xs[i] = value on a list: its symbolic items change, and a list that existed before the call
+  // is changed again for real after the graph.
+  bool store_list_item(const Sym& list, int64_t index, const Sym& value) {
+    const auto size = static_cast<int64_t>(list.items->size());
+    if (index < 0) index += size;
+    if (index < 0 || index >= size) {
+      stop(BreakReason::UserError, "list assignment index out of range");
+      return false;
+    }
+    if (list.source != kNoSource) {
+      auto planned = plan_state(value);
+      if (!planned) {
+        stop(BreakReason::SideEffect, "storing this value in a list");
+        return false;
+      }
+      SideEffect effect;
+      effect.kind = SideEffect::Kind::kListSetItem;
+      effect.target = plan(list);
+      ResultPlan position;
+      position.constant = Value::integer(index);
+      effect.args.push_back(std::move(position));
+      effect.args.push_back(std::move(*planned));
+      capture_.effects.push_back(std::move(effect));
+    }
+    (*list.items)[index] = value;
+    return true;
+  }
+
+  // tensor[index] = value: the value (a tensor, or a number cast to the tensor's dtype) written
+  // through the view the index selects.
+  bool store_tensor_item(const Sym& tensor, const Sym& index, const Sym& value) {
+    auto view = index_tensor(tensor, index);
+    if (!view) return false;
+    std::optional<int> contents;
+    if (value.kind == Sym::Kind::kTensor) {
+      contents = broadcast_to(view->tensor, current(value.tensor));
+    } else if (value.kind == Sym::Kind::kConstant && value.value.is_number()) {
+      auto number =
+          builder_.constant(Tensor::scalar(value.value.to_double(), meta_of(view->tensor).dtype));
+      contents = broadcast_to(view->tensor, number.index);
+    } else {
+      stop(BreakReason::UserError, "assigning this value to a tensor item");
+      return false;
+    }
+    return contents && write(view->tensor, *contents);
+  }
+
   // ---- the captured program ----
   std::optional<int> as_tensor(const Sym& operand) {
-    if (operand.kind == Sym::Kind::kTensor) return operand.tensor;
+    if (operand.kind == Sym::Kind::kTensor) return current(operand.tensor);
     if (operand.kind != Sym::Kind::kConstant) return std::nullopt;
     const Value& v = operand.value;
     std::optional<Tensor> scalar;
@@ -289,23 +562,44 @@ class Tracer {
     return builder_.constant(*scalar).index;
   }
 
+  // op(inputs) as new tensor objects. `viewed` is the tensor object the first input is the
+  // current value of: a view op's outputs are its views.
   std::optional<std::vector<Sym>> emit(OpKind op, std::vector<int> inputs,
                                        std::span<const Attr> positional,
-                                       std::span<const NamedAttr> named) {
+                                       std::span<const NamedAttr> named, int viewed = -1) {
     std::vector<ValueId> ids;
     for (int input : inputs) ids.push_back(ValueId{input});
     // An invalid call (a shape mismatch) is the user's error: the VM will raise it.
     auto values = builder_.call(op, ids, positional, named);
     if (!values.ok()) return stop(BreakReason::UserError, values.error().message);
+    const bool is_view = viewed >= 0 && (op_info(op).has(kView) || op_info(op).has(kMayAlias));
+    Attrs bound;
+    if (is_view) {
+      auto attrs = bind_attrs(op, static_cast<int>(ids.size()), positional, named);
+      GYRO_ASSERT(attrs.ok(), "attributes the builder accepted do not bind");
+      bound = std::move(*attrs);
+    }
     std::vector<Sym> outputs;
-    for (ValueId value : *values) outputs.push_back(tensor_sym(value.index));
+    for (std::size_t k = 0; k < values->size(); ++k) {
+      int var = new_var((*values)[k].index);
+      if (is_view) {
+        TensorVar& view = vars_[var];
+        view.base = viewed;
+        view.view_op = op;
+        view.view_attrs = bound;
+        view.view_output = static_cast<int>(k);
+        view.may_alias = op_info(op).has(kMayAlias);
+        view.base_version = vars_[viewed].version;
+      }
+      outputs.push_back(tensor_sym(var));
+    }
     return outputs;
   }
 
   std::optional<Sym> emit_one(OpKind op, std::vector<int> inputs,
                               std::span<const Attr> positional = {},
-                              std::span<const NamedAttr> named = {}) {
-    auto outputs = emit(op, std::move(inputs), positional, named);
+                              std::span<const NamedAttr> named = {}, int viewed = -1) {
+    auto outputs = emit(op, std::move(inputs), positional, named, viewed);
     if (!outputs) return std::nullopt;
     if (op_info(op).has(kMultiOutput)) return Sym::sequence(Sym::Kind::kTuple, std::move(*outputs));
     return (*outputs)[0];
@@ -356,7 +650,14 @@ class Tracer {
     SymArguments traits{*this};
     auto mapped = map_op_arguments(op, args, kwargs, traits);
     if (!mapped.ok()) return stop(BreakReason::UnsupportedBuiltin, mapped.error().message);
-    return emit_one(mapped->op, std::move(mapped->inputs), mapped->attrs, mapped->named);
+    int viewed = -1;  // the tensor object whose value is the first input (a view's base)
+    if (!mapped->inputs.empty())
+      for (const Sym& arg : args)
+        if (arg.kind == Sym::Kind::kTensor && vars_[arg.tensor].value == mapped->inputs[0]) {
+          viewed = arg.tensor;
+          break;
+        }
+    return emit_one(mapped->op, std::move(mapped->inputs), mapped->attrs, mapped->named, viewed);
   }
 
   // ---- Python operators ----
@@ -367,15 +668,17 @@ class Tracer {
       return Sym::constant(*result);
     }
     if (a.kind == Sym::Kind::kTensor || b.kind == Sym::Kind::kTensor) {
-      Binop base = op;
-      // In-place operators on tensors mutate them: not captured yet.
+      // x += y on a tensor x writes into x (and its views), as the VM does.
+      if (base_op(op) != op && a.kind == Sym::Kind::kTensor) return update_in_place(a, op, b);
       std::string_view symbol = binop_symbol(op);
-      if (symbol.size() >= 2 && symbol.back() == '=' && symbol != "==")
-        return stop(BreakReason::SideEffect, fmt::format("in-place '{}' on a tensor", symbol));
-      auto kind = tensor_binop(base);
+      auto kind = tensor_binop(base_op(op));
       auto left = as_tensor(a), right = as_tensor(b);
       if (!kind || !left || !right)
         return stop(BreakReason::UnsupportedBuiltin, fmt::format("operator '{}'", symbol));
+      if ((*kind == OpKind::logical_and || *kind == OpKind::logical_or) &&
+          (builder_.meta(ValueId{*left}).dtype != DType::Bool ||
+           builder_.meta(ValueId{*right}).dtype != DType::Bool))
+        return stop(BreakReason::UserError, fmt::format("'{}' of non-bool tensors", symbol));
       return emit_one(*kind, {*left, *right});
     }
     if ((a.kind == Sym::Kind::kTuple || a.kind == Sym::Kind::kList) && a.kind == b.kind &&
@@ -431,7 +734,8 @@ class Tracer {
         std::vector<int64_t> order;
         for (int d = meta.sizes.size() - 1; d >= 0; --d) order.push_back(d);
         Attr dims = Attr::list(std::move(order));
-        return emit_one(OpKind::permute, {object.tensor}, std::span<const Attr>(&dims, 1));
+        return emit_one(OpKind::permute, {current(object.tensor)}, std::span<const Attr>(&dims, 1),
+                        {}, object.tensor);
       }
       return stop(BreakReason::UnsupportedBuiltin, fmt::format("tensor attribute '{}'", name));
     }
@@ -495,7 +799,8 @@ class Tracer {
     if (!steps.ok()) return stop(BreakReason::UserError, steps.error().message);
     Sym current = tensor;
     for (const IndexStep& step : *steps) {
-      auto next = emit_one(step.op, {current.tensor}, step.attrs);
+      auto next =
+          emit_one(step.op, {this->current(current.tensor)}, step.attrs, {}, current.tensor);
       if (!next) return std::nullopt;
       current = std::move(*next);
     }
@@ -545,6 +850,10 @@ class Tracer {
       }
       if (callable.name == "item" || callable.name == "tolist")
         return stop(BreakReason::TensorToPython, callable.name + "()");
+      static constexpr std::string_view kInPlace[] = {"add_",  "sub_",  "mul_", "div_",
+                                                      "fill_", "zero_", "copy_"};
+      if (std::find(std::begin(kInPlace), std::end(kInPlace), callable.name) != std::end(kInPlace))
+        return in_place_method(self, callable.name, args, !kwargs.empty());
       auto op = op_from_name(callable.name);
       if (!op)
         return stop(BreakReason::UnsupportedBuiltin,
@@ -809,7 +1118,12 @@ class Tracer {
       if (depth == 0) {
         line_ = code.lines[pc];
         // The state a graph break hands to the VM: the frame before this instruction.
-        snapshot_ = Snapshot{pc, locals, stack};
+        snapshot_ = Snapshot{pc,
+                             locals,
+                             stack,
+                             journal_.size(),
+                             capture_.effects.size(),
+                             builder_.graph().num_calls()};
       }
       std::size_t next = pc + 1;
       switch (instruction.opcode) {
@@ -915,7 +1229,7 @@ class Tracer {
         case Opcode::UNARY_NEGATIVE: {
           Sym operand = pop();
           if (operand.kind == Sym::Kind::kTensor) {
-            auto result = emit_one(OpKind::neg, {operand.tensor});
+            auto result = emit_one(OpKind::neg, {current(operand.tensor)});
             if (!result) return std::nullopt;
             stack.push_back(std::move(*result));
           } else if (operand.kind == Sym::Kind::kConstant) {
@@ -984,6 +1298,19 @@ class Tracer {
             break;
           }
           return stop(BreakReason::UnsupportedOpcode, "subscript");
+        }
+        case Opcode::STORE_SUBSCR: {
+          Sym index = pop(), container = pop(), value = pop();
+          if (container.kind == Sym::Kind::kTensor) {
+            if (!store_tensor_item(container, index, value)) return std::nullopt;
+            break;
+          }
+          if (container.kind == Sym::Kind::kList && index.kind == Sym::Kind::kConstant &&
+              index.value.is_integral()) {
+            if (!store_list_item(container, index.value.as_int(), value)) return std::nullopt;
+            break;
+          }
+          return stop(BreakReason::UnsupportedOpcode, "item assignment to this value");
         }
         case Opcode::BUILD_SLICE: {
           Sym step = arg == 3 ? pop() : Sym::constant(Value());
@@ -1143,11 +1470,20 @@ class Tracer {
     std::size_t pc;
     std::vector<std::optional<Sym>> locals;
     std::vector<Sym> stack;
+    // What the breaking instruction itself changed is undone: the VM runs it again.
+    std::size_t journal_size;
+    std::size_t effect_count;
+    int64_t call_count;  // tensor work before the breaking instruction
   };
 
   // The plans that rebuild the frame's locals and stack at the break; false when a value has
   // no plan (the frame then runs in the VM).
   bool plan_break(const Snapshot& snapshot) {
+    while (journal_.size() > snapshot.journal_size) {
+      vars_[journal_.back().first] = std::move(journal_.back().second);
+      journal_.pop_back();
+    }
+    capture_.effects.resize(snapshot.effect_count);
     capture_.resume_pc = static_cast<int64_t>(snapshot.pc);
     capture_.locals.resize(snapshot.locals.size());
     for (std::size_t i : dirty_locals_) {
@@ -1216,19 +1552,34 @@ class Tracer {
     }
   }
 
+  // Inputs written in place get their new values after the graph; NO_ALIASING guards that no
+  // other input shares their storage (the graph computed them as if none did).
+  void plan_write_backs() {
+    for (int var : written_inputs_) {
+      const int value = current(var);
+      if (value == vars_[var].placeholder) continue;  // the write was undone at a break
+      capture_.write_backs.push_back({vars_[var].input, static_cast<int>(outputs_.size())});
+      outputs_.push_back(ValueId{value});
+      Guard guard(GuardKind::NO_ALIASING, vars_[var].input);
+      for (SourceId other : capture_.inputs)
+        if (other != vars_[var].input) guard.unaliased.push_back(other);
+      if (!guard.unaliased.empty()) this->guard(std::move(guard));
+    }
+  }
+
   // ---- the result ----
   ResultPlan plan(const Sym& value) {
     ResultPlan plan;
     switch (value.kind) {
       case Sym::Kind::kTensor:
-        if (placeholder_of_.count(value.source) &&
-            placeholder_of_.at(value.source) == value.tensor) {
-          plan.kind = ResultPlan::Kind::kSource;  // the caller's own tensor object comes back
-          plan.source = value.source;
+        if (const TensorVar& var = vars_[value.tensor]; var.input != kNoSource) {
+          // The caller's own tensor object comes back (written back first if it changed).
+          plan.kind = ResultPlan::Kind::kSource;
+          plan.source = var.input;
         } else {
           plan.kind = ResultPlan::Kind::kTensor;
           plan.output = static_cast<int>(outputs_.size());
-          outputs_.push_back(ValueId{value.tensor});
+          outputs_.push_back(ValueId{current(value.tensor)});
         }
         break;
       case Sym::Kind::kTuple:
@@ -1266,7 +1617,10 @@ class Tracer {
   Capture capture_;
   GraphBuilder builder_{GraphBuilderOptions{.cse = true, .fold = eager_constant_folder()}};
   std::vector<ValueId> outputs_;
-  std::unordered_map<SourceId, int> placeholder_of_;
+  std::unordered_map<SourceId, int> placeholder_of_;  // source -> its tensor object
+  std::vector<TensorVar> vars_;
+  std::vector<std::pair<int, TensorVar>> journal_;  // (var, state before a change)
+  std::vector<int> written_inputs_;                 // in order of their first write
   std::unordered_map<SourceId, Sym> globals_;
   std::unordered_map<BuiltinFn, OpKind> op_builtins_;
   std::optional<Stop> stop_;

@@ -246,4 +246,47 @@ Status kernel_clone(KernelCall& call) {
   return copy_kernel(call.out, call.inputs[0]);
 }
 
+// The functional forms of `x.select(dim, i).copy_(src)` and `x[a:b:c].copy_(src)` (PyTorch's
+// select_scatter and slice_scatter): a copy of the input with src written into that view. They
+// are what an in-place write through a view becomes in a captured graph.
+namespace {
+Status scatter_into(KernelCall& call, const Tensor& view) {
+  const Tensor& src = call.inputs[1];
+  GYRO_CHECK_ARG(src.sizes() == view.sizes(), RuntimeError,
+                 "expected src to have a size equal to the slice of self. src size = {}, slice "
+                 "size = {}",
+                 to_string(src.sizes()), to_string(view.sizes()));
+  GYRO_TRY(copy_kernel(call.out, call.inputs[0]));
+  return copy_kernel(view, src);
+}
+}  // namespace
+
+Status kernel_select_scatter(KernelCall& call) {
+  const Tensor& out = call.out;
+  GYRO_CHECK_ARG(out.dim() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
+  GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(attr(call, "dim").i, out.dim()));
+  int64_t index = attr(call, "index").i;
+  GYRO_CHECK_ARG(index >= -out.size(d) && index < out.size(d), IndexError,
+                 "index {} is out of bounds for dimension {} with size {}", index, d, out.size(d));
+  if (index < 0) index += out.size(d);
+  Dims sizes = out.sizes(), strides = out.strides();
+  sizes.erase(d);
+  strides.erase(d);
+  return scatter_into(call, out.as_strided(sizes, strides, out.offset() + index * out.stride(d)));
+}
+
+Status kernel_slice_scatter(KernelCall& call) {
+  const Tensor& out = call.out;
+  GYRO_CHECK_ARG(out.dim() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
+  GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(attr(call, "dim").i, out.dim()));
+  int64_t step = attr(call, "step").i;
+  GYRO_ASSIGN_OR_RETURN(auto bounds, shape_rules::slice_bounds(out.size(d), attr(call, "start"),
+                                                               attr(call, "end"), step));
+  Dims sizes = out.sizes(), strides = out.strides();
+  sizes[d] = bounds.length;
+  strides[d] *= step;
+  return scatter_into(call,
+                      out.as_strided(sizes, strides, out.offset() + bounds.start * out.stride(d)));
+}
+
 }  // namespace gyro::eager
