@@ -117,6 +117,14 @@ std::optional<Value> Interpreter::call_uncompiled(const Value& callable,
   return result;
 }
 
+std::optional<Value> Interpreter::run_quietly(const std::function<std::optional<Value>()>& run) {
+  auto saved = std::move(write_);
+  write_ = [](std::string_view) {};
+  auto result = run();
+  write_ = std::move(saved);
+  return result;
+}
+
 void Interpreter::set_log_callback(LogCallback callback) {
   log_ = std::move(callback);
 }

@@ -6,11 +6,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "interp/code_cache.h"
@@ -57,6 +60,14 @@ struct CompileConfig {
 // repr(config): "config.<knob> = <value>  # <help>", one line per knob.
 std::string describe_config(const CompileConfig& config);
 
+// How the symbolic evaluator treats calls of a script function the program marked (Dynamo's
+// allow_in_graph and assume_constant_result); the VM calls marked functions as any other.
+enum class TraceMark : uint8_t {
+  kNone,
+  kAllowInGraph,          // one opaque graph node, run through the VM (interp/allowed_call.h)
+  kAssumeConstantResult,  // called when tracing (constant arguments only); its result is baked in
+};
+
 struct CompileEntry;
 struct GuardSubject;
 class SourceLoader;
@@ -91,6 +102,20 @@ class Interpreter {
   // included (disable(fn) and the compile callbacks run this way).
   std::optional<Value> call_uncompiled(const Value& callable, std::span<const Value> args,
                                        std::span<const KeywordArg> kwargs = {});
+
+  // Runs `run` (a call into the VM) with print() writing nothing: allow_in_graph's trace-time
+  // call on stand-in tensors must not show its output.
+  std::optional<Value> run_quietly(const std::function<std::optional<Value>()>& run);
+  // allow_in_graph(fn) / assume_constant_result(fn): marks a script function for every later
+  // trace (the mark stays across reset(), as in Dynamo, and keeps the function alive).
+  void mark_for_tracing(const Value& function, TraceMark mark) {
+    trace_marks_[function.as_object()] = {function, mark};
+  }
+  TraceMark trace_mark(const Value& function) const {
+    if (trace_marks_.empty() || !function.is_object()) return TraceMark::kNone;
+    auto it = trace_marks_.find(function.as_object());
+    return it == trace_marks_.end() ? TraceMark::kNone : it->second.second;
+  }
 
   // Compile logs (the GYRO_LOGS channels) and compile warnings go through `callback`, one
   // message per call without a trailing newline; an empty callback restores stderr.
@@ -241,6 +266,7 @@ class Interpreter {
   std::unordered_map<BuiltinFn, Value> unbound_builtins_;
   std::unordered_map<std::string, Value> interned_;
   std::unordered_map<const Object*, Value> implicitly_compiled_;  // compile_all's wrappers
+  std::unordered_map<const Object*, std::pair<Value, TraceMark>> trace_marks_;
   std::vector<Value> modules_;  // globals dicts of the modules run, cleared on destruction
   friend struct BuiltinsInstaller;
 };
