@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 
 #include "interp/compile_api.h"
@@ -12,6 +13,7 @@
 #include "interp/guard_check.h"
 #include "interp/python_ops.h"
 #include "interp/tracer.h"
+#include "ir/disassembler.h"
 
 namespace gyro {
 
@@ -20,6 +22,19 @@ namespace {
 // "name (file:line)" for logs.
 std::string code_location(const Code& code) {
   return fmt::format("{} ({}:{})", code.name, code.filename, code.first_line);
+}
+
+using Clock = std::chrono::steady_clock;
+
+double milliseconds(Clock::duration duration) {
+  return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+// GYRO_LOGS=cache: "name (file:line) at pc N: <event>". Out of line: the hit path stays small.
+__attribute__((noinline)) void log_cache(Interpreter& vm, const Code& code, std::size_t pc,
+                                         std::string_view event) {
+  if (vm.log_enabled(LogChannel::cache))
+    vm.log(LogChannel::cache, fmt::format("{} at pc {}: {}", code_location(code), pc, event));
 }
 
 std::string_view without_trailing_newline(std::string_view text) {
@@ -229,11 +244,20 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     ++entries_here;
     SourceLoader loader(capture.sources, entry->keys, subject);
     std::string failure = check_guards(capture.sources, capture.guards, loader);
-    if (failure.empty()) return run_entry(*entry, *frame, loader, breaks_at);
+    if (failure.empty()) {
+      if (log_enabled(LogChannel::cache)) [[unlikely]]
+        log_cache(*this, code, pc, fmt::format("hit entry {}", &entry - compiled.entries.data()));
+      return run_entry(*entry, *frame, loader, breaks_at);
+    }
     if (log_misses) failures.push_back(failure);
     compiled.last_failure = std::move(failure);
   }
   if (!may_compile) {
+    if (log_enabled(LogChannel::cache))
+      log_cache(*this, code, pc,
+                compiling_          ? "miss while tracing: runs in the VM"
+                : compiled.run_only ? "miss, run-only: runs in the VM"
+                                    : "miss where tracing stopped before: runs in the VM");
     run_in_vm = true;
     return Value();
   }
@@ -289,9 +313,16 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     return true;
   };
   if (!notify(compile_start_callbacks_)) return std::nullopt;
+  log_cache(*this, code, pc,
+            fmt::format("miss: tracing a new entry ({} here already)", entries_here));
+  if (log_enabled(LogChannel::bytecode))
+    log(LogChannel::bytecode, fmt::format("{}, tracing from pc {}:\n{}", code_location(code), pc,
+                                          without_trailing_newline(disassemble(code))));
+  const auto trace_start = Clock::now();
   compiling_ = true;
   auto traced = trace_frame(*this, compiled.function, subject.locals, subject.stack, pc);
   compiling_ = false;
+  const auto trace_end = Clock::now();
   if (auto* capture = std::get_if<Capture>(&traced)) {
     // fullgraph: a capture that ends at a break is not the whole function.
     if (capture->resume_pc >= 0 && compiled.fullgraph) {
@@ -312,12 +343,21 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     std::vector<Tensor> example_inputs;
     for (guards::SourceId source : entry->capture->inputs)
       example_inputs.push_back(examples.load(source)->as<TensorBoxObject>().tensor);
+    const auto backend_start = Clock::now();
     auto executable = compile_graph(backend, entry->capture->graph, example_inputs, *options);
     if (!executable.ok()) return raise(executable.error());
+    if (log_enabled(LogChannel::perf))
+      log(LogChannel::perf,
+          fmt::format("{} at pc {}: trace {:.3f} ms, backend {} {:.3f} ms", code_location(code), pc,
+                      milliseconds(trace_end - trace_start), backend,
+                      milliseconds(Clock::now() - backend_start)));
     entry->executable = std::move(*executable);
     compiled.entries.push_back(entry);
     if (!compiled.implicit) ++accumulated_entries_;
     const Capture& made = *entry->capture;
+    log_cache(
+        *this, code, pc,
+        fmt::format("entry {} added ({} guards)", compiled.entries.size() - 1, made.guards.size()));
     if (log_enabled(LogChannel::graph))
       log(LogChannel::graph,
           fmt::format("{}, {} guards\n{}", code_location(code), made.guards.size(),
@@ -338,6 +378,9 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     return run_entry(*entry, *frame, loader, breaks_at);
   }
   const TraceStop& stop = std::get<TraceStop>(traced);
+  if (log_enabled(LogChannel::perf))
+    log(LogChannel::perf, fmt::format("{} at pc {}: trace {:.3f} ms, stopped", code_location(code),
+                                      pc, milliseconds(trace_end - trace_start)));
   if (!notify(compile_end_callbacks_)) return std::nullopt;
   if (compiled.fullgraph && stop.reason != BreakReason::UserError)
     return raise_named("GraphBreakError", stop.describe());
