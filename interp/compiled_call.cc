@@ -177,6 +177,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     compiled.entries.clear();
     compiled.skipped_resume_points.clear();
     compiled.run_only = false;
+    compiled.limit_hit = false;
     compiled.epoch = compile_epoch_;
   }
   if (!start_native_call()) return std::nullopt;
@@ -212,7 +213,15 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     std::size_t breaks_at = kNoBreak;
     bool run_in_vm = false;
     auto result = compiled_step(compiled, *frame, pc, breaks_at, run_in_vm);
-    if (run_in_vm) return run_frame(*frame, pc);
+    if (run_in_vm) {
+      if (!compiled.limit_hit) return run_frame(*frame, pc);
+      // Run-only, as Dynamo's RUN_ONLY for a frame and what it calls: compiled functions this
+      // frame calls still use their entries, but their misses run in the VM too.
+      ++run_only_depth_;
+      result = run_frame(*frame, pc);
+      --run_only_depth_;
+      return result;
+    }
     if (!result || breaks_at == kNoBreak) return result;
     std::size_t paused_at = kNoBreak;
     result = run_frame(*frame, breaks_at, &paused_at);
@@ -273,6 +282,12 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
   Frame* frame = &frame_ref;
   const Code& code = *frame->code;
 
+  // Called from a run-only frame: no new entries.
+  if (run_only_depth_ > 0) {
+    log_cache(*this, code, pc, "miss, called from a run-only frame: runs in the VM");
+    run_in_vm = true;
+    return Value();
+  }
   // A miss. Tracing reads the frame and changes nothing, so the VM can still run it afterwards.
   if (!failures.empty()) {
     std::string message = fmt::format(
@@ -296,6 +311,8 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
       return raise_named("RuntimeError", "recompile limit reached: " + message);
     warn(fmt::format("{}. Later misses run in the VM.", message));
     compiled.run_only = true;
+    compiled.limit_hit = true;
+    log_cache(*this, code, pc, "miss past the recompile limit: runs in the VM (run-only)");
     {
       run_in_vm = true;
       return Value();

@@ -250,6 +250,7 @@ class Interpreter {
   uint64_t compile_epoch_ = 0;
   int accumulated_entries_ = 0;
   int uncompiled_depth_ = 0;  // call_uncompiled calls running
+  int run_only_depth_ = 0;    // frames past a recompile limit running in the VM: no compiles
   std::vector<Value> compile_start_callbacks_, compile_end_callbacks_;
   LogCallback log_;
   uint32_t log_mask_ = 0;
