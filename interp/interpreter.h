@@ -134,6 +134,28 @@ class Interpreter {
   // stops with KeyboardInterrupt, which no handler can catch.
   void interrupt() { interrupted_.store(true, std::memory_order_relaxed); }
 
+  // Host threads. One thread runs an interpreter at a time, as CPython's GIL has it: run_module
+  // and call take the interpreter's lock unless the calling thread holds it already (a builtin
+  // or a compiled graph calling back in), so several host threads may call the same compiled
+  // function at once, each getting what a lone call gets, and a resume point is traced and
+  // compiled once (the other threads wait, then hit its entry). Values are not thread-safe
+  // (their refcounts are plain integers): a host that shares values between threads, or reads
+  // exception() after a failed call while other threads call in, holds a HostLock around that
+  // work; every other member function assumes the lock is held or only one thread calls.
+  class HostLock {
+   public:
+    explicit HostLock(Interpreter& vm) : vm_(vm), acquired_(vm.acquire_host_lock()) {}
+    ~HostLock() {
+      if (acquired_) vm_.release_host_lock();
+    }
+    HostLock(const HostLock&) = delete;
+    HostLock& operator=(const HostLock&) = delete;
+
+   private:
+    Interpreter& vm_;
+    bool acquired_;  // false when this thread held the lock already (a nested entry)
+  };
+
   // Runs a module's top level in fresh globals and returns them (a dict).
   std::optional<Value> run_module(const Module& module);
   // Calls any callable with positional and keyword arguments.
@@ -236,6 +258,22 @@ class Interpreter {
   // One str object per distinct name used by code, so name lookups compare by identity.
   Value intern(const std::string& text);
 
+  // The host lock: false (nothing to release) when this thread owns it already. Only the owner
+  // stores its own id in owner_, so a relaxed load that sees this thread's id is exact.
+  bool acquire_host_lock() {
+    const std::thread::id self = std::this_thread::get_id();
+    if (host_owner_.load(std::memory_order_relaxed) == self) return false;
+    host_mutex_.lock();
+    host_owner_.store(self, std::memory_order_relaxed);
+    return true;
+  }
+  void release_host_lock() {
+    host_owner_.store(std::thread::id(), std::memory_order_relaxed);
+    host_mutex_.unlock();
+  }
+
+  std::mutex host_mutex_;
+  std::atomic<std::thread::id> host_owner_{};
   std::function<void(std::string_view)> write_;
   InterpreterLimits limits_;
   std::atomic<bool> interrupted_{false};
