@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backends/eager/eager.h"
+#include "ir/graph_printer.h"
 
 namespace gyro {
 
@@ -31,6 +32,24 @@ std::shared_ptr<const Plan> make_plan(const Graph& graph) {
   return plan;
 }
 
+// An opaque function's outputs against the metas its trace-time call gave: a function that is
+// not pure in its shapes (allow_in_graph's contract) is a RuntimeError, not a wrong graph.
+Status check_opaque_results(const Graph& graph, const Node& node, std::span<const Tensor> results) {
+  if (static_cast<int>(results.size()) != node.num_outputs)
+    return make_error(ErrorKind::RuntimeError,
+                      "{}() (allow_in_graph) returned {} tensors; when traced it returned {}",
+                      node.opaque->name(), results.size(), node.num_outputs);
+  for (int k = 0; k < node.num_outputs; ++k) {
+    const TensorMeta& traced = graph.meta(node.output(k));
+    if (results[k].dtype() != traced.dtype || results[k].sizes() != traced.sizes)
+      return make_error(ErrorKind::RuntimeError,
+                        "{}() (allow_in_graph) returned {} where its traced call returned {}",
+                        node.opaque->name(), meta_to_string(TensorMeta::of(results[k])),
+                        meta_to_string(traced));
+  }
+  return Status();
+}
+
 Expected<std::vector<Tensor>> run_plan(const Plan& plan, std::span<const Tensor> inputs) {
   const Graph& graph = plan.graph;
   std::vector<Tensor> env(graph.num_values());
@@ -51,6 +70,15 @@ Expected<std::vector<Tensor>> run_plan(const Plan& plan, std::span<const Tensor>
         GYRO_ASSERT(static_cast<int>(results.size()) == node.num_outputs,
                     "{} returned {} tensors; the graph expects {}", op_name(node.op),
                     results.size(), node.num_outputs);
+        for (int k = 0; k < node.num_outputs; ++k)
+          env[node.output(k).index] = std::move(results[k]);
+        break;
+      }
+      case NodeKind::kOpaqueCall: {
+        args.clear();
+        for (ValueId v : node.inputs) args.push_back(env[v.index]);
+        GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, node.opaque->call(args));
+        GYRO_TRY(check_opaque_results(graph, node, results));
         for (int k = 0; k < node.num_outputs; ++k)
           env[node.output(k).index] = std::move(results[k]);
         break;

@@ -1,5 +1,6 @@
 // What the compile API's pieces share: a cache entry, explain()'s summary of a compiled
-// function, `config` attribute access, and disable(fn)'s wrapper.
+// function, `config` attribute access, disable(fn)'s wrapper, and the marks allow_in_graph(fn)
+// and assume_constant_result(fn) set.
 #pragma once
 
 #include <memory>
@@ -35,5 +36,15 @@ std::optional<Value> set_config_attribute(Interpreter& vm, ConfigObject& config,
 // a trace it is a builtin the evaluator does not model, so the trace stops there.
 Value make_disabled(const Value& function);
 bool is_disabled(const Value& value);
+
+// allow_in_graph(fn) and assume_constant_result(fn) (Interpreter::mark_for_tracing with a
+// TypeError for anything but a script function): fn itself, marked for every later trace.
+// allow_in_graph: a call inside a trace is one opaque graph node (interp/allowed_call.h).
+// Allowed functions must be pure tensor functions: tensors and constants in, a tensor or a
+// tuple of tensors out, output dtypes and sizes that depend only on the inputs' (the trace
+// runs the function once on zeros, print() silenced, to learn them), no other effects.
+// assume_constant_result: a call inside a trace runs at trace time (its arguments must be
+// constants, else a graph break) and its result is baked into the capture, unguarded.
+std::optional<Value> mark_for_tracing(Interpreter& vm, const Value& fn, TraceMark mark);
 
 }  // namespace gyro

@@ -1,6 +1,7 @@
 // The compile API as script builtins: compile(fn, backend=, fullgraph=, dynamic=, options=)
-// (also @compile and @compile(...)), disable(fn), explain(fn)(*args), @on_compile_start,
-// @on_compile_end, graph_break(), is_compiling(), reset(), list_backends(); and `config`.
+// (also @compile and @compile(...)), disable(fn), allow_in_graph(fn),
+// assume_constant_result(fn), explain(fn)(*args), @on_compile_start, @on_compile_end,
+// graph_break(), is_compiling(), reset(), list_backends(); and `config`.
 #include <fmt/format.h>
 
 #include "backends/backend.h"
@@ -273,6 +274,27 @@ std::optional<Value> builtin_disable(Interpreter& vm, Args args, Kwargs kwargs) 
   if (!fn.is(ObjectKind::Function) && !fn.is(ObjectKind::BoundMethod))
     return vm.raise(ErrorKind::TypeError, "disable() expects a function, not {}", type_name(fn));
   return make_disabled(fn);
+}
+
+std::optional<Value> mark_for_tracing(Interpreter& vm, const Value& fn, TraceMark mark) {
+  if (!fn.is(ObjectKind::Function))
+    return vm.raise(ErrorKind::TypeError, "{}() expects a function, not {}",
+                    mark == TraceMark::kAllowInGraph ? "allow_in_graph" : "assume_constant_result",
+                    type_name(fn));
+  vm.mark_for_tracing(fn, mark);
+  return fn;
+}
+
+std::optional<Value> builtin_allow_in_graph(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (args.size() != 1 || !kwargs.empty())
+    return vm.raise(ErrorKind::TypeError, "allow_in_graph() takes one function");
+  return mark_for_tracing(vm, args[0], TraceMark::kAllowInGraph);
+}
+
+std::optional<Value> builtin_assume_constant_result(Interpreter& vm, Args args, Kwargs kwargs) {
+  if (args.size() != 1 || !kwargs.empty())
+    return vm.raise(ErrorKind::TypeError, "assume_constant_result() takes one function");
+  return mark_for_tracing(vm, args[0], TraceMark::kAssumeConstantResult);
 }
 
 std::optional<Value> builtin_explain(Interpreter& vm, Args args, Kwargs kwargs) {

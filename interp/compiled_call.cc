@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 
 #include "interp/compile_api.h"
@@ -12,6 +13,7 @@
 #include "interp/guard_check.h"
 #include "interp/python_ops.h"
 #include "interp/tracer.h"
+#include "ir/disassembler.h"
 
 namespace gyro {
 
@@ -20,6 +22,19 @@ namespace {
 // "name (file:line)" for logs.
 std::string code_location(const Code& code) {
   return fmt::format("{} ({}:{})", code.name, code.filename, code.first_line);
+}
+
+using Clock = std::chrono::steady_clock;
+
+double milliseconds(Clock::duration duration) {
+  return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+// GYRO_LOGS=cache: "name (file:line) at pc N: <event>". Out of line: the hit path stays small.
+__attribute__((noinline)) void log_cache(Interpreter& vm, const Code& code, std::size_t pc,
+                                         std::string_view event) {
+  if (vm.log_enabled(LogChannel::cache))
+    vm.log(LogChannel::cache, fmt::format("{} at pc {}: {}", code_location(code), pc, event));
 }
 
 std::string_view without_trailing_newline(std::string_view text) {
@@ -117,6 +132,14 @@ std::optional<Value> Interpreter::call_uncompiled(const Value& callable,
   return result;
 }
 
+std::optional<Value> Interpreter::run_quietly(const std::function<std::optional<Value>()>& run) {
+  auto saved = std::move(write_);
+  write_ = [](std::string_view) {};
+  auto result = run();
+  write_ = std::move(saved);
+  return result;
+}
+
 void Interpreter::set_log_callback(LogCallback callback) {
   log_ = std::move(callback);
 }
@@ -154,6 +177,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     compiled.entries.clear();
     compiled.skipped_resume_points.clear();
     compiled.run_only = false;
+    compiled.limit_hit = false;
     compiled.epoch = compile_epoch_;
   }
   if (!start_native_call()) return std::nullopt;
@@ -189,7 +213,15 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     std::size_t breaks_at = kNoBreak;
     bool run_in_vm = false;
     auto result = compiled_step(compiled, *frame, pc, breaks_at, run_in_vm);
-    if (run_in_vm) return run_frame(*frame, pc);
+    if (run_in_vm) {
+      if (!compiled.limit_hit) return run_frame(*frame, pc);
+      // Run-only, as Dynamo's RUN_ONLY for a frame and what it calls: compiled functions this
+      // frame calls still use their entries, but their misses run in the VM too.
+      ++run_only_depth_;
+      result = run_frame(*frame, pc);
+      --run_only_depth_;
+      return result;
+    }
     if (!result || breaks_at == kNoBreak) return result;
     std::size_t paused_at = kNoBreak;
     result = run_frame(*frame, breaks_at, &paused_at);
@@ -221,11 +253,20 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     ++entries_here;
     SourceLoader loader(capture.sources, entry->keys, subject);
     std::string failure = check_guards(capture.sources, capture.guards, loader);
-    if (failure.empty()) return run_entry(*entry, *frame, loader, breaks_at);
+    if (failure.empty()) {
+      if (log_enabled(LogChannel::cache)) [[unlikely]]
+        log_cache(*this, code, pc, fmt::format("hit entry {}", &entry - compiled.entries.data()));
+      return run_entry(*entry, *frame, loader, breaks_at);
+    }
     if (log_misses) failures.push_back(failure);
     compiled.last_failure = std::move(failure);
   }
   if (!may_compile) {
+    if (log_enabled(LogChannel::cache))
+      log_cache(*this, code, pc,
+                compiling_          ? "miss while tracing: runs in the VM"
+                : compiled.run_only ? "miss, run-only: runs in the VM"
+                                    : "miss where tracing stopped before: runs in the VM");
     run_in_vm = true;
     return Value();
   }
@@ -241,6 +282,12 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
   Frame* frame = &frame_ref;
   const Code& code = *frame->code;
 
+  // Called from a run-only frame: no new entries.
+  if (run_only_depth_ > 0) {
+    log_cache(*this, code, pc, "miss, called from a run-only frame: runs in the VM");
+    run_in_vm = true;
+    return Value();
+  }
   // A miss. Tracing reads the frame and changes nothing, so the VM can still run it afterwards.
   if (!failures.empty()) {
     std::string message = fmt::format(
@@ -264,6 +311,8 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
       return raise_named("RuntimeError", "recompile limit reached: " + message);
     warn(fmt::format("{}. Later misses run in the VM.", message));
     compiled.run_only = true;
+    compiled.limit_hit = true;
+    log_cache(*this, code, pc, "miss past the recompile limit: runs in the VM (run-only)");
     {
       run_in_vm = true;
       return Value();
@@ -281,9 +330,16 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     return true;
   };
   if (!notify(compile_start_callbacks_)) return std::nullopt;
+  log_cache(*this, code, pc,
+            fmt::format("miss: tracing a new entry ({} here already)", entries_here));
+  if (log_enabled(LogChannel::bytecode))
+    log(LogChannel::bytecode, fmt::format("{}, tracing from pc {}:\n{}", code_location(code), pc,
+                                          without_trailing_newline(disassemble(code))));
+  const auto trace_start = Clock::now();
   compiling_ = true;
   auto traced = trace_frame(*this, compiled.function, subject.locals, subject.stack, pc);
   compiling_ = false;
+  const auto trace_end = Clock::now();
   if (auto* capture = std::get_if<Capture>(&traced)) {
     // fullgraph: a capture that ends at a break is not the whole function.
     if (capture->resume_pc >= 0 && compiled.fullgraph) {
@@ -304,12 +360,21 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     std::vector<Tensor> example_inputs;
     for (guards::SourceId source : entry->capture->inputs)
       example_inputs.push_back(examples.load(source)->as<TensorBoxObject>().tensor);
+    const auto backend_start = Clock::now();
     auto executable = compile_graph(backend, entry->capture->graph, example_inputs, *options);
     if (!executable.ok()) return raise(executable.error());
+    if (log_enabled(LogChannel::perf))
+      log(LogChannel::perf,
+          fmt::format("{} at pc {}: trace {:.3f} ms, backend {} {:.3f} ms", code_location(code), pc,
+                      milliseconds(trace_end - trace_start), backend,
+                      milliseconds(Clock::now() - backend_start)));
     entry->executable = std::move(*executable);
     compiled.entries.push_back(entry);
     if (!compiled.implicit) ++accumulated_entries_;
     const Capture& made = *entry->capture;
+    log_cache(
+        *this, code, pc,
+        fmt::format("entry {} added ({} guards)", compiled.entries.size() - 1, made.guards.size()));
     if (log_enabled(LogChannel::graph))
       log(LogChannel::graph,
           fmt::format("{}, {} guards\n{}", code_location(code), made.guards.size(),
@@ -330,6 +395,9 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     return run_entry(*entry, *frame, loader, breaks_at);
   }
   const TraceStop& stop = std::get<TraceStop>(traced);
+  if (log_enabled(LogChannel::perf))
+    log(LogChannel::perf, fmt::format("{} at pc {}: trace {:.3f} ms, stopped", code_location(code),
+                                      pc, milliseconds(trace_end - trace_start)));
   if (!notify(compile_end_callbacks_)) return std::nullopt;
   if (compiled.fullgraph && stop.reason != BreakReason::UserError)
     return raise_named("GraphBreakError", stop.describe());

@@ -372,6 +372,7 @@ std::optional<std::vector<Value>> Interpreter::collect(const Value& iterable) {
 
 std::optional<Value> Interpreter::call(const Value& callable, std::span<const Value> args,
                                        std::span<const KeywordArg> kwargs) {
+  HostLock lock(*this);  // a nested call (a builtin calling back) only checks the owner
   if (callable.is(ObjectKind::Function)) {
     if (compile_config_.compile_all && !compiling_ && uncompiled_depth_ == 0) {
       auto it = implicitly_compiled_.find(callable.as_object());
@@ -593,6 +594,7 @@ bool Interpreter::bind_arguments(Frame& frame, std::span<const Value> args,
 }
 
 std::optional<Value> Interpreter::run_module(const Module& module) {
+  HostLock lock(*this);
   if (!module.top) return raise(ErrorKind::ValueError, "module '{}' has no code", module.name);
   Value function = Value::object(new FunctionObject());
   auto& object = function.as<FunctionObject>();

@@ -6,11 +6,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "interp/code_cache.h"
@@ -57,6 +60,14 @@ struct CompileConfig {
 // repr(config): "config.<knob> = <value>  # <help>", one line per knob.
 std::string describe_config(const CompileConfig& config);
 
+// How the symbolic evaluator treats calls of a script function the program marked (Dynamo's
+// allow_in_graph and assume_constant_result); the VM calls marked functions as any other.
+enum class TraceMark : uint8_t {
+  kNone,
+  kAllowInGraph,          // one opaque graph node, run through the VM (interp/allowed_call.h)
+  kAssumeConstantResult,  // called when tracing (constant arguments only); its result is baked in
+};
+
 struct CompileEntry;
 struct GuardSubject;
 class SourceLoader;
@@ -92,6 +103,20 @@ class Interpreter {
   std::optional<Value> call_uncompiled(const Value& callable, std::span<const Value> args,
                                        std::span<const KeywordArg> kwargs = {});
 
+  // Runs `run` (a call into the VM) with print() writing nothing: allow_in_graph's trace-time
+  // call on stand-in tensors must not show its output.
+  std::optional<Value> run_quietly(const std::function<std::optional<Value>()>& run);
+  // allow_in_graph(fn) / assume_constant_result(fn): marks a script function for every later
+  // trace (the mark stays across reset(), as in Dynamo, and keeps the function alive).
+  void mark_for_tracing(const Value& function, TraceMark mark) {
+    trace_marks_[function.as_object()] = {function, mark};
+  }
+  TraceMark trace_mark(const Value& function) const {
+    if (trace_marks_.empty() || !function.is_object()) return TraceMark::kNone;
+    auto it = trace_marks_.find(function.as_object());
+    return it == trace_marks_.end() ? TraceMark::kNone : it->second.second;
+  }
+
   // Compile logs (the GYRO_LOGS channels) and compile warnings go through `callback`, one
   // message per call without a trailing newline; an empty callback restores stderr.
   void set_log_callback(LogCallback callback);
@@ -108,6 +133,28 @@ class Interpreter {
   // May be called from another thread: the running code (or, if none runs, the next run)
   // stops with KeyboardInterrupt, which no handler can catch.
   void interrupt() { interrupted_.store(true, std::memory_order_relaxed); }
+
+  // Host threads. One thread runs an interpreter at a time, as CPython's GIL has it: run_module
+  // and call take the interpreter's lock unless the calling thread holds it already (a builtin
+  // or a compiled graph calling back in), so several host threads may call the same compiled
+  // function at once, each getting what a lone call gets, and a resume point is traced and
+  // compiled once (the other threads wait, then hit its entry). Values are not thread-safe
+  // (their refcounts are plain integers): a host that shares values between threads, or reads
+  // exception() after a failed call while other threads call in, holds a HostLock around that
+  // work; every other member function assumes the lock is held or only one thread calls.
+  class HostLock {
+   public:
+    explicit HostLock(Interpreter& vm) : vm_(vm), acquired_(vm.acquire_host_lock()) {}
+    ~HostLock() {
+      if (acquired_) vm_.release_host_lock();
+    }
+    HostLock(const HostLock&) = delete;
+    HostLock& operator=(const HostLock&) = delete;
+
+   private:
+    Interpreter& vm_;
+    bool acquired_;  // false when this thread held the lock already (a nested entry)
+  };
 
   // Runs a module's top level in fresh globals and returns them (a dict).
   std::optional<Value> run_module(const Module& module);
@@ -211,6 +258,22 @@ class Interpreter {
   // One str object per distinct name used by code, so name lookups compare by identity.
   Value intern(const std::string& text);
 
+  // The host lock: false (nothing to release) when this thread owns it already. Only the owner
+  // stores its own id in owner_, so a relaxed load that sees this thread's id is exact.
+  bool acquire_host_lock() {
+    const std::thread::id self = std::this_thread::get_id();
+    if (host_owner_.load(std::memory_order_relaxed) == self) return false;
+    host_mutex_.lock();
+    host_owner_.store(self, std::memory_order_relaxed);
+    return true;
+  }
+  void release_host_lock() {
+    host_owner_.store(std::thread::id(), std::memory_order_relaxed);
+    host_mutex_.unlock();
+  }
+
+  std::mutex host_mutex_;
+  std::atomic<std::thread::id> host_owner_{};
   std::function<void(std::string_view)> write_;
   InterpreterLimits limits_;
   std::atomic<bool> interrupted_{false};
@@ -225,6 +288,7 @@ class Interpreter {
   uint64_t compile_epoch_ = 0;
   int accumulated_entries_ = 0;
   int uncompiled_depth_ = 0;  // call_uncompiled calls running
+  int run_only_depth_ = 0;    // frames past a recompile limit running in the VM: no compiles
   std::vector<Value> compile_start_callbacks_, compile_end_callbacks_;
   LogCallback log_;
   uint32_t log_mask_ = 0;
@@ -241,6 +305,7 @@ class Interpreter {
   std::unordered_map<BuiltinFn, Value> unbound_builtins_;
   std::unordered_map<std::string, Value> interned_;
   std::unordered_map<const Object*, Value> implicitly_compiled_;  // compile_all's wrappers
+  std::unordered_map<const Object*, std::pair<Value, TraceMark>> trace_marks_;
   std::vector<Value> modules_;  // globals dicts of the modules run, cleared on destruction
   friend struct BuiltinsInstaller;
 };

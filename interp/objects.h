@@ -134,6 +134,7 @@ struct CompiledFunctionObject : Object {
   std::vector<std::shared_ptr<CompileEntry>> entries;  // first passing entry wins
   std::set<std::size_t> skipped_resume_points;         // resume points whose trace stopped at once
   bool run_only = false;     // past the recompile limit, or tracing stopped: misses run in the VM
+  bool limit_hit = false;    // run_only because of a recompile limit: callees do not compile either
   std::string last_failure;  // why the last miss missed (the first failing guard)
   std::vector<std::string> break_reasons;  // why traces stopped
   uint64_t epoch = 0;                      // the interpreter's reset() epoch the entries belong to

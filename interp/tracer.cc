@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "backends/graph_runner.h"
+#include "interp/allowed_call.h"
 #include "interp/guard_check.h"
 #include "interp/objects.h"
 #include "interp/op_arguments.h"
@@ -874,8 +875,11 @@ class Tracer {
     if (callable.kind != Sym::Kind::kConstant)
       return stop(BreakReason::UnsupportedBuiltin, "calling this value");
     const Value& target = callable.value;
-    if (target.is(ObjectKind::Function))
+    if (target.is(ObjectKind::Function)) {
+      if (TraceMark mark = vm_.trace_mark(target); mark != TraceMark::kNone)
+        return call_marked(target, mark, args, kwargs);
       return inline_call(target, std::move(args), std::move(kwargs), depth);
+    }
     if (target.is(ObjectKind::CompiledFunction)) {
       // Inside a trace a compiled function is just its function (one graph, not two).
       const auto& compiled = target.as<CompiledFunctionObject>();
@@ -915,6 +919,70 @@ class Tracer {
       return Sym::constant(*result);
     }
     return stop(BreakReason::UnsupportedBuiltin, fmt::format("calling '{}'", type_name(target)));
+  }
+
+  // A function marked by allow_in_graph (one opaque node: tensors are its inputs, constants
+  // part of its binding, output metas from a trace-time call on zeros) or by
+  // assume_constant_result (called now on constants; its result is a constant, unguarded).
+  std::optional<Sym> call_marked(const Value& function, TraceMark mark, std::span<const Sym> args,
+                                 std::span<const std::pair<std::string, Sym>> kwargs) {
+    const std::string& name = function.as<FunctionObject>().code->name;
+    std::vector<AllowedArgument> arguments;
+    std::vector<ValueId> inputs;
+    std::vector<TensorMeta> input_metas;
+    auto add = [&](const std::string& keyword, const Sym& arg) {
+      if (arg.kind == Sym::Kind::kTensor && mark == TraceMark::kAllowInGraph) {
+        arguments.push_back({keyword, static_cast<int>(inputs.size()), Value()});
+        inputs.push_back(ValueId{arg.tensor});
+        input_metas.push_back(meta_of(arg.tensor));
+        return true;
+      }
+      auto constant = constant_index(arg);  // a constant, or a tuple of constants
+      if (!constant) return false;
+      arguments.push_back({keyword, -1, *constant});
+      return true;
+    };
+    const BreakReason misuse = mark == TraceMark::kAllowInGraph
+                                   ? BreakReason::AllowInGraphCall
+                                   : BreakReason::ConstantResultArguments;
+    for (const Sym& arg : args)
+      if (!add("", arg)) return stop(misuse, name + "() argument");
+    for (const auto& [keyword, arg] : kwargs)
+      if (!add(keyword, arg)) return stop(misuse, name + "() argument " + keyword);
+    if (mark == TraceMark::kAssumeConstantResult) {
+      auto result = call_for_constant_result(vm_, function, arguments);
+      if (!result) return stop(BreakReason::UserError, str(vm_.exception()));
+      auto baked = constant_result(*result);
+      if (!baked) return stop(misuse, name + "() returned " + std::string(type_name(*result)));
+      return baked;
+    }
+    auto allowed = std::make_shared<const AllowedFunction>(vm_, function, std::move(arguments));
+    std::string why;
+    bool raised = false;
+    auto traced = allowed->trace(input_metas, why, raised);
+    if (!traced) return stop(raised ? BreakReason::UserError : misuse, why);
+    std::vector<Sym> outputs;
+    for (ValueId value : builder_.opaque_call(allowed, inputs, traced->metas))
+      outputs.push_back(tensor_sym(value.index));
+    if (!traced->is_tuple) return outputs[0];
+    return Sym::sequence(Sym::Kind::kTuple, std::move(outputs));
+  }
+
+  // assume_constant_result's value as a symbolic constant (a tensor becomes a graph constant).
+  std::optional<Sym> constant_result(const Value& value) {
+    if (value.is_none() || value.is_bool() || value.is_int() || value.is_float() ||
+        value.is(ObjectKind::Str) || value.is(ObjectKind::DTypeValue))
+      return Sym::constant(value);
+    if (value.is(ObjectKind::TensorBox))
+      return tensor_sym(builder_.constant(value.as<TensorBoxObject>().tensor).index);
+    if (!value.is(ObjectKind::Tuple)) return std::nullopt;
+    std::vector<Sym> items;
+    for (const Value& item : value.as<TupleObject>().items) {
+      auto sym = constant_result(item);
+      if (!sym) return std::nullopt;
+      items.push_back(std::move(*sym));
+    }
+    return Sym::sequence(Sym::Kind::kTuple, std::move(items));
   }
 
   std::optional<OpKind> op_of_builtin(BuiltinFn fn) {

@@ -7,8 +7,9 @@
 namespace gyro {
 
 int Graph::num_calls() const {
-  return static_cast<int>(std::count_if(nodes_.begin(), nodes_.end(),
-                                        [](const Node& n) { return n.kind == NodeKind::kCall; }));
+  return static_cast<int>(std::count_if(nodes_.begin(), nodes_.end(), [](const Node& n) {
+    return n.kind == NodeKind::kCall || n.kind == NodeKind::kOpaqueCall;
+  }));
 }
 
 bool identical(const Attr& a, const Attr& b) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "ir/attr.h"
 #include "ir/infer.h"
 #include "ir/op.h"
+#include "ir/opaque_call.h"
 #include "ir/tensor.h"
 
 namespace gyro {
@@ -28,6 +30,7 @@ enum class NodeKind : unsigned char {
   kPlaceholder,  // a graph input: its position among the inputs and its source
   kConstant,     // a tensor the graph holds; never mutated, by the graph or by its users
   kCall,         // an op-table op applied to earlier values, with bound attributes
+  kOpaqueCall,   // a host function applied to earlier values (allow_in_graph): `opaque`
 };
 
 struct Node {
@@ -44,6 +47,9 @@ struct Node {
   OpKind op{};
   std::vector<ValueId> inputs;
   Attrs attrs;
+  // kOpaqueCall: the function (its tensor inputs are `inputs`; its output metas were found
+  // by calling it at trace time). Shared: copies of the graph call the same function.
+  std::shared_ptr<const OpaqueFunction> opaque;
   // Every kind: the node's outputs are values first_output .. first_output + num_outputs - 1.
   // Only multi-output ops (split, split_with_sizes, chunk) have more than one; they may have 0.
   ValueId first_output;
@@ -68,7 +74,7 @@ class Graph {
   // Placeholder values in input order, and the values the graph returns, in order.
   std::span<const ValueId> inputs() const { return inputs_; }
   std::span<const ValueId> outputs() const { return outputs_; }
-  // The number of kCall nodes (CompileCounter's op_count).
+  // The number of kCall and kOpaqueCall nodes (CompileCounter's op_count).
   int num_calls() const;
 
  private:

@@ -184,6 +184,22 @@ Expected<std::vector<ValueId>> GraphBuilder::call(OpKind op, std::span<const Val
   return outputs_of(graph_.nodes_.back());
 }
 
+std::vector<ValueId> GraphBuilder::opaque_call(std::shared_ptr<const OpaqueFunction> function,
+                                               std::span<const ValueId> inputs,
+                                               std::span<const TensorMeta> output_metas) {
+  GYRO_ASSERT(function != nullptr, "an opaque call without a function");
+  GYRO_ASSERT(!output_metas.empty(), "an opaque call of {} without outputs", function->name());
+  for (ValueId v : inputs)
+    GYRO_ASSERT(v.index >= 0 && v.index < graph_.num_values(), "input %{} is not in the graph",
+                v.index);
+  Node node;
+  node.kind = NodeKind::kOpaqueCall;
+  node.opaque = std::move(function);
+  node.inputs.assign(inputs.begin(), inputs.end());
+  add_node(std::move(node), output_metas);
+  return outputs_of(graph_.nodes_.back());
+}
+
 Expected<ValueId> GraphBuilder::call1(OpKind op, std::span<const ValueId> inputs,
                                       std::span<const Attr> attrs,
                                       std::span<const NamedAttr> named) {
@@ -227,6 +243,11 @@ std::vector<ValueId> GraphBuilder::copy(const Graph& from, const Node& node,
       GYRO_ASSERT(outputs.ok(), "copying a valid {} call failed: {}", op_name(node.op),
                   outputs.error().to_string());
       return std::move(outputs).value();
+    }
+    case NodeKind::kOpaqueCall: {
+      std::vector<TensorMeta> metas;
+      for (int k = 0; k < node.num_outputs; ++k) metas.push_back(from.meta(node.output(k)));
+      return opaque_call(node.opaque, inputs, metas);
     }
   }
   GYRO_UNREACHABLE("bad NodeKind");

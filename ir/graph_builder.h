@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -58,6 +59,12 @@ class GraphBuilder {
                  std::span<const Attr>(attrs.begin(), attrs.size()),
                  std::span<const NamedAttr>(named.begin(), named.size()));
   }
+
+  // A call of an opaque function (allow_in_graph) on `inputs`, with the output metas the caller
+  // found by running it; one output per meta (at least one). Never merged or folded.
+  std::vector<ValueId> opaque_call(std::shared_ptr<const OpaqueFunction> function,
+                                   std::span<const ValueId> inputs,
+                                   std::span<const TensorMeta> output_metas);
 
   // Adds a copy of `node` of graph `from` (a pass rebuilding a graph), with its inputs replaced
   // by `inputs`, values of this builder's graph with the same metas. Returns its outputs here.

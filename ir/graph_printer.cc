@@ -114,6 +114,12 @@ bool is_inline_literal(const Node& node) {
 
 constexpr int64_t kMaxPrintedConstant = 16;
 
+// A node printed as one line for the call and a getitem line per output.
+bool has_getitems(const Node& node) {
+  return (node.kind == NodeKind::kCall && op_info(node.op).has(kMultiOutput)) ||
+         (node.kind == NodeKind::kOpaqueCall && node.num_outputs > 1);
+}
+
 Names make_names(const Graph& graph) {
   Names names;
   names.values.resize(graph.num_values());
@@ -132,8 +138,11 @@ Names make_names(const Graph& graph) {
       case NodeKind::kCall:
         names.nodes[i] = namer.take(std::string(op_name(node.op)));
         break;
+      case NodeKind::kOpaqueCall:
+        names.nodes[i] = namer.take(identifier_from(node.opaque->name()));
+        break;
     }
-    if (node.kind == NodeKind::kCall && op_info(node.op).has(kMultiOutput)) {
+    if (has_getitems(node)) {
       for (int k = 0; k < node.num_outputs; ++k)
         names.values[node.output(k).index] = namer.take("getitem");
     } else {
@@ -143,10 +152,13 @@ Names make_names(const Graph& graph) {
   return names;
 }
 
-// "gyro.sum(add, dim=[1])": the call's right-hand side.
+// "gyro.sum(add, dim=[1])": the call's right-hand side; an opaque call is its function's
+// name without the module ("scale_rows(x, 2.0)").
 std::string call_expression(const Node& node, const Names& names) {
   std::vector<std::string> args;
   for (ValueId v : node.inputs) args.push_back(names.values[v.index]);
+  if (node.kind == NodeKind::kOpaqueCall)
+    return fmt::format("{}({})", node.opaque->name(), node.opaque->format_arguments(args));
   const auto& specs = op_info(node.op).attrs;
   for (std::size_t k = 0; k < specs.size(); ++k) {
     if (specs[k].has_default && identical(specs[k].default_value, node.attrs[k])) continue;
@@ -200,7 +212,8 @@ std::string print_graph(const Graph& graph, std::string_view name) {
                              constant_expression(node, node_name));
         break;
       case NodeKind::kCall:
-        if (op_info(node.op).has(kMultiOutput)) {
+      case NodeKind::kOpaqueCall:
+        if (has_getitems(node)) {
           out += fmt::format("    {} = {}\n", node_name, call_expression(node, names));
           for (int k = 0; k < node.num_outputs; ++k)
             out += fmt::format("    {}: \"{}\" = {}[{}]\n", names.values[node.output(k).index],
@@ -242,6 +255,7 @@ std::string graph_to_dot(const Graph& graph, std::string_view name) {
         shape = ", shape=note";
         break;
       case NodeKind::kCall:
+      case NodeKind::kOpaqueCall:
         lines = {fmt::format("{} = {}", names.nodes[i], call_expression(node, names)),
                  fmt::format("{}", fmt::join(metas, ", "))};
         break;
@@ -251,7 +265,7 @@ std::string graph_to_dot(const Graph& graph, std::string_view name) {
   }
   auto edge = [&](ValueId v, const std::string& target) {
     const Node& from = graph.producer(v);
-    const bool multi = from.kind == NodeKind::kCall && op_info(from.op).has(kMultiOutput);
+    const bool multi = has_getitems(from);
     std::string attrs = multi ? fmt::format(" [label=\"[{}]\"]", graph.output_index(v)) : "";
     out += fmt::format("  n{} -> {}{};\n", graph.producer_index(v), target, attrs);
   };

@@ -26,7 +26,9 @@ std::vector<std::string> value_names(const Graph& graph);
 // Placeholders are the parameters in input order; a call's attributes that differ from their
 // defaults are keyword arguments; wrapped numbers are inlined as literals; a multi-output call
 // is a line for the call and a `getitem = split[i]` line per output; constants of up to 16
-// elements print as gyro.tensor(nested list), larger ones as self.<name>.
+// elements print as gyro.tensor(nested list), larger ones as self.<name>. An opaque call
+// (allow_in_graph) prints as its function's name without `gyro.`: `scale: "f32[3]" =
+// scale(x, 2.0)`.
 std::string print_graph(const Graph& graph, std::string_view name = "forward");
 
 // The graph as a Graphviz digraph: one box per node (name, op, attributes, meta), edges from

@@ -192,3 +192,77 @@ TEST(CompileConfigTable, ReprListsEveryKnobWithItsValueAndHelp) {
   EXPECT_NE(text.find("\nconfig.accumulated_recompile_limit = 256  # "), std::string::npos);
   EXPECT_NE(text.find("\nconfig.fail_on_recompile_limit_hit = False  # "), std::string::npos);
 }
+
+TEST(CompileLogs, CacheReportsHitsMissesAndNewEntriesPerResumePoint) {
+  Logged logged("cache");
+  logged.run(kTwoShapes);
+  const std::string at = "[gyro cache] double (logs.gy:2) at pc 0: ";
+  ASSERT_EQ(logged.messages.size(), 5u);
+  EXPECT_EQ(logged.messages[0], at + "miss: tracing a new entry (0 here already)");
+  EXPECT_EQ(logged.messages[1], at + "entry 0 added (1 guards)");
+  EXPECT_EQ(logged.messages[2], at + "hit entry 0");
+  EXPECT_EQ(logged.messages[3], at + "miss: tracing a new entry (1 here already)");
+  EXPECT_EQ(logged.messages[4], at + "entry 1 added (1 guards)");
+}
+
+TEST(CompileLogs, CacheNamesTheResumePointAfterABreakAndRunOnlyMisses) {
+  Logged logged("cache");
+  logged.run(R"(
+config.recompile_limit = 1
+
+@compile
+def noisy(x):
+    y = x + 1
+    graph_break()
+    return y * 2
+
+noisy(ones(2))
+noisy(ones(2))
+noisy(ones(3))
+)");
+  auto cache = logged.with_prefix("[gyro cache]");
+  ASSERT_EQ(logged.with_prefix("[gyro cache] noisy (logs.gy:5) at pc ").size(), cache.size());
+  // The frame's start and its resume point each get an entry, then each hits once.
+  int hits = 0, added = 0;
+  for (const std::string& message : cache) {
+    hits += message.ends_with(": hit entry 0") || message.ends_with(": hit entry 1");
+    added += message.find("added") != std::string::npos;
+  }
+  EXPECT_EQ(added, 2);
+  EXPECT_EQ(hits, 2);
+  EXPECT_TRUE(
+      cache.back().ends_with("at pc 0: miss past the recompile limit: runs in the VM (run-only)"))
+      << cache.back();
+}
+
+TEST(CompileLogs, BytecodeShowsTheDisassemblyOfTheFrameBeingTraced) {
+  Logged logged("bytecode");
+  logged.run(kTwoShapes);
+  ASSERT_EQ(logged.messages.size(), 2u);  // one per trace, none for the cache hit
+  EXPECT_TRUE(logged.messages[0].starts_with(
+      "[gyro bytecode] double (logs.gy:2), tracing from pc 0:\ncode #0 'double'\n"))
+      << logged.messages[0];
+  EXPECT_NE(logged.messages[0].find("LOAD_FAST"), std::string::npos);
+  EXPECT_NE(logged.messages[0].find("RETURN_VALUE"), std::string::npos);
+}
+
+TEST(CompileLogs, PerfTimesEachTraceAndBackendCompile) {
+  Logged logged("perf");
+  logged.run(kTwoShapes);
+  ASSERT_EQ(logged.messages.size(), 2u);
+  for (const std::string& message : logged.messages) {
+    EXPECT_TRUE(message.starts_with("[gyro perf] double (logs.gy:2) at pc 0: trace ")) << message;
+    EXPECT_NE(message.find(" ms, backend eager "), std::string::npos) << message;
+    EXPECT_TRUE(message.ends_with(" ms")) << message;
+  }
+}
+
+TEST(CompileLogs, HelpListsEveryChannelWithoutAWarningAboutIt) {
+  Logged logged("help");
+  ASSERT_EQ(logged.messages.size(), 1u);
+  for (std::string_view name :
+       {"graph", "graph_breaks", "recompiles", "guards", "bytecode", "cache", "perf"})
+    EXPECT_NE(logged.messages[0].find("\n  " + std::string(name) + ": "), std::string::npos)
+        << name;
+  EXPECT_EQ(logged.vm.log_enabled(LogChannel::cache), false);
+}
