@@ -933,7 +933,7 @@ class Tracer {
     auto add = [&](const std::string& keyword, const Sym& arg) {
       if (arg.kind == Sym::Kind::kTensor && mark == TraceMark::kAllowInGraph) {
         arguments.push_back({keyword, static_cast<int>(inputs.size()), Value()});
-        inputs.push_back(ValueId{arg.tensor});
+        inputs.push_back(ValueId{current(arg.tensor)});
         input_metas.push_back(meta_of(arg.tensor));
         return true;
       }
@@ -963,7 +963,7 @@ class Tracer {
     if (!traced) return stop(raised ? BreakReason::UserError : misuse, why);
     std::vector<Sym> outputs;
     for (ValueId value : builder_.opaque_call(allowed, inputs, traced->metas))
-      outputs.push_back(tensor_sym(value.index));
+      outputs.push_back(tensor_sym(new_var(value.index)));
     if (!traced->is_tuple) return outputs[0];
     return Sym::sequence(Sym::Kind::kTuple, std::move(outputs));
   }
@@ -974,7 +974,7 @@ class Tracer {
         value.is(ObjectKind::Str) || value.is(ObjectKind::DTypeValue))
       return Sym::constant(value);
     if (value.is(ObjectKind::TensorBox))
-      return tensor_sym(builder_.constant(value.as<TensorBoxObject>().tensor).index);
+      return tensor_sym(new_var(builder_.constant(value.as<TensorBoxObject>().tensor).index));
     if (!value.is(ObjectKind::Tuple)) return std::nullopt;
     std::vector<Sym> items;
     for (const Value& item : value.as<TupleObject>().items) {
