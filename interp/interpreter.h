@@ -151,7 +151,7 @@ class Interpreter {
     HostLock(const HostLock&) = delete;
     HostLock& operator=(const HostLock&) = delete;
 
-   private:
+ private:
     Interpreter& vm_;
     bool acquired_;  // false when this thread held the lock already (a nested entry)
   };
@@ -208,6 +208,10 @@ class Interpreter {
   // the attribute's value itself (`wants_self` false).
   std::optional<Value> get_method(const Value& object, const Value& key, bool& wants_self);
 
+  // container[index] with Python's semantics (lists, tuples, dicts, strs, tensors); nullopt
+  // with the exception raised when it fails.
+  std::optional<Value> subscript(const Value& container, const Value& index);
+
  private:
   struct Frame;
   // Runs a frame from `start_pc` (a graph break resumes mid-function) to its return. With
@@ -248,7 +252,6 @@ class Interpreter {
   // The periodic check run every few thousand instructions: the host's interrupt and the
   // step budget. False when the run must stop (the exception is raised).
   bool check_breaker();
-  std::optional<Value> subscript(const Value& container, const Value& index);
   bool store_subscript(const Value& container, const Value& index, Value value);
   std::optional<Value> build_class(const Value& body, const Value& name, const Value& bases);
   void install_builtins();

@@ -73,6 +73,8 @@ struct Sym {
     kTensorMethod,  // tensor.name bound to a tensor
     kIterator,      // over items, for unrolled loops
     kNoSelf,        // LOAD_METHOD's marker: the callable takes no self
+    kCell,          // a closure cell: items holds its value (empty while unbound)
+    kClosure,       // a function made in the trace (value) over cells made in it (items)
   };
   Kind kind = Kind::kConstant;
   Value value;       // kConstant, kObject, kMethod (the function)
@@ -150,8 +152,35 @@ class Tracer {
       initial_stack.push_back(std::move(*value));
     }
     capture_.start_pc = static_cast<int64_t>(start_pc);
+    std::vector<Sym> cells;
+    if (!code.cell_names.empty() || !code.free_names.empty()) {
+      // The frame's cells at a resume point are the VM's; only a fresh frame's are known.
+      if (start_pc != 0) {
+        TraceStop stop{BreakReason::UnsupportedOpcode, code.filename, line_,
+                       "resuming a frame that has closure cells"};
+        return stop;
+      }
+      for (std::size_t i = 0; i < static_cast<std::size_t>(code.arg_count); ++i)
+        for (const std::string& name : code.cell_names)
+          if (code.local_names[i] == name && !symbolic[i]) {
+            auto value = realize(root_locals_[i], capture_.sources.local(i, code.local_names[i]));
+            if (value) symbolic[i] = std::move(*value);
+          }
+      auto made = stop_ ? std::nullopt : make_cells(function, symbolic, nullptr);
+      if (!made) {
+        TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
+        return stop;
+      }
+      cells = std::move(*made);
+      root_cells_ = static_cast<int>(cells.size());
+    }
     auto result = run_code(function, std::move(symbolic), /*depth=*/0, /*root=*/true, start_pc,
-                           std::move(initial_stack));
+                           std::move(initial_stack), std::move(cells));
+    if (result && made_in_trace(*result)) {
+      TraceStop stop{BreakReason::UnsupportedBuiltin, code.filename, line_,
+                     "returning a function or cell made in the trace"};
+      return stop;
+    }
     if (!result) {
       TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
       // A graph break: the graph so far, then the VM from the breaking instruction (at the
@@ -483,7 +512,6 @@ class Tracer {
     for (const auto& [method, op] : kArithmetic)
       if (name == method) return update_in_place(self, op, args[0]);
     std::optional<int> value;
-    const TensorMeta& meta = meta_of(self.tensor);
     if (name == "zero_" ||
         (name == "fill_" && args[0].kind == Sym::Kind::kConstant && args[0].value.is_number())) {
       // Every element set to the number, cast to x's dtype, as the VM's fill does.
@@ -862,6 +890,9 @@ class Tracer {
       args.insert(args.begin(), self);
       return call_op(*op, args, kwargs);
     }
+    if (callable.kind == Sym::Kind::kClosure)
+      return inline_call(callable.value, std::move(args), std::move(kwargs), depth,
+                         callable.items.get());
     if (callable.kind == Sym::Kind::kMethod) {
       args.insert(args.begin(), (*callable.items)[0]);
       return inline_call(callable.value, std::move(args), std::move(kwargs), depth);
@@ -1103,13 +1134,13 @@ class Tracer {
     return stop(BreakReason::UnsupportedBuiltin, name + "()");
   }
 
+  // `closure`: the cells of a function made in the trace (kClosure), else the function's own.
   std::optional<Sym> inline_call(const Value& function, std::vector<Sym> args,
-                                 std::vector<std::pair<std::string, Sym>> kwargs, int depth) {
+                                 std::vector<std::pair<std::string, Sym>> kwargs, int depth,
+                                 const std::vector<Sym>* closure = nullptr) {
     if (depth + 1 > kMaxInlineDepth) return stop(BreakReason::InlineDepth);
     const auto& fn = function.as<FunctionObject>();
     const Code& code = *fn.code;
-    if (!code.cell_names.empty() || !code.free_names.empty())
-      return stop(BreakReason::UnsupportedOpcode, fmt::format("{}() uses closures", code.name));
     std::vector<std::optional<Sym>> locals(code.local_names.size());
     const bool varargs = code.flags & kVarargs;
     const std::size_t positional = code.arg_count - (varargs ? 1 : 0);
@@ -1145,7 +1176,65 @@ class Tracer {
       if (!value) return std::nullopt;
       locals[i] = std::move(*value);
     }
-    return run_code(fn, std::move(locals), depth + 1, /*root=*/false);
+    auto cells = make_cells(fn, locals, closure);
+    if (!cells) return std::nullopt;
+    return run_code(fn, std::move(locals), depth + 1, /*root=*/false, 0, {}, std::move(*cells));
+  }
+
+  // ---- closures ----
+  static Sym new_cell(std::optional<Sym> value = std::nullopt) {
+    Sym cell = Sym::sequence(Sym::Kind::kCell, {});
+    if (value) cell.items->push_back(std::move(*value));
+    return cell;
+  }
+
+  // A frame's cells, as the VM makes them (enter_frame): its own cells start from the argument
+  // of the same name; free variables are the closure's cells. The cells of a function that
+  // existed before the trace are read once, and only when they hold functions or classes:
+  // their contents have no source to guard.
+  std::optional<std::vector<Sym>> make_cells(const FunctionObject& function,
+                                             const std::vector<std::optional<Sym>>& locals,
+                                             const std::vector<Sym>* closure) {
+    const Code& code = *function.code;
+    std::vector<Sym> cells;
+    for (const std::string& name : code.cell_names) {
+      std::optional<Sym> initial;
+      for (std::size_t i = 0; i < static_cast<std::size_t>(code.arg_count); ++i)
+        if (code.local_names[i] == name) initial = locals[i];
+      cells.push_back(new_cell(std::move(initial)));
+    }
+    if (code.free_names.empty()) return cells;
+    if (closure) {
+      cells.insert(cells.end(), closure->begin(), closure->end());
+      return cells;
+    }
+    if (!function.closure.is(ObjectKind::Tuple) ||
+        function.closure.as<TupleObject>().items.size() != code.free_names.size())
+      return stop(BreakReason::UserError, code.name + "() without its closure");
+    for (const Value& cell : function.closure.as<TupleObject>().items) {
+      const auto& object = cell.as<CellObject>();
+      if (!object.bound) {
+        cells.push_back(new_cell());
+        continue;
+      }
+      const Value& content = object.value;
+      if (!(content.is(ObjectKind::Function) || content.is(ObjectKind::Class) ||
+            content.is(ObjectKind::Builtin) || content.is(ObjectKind::CompiledFunction)))
+        return stop(BreakReason::UnsupportedOpcode,
+                    fmt::format("{}() reads a closure variable holding a {}", code.name,
+                                type_name(content)));
+      cells.push_back(new_cell(Sym::constant(content)));
+    }
+    return cells;
+  }
+
+  // A function or cell made in the trace cannot be rebuilt after the graph.
+  static bool made_in_trace(const Sym& value) {
+    if (value.kind == Sym::Kind::kCell || value.kind == Sym::Kind::kClosure) return true;
+    if (value.kind == Sym::Kind::kTuple || value.kind == Sym::Kind::kList)
+      for (const Sym& item : *value.items)
+        if (made_in_trace(item)) return true;
+    return false;
   }
 
   // ---- globals ----
@@ -1170,7 +1259,8 @@ class Tracer {
   // ---- the loop ----
   std::optional<Sym> run_code(const FunctionObject& function,
                               std::vector<std::optional<Sym>> locals, int depth, bool root,
-                              std::size_t start_pc = 0, std::vector<Sym> stack = {}) {
+                              std::size_t start_pc = 0, std::vector<Sym> stack = {},
+                              std::vector<Sym> cells = {}) {
     const Code& code = *function.code;
     std::size_t pc = start_pc;
     auto pop = [&] {
@@ -1207,10 +1297,8 @@ class Tracer {
           std::swap(stack.back(), stack[stack.size() - arg]);
           break;
         case Opcode::LOAD_CONST: {
-          const Constant& constant = code.constants[arg];
-          if (constant.kind() == Constant::Kind::kCode)
-            return stop(BreakReason::UnsupportedOpcode, "a nested function definition");
-          Value value = vm_.constant_value(constant);
+          // A code constant is a function shell, made into a function by MAKE_FUNCTION.
+          Value value = vm_.constant_value(code.constants[arg]);
           stack.push_back(Sym::constant(value));
           break;
         }
@@ -1234,6 +1322,53 @@ class Tracer {
             dirty_locals_.insert(arg);
           }
           break;
+        case Opcode::LOAD_DEREF: {
+          const Sym& cell = cells[arg];
+          if (cell.items->empty()) {
+            const std::string& name = arg < code.cell_names.size()
+                                          ? code.cell_names[arg]
+                                          : code.free_names[arg - code.cell_names.size()];
+            return stop(BreakReason::UserError,
+                        fmt::format("free variable '{}' referenced before assignment", name));
+          }
+          stack.push_back(cell.items->front());
+          break;
+        }
+        case Opcode::STORE_DEREF: {
+          // The VM's frame keeps its own cells at a break: a root cell stored here has no plan.
+          if (root && static_cast<int>(arg) < root_cells_) root_cells_stored_ = true;
+          Sym& cell = cells[arg];
+          cell.items->assign(1, pop());
+          break;
+        }
+        case Opcode::LOAD_CLOSURE:
+          stack.push_back(cells[arg]);
+          break;
+        case Opcode::MAKE_FUNCTION: {
+          Sym shell = pop();
+          std::optional<Sym> closure, defaults;
+          if (arg & 2) closure = pop();
+          if (arg & 1) defaults = pop();
+          Value made = Value::object(new FunctionObject());
+          auto& object = made.as<FunctionObject>();
+          object.code = shell.value.as<FunctionObject>().code;
+          object.globals = function.globals;
+          if (defaults) {
+            auto values = constant_index(*defaults);  // a tuple of constants
+            if (!values) return stop(BreakReason::UnsupportedOpcode, "non-constant defaults");
+            object.defaults = std::move(*values);
+          }
+          if (!closure) {
+            stack.push_back(Sym::constant(std::move(made)));
+            break;
+          }
+          Sym function_sym;
+          function_sym.kind = Sym::Kind::kClosure;
+          function_sym.value = std::move(made);
+          function_sym.items = std::make_shared<std::vector<Sym>>(*closure->items);
+          stack.push_back(std::move(function_sym));
+          break;
+        }
         case Opcode::LOAD_GLOBAL: {
           auto value = global(function, code.names[arg]);
           if (!value) return std::nullopt;
@@ -1357,6 +1492,20 @@ class Tracer {
             if (i < 0) i += size;
             if (i < 0 || i >= size) return stop(BreakReason::UserError, "index out of range");
             stack.push_back((*container.items)[i]);
+            break;
+          }
+          if ((container.kind == Sym::Kind::kTuple || container.kind == Sym::Kind::kList) &&
+              index.kind == Sym::Kind::kConstant && index.value.is(ObjectKind::Slice)) {
+            // xs[a:b:c]: the VM's own slicing, applied to the items' positions.
+            std::vector<Value> positions;
+            for (std::size_t i = 0; i < container.items->size(); ++i)
+              positions.push_back(Value::integer(static_cast<int64_t>(i)));
+            auto picked = vm_.subscript(make_tuple(std::move(positions)), index.value);
+            if (!picked) return stop(BreakReason::UserError, str(vm_.exception()));
+            std::vector<Sym> items;
+            for (const Value& position : picked->as<TupleObject>().items)
+              items.push_back((*container.items)[position.as_int()]);
+            stack.push_back(Sym::sequence(container.kind, std::move(items)));
             break;
           }
           if (container.kind == Sym::Kind::kTensor) {
@@ -1547,6 +1696,7 @@ class Tracer {
   // The plans that rebuild the frame's locals and stack at the break; false when a value has
   // no plan (the frame then runs in the VM).
   bool plan_break(const Snapshot& snapshot) {
+    if (root_cells_stored_) return false;
     while (journal_.size() > snapshot.journal_size) {
       vars_[journal_.back().first] = std::move(journal_.back().second);
       journal_.pop_back();
@@ -1573,6 +1723,9 @@ class Tracer {
   std::optional<ResultPlan> plan_state(const Sym& value) {
     ResultPlan out;
     switch (value.kind) {
+      case Sym::Kind::kCell:
+      case Sym::Kind::kClosure:
+        return std::nullopt;
       case Sym::Kind::kIterator: {
         out.kind = ResultPlan::Kind::kIterator;
         for (std::size_t i = value.position; i < value.items->size(); ++i) {
@@ -1689,6 +1842,8 @@ class Tracer {
   std::vector<TensorVar> vars_;
   std::vector<std::pair<int, TensorVar>> journal_;  // (var, state before a change)
   std::vector<int> written_inputs_;                 // in order of their first write
+  int root_cells_ = 0;              // the root frame's cells (its own, then free variables)
+  bool root_cells_stored_ = false;  // STORE_DEREF on one of them
   std::unordered_map<SourceId, Sym> globals_;
   std::unordered_map<BuiltinFn, OpKind> op_builtins_;
   std::optional<Stop> stop_;
