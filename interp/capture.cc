@@ -39,6 +39,17 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
       if (plan.kind == ResultPlan::Kind::kTuple) return tuple;
       return vm.iterate(tuple);
     }
+    case ResultPlan::Kind::kNewObject: {
+      Value instance = make_instance(plan.constant);
+      Dict& fields = instance.as<InstanceObject>().attributes.as<DictObject>().table;
+      for (std::size_t i = 0; i + 1 < plan.items.size(); i += 2) {
+        auto value = build_value(vm, plan.items[i + 1], outputs, loader);
+        if (!value) return std::nullopt;
+        Status status = fields.set(plan.items[i].constant, std::move(*value));
+        if (!status.ok()) return vm.raise(status.error());
+      }
+      return instance;
+    }
     case ResultPlan::Kind::kAttribute: {
       auto object = build_value(vm, plan.items[0], outputs, loader);
       if (!object) return std::nullopt;

@@ -28,6 +28,7 @@ struct ResultPlan {
     kIterator,   // a loop's iterator over the remaining `items`
     kNoSelf,     // LOAD_METHOD's marker for a callable without self
     kAttribute,  // items[0].name (a tensor's method, bound)
+    kNewObject,  // an instance of class `constant` made in the trace; items: name, value, ...
   };
   Kind kind = Kind::kConstant;
   int output = -1;                              // kTensor: which of the graph's outputs

@@ -75,6 +75,7 @@ struct Sym {
     kNoSelf,        // LOAD_METHOD's marker: the callable takes no self
     kCell,          // a closure cell: items holds its value (empty while unbound)
     kClosure,       // a function made in the trace (value) over cells made in it (items)
+    kNewObject,     // an instance of class `value` made in the trace, with `fields`
   };
   Kind kind = Kind::kConstant;
   Value value;       // kConstant, kObject, kMethod (the function)
@@ -84,6 +85,13 @@ struct Sym {
       items;                 // kTuple, kList, kIterator; kMethod/kTensorMethod: {self}
   std::size_t position = 0;  // kIterator
   SourceId source = kNoSource;
+  // kNewObject: its attributes (shared, so every reference sees a store), and the class's
+  // source (class attributes read through it are guarded).
+  struct Fields {
+    std::vector<std::pair<std::string, Sym>> values;
+    SourceId class_source = kNoSource;
+  };
+  std::shared_ptr<Fields> fields;
 
   static Sym constant(Value v, SourceId from = kNoSource) {
     Sym s;
@@ -191,7 +199,13 @@ class Tracer {
         return stop;
       capture_.break_reason = stop.describe();
     } else {
-      capture_.result = plan(*result);
+      auto planned = plan_state(*result);
+      if (!planned) {
+        TraceStop stop{BreakReason::UnsupportedBuiltin, code.filename, line_,
+                       "returning a value the trace cannot rebuild"};
+        return stop;
+      }
+      capture_.result = std::move(*planned);
     }
     plan_write_backs();
     capture_.guards = guards::order_guards(std::move(capture_.guards));
@@ -552,6 +566,7 @@ class Tracer {
       effect.args.push_back(std::move(*planned));
       capture_.effects.push_back(std::move(effect));
     }
+    if (list.source == kNoSource && !may_change(list)) return false;
     (*list.items)[index] = value;
     return true;
   }
@@ -744,6 +759,10 @@ class Tracer {
     }
     if (condition.kind == Sym::Kind::kTuple || condition.kind == Sym::Kind::kList)
       return !condition.items->empty();
+    if (condition.kind == Sym::Kind::kNewObject && (class_attribute(condition.value, "__bool__") ||
+                                                    class_attribute(condition.value, "__len__")))
+      return stop(BreakReason::UnsupportedBuiltin,
+                  "the truth of an object with __bool__ or __len__");
     return true;  // objects, functions and methods are true
   }
 
@@ -768,6 +787,7 @@ class Tracer {
       }
       return stop(BreakReason::UnsupportedBuiltin, fmt::format("tensor attribute '{}'", name));
     }
+    if (object.kind == Sym::Kind::kNewObject) return new_object_attribute(object, name);
     if (object.kind == Sym::Kind::kObject) {
       if (auto stored = stored_attributes_.find({object.source, name});
           stored != stored_attributes_.end())
@@ -855,6 +875,7 @@ class Tracer {
         effect.args.push_back(std::move(*value));
         capture_.effects.push_back(std::move(effect));
       }
+      if (self.source == kNoSource && !may_change(self)) return std::nullopt;
       self.items->push_back(args[0]);
       return Sym::constant(Value());
     }
@@ -897,7 +918,7 @@ class Tracer {
       args.insert(args.begin(), (*callable.items)[0]);
       return inline_call(callable.value, std::move(args), std::move(kwargs), depth);
     }
-    if (callable.kind == Sym::Kind::kObject) {
+    if (callable.kind == Sym::Kind::kObject || callable.kind == Sym::Kind::kNewObject) {
       // A module's forward pass: the instance's __call__.
       auto method = attribute(callable, "__call__");
       if (!method) return std::nullopt;
@@ -949,7 +970,93 @@ class Tracer {
       if (!result) return stop(BreakReason::UserError, str(vm_.exception()));
       return Sym::constant(*result);
     }
+    if (target.is(ObjectKind::Class) && target.as<ClassObject>().builtin_tag < 0 &&
+        !target.as<ClassObject>().is_exception)
+      return instantiate(callable, std::move(args), std::move(kwargs), depth);
     return stop(BreakReason::UnsupportedBuiltin, fmt::format("calling '{}'", type_name(target)));
+  }
+
+  // ---- objects made in the trace ----
+  // A list or object made in the trace is rebuilt from a plan made when it was stored or
+  // printed; a later change would not reach the rebuilt copy, so it is left to the VM.
+  bool may_change(const Sym& made) {
+    const void* identity = made.kind == Sym::Kind::kNewObject
+                               ? static_cast<const void*>(made.fields.get())
+                               : made.items.get();
+    if (!planned_.count(identity)) return true;
+    stop(BreakReason::SideEffect,
+         "changing a list or object made in the trace after it was stored");
+    return false;
+  }
+
+  // A class's attribute as the VM finds it (the class chain), or nullptr.
+  static const Value* class_attribute(const Value& cls, const std::string& name) {
+    Value key = make_str(name);
+    for (const Value* each = &cls; each->is(ObjectKind::Class);
+         each = &each->as<ClassObject>().base) {
+      const Dict& attributes = each->as<ClassObject>().attributes.as<DictObject>().table;
+      if (int64_t position = attributes.find(key); position >= 0)
+        return &attributes.value_at(position);
+    }
+    return nullptr;
+  }
+
+  // Cls(args): a new symbolic instance, its __init__ inlined; rebuilt after the graph if it
+  // outlives the trace.
+  std::optional<Sym> instantiate(const Sym& cls, std::vector<Sym> args,
+                                 std::vector<std::pair<std::string, Sym>> kwargs, int depth) {
+    Sym object;
+    object.kind = Sym::Kind::kNewObject;
+    object.value = cls.value;
+    object.fields = std::make_shared<Sym::Fields>();
+    object.fields->class_source = cls.source;
+    const Value* init = class_attribute(cls.value, "__init__");
+    if (!init) {
+      if (!args.empty() || !kwargs.empty())
+        return stop(BreakReason::UserError,
+                    fmt::format("{}() takes no arguments", cls.value.as<ClassObject>().name));
+      return object;
+    }
+    if (!init->is(ObjectKind::Function))
+      return stop(BreakReason::UnsupportedBuiltin, "an __init__ that is not a script function");
+    args.insert(args.begin(), object);
+    auto result = inline_call(*init, std::move(args), std::move(kwargs), depth);
+    if (!result) return std::nullopt;
+    if (result->kind != Sym::Kind::kConstant || !result->value.is_none())
+      return stop(BreakReason::UserError, "__init__() should return None");
+    return object;
+  }
+
+  std::optional<Sym> new_object_attribute(const Sym& object, const std::string& name) {
+    for (auto it = object.fields->values.rbegin(); it != object.fields->values.rend(); ++it)
+      if (it->first == name) return it->second;
+    const Value* found = class_attribute(object.value, name);
+    if (!found)
+      return stop(BreakReason::UserError, fmt::format("'{}' object has no attribute '{}'",
+                                                      object.value.as<ClassObject>().name, name));
+    if (found->is(ObjectKind::Function)) {
+      Sym method;
+      method.kind = Sym::Kind::kMethod;
+      method.value = *found;
+      method.name = name;
+      method.items = std::make_shared<std::vector<Sym>>(std::vector<Sym>{object});
+      return method;
+    }
+    SourceId source = object.fields->class_source == kNoSource
+                          ? kNoSource
+                          : capture_.sources.attribute(object.fields->class_source, name);
+    return realize(*found, source);
+  }
+
+  bool store_new_object_field(const Sym& object, const std::string& name, Sym value) {
+    if (!may_change(object)) return false;
+    for (auto& [field, stored] : object.fields->values)
+      if (field == name) {
+        stored = std::move(value);
+        return true;
+      }
+    object.fields->values.push_back({name, std::move(value)});
+    return true;
   }
 
   // A function marked by allow_in_graph (one opaque node: tensors are its inputs, constants
@@ -1084,6 +1191,9 @@ class Tracer {
         case Sym::Kind::kConstant:
         case Sym::Kind::kObject:
           example = subject.value;
+          break;
+        case Sym::Kind::kNewObject:
+          example = make_instance(subject.value);
           break;
         case Sym::Kind::kTensor:
           example = make_tensor(Tensor::scalar(0, DType::Float32));
@@ -1386,6 +1496,11 @@ class Tracer {
           // obj.name = value on an object from before the call: later reads in the trace see
           // the new value; the store itself is replayed after the graph.
           Sym object = pop(), value = pop();
+          if (object.kind == Sym::Kind::kNewObject) {
+            if (!store_new_object_field(object, code.names[arg], std::move(value)))
+              return std::nullopt;
+            break;
+          }
           if (object.kind != Sym::Kind::kObject)
             return stop(BreakReason::SideEffect, "storing an attribute of this value");
           auto planned = plan_state(value);
@@ -1721,11 +1836,29 @@ class Tracer {
   // A value the VM will see again at a break, including the ones only a frame in progress has
   // (iterators, bound methods).
   std::optional<ResultPlan> plan_state(const Sym& value) {
+    if ((value.kind == Sym::Kind::kList && value.source == kNoSource) ||
+        value.kind == Sym::Kind::kNewObject)
+      planned_.insert(value.kind == Sym::Kind::kList ? static_cast<const void*>(value.items.get())
+                                                     : value.fields.get());
     ResultPlan out;
     switch (value.kind) {
       case Sym::Kind::kCell:
       case Sym::Kind::kClosure:
         return std::nullopt;
+      case Sym::Kind::kNewObject: {
+        // The instance is made again after the graph: its class, then its fields in order.
+        out.kind = ResultPlan::Kind::kNewObject;
+        out.constant = value.value;
+        for (const auto& [name, field] : value.fields->values) {
+          auto planned = plan_state(field);
+          if (!planned) return std::nullopt;
+          ResultPlan key;
+          key.constant = make_str(name);
+          out.items.push_back(std::move(key));
+          out.items.push_back(std::move(*planned));
+        }
+        return out;
+      }
       case Sym::Kind::kIterator: {
         out.kind = ResultPlan::Kind::kIterator;
         for (std::size_t i = value.position; i < value.items->size(); ++i) {
@@ -1850,6 +1983,7 @@ class Tracer {
   std::optional<Snapshot> snapshot_;
   std::map<std::pair<SourceId, std::string>, Sym> stored_attributes_;
   std::set<std::size_t> dirty_locals_;
+  std::set<const void*> planned_;  // made lists and objects some plan has captured
   std::size_t steps_ = 0;
   int line_ = 0;
 };
