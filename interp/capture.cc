@@ -39,6 +39,19 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
       if (plan.kind == ResultPlan::Kind::kTuple) return tuple;
       return vm.iterate(tuple);
     }
+    case ResultPlan::Kind::kDict: {
+      Value dict = make_dict();
+      Dict& table = dict.as<DictObject>().table;
+      for (std::size_t i = 0; i + 1 < plan.items.size(); i += 2) {
+        auto key = build_value(vm, plan.items[i], outputs, loader);
+        if (!key) return std::nullopt;
+        auto value = build_value(vm, plan.items[i + 1], outputs, loader);
+        if (!value) return std::nullopt;
+        Status status = table.set(std::move(*key), std::move(*value));
+        if (!status.ok()) return vm.raise(status.error());
+      }
+      return dict;
+    }
     case ResultPlan::Kind::kNewObject: {
       Value instance = make_instance(plan.constant);
       Dict& fields = instance.as<InstanceObject>().attributes.as<DictObject>().table;

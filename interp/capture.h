@@ -29,6 +29,7 @@ struct ResultPlan {
     kNoSelf,     // LOAD_METHOD's marker for a callable without self
     kAttribute,  // items[0].name (a tensor's method, bound)
     kNewObject,  // an instance of class `constant` made in the trace; items: name, value, ...
+    kDict,       // a dict made in the trace; items: key, value, ...
   };
   Kind kind = Kind::kConstant;
   int output = -1;                              // kTensor: which of the graph's outputs

@@ -76,6 +76,7 @@ struct Sym {
     kCell,          // a closure cell: items holds its value (empty while unbound)
     kClosure,       // a function made in the trace (value) over cells made in it (items)
     kNewObject,     // an instance of class `value` made in the trace, with `fields`
+    kDict,          // a dict made in the trace: items holds key, value, key, value, ...
   };
   Kind kind = Kind::kConstant;
   Value value;       // kConstant, kObject, kMethod (the function)
@@ -757,6 +758,7 @@ class Tracer {
       if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
       return *result;
     }
+    if (condition.kind == Sym::Kind::kDict) return !condition.items->empty();
     if (condition.kind == Sym::Kind::kTuple || condition.kind == Sym::Kind::kList)
       return !condition.items->empty();
     if (condition.kind == Sym::Kind::kNewObject && (class_attribute(condition.value, "__bool__") ||
@@ -859,6 +861,8 @@ class Tracer {
   // ---- calls ----
   std::optional<Sym> call(const Sym& callable, std::vector<Sym> args,
                           std::vector<std::pair<std::string, Sym>> kwargs, int depth) {
+    if (callable.kind == Sym::Kind::kTensorMethod && (*callable.items)[0].kind == Sym::Kind::kDict)
+      return dict_method((*callable.items)[0], callable.name, args, !kwargs.empty());
     if (callable.kind == Sym::Kind::kTensorMethod &&
         (*callable.items)[0].kind == Sym::Kind::kList) {
       // list.append on a list the trace sees: its symbolic items change, and a list that
@@ -974,6 +978,71 @@ class Tracer {
         !target.as<ClassObject>().is_exception)
       return instantiate(callable, std::move(args), std::move(kwargs), depth);
     return stop(BreakReason::UnsupportedBuiltin, fmt::format("calling '{}'", type_name(target)));
+  }
+
+  // ---- dicts made in the trace ----
+  // The position of `key` among a dict's keys (items holds key, value pairs), or -1.
+  static int64_t dict_find(const Sym& dict, const Value& key) {
+    for (std::size_t i = 0; i < dict.items->size(); i += 2)
+      if (keys_equal((*dict.items)[i].value, key)) return static_cast<int64_t>(i);
+    return -1;
+  }
+
+  // A key the trace knows: a constant that hashes (None, numbers, str, tuples of those).
+  std::optional<Value> dict_key(const Sym& key) {
+    auto value = constant_index(key);
+    if (!value) return stop(BreakReason::UnsupportedBuiltin, "a dict key the trace does not know");
+    if (!(value->is_none() || value->is_number() || value->is(ObjectKind::Str) ||
+          value->is(ObjectKind::Tuple)))
+      return stop(BreakReason::UserError, fmt::format("unhashable type: '{}'", type_name(*value)));
+    return value;
+  }
+
+  bool dict_store(const Sym& dict, const Sym& key, Sym value) {
+    auto constant = dict_key(key);
+    if (!constant || !may_change(dict)) return false;
+    if (int64_t at = dict_find(dict, *constant); at >= 0) {
+      (*dict.items)[at + 1] = std::move(value);
+    } else {
+      dict.items->push_back(Sym::constant(*constant));
+      dict.items->push_back(std::move(value));
+    }
+    return true;
+  }
+
+  std::optional<Sym> dict_load(const Sym& dict, const Sym& key) {
+    auto constant = dict_key(key);
+    if (!constant) return std::nullopt;
+    if (int64_t at = dict_find(dict, *constant); at >= 0) return (*dict.items)[at + 1];
+    return stop(BreakReason::UserError, "KeyError: " + repr(*constant));
+  }
+
+  // keys(), values() or items() in order; the loop that iterates them unrolls.
+  static std::vector<Sym> dict_view(const Sym& dict, std::string_view which) {
+    std::vector<Sym> out;
+    for (std::size_t i = 0; i < dict.items->size(); i += 2) {
+      const Sym& key = (*dict.items)[i];
+      const Sym& value = (*dict.items)[i + 1];
+      if (which == "keys") out.push_back(key);
+      if (which == "values") out.push_back(value);
+      if (which == "items") out.push_back(Sym::sequence(Sym::Kind::kTuple, {key, value}));
+    }
+    return out;
+  }
+
+  std::optional<Sym> dict_method(const Sym& dict, const std::string& name,
+                                 std::span<const Sym> args, bool has_kwargs) {
+    if (has_kwargs)
+      return stop(BreakReason::UnsupportedBuiltin, "dict." + name + "() with keywords");
+    if ((name == "keys" || name == "values" || name == "items") && args.empty())
+      return Sym::sequence(Sym::Kind::kIterator, dict_view(dict, name));
+    if (name == "get" && (args.size() == 1 || args.size() == 2)) {
+      auto key = dict_key(args[0]);
+      if (!key) return std::nullopt;
+      if (int64_t at = dict_find(dict, *key); at >= 0) return (*dict.items)[at + 1];
+      return args.size() == 2 ? args[1] : Sym::constant(Value());
+    }
+    return stop(BreakReason::UnsupportedBuiltin, "dict." + name + "()");
   }
 
   // ---- objects made in the trace ----
@@ -1156,6 +1225,8 @@ class Tracer {
     if (!kwargs.empty()) return stop(BreakReason::UnsupportedBuiltin, name + "() with keywords");
     if (name == "len" && args.size() == 1) {
       const Sym& arg = args[0];
+      if (arg.kind == Sym::Kind::kDict)
+        return Sym::constant(Value::integer(static_cast<int64_t>(arg.items->size() / 2)));
       if (arg.kind == Sym::Kind::kTuple || arg.kind == Sym::Kind::kList)
         return Sym::constant(Value::integer(static_cast<int64_t>(arg.items->size())));
       if (arg.kind == Sym::Kind::kTensor) {
@@ -1194,6 +1265,9 @@ class Tracer {
           break;
         case Sym::Kind::kNewObject:
           example = make_instance(subject.value);
+          break;
+        case Sym::Kind::kDict:
+          example = make_dict();
           break;
         case Sym::Kind::kTensor:
           example = make_tensor(Tensor::scalar(0, DType::Float32));
@@ -1528,7 +1602,8 @@ class Tracer {
         }
         case Opcode::LOAD_METHOD: {
           Sym object = pop();
-          if (object.kind == Sym::Kind::kTensor || object.kind == Sym::Kind::kList) {
+          if (object.kind == Sym::Kind::kTensor || object.kind == Sym::Kind::kList ||
+              object.kind == Sym::Kind::kDict) {
             Sym method;
             method.kind = Sym::Kind::kTensorMethod;
             method.name = code.names[arg];
@@ -1579,6 +1654,83 @@ class Tracer {
           stack.push_back(std::move(*result));
           break;
         }
+        case Opcode::BUILD_MAP: {
+          Sym dict = Sym::sequence(Sym::Kind::kDict, {});
+          std::vector<Sym> pairs(stack.end() - 2 * arg, stack.end());
+          stack.resize(stack.size() - 2 * arg);
+          for (std::size_t i = 0; i < pairs.size(); i += 2)
+            if (!dict_store(dict, pairs[i], pairs[i + 1])) return std::nullopt;
+          stack.push_back(std::move(dict));
+          break;
+        }
+        case Opcode::CONTAINS_OP: {
+          Sym container = pop(), item = pop();
+          bool found = false;
+          if (container.kind == Sym::Kind::kDict) {
+            auto key = dict_key(item);
+            if (!key) return std::nullopt;
+            found = dict_find(container, *key) >= 0;
+          } else if (auto values = constant_index(container),
+                     needle = item.kind == Sym::Kind::kConstant ? std::optional<Value>(item.value)
+                                                                : std::nullopt;
+                     values && needle) {
+            auto result = contains(*values, *needle);
+            if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
+            found = *result;
+          } else {
+            return stop(BreakReason::UnsupportedBuiltin, "'in' on this value");
+          }
+          stack.push_back(Sym::constant(Value::boolean(arg ? !found : found)));
+          break;
+        }
+        case Opcode::UNARY_POSITIVE: {
+          Sym operand = pop();
+          if (operand.kind == Sym::Kind::kTensor) {
+            stack.push_back(std::move(operand));  // +x is x itself, as in the VM
+          } else if (operand.kind == Sym::Kind::kConstant) {
+            auto result = unary_positive(operand.value);
+            if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
+            stack.push_back(Sym::constant(*result));
+          } else {
+            return stop(BreakReason::UnsupportedBuiltin, "unary '+'");
+          }
+          break;
+        }
+        case Opcode::UNARY_INVERT: {
+          Sym operand = pop();
+          if (operand.kind == Sym::Kind::kTensor) {
+            if (meta_of(operand.tensor).dtype != DType::Bool)
+              return stop(BreakReason::UserError, "'~' of a non-bool tensor");
+            auto result = emit_one(OpKind::logical_not, {current(operand.tensor)});
+            if (!result) return std::nullopt;
+            stack.push_back(std::move(*result));
+          } else if (operand.kind == Sym::Kind::kConstant) {
+            auto result = unary_invert(operand.value);
+            if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
+            stack.push_back(Sym::constant(*result));
+          } else {
+            return stop(BreakReason::UnsupportedBuiltin, "unary '~'");
+          }
+          break;
+        }
+        // Deleting names, class bodies, exception handling and raising: the VM's.
+        case Opcode::DELETE_FAST:
+        case Opcode::LOAD_NAME:
+        case Opcode::STORE_NAME:
+        case Opcode::DELETE_GLOBAL:
+        case Opcode::DELETE_NAME:
+        case Opcode::DELETE_SUBSCR:
+        case Opcode::BUILD_CLASS:
+        case Opcode::SETUP_EXCEPT:
+        case Opcode::POP_BLOCK:
+        case Opcode::CHECK_EXC_MATCH:
+        case Opcode::POP_EXCEPT:
+        case Opcode::RERAISE:
+          return stop(BreakReason::UnsupportedOpcode, std::string(opcode_name(instruction.opcode)));
+        case Opcode::RAISE_VARARGS:
+        case Opcode::LOAD_ASSERTION_ERROR:
+          // The code raises: the VM runs the frame and raises the user's own exception.
+          return stop(BreakReason::UserError, std::string(opcode_name(instruction.opcode)));
         case Opcode::IS_OP: {
           Sym right = pop(), left = pop();
           bool same;
@@ -1623,6 +1775,12 @@ class Tracer {
             stack.push_back(Sym::sequence(container.kind, std::move(items)));
             break;
           }
+          if (container.kind == Sym::Kind::kDict) {
+            auto result = dict_load(container, index);
+            if (!result) return std::nullopt;
+            stack.push_back(std::move(*result));
+            break;
+          }
           if (container.kind == Sym::Kind::kTensor) {
             auto result = index_tensor(container, index);
             if (!result) return std::nullopt;
@@ -1635,6 +1793,10 @@ class Tracer {
           Sym index = pop(), container = pop(), value = pop();
           if (container.kind == Sym::Kind::kTensor) {
             if (!store_tensor_item(container, index, value)) return std::nullopt;
+            break;
+          }
+          if (container.kind == Sym::Kind::kDict) {
+            if (!dict_store(container, index, std::move(value))) return std::nullopt;
             break;
           }
           if (container.kind == Sym::Kind::kList && index.kind == Sym::Kind::kConstant &&
@@ -1701,6 +1863,8 @@ class Tracer {
           }
           if (iterable.kind == Sym::Kind::kTuple || iterable.kind == Sym::Kind::kList) {
             iterator.items = std::make_shared<std::vector<Sym>>(*iterable.items);
+          } else if (iterable.kind == Sym::Kind::kDict) {
+            iterator.items = std::make_shared<std::vector<Sym>>(dict_view(iterable, "keys"));
           } else if (iterable.kind == Sym::Kind::kConstant &&
                      iterable.value.is(ObjectKind::Range)) {
             const auto& range = iterable.value.as<RangeObject>();
@@ -1780,8 +1944,6 @@ class Tracer {
           stack.push_back(std::move(*result));
           break;
         }
-        default:
-          return stop(BreakReason::UnsupportedOpcode, std::string(opcode_name(instruction.opcode)));
       }
       pc = next;
     }
@@ -1837,14 +1999,23 @@ class Tracer {
   // (iterators, bound methods).
   std::optional<ResultPlan> plan_state(const Sym& value) {
     if ((value.kind == Sym::Kind::kList && value.source == kNoSource) ||
-        value.kind == Sym::Kind::kNewObject)
-      planned_.insert(value.kind == Sym::Kind::kList ? static_cast<const void*>(value.items.get())
-                                                     : value.fields.get());
+        value.kind == Sym::Kind::kDict)
+      planned_.insert(value.items.get());
+    if (value.kind == Sym::Kind::kNewObject) planned_.insert(value.fields.get());
     ResultPlan out;
     switch (value.kind) {
       case Sym::Kind::kCell:
       case Sym::Kind::kClosure:
         return std::nullopt;
+      case Sym::Kind::kDict: {
+        out.kind = ResultPlan::Kind::kDict;
+        for (const Sym& item : *value.items) {
+          auto planned = plan_state(item);
+          if (!planned) return std::nullopt;
+          out.items.push_back(std::move(*planned));
+        }
+        return out;
+      }
       case Sym::Kind::kNewObject: {
         // The instance is made again after the graph: its class, then its fields in order.
         out.kind = ResultPlan::Kind::kNewObject;
