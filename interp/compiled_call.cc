@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdio>
+#include <optional>
 
 #include "interp/compile_api.h"
 #include "interp/frame.h"
@@ -158,13 +159,13 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
   }
   if (!start_native_call()) return std::nullopt;
   // A compiled method gets its receiver first; a few arguments stay on the native stack, so
-  // a cache hit allocates nothing for them.
-  std::array<Value, 8> inline_args;
+  // a cache hit allocates nothing for them (and a plain function's hit constructs none).
+  std::optional<std::array<Value, 8>> inline_args;
   std::vector<Value> heap_args;
   if (!compiled.self.is_none()) {
     std::span<Value> with_self;
-    if (args.size() + 1 <= inline_args.size()) {
-      with_self = std::span<Value>(inline_args.data(), args.size() + 1);
+    if (args.size() + 1 <= std::tuple_size_v<std::array<Value, 8>>) {
+      with_self = std::span<Value>(inline_args.emplace().data(), args.size() + 1);
     } else {
       heap_args.resize(args.size() + 1);
       with_self = heap_args;
@@ -220,8 +221,9 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     if (capture.start_pc != static_cast<int64_t>(pc)) continue;
     ++entries_here;
     SourceLoader loader(capture.sources, entry->keys, subject);
+    if (guards_pass(capture.guards, loader)) return run_entry(*entry, *frame, loader, breaks_at);
+    // A miss: only now is the first failure put in words.
     std::string failure = check_guards(capture.sources, capture.guards, loader);
-    if (failure.empty()) return run_entry(*entry, *frame, loader, breaks_at);
     if (log_misses) failures.push_back(failure);
     compiled.last_failure = std::move(failure);
   }
