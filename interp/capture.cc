@@ -8,6 +8,16 @@
 
 namespace gyro {
 
+namespace {
+
+std::optional<Value> reload(Interpreter& vm, guards::SourceId source, SourceLoader& loader) {
+  const Value* value = loader.load(source);
+  if (!value) return vm.raise(ErrorKind::RuntimeError, "a captured value is no longer there");
+  return *value;
+}
+
+}  // namespace
+
 std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
                                  std::span<const Tensor> outputs, SourceLoader& loader) {
   switch (plan.kind) {
@@ -15,11 +25,8 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
       return make_tensor(outputs[plan.output]);
     case ResultPlan::Kind::kConstant:
       return plan.constant;
-    case ResultPlan::Kind::kSource: {
-      const Value* value = loader.load(plan.source);
-      if (!value) return vm.raise(ErrorKind::RuntimeError, "a captured value is no longer there");
-      return *value;
-    }
+    case ResultPlan::Kind::kSource:
+      return reload(vm, plan.source, loader);
     case ResultPlan::Kind::kNoSelf:
       return vm.no_self_marker();
     case ResultPlan::Kind::kTuple:
@@ -28,7 +35,10 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
       std::vector<Value> items;
       items.reserve(plan.items.size());
       for (const ResultPlan& item : plan.items) {
-        auto value = build_value(vm, item, outputs, loader);
+        // The inputs handed back (`return x, y`) are the common item: no recursion for them.
+        auto value = item.kind == ResultPlan::Kind::kSource
+                         ? reload(vm, item.source, loader)
+                         : build_value(vm, item, outputs, loader);
         if (!value) return std::nullopt;
         items.push_back(std::move(*value));
       }
