@@ -36,9 +36,13 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
       items.reserve(plan.items.size());
       for (const ResultPlan& item : plan.items) {
         // The inputs handed back (`return x, y`) are the common item: no recursion for them.
-        auto value = item.kind == ResultPlan::Kind::kSource
-                         ? reload(vm, item.source, loader)
-                         : build_value(vm, item, outputs, loader);
+        if (item.kind == ResultPlan::Kind::kSource) {
+          if (const Value* value = loader.load(item.source)) {
+            items.push_back(*value);
+            continue;
+          }
+        }
+        auto value = build_value(vm, item, outputs, loader);
         if (!value) return std::nullopt;
         items.push_back(std::move(*value));
       }
@@ -99,8 +103,11 @@ bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Ten
 
 std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& capture,
                                              const Executable& executable, SourceLoader& loader) {
-  // A graph with nothing to compute (a function that hands back its inputs) is not run.
-  if (capture.graph.num_calls() == 0 && capture.graph.outputs().empty())
+  // A graph with nothing to compute (a function that hands back its inputs) is not run. (Only
+  // placeholders: no need to count the calls.)
+  const Graph& graph = capture.graph;
+  if (graph.outputs().empty() &&
+      (graph.nodes().size() == graph.inputs().size() || graph.num_calls() == 0))
     return std::vector<Tensor>();
   std::vector<Tensor> inputs;
   inputs.reserve(capture.inputs.size());

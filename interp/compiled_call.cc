@@ -69,6 +69,39 @@ bool call_script_backend(Interpreter& vm, const Value& backend,
   return result.has_value();
 }
 
+// The common hit, without entering a frame: a call with exactly the positional parameters
+// whose first passing entry starts at pc 0, runs to the return and replays no side effects.
+// Its guards read the arguments (a fresh frame's locals are those, its stack is empty) and
+// the function's globals, so they pass here exactly when they would in a frame; the entry
+// then needs nothing from a frame (it runs no script code, and neither a traceback nor the
+// recursion depth can see the frame it skips). nullopt: not such a hit (the caller takes the
+// full path, which checks the guards again); otherwise the call's result, itself nullopt
+// with an exception raised if the graph failed.
+std::optional<std::optional<Value>> frameless_hit(Interpreter& vm,
+                                                  const CompiledFunctionObject& compiled,
+                                                  std::span<const Value> args,
+                                                  std::span<const KeywordArg> kwargs,
+                                                  bool depth_allows_frame) {
+  const auto& function = compiled.function.as<FunctionObject>();
+  const Code& code = *function.code;
+  if (!kwargs.empty() || (code.flags & kVarargs) ||
+      args.size() != static_cast<std::size_t>(code.arg_count) || !depth_allows_frame)
+    return std::nullopt;
+  GuardSubject subject{
+      args, {}, &function.globals.as<DictObject>().table, &vm.builtins().as<DictObject>().table};
+  for (const auto& entry : compiled.entries) {
+    const Capture& capture = *entry->capture;
+    if (capture.start_pc != 0) continue;
+    SourceLoader loader(capture.sources, entry->keys, subject);
+    if (!guards_pass(capture.guards, loader)) continue;
+    if (capture.resume_pc >= 0 || !capture.effects.empty()) return std::nullopt;
+    auto outputs = run_graph(vm, capture, entry->executable, loader);
+    if (!outputs) return std::optional<Value>();
+    return build_value(vm, capture.result, *outputs, loader);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // Runs a cache entry on a frame its guards accepted: the graph, then either the frame's result,
@@ -78,7 +111,9 @@ std::optional<Value> Interpreter::run_entry(const CompileEntry& entry, Frame& fr
   const Capture& capture = *entry.capture;
   auto outputs = run_graph(*this, capture, entry.executable, loader);
   if (!outputs) return std::nullopt;
-  if (!replay_effects(*this, capture, *outputs, loader, frame.globals())) return std::nullopt;
+  if (!capture.effects.empty() &&
+      !replay_effects(*this, capture, *outputs, loader, frame.globals()))
+    return std::nullopt;
   if (capture.resume_pc < 0) return build_value(*this, capture.result, *outputs, loader);
   // Every value first (the loader reads the frame's locals), then the frame is changed.
   std::vector<std::optional<Value>> locals(capture.locals.size());
@@ -174,6 +209,8 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     std::copy(args.begin(), args.end(), with_self.begin() + 1);
     args = with_self;
   }
+  if (auto hit = frameless_hit(*this, compiled, args, kwargs, depth_ < limits_.max_call_depth))
+    return std::move(*hit);
   Frame* frame = enter_frame(compiled.function, args, kwargs, Value());
   if (!frame) return std::nullopt;
   struct Leave {
