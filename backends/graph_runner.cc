@@ -60,7 +60,7 @@ std::shared_ptr<const Plan> make_plan(const Graph& graph) {
       case NodeKind::kPlaceholder:
         break;
       case NodeKind::kConstant:
-        plan->constants.emplace_back(node.first_output.index, node.constant);
+        plan->constants.emplace_back(node.first_output.index, node.constant.get());
         break;
       case NodeKind::kCall: {
         Step step;
