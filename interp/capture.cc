@@ -1,6 +1,9 @@
 // Running a capture's compiled graph and rebuilding the frame's result.
 #include "interp/capture.h"
 
+#include <cstddef>
+#include <new>
+
 #include "interp/guard_check.h"
 #include "interp/interpreter.h"
 #include "interp/objects.h"
@@ -9,6 +12,40 @@
 namespace gyro {
 
 namespace {
+
+// A graph run's input tensors: up to kInline on the native stack (constructed only as they
+// are added), more on the heap, so a hit allocates nothing for them.
+class RunInputs {
+ public:
+  explicit RunInputs(std::size_t count) : on_heap_(count > kInline) {
+    if (on_heap_) heap_.reserve(count);
+  }
+  ~RunInputs() {
+    for (std::size_t i = 0; i < inline_count_; ++i) inline_tensors()[i].~Tensor();
+  }
+  RunInputs(const RunInputs&) = delete;
+  RunInputs& operator=(const RunInputs&) = delete;
+
+  void push_back(const Tensor& tensor) {
+    if (on_heap_)
+      heap_.push_back(tensor);
+    else
+      new (inline_tensors() + inline_count_++) Tensor(tensor);
+  }
+  std::span<const Tensor> tensors() {
+    if (on_heap_) return heap_;
+    return {inline_tensors(), inline_count_};
+  }
+
+ private:
+  static constexpr std::size_t kInline = 4;
+  Tensor* inline_tensors() { return std::launder(reinterpret_cast<Tensor*>(storage_)); }
+
+  bool on_heap_;
+  std::size_t inline_count_ = 0;
+  alignas(Tensor) std::byte storage_[kInline * sizeof(Tensor)];
+  std::vector<Tensor> heap_;
+};
 
 std::optional<Value> reload(Interpreter& vm, guards::SourceId source, SourceLoader& loader) {
   const Value* value = loader.load(source);
@@ -109,8 +146,7 @@ std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& cap
   if (graph.outputs().empty() &&
       (graph.nodes().size() == graph.inputs().size() || graph.num_calls() == 0))
     return std::vector<Tensor>();
-  std::vector<Tensor> inputs;
-  inputs.reserve(capture.inputs.size());
+  RunInputs inputs(capture.inputs.size());
   for (guards::SourceId source : capture.inputs) {
     const Value* input = loader.load(source);
     if (!input || !input->is(ObjectKind::TensorBox))
@@ -118,7 +154,7 @@ std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& cap
     inputs.push_back(input->as<TensorBoxObject>().tensor);
   }
   // TENSOR_MATCH guards have just checked these inputs' dtypes and sizes.
-  auto outputs = executable.run_checked_elsewhere(inputs);
+  auto outputs = executable.run_checked_elsewhere(inputs.tensors());
   if (!outputs.ok()) return vm.raise(outputs.error());
   return std::move(*outputs);
 }

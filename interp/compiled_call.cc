@@ -193,49 +193,52 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     compiled.epoch = compile_epoch_;
   }
   if (!start_native_call()) return std::nullopt;
-  // A compiled method gets its receiver first; a few arguments stay on the native stack, so
-  // a cache hit allocates nothing for them (and a plain function's hit constructs none).
-  std::optional<std::array<Value, 8>> inline_args;
-  std::vector<Value> heap_args;
-  if (!compiled.self.is_none()) {
-    std::span<Value> with_self;
-    if (args.size() + 1 <= std::tuple_size_v<std::array<Value, 8>>) {
-      with_self = std::span<Value>(inline_args.emplace().data(), args.size() + 1);
-    } else {
-      heap_args.resize(args.size() + 1);
-      with_self = heap_args;
+  // The call proper, on the arguments the function receives.
+  auto call_with = [&](std::span<const Value> function_args) -> std::optional<Value> {
+    if (auto hit =
+            frameless_hit(*this, compiled, function_args, kwargs, depth_ < limits_.max_call_depth))
+      return std::move(*hit);
+    Frame* frame = enter_frame(compiled.function, function_args, kwargs, Value());
+    if (!frame) return std::nullopt;
+    struct Leave {
+      Interpreter& vm;
+      Frame& frame;
+      ~Leave() { vm.leave_frame(frame); }
+    } leave{*this, *frame};
+
+    // The frame runs from its start: a cache entry (or a new trace) up to its return or a
+    // graph break; at a break the VM runs the breaking instruction alone, and the cache is
+    // consulted again at the resume point with the frame's live locals and stack.
+    std::size_t pc = 0;
+    while (true) {
+      std::size_t breaks_at = kNoBreak;
+      bool run_in_vm = false;
+      auto result = compiled_step(compiled, *frame, pc, breaks_at, run_in_vm);
+      if (run_in_vm) return run_frame(*frame, pc);
+      if (!result || breaks_at == kNoBreak) return result;
+      std::size_t paused_at = kNoBreak;
+      result = run_frame(*frame, breaks_at, &paused_at);
+      if (!result || paused_at == kNoBreak) return result;
+      pc = paused_at;
+      // Inside a try block the rest stays in the VM (traces do not model handlers).
+      if (!frame->blocks.empty()) return run_frame(*frame, pc);
     }
+  };
+  if (compiled.self.is_none()) return call_with(args);
+  // A compiled method gets its receiver first; a few arguments stay on the native stack, so a
+  // cache hit allocates nothing for them (and a plain function's call constructs none).
+  constexpr std::size_t kInlineArgs = 8;
+  if (args.size() + 1 <= kInlineArgs) {
+    std::array<Value, kInlineArgs> with_self;
     with_self[0] = compiled.self;
     std::copy(args.begin(), args.end(), with_self.begin() + 1);
-    args = with_self;
+    return call_with(std::span<const Value>(with_self.data(), args.size() + 1));
   }
-  if (auto hit = frameless_hit(*this, compiled, args, kwargs, depth_ < limits_.max_call_depth))
-    return std::move(*hit);
-  Frame* frame = enter_frame(compiled.function, args, kwargs, Value());
-  if (!frame) return std::nullopt;
-  struct Leave {
-    Interpreter& vm;
-    Frame& frame;
-    ~Leave() { vm.leave_frame(frame); }
-  } leave{*this, *frame};
-
-  // The frame runs from its start: a cache entry (or a new trace) up to its return or a graph
-  // break; at a break the VM runs the breaking instruction alone, and the cache is consulted
-  // again at the resume point with the frame's live locals and stack.
-  std::size_t pc = 0;
-  while (true) {
-    std::size_t breaks_at = kNoBreak;
-    bool run_in_vm = false;
-    auto result = compiled_step(compiled, *frame, pc, breaks_at, run_in_vm);
-    if (run_in_vm) return run_frame(*frame, pc);
-    if (!result || breaks_at == kNoBreak) return result;
-    std::size_t paused_at = kNoBreak;
-    result = run_frame(*frame, breaks_at, &paused_at);
-    if (!result || paused_at == kNoBreak) return result;
-    pc = paused_at;
-    // Inside a try block the rest stays in the VM (traces do not model handlers).
-    if (!frame->blocks.empty()) return run_frame(*frame, pc);
-  }
+  std::vector<Value> with_self;
+  with_self.reserve(args.size() + 1);
+  with_self.push_back(compiled.self);
+  with_self.insert(with_self.end(), args.begin(), args.end());
+  return call_with(with_self);
 }
 
 std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled, Frame& frame_ref,
