@@ -1,6 +1,8 @@
-// The eager graph runner: a plan (graph copy + release points) shared by every run.
+// The eager graph runner: a plan (what a run needs from the graph, not the graph itself)
+// shared by every run.
 #include "backends/graph_runner.h"
 
+#include <cstdint>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -12,89 +14,146 @@ namespace gyro {
 
 namespace {
 
+// One call node: its op and attributes, where its operands and outputs are among the values,
+// and which values it is the last use of (dropped once it has run).
+struct Step {
+  OpKind op{};
+  int32_t first_output = 0;
+  int32_t num_outputs = 0;
+  uint32_t operands_begin = 0, operands_end = 0;  // into Plan::operands
+  uint32_t release_begin = 0, release_end = 0;    // into Plan::released
+  Attrs attrs;
+  // An opaque call (allow_in_graph): the function, and the metas its trace-time call gave.
+  std::shared_ptr<const OpaqueFunction> opaque;
+  std::vector<TensorMeta> traced;
+};
+
+// The graph reduced to what running it reads: placeholders and constants bind values before
+// the calls run, in node order. An executable keeps this, not a copy of the graph (a cache
+// entry already holds the graph once).
 struct Plan {
-  Graph graph;
-  // For each node, the values whose last use it is (dropped once it has run).
-  std::vector<std::vector<int32_t>> release_after;
+  int32_t num_values = 0;
+  std::vector<int32_t> placeholders;  // the value of each input, in input order
+  std::vector<std::pair<int32_t, Tensor>> constants;
+  std::vector<Step> steps;
+  std::vector<int32_t> operands;
+  std::vector<int32_t> released;
+  struct Output {
+    int32_t value;
+    bool is_constant;  // returned as a fresh copy: callers never mutate the graph's constants
+  };
+  std::vector<Output> outputs;
 };
 
 std::shared_ptr<const Plan> make_plan(const Graph& graph) {
   auto plan = std::make_shared<Plan>();
-  plan->graph = graph;
+  plan->num_values = graph.num_values();
   const auto num_nodes = static_cast<int32_t>(graph.nodes().size());
   std::vector<int32_t> last_use(graph.num_values(), -1);
   for (int32_t i = 0; i < num_nodes; ++i)
     for (ValueId v : graph.node(i).inputs) last_use[v.index] = i;
   for (ValueId v : graph.outputs()) last_use[v.index] = num_nodes;  // kept to the end
-  plan->release_after.resize(num_nodes);
+  std::vector<std::vector<int32_t>> release_after(num_nodes);
   for (int32_t v = 0; v < graph.num_values(); ++v)
-    if (last_use[v] >= 0 && last_use[v] < num_nodes) plan->release_after[last_use[v]].push_back(v);
+    if (last_use[v] >= 0 && last_use[v] < num_nodes) release_after[last_use[v]].push_back(v);
+
+  for (ValueId v : graph.inputs()) plan->placeholders.push_back(v.index);
+  for (int32_t i = 0; i < num_nodes; ++i) {
+    const Node& node = graph.node(i);
+    switch (node.kind) {
+      case NodeKind::kPlaceholder:
+        break;
+      case NodeKind::kConstant:
+        plan->constants.emplace_back(node.first_output.index, node.constant.get());
+        break;
+      case NodeKind::kCall:
+      case NodeKind::kOpaqueCall: {
+        Step step;
+        step.op = node.op;
+        if (node.kind == NodeKind::kOpaqueCall) {
+          step.opaque = node.opaque;
+          for (int k = 0; k < node.num_outputs; ++k)
+            step.traced.push_back(graph.meta(node.output(k)));
+        }
+        step.first_output = node.first_output.index;
+        step.num_outputs = node.num_outputs;
+        step.operands_begin = static_cast<uint32_t>(plan->operands.size());
+        for (ValueId v : node.inputs) plan->operands.push_back(v.index);
+        step.operands_end = static_cast<uint32_t>(plan->operands.size());
+        step.release_begin = static_cast<uint32_t>(plan->released.size());
+        plan->released.insert(plan->released.end(), release_after[i].begin(),
+                              release_after[i].end());
+        step.release_end = static_cast<uint32_t>(plan->released.size());
+        step.attrs = node.attrs;
+        plan->steps.push_back(std::move(step));
+        break;
+      }
+    }
+  }
+  for (ValueId v : graph.outputs())
+    plan->outputs.push_back({v.index, graph.producer(v).kind == NodeKind::kConstant});
+  plan->placeholders.shrink_to_fit();
+  plan->constants.shrink_to_fit();
+  plan->steps.shrink_to_fit();
+  plan->operands.shrink_to_fit();
+  plan->released.shrink_to_fit();
+  plan->outputs.shrink_to_fit();
   return plan;
 }
 
 // An opaque function's outputs against the metas its trace-time call gave: a function that is
 // not pure in its shapes (allow_in_graph's contract) is a RuntimeError, not a wrong graph.
-Status check_opaque_results(const Graph& graph, const Node& node, std::span<const Tensor> results) {
-  if (static_cast<int>(results.size()) != node.num_outputs)
+Status check_opaque_results(const Step& step, std::span<const Tensor> results) {
+  if (results.size() != step.traced.size())
     return make_error(ErrorKind::RuntimeError,
                       "{}() (allow_in_graph) returned {} tensors; when traced it returned {}",
-                      node.opaque->name(), results.size(), node.num_outputs);
-  for (int k = 0; k < node.num_outputs; ++k) {
-    const TensorMeta& traced = graph.meta(node.output(k));
+                      step.opaque->name(), results.size(), step.traced.size());
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    const TensorMeta& traced = step.traced[k];
     if (results[k].dtype() != traced.dtype || results[k].sizes() != traced.sizes)
       return make_error(ErrorKind::RuntimeError,
                         "{}() (allow_in_graph) returned {} where its traced call returned {}",
-                        node.opaque->name(), meta_to_string(TensorMeta::of(results[k])),
+                        step.opaque->name(), meta_to_string(TensorMeta::of(results[k])),
                         meta_to_string(traced));
   }
   return Status();
 }
 
 Expected<std::vector<Tensor>> run_plan(const Plan& plan, std::span<const Tensor> inputs) {
-  const Graph& graph = plan.graph;
-  std::vector<Tensor> env(graph.num_values());
+  if (plan.steps.empty() && plan.outputs.empty()) return std::vector<Tensor>();
+  std::vector<Tensor> env(plan.num_values);
+  for (std::size_t i = 0; i < plan.placeholders.size(); ++i) env[plan.placeholders[i]] = inputs[i];
+  for (const auto& [value, tensor] : plan.constants) env[value] = tensor;
   std::vector<Tensor> args;
-  for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
-    const Node& node = graph.node(static_cast<int32_t>(i));
-    switch (node.kind) {
-      case NodeKind::kPlaceholder:
-        env[node.first_output.index] = inputs[node.input_index];
-        break;
-      case NodeKind::kConstant:
-        env[node.first_output.index] = node.constant;
-        break;
-      case NodeKind::kCall: {
-        args.clear();
-        for (ValueId v : node.inputs) args.push_back(env[v.index]);
-        GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, eager::run(node.op, args, node.attrs));
-        GYRO_ASSERT(static_cast<int>(results.size()) == node.num_outputs,
-                    "{} returned {} tensors; the graph expects {}", op_name(node.op),
-                    results.size(), node.num_outputs);
-        for (int k = 0; k < node.num_outputs; ++k)
-          env[node.output(k).index] = std::move(results[k]);
-        break;
-      }
-      case NodeKind::kOpaqueCall: {
-        args.clear();
-        for (ValueId v : node.inputs) args.push_back(env[v.index]);
-        GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, node.opaque->call(args));
-        GYRO_TRY(check_opaque_results(graph, node, results));
-        for (int k = 0; k < node.num_outputs; ++k)
-          env[node.output(k).index] = std::move(results[k]);
-        break;
-      }
+  for (const Step& step : plan.steps) {
+    args.clear();
+    for (uint32_t k = step.operands_begin; k < step.operands_end; ++k)
+      args.push_back(env[plan.operands[k]]);
+    if (step.opaque) {
+      GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, step.opaque->call(args));
+      GYRO_TRY(check_opaque_results(step, results));
+      for (int k = 0; k < step.num_outputs; ++k) env[step.first_output + k] = std::move(results[k]);
+      for (uint32_t k = step.release_begin; k < step.release_end; ++k)
+        env[plan.released[k]] = Tensor();
+      continue;
     }
-    for (int32_t v : plan.release_after[i]) env[v] = Tensor();
+    GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, eager::run(step.op, args, step.attrs));
+    GYRO_ASSERT(static_cast<int>(results.size()) == step.num_outputs,
+                "{} returned {} tensors; the graph expects {}", op_name(step.op), results.size(),
+                step.num_outputs);
+    for (int k = 0; k < step.num_outputs; ++k) env[step.first_output + k] = std::move(results[k]);
+    for (uint32_t k = step.release_begin; k < step.release_end; ++k)
+      env[plan.released[k]] = Tensor();
   }
   std::vector<Tensor> outputs;
-  outputs.reserve(graph.outputs().size());
-  for (ValueId v : graph.outputs()) {
-    if (graph.producer(v).kind == NodeKind::kConstant) {
-      const Tensor constant[] = {env[v.index]};
+  outputs.reserve(plan.outputs.size());
+  for (const Plan::Output& output : plan.outputs) {
+    if (output.is_constant) {
+      const Tensor constant[] = {env[output.value]};
       GYRO_ASSIGN_OR_RETURN(Tensor copy, eager::run1(OpKind::clone, constant));
       outputs.push_back(std::move(copy));
     } else {
-      outputs.push_back(env[v.index]);
+      outputs.push_back(env[output.value]);
     }
   }
   return outputs;

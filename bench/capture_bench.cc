@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,11 +16,21 @@
 #include "lang/compiler.h"
 #include "lang/prelude.h"
 
-// Every operator new and delete in the process goes through these, so a benchmark can count
-// the allocations and the live heap bytes of the code it times. Plain counters: Google
-// Benchmark runs each benchmark on this one thread. Live bytes use malloc_usable_size (what
-// malloc really reserved, without its 8-byte chunk header); memory taken with malloc or mmap
-// directly (large tensor buffers) is not counted.
+// Every heap allocation in the process goes through these: malloc and its family are replaced
+// here (glibc lets the executable interpose them and exports its own as __libc_*), and
+// operator new and delete use them, so a benchmark counts the allocations and the live heap
+// bytes of the code it times, including tensor storage, which ir/storage.cc takes with
+// std::malloc. Plain counters: Google Benchmark runs each benchmark on this one thread. Live
+// bytes use malloc_usable_size (what malloc really reserved, without its 8-byte chunk header).
+// Not counted: large tensor buffers (>= 1 MiB), which ir/allocator.cc maps with mmap.
+extern "C" {
+void* __libc_malloc(std::size_t size);
+void* __libc_calloc(std::size_t count, std::size_t size);
+void* __libc_realloc(void* pointer, std::size_t size);
+void* __libc_memalign(std::size_t alignment, std::size_t size);
+void __libc_free(void* pointer);
+}
+
 namespace {
 
 struct HeapCounters {
@@ -38,23 +49,54 @@ void* counted(void* pointer) {
   return pointer;
 }
 
+void uncounted(void* pointer) {
+  if (pointer) g_heap.live_bytes -= static_cast<int64_t>(malloc_usable_size(pointer));
+}
+
 void* allocate(std::size_t size) {
-  return counted(std::malloc(size == 0 ? 1 : size));
+  return std::malloc(size == 0 ? 1 : size);
 }
 
 void* allocate_aligned(std::size_t size, std::align_val_t alignment) {
   auto align = static_cast<std::size_t>(alignment);
   std::size_t rounded = (size + align - 1) / align * align;
-  return counted(std::aligned_alloc(align, rounded == 0 ? align : rounded));
+  return std::aligned_alloc(align, rounded == 0 ? align : rounded);
 }
 
 void release(void* pointer) {
-  if (!pointer) return;
-  g_heap.live_bytes -= static_cast<int64_t>(malloc_usable_size(pointer));
   std::free(pointer);
 }
 
 }  // namespace
+
+extern "C" {
+void* malloc(std::size_t size) {
+  return counted(__libc_malloc(size));
+}
+void* calloc(std::size_t count, std::size_t size) {
+  return counted(__libc_calloc(count, size));
+}
+void* realloc(void* pointer, std::size_t size) {
+  uncounted(pointer);
+  return counted(__libc_realloc(pointer, size));
+}
+void* memalign(std::size_t alignment, std::size_t size) {
+  return counted(__libc_memalign(alignment, size));
+}
+void* aligned_alloc(std::size_t alignment, std::size_t size) {
+  return counted(__libc_memalign(alignment, size));
+}
+int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
+  void* pointer = counted(__libc_memalign(alignment, size));
+  if (!pointer) return ENOMEM;
+  *out = pointer;
+  return 0;
+}
+void free(void* pointer) {
+  uncounted(pointer);
+  __libc_free(pointer);
+}
+}
 
 void* operator new(std::size_t size) {
   if (void* pointer = allocate(size)) return pointer;
@@ -81,8 +123,7 @@ void* operator new[](std::size_t size, std::align_val_t alignment) {
 void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
   return allocate_aligned(size, alignment);
 }
-void* operator new[](std::size_t size, std::align_val_t alignment,
-                     const std::nothrow_t&) noexcept {
+void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
   return allocate_aligned(size, alignment);
 }
 void operator delete(void* pointer) noexcept {
@@ -222,7 +263,8 @@ Program& program() {
 }
 
 // Calls `function_name` on `arg_names` in a loop (after one untimed call, which compiles a
-// compiled function) and reports the operator-new allocations per call.
+// compiled function) and reports the heap allocations per call. (A function that returns a
+// tuple allocates two: the tuple and its items; they are the call's output.)
 void run_calls(benchmark::State& state, const char* function_name,
                std::vector<const char*> arg_names) {
   Program& p = program();
@@ -236,9 +278,8 @@ void run_calls(benchmark::State& state, const char* function_name,
     std::optional<Value> result = p.vm.call(function, args);
     benchmark::DoNotOptimize(result);
   }
-  state.counters["allocs_per_call"] =
-      static_cast<double>(g_heap.allocations - allocations_before) /
-      static_cast<double>(state.iterations());
+  state.counters["allocs_per_call"] = static_cast<double>(g_heap.allocations - allocations_before) /
+                                      static_cast<double>(state.iterations());
 }
 
 // 1. Cache hits against the interpreted call of the same function.
@@ -288,8 +329,10 @@ void BM_first_compile_chain(benchmark::State& state) {
   state.counters["interpreted_us"] = interpreted_seconds / iterations * 1e6;
 }
 
-// 3. The heap one cache entry of a 3-input function keeps: the live operator-new bytes a first
-// call adds (with its result released) minus what an interpreted call adds. Each iteration
+// 3. The heap one cache entry of a 3-input function keeps: the live heap bytes a first
+// call adds (with its result released) minus what an interpreted call adds: the entry, its
+// capture (sources, guard program, graph, result plan), source keys and executable (run plan,
+// input checks), and the slot in the function's entry list. Each iteration
 // makes a fresh compile(triple) and drops it afterwards; `trace_bytes` is everything the first
 // call allocates (tracing temporaries included) minus the interpreted call's allocations. The
 // time is that of the first call.
@@ -321,7 +364,8 @@ void BM_entry_bytes_triple_3_inputs(benchmark::State& state) {
     heap_delta(fresh, compiled_live, compiled_gross);
   }
   auto iterations = static_cast<double>(state.iterations());
-  state.counters["entry_bytes"] = static_cast<double>(compiled_live - interpreted_live) / iterations;
+  state.counters["entry_bytes"] =
+      static_cast<double>(compiled_live - interpreted_live) / iterations;
   state.counters["trace_bytes"] =
       (static_cast<double>(compiled_gross) - static_cast<double>(interpreted_gross)) / iterations;
 }

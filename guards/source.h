@@ -41,7 +41,10 @@ class SourceTable {
 
   // Drops the interning index once no source will be added (a finished capture keeps only
   // the nodes: smaller cache entries).
-  void freeze() { index_ = {}; }
+  void freeze() {
+    index_ = {};
+    nodes_.shrink_to_fit();
+  }
 
   const SourceNode& operator[](SourceId id) const { return nodes_[id]; }
   std::size_t size() const { return nodes_.size(); }

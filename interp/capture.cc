@@ -1,6 +1,9 @@
 // Running a capture's compiled graph and rebuilding the frame's result.
 #include "interp/capture.h"
 
+#include <cstddef>
+#include <new>
+
 #include "backends/eager/eager.h"
 
 #include "interp/guard_check.h"
@@ -10,6 +13,50 @@
 
 namespace gyro {
 
+namespace {
+
+// A graph run's input tensors: up to kInline on the native stack (constructed only as they
+// are added), more on the heap, so a hit allocates nothing for them.
+class RunInputs {
+ public:
+  explicit RunInputs(std::size_t count) : on_heap_(count > kInline) {
+    if (on_heap_) heap_.reserve(count);
+  }
+  ~RunInputs() {
+    for (std::size_t i = 0; i < inline_count_; ++i) inline_tensors()[i].~Tensor();
+  }
+  RunInputs(const RunInputs&) = delete;
+  RunInputs& operator=(const RunInputs&) = delete;
+
+  void push_back(const Tensor& tensor) {
+    if (on_heap_)
+      heap_.push_back(tensor);
+    else
+      new (inline_tensors() + inline_count_++) Tensor(tensor);
+  }
+  std::span<const Tensor> tensors() {
+    if (on_heap_) return heap_;
+    return {inline_tensors(), inline_count_};
+  }
+
+ private:
+  static constexpr std::size_t kInline = 4;
+  Tensor* inline_tensors() { return std::launder(reinterpret_cast<Tensor*>(storage_)); }
+
+  bool on_heap_;
+  std::size_t inline_count_ = 0;
+  alignas(Tensor) std::byte storage_[kInline * sizeof(Tensor)];
+  std::vector<Tensor> heap_;
+};
+
+std::optional<Value> reload(Interpreter& vm, guards::SourceId source, SourceLoader& loader) {
+  const Value* value = loader.load(source);
+  if (!value) return vm.raise(ErrorKind::RuntimeError, "a captured value is no longer there");
+  return *value;
+}
+
+}  // namespace
+
 std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
                                  std::span<const Tensor> outputs, SourceLoader& loader) {
   switch (plan.kind) {
@@ -17,11 +64,8 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
       return make_tensor(outputs[plan.output]);
     case ResultPlan::Kind::kConstant:
       return plan.constant;
-    case ResultPlan::Kind::kSource: {
-      const Value* value = loader.load(plan.source);
-      if (!value) return vm.raise(ErrorKind::RuntimeError, "a captured value is no longer there");
-      return *value;
-    }
+    case ResultPlan::Kind::kSource:
+      return reload(vm, plan.source, loader);
     case ResultPlan::Kind::kNoSelf:
       return vm.no_self_marker();
     case ResultPlan::Kind::kTuple:
@@ -30,6 +74,13 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
       std::vector<Value> items;
       items.reserve(plan.items.size());
       for (const ResultPlan& item : plan.items) {
+        // The inputs handed back (`return x, y`) are the common item: no recursion for them.
+        if (item.kind == ResultPlan::Kind::kSource) {
+          if (const Value* value = loader.load(item.source)) {
+            items.push_back(*value);
+            continue;
+          }
+        }
         auto value = build_value(vm, item, outputs, loader);
         if (!value) return std::nullopt;
         items.push_back(std::move(*value));
@@ -166,11 +217,13 @@ bool write_back_inputs(Interpreter& vm, const Capture& capture, std::vector<Tens
 
 std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& capture,
                                              const Executable& executable, SourceLoader& loader) {
-  // A graph with nothing to compute (a function that hands back its inputs) is not run.
-  if (capture.graph.num_calls() == 0 && capture.graph.outputs().empty())
+  // A graph with nothing to compute (a function that hands back its inputs) is not run. (Only
+  // placeholders: no need to count the calls.)
+  const Graph& graph = capture.graph;
+  if (graph.outputs().empty() &&
+      (graph.nodes().size() == graph.inputs().size() || graph.num_calls() == 0))
     return std::vector<Tensor>();
-  std::vector<Tensor> inputs;
-  inputs.reserve(capture.inputs.size());
+  RunInputs inputs(capture.inputs.size());
   for (guards::SourceId source : capture.inputs) {
     const Value* input = loader.load(source);
     if (!input || !input->is(ObjectKind::TensorBox))
@@ -178,7 +231,7 @@ std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& cap
     inputs.push_back(input->as<TensorBoxObject>().tensor);
   }
   // TENSOR_MATCH guards have just checked these inputs' dtypes and sizes.
-  auto outputs = executable.run_checked_elsewhere(inputs);
+  auto outputs = executable.run_checked_elsewhere(inputs.tensors());
   if (!outputs.ok()) return vm.raise(outputs.error());
   if (!capture.write_backs.empty() && !write_back_inputs(vm, capture, *outputs, loader))
     return std::nullopt;

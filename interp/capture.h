@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "backends/backend.h"
-#include "guards/guard.h"
+#include "guards/guard_program.h"
 #include "interp/value.h"
 #include "ir/graph.h"
 
@@ -57,7 +57,7 @@ struct SideEffect {
 
 struct Capture {
   guards::SourceTable sources;
-  std::vector<guards::Guard> guards;     // in order_guards order once finished
+  guards::GuardProgram guards;           // in order_guards order once finished
   std::vector<Value> keep_alive;         // what ID_MATCH and TYPE_MATCH guards point at
   Graph graph;                           // the tensor work, in SSA form
   std::vector<guards::SourceId> inputs;  // where each placeholder's tensor is loaded from

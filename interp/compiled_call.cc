@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "interp/compile_api.h"
 #include "interp/frame.h"
@@ -83,6 +84,40 @@ bool call_script_backend(Interpreter& vm, const Value& backend,
   return result.has_value();
 }
 
+// The common hit, without entering a frame: a call with exactly the positional parameters
+// whose first passing entry starts at pc 0, runs to the return and replays no side effects.
+// Its guards read the arguments (a fresh frame's locals are those, its stack is empty) and
+// the function's globals, so they pass here exactly when they would in a frame; the entry
+// then needs nothing from a frame (it runs no script code, and neither a traceback nor the
+// recursion depth can see the frame it skips). nullopt: not such a hit (the caller takes the
+// full path, which checks the guards again); otherwise the call's result, itself nullopt
+// with an exception raised if the graph failed.
+std::optional<std::optional<Value>> frameless_hit(Interpreter& vm,
+                                                  const CompiledFunctionObject& compiled,
+                                                  std::span<const Value> args,
+                                                  std::span<const KeywordArg> kwargs,
+                                                  bool depth_allows_frame) {
+  const auto& function = compiled.function.as<FunctionObject>();
+  const Code& code = *function.code;
+  if (!kwargs.empty() || (code.flags & kVarargs) ||
+      args.size() != static_cast<std::size_t>(code.arg_count) || !depth_allows_frame ||
+      vm.log_enabled(LogChannel::cache))  // the full path logs each lookup
+    return std::nullopt;
+  GuardSubject subject{
+      args, {}, &function.globals.as<DictObject>().table, &vm.builtins().as<DictObject>().table};
+  for (const auto& entry : compiled.entries) {
+    const Capture& capture = *entry->capture;
+    if (capture.start_pc != 0) continue;
+    SourceLoader loader(capture.sources, entry->keys, subject);
+    if (!guards_pass(capture.guards, loader)) continue;
+    if (capture.resume_pc >= 0 || !capture.effects.empty()) return std::nullopt;
+    auto outputs = run_graph(vm, capture, entry->executable, loader);
+    if (!outputs) return std::optional<Value>();
+    return build_value(vm, capture.result, *outputs, loader);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // Runs a cache entry on a frame its guards accepted: the graph, then either the frame's result,
@@ -92,7 +127,9 @@ std::optional<Value> Interpreter::run_entry(const CompileEntry& entry, Frame& fr
   const Capture& capture = *entry.capture;
   auto outputs = run_graph(*this, capture, entry.executable, loader);
   if (!outputs) return std::nullopt;
-  if (!replay_effects(*this, capture, *outputs, loader, frame.globals())) return std::nullopt;
+  if (!capture.effects.empty() &&
+      !replay_effects(*this, capture, *outputs, loader, frame.globals()))
+    return std::nullopt;
   if (capture.resume_pc < 0) return build_value(*this, capture.result, *outputs, loader);
   // Every value first (the loader reads the frame's locals), then the frame is changed.
   std::vector<std::optional<Value>> locals(capture.locals.size());
@@ -181,55 +218,60 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     compiled.epoch = compile_epoch_;
   }
   if (!start_native_call()) return std::nullopt;
-  // A compiled method gets its receiver first; a few arguments stay on the native stack, so
-  // a cache hit allocates nothing for them.
-  std::array<Value, 8> inline_args;
-  std::vector<Value> heap_args;
-  if (!compiled.self.is_none()) {
-    std::span<Value> with_self;
-    if (args.size() + 1 <= inline_args.size()) {
-      with_self = std::span<Value>(inline_args.data(), args.size() + 1);
-    } else {
-      heap_args.resize(args.size() + 1);
-      with_self = heap_args;
+  // The call proper, on the arguments the function receives.
+  auto call_with = [&](std::span<const Value> function_args) -> std::optional<Value> {
+    if (auto hit =
+            frameless_hit(*this, compiled, function_args, kwargs, depth_ < limits_.max_call_depth))
+      return std::move(*hit);
+    Frame* frame = enter_frame(compiled.function, function_args, kwargs, Value());
+    if (!frame) return std::nullopt;
+    struct Leave {
+      Interpreter& vm;
+      Frame& frame;
+      ~Leave() { vm.leave_frame(frame); }
+    } leave{*this, *frame};
+
+    // The frame runs from its start: a cache entry (or a new trace) up to its return or a
+    // graph break; at a break the VM runs the breaking instruction alone, and the cache is
+    // consulted again at the resume point with the frame's live locals and stack.
+    std::size_t pc = 0;
+    while (true) {
+      std::size_t breaks_at = kNoBreak;
+      bool run_in_vm = false;
+      auto result = compiled_step(compiled, *frame, pc, breaks_at, run_in_vm);
+      if (run_in_vm) {
+        if (!compiled.limit_hit) return run_frame(*frame, pc);
+        // Run-only, as Dynamo's RUN_ONLY for a frame and what it calls: compiled functions this
+        // frame calls still use their entries, but their misses run in the VM too.
+        ++run_only_depth_;
+        result = run_frame(*frame, pc);
+        --run_only_depth_;
+        return result;
+      }
+      if (!result || breaks_at == kNoBreak) return result;
+      std::size_t paused_at = kNoBreak;
+      result = run_frame(*frame, breaks_at, &paused_at);
+      if (!result || paused_at == kNoBreak) return result;
+      pc = paused_at;
+      // Inside a try block the rest stays in the VM (traces do not model handlers).
+      if (!frame->blocks.empty()) return run_frame(*frame, pc);
     }
+  };
+  if (compiled.self.is_none()) return call_with(args);
+  // A compiled method gets its receiver first; a few arguments stay on the native stack, so a
+  // cache hit allocates nothing for them (and a plain function's call constructs none).
+  constexpr std::size_t kInlineArgs = 8;
+  if (args.size() + 1 <= kInlineArgs) {
+    std::array<Value, kInlineArgs> with_self;
     with_self[0] = compiled.self;
     std::copy(args.begin(), args.end(), with_self.begin() + 1);
-    args = with_self;
+    return call_with(std::span<const Value>(with_self.data(), args.size() + 1));
   }
-  Frame* frame = enter_frame(compiled.function, args, kwargs, Value());
-  if (!frame) return std::nullopt;
-  struct Leave {
-    Interpreter& vm;
-    Frame& frame;
-    ~Leave() { vm.leave_frame(frame); }
-  } leave{*this, *frame};
-
-  // The frame runs from its start: a cache entry (or a new trace) up to its return or a graph
-  // break; at a break the VM runs the breaking instruction alone, and the cache is consulted
-  // again at the resume point with the frame's live locals and stack.
-  std::size_t pc = 0;
-  while (true) {
-    std::size_t breaks_at = kNoBreak;
-    bool run_in_vm = false;
-    auto result = compiled_step(compiled, *frame, pc, breaks_at, run_in_vm);
-    if (run_in_vm) {
-      if (!compiled.limit_hit) return run_frame(*frame, pc);
-      // Run-only, as Dynamo's RUN_ONLY for a frame and what it calls: compiled functions this
-      // frame calls still use their entries, but their misses run in the VM too.
-      ++run_only_depth_;
-      result = run_frame(*frame, pc);
-      --run_only_depth_;
-      return result;
-    }
-    if (!result || breaks_at == kNoBreak) return result;
-    std::size_t paused_at = kNoBreak;
-    result = run_frame(*frame, breaks_at, &paused_at);
-    if (!result || paused_at == kNoBreak) return result;
-    pc = paused_at;
-    // Inside a try block the rest stays in the VM (traces do not model handlers).
-    if (!frame->blocks.empty()) return run_frame(*frame, pc);
-  }
+  std::vector<Value> with_self;
+  with_self.reserve(args.size() + 1);
+  with_self.push_back(compiled.self);
+  with_self.insert(with_self.end(), args.begin(), args.end());
+  return call_with(with_self);
 }
 
 std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled, Frame& frame_ref,
@@ -252,12 +294,13 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     if (capture.start_pc != static_cast<int64_t>(pc)) continue;
     ++entries_here;
     SourceLoader loader(capture.sources, entry->keys, subject);
-    std::string failure = check_guards(capture.sources, capture.guards, loader);
-    if (failure.empty()) {
+    if (guards_pass(capture.guards, loader)) {
       if (log_enabled(LogChannel::cache)) [[unlikely]]
         log_cache(*this, code, pc, fmt::format("hit entry {}", &entry - compiled.entries.data()));
       return run_entry(*entry, *frame, loader, breaks_at);
     }
+    // A miss: only now is the first failure put in words.
+    std::string failure = check_guards(capture.sources, capture.guards, loader);
     if (log_misses) failures.push_back(failure);
     compiled.last_failure = std::move(failure);
   }

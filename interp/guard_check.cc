@@ -3,6 +3,7 @@
 #include "interp/guard_check.h"
 
 #include <bit>
+#include <new>
 
 #include "interp/dict.h"
 #include "interp/objects.h"
@@ -36,14 +37,22 @@ SourceLoader::SourceLoader(const guards::SourceTable& sources, std::span<const V
                            GuardSubject subject)
     : sources_(sources), keys_(keys), subject_(subject) {
   if (sources.size() <= kInline) {
-    values_ = inline_values_.data();
     state_ = inline_state_.data();
+    slots_ = inline_slots_.data();
   } else {
-    heap_values_.resize(sources.size());
-    heap_state_.assign(sources.size(), 0);
-    values_ = heap_values_.data();
-    state_ = heap_state_.data();
+    heap_state_ = std::make_unique<uint8_t[]>(sources.size());  // zeroed: kNotLoaded
+    heap_slots_.reset(new Slot[sources.size()]);
+    state_ = heap_state_.get();
+    slots_ = heap_slots_.get();
   }
+}
+
+SourceLoader::~SourceLoader() {
+  for (std::size_t id = 0; held_count_ > 0; ++id)
+    if (state_[id] == kHeld) {
+      slots_[id].value.~Value();
+      --held_count_;
+    }
 }
 
 namespace {
@@ -71,21 +80,15 @@ const Value* load_attribute(const Value& object, const Value& key) {
 
 }  // namespace
 
-const Value* SourceLoader::load(SourceId id) {
-  if (state_[id] == 1) return &values_[id];
-  if (state_[id] == 2) return nullptr;
-  const guards::SourceNode& node = sources_[id];
+const Value* SourceLoader::load_held(SourceId id, const guards::SourceNode& node) {
+  if (state_[id] == kHeld) return &slots_[id].value;
+  if (state_[id] == kUnavailable) return nullptr;
   const Value* found = nullptr;
   Value computed;
   switch (node.kind) {
     case SourceKind::kLocal:
-      if (node.index < static_cast<int64_t>(subject_.locals.size()))
-        found = &subject_.locals[node.index];
-      break;
     case SourceKind::kStackSlot:
-      if (node.index < static_cast<int64_t>(subject_.stack.size()))
-        found = &subject_.stack[node.index];
-      break;
+      return load(id);  // read in place, never held
     case SourceKind::kGlobal: {
       // As LOAD_GLOBAL: the module's globals, then builtins.
       const Value& key = keys_[id];
@@ -123,98 +126,135 @@ const Value* SourceLoader::load(SourceId id) {
       break;
   }
   if (!found) {
-    state_[id] = 2;
+    state_[id] = kUnavailable;
     return nullptr;
   }
-  values_[id] = *found;
-  state_[id] = 1;
-  return &values_[id];
+  new (&slots_[id].value) Value(*found);
+  state_[id] = kHeld;
+  ++held_count_;
+  return &slots_[id].value;
 }
 
 namespace {
 
-bool tensor_matches(const guards::TensorMatch& expected, const Tensor& actual) {
-  if (actual.dtype() != expected.dtype || actual.dim() != expected.sizes.size()) return false;
-  for (int d = 0; d < actual.dim(); ++d)
-    if (actual.size(d) != expected.sizes[d] || actual.stride(d) != expected.strides[d])
-      return false;
+bool tensor_matches(const guards::GuardProgram& program, const guards::GuardCheck& check,
+                    const Tensor& actual) {
+  if (actual.dtype() != check.dtype || actual.dim() != check.rank) return false;
+  const int64_t* sizes = program.sizes(check);
+  const int64_t* strides = program.strides(check);
+  for (int d = 0; d < check.rank; ++d)
+    if (actual.size(d) != sizes[d] || actual.stride(d) != strides[d]) return false;
   return true;
 }
 
-bool constant_matches(const Value& value, const Constant& constant) {
-  switch (constant.kind()) {
+bool constant_matches(const guards::GuardProgram& program, const guards::GuardCheck& check,
+                      const Value& value) {
+  switch (check.constant_kind) {
     case Constant::Kind::kNone:
       return value.is_none();
     case Constant::Kind::kBool:
-      return value.is_bool() && value.as_bool() == constant.as_bool();
+      return value.is_bool() && static_cast<int64_t>(value.as_bool()) == check.value;
     case Constant::Kind::kInt:
-      return value.is_int() && value.as_int() == constant.as_int();
+      return value.is_int() && value.as_int() == check.value;
     case Constant::Kind::kFloat:
       // Bitwise, so -0.0 and 0.0 (which print differently) are different constants.
-      return value.is_float() && std::bit_cast<uint64_t>(value.as_float()) ==
-                                     std::bit_cast<uint64_t>(constant.as_float());
+      return value.is_float() && std::bit_cast<int64_t>(value.as_float()) == check.value;
     case Constant::Kind::kString:
-      return value.is(ObjectKind::Str) && value.as<StrObject>().text == constant.as_string();
-    default:
+      return value.is(ObjectKind::Str) && value.as<StrObject>().text == program.text(check);
+    case Constant::Kind::kCode:
+    case Constant::Kind::kTuple:
+    case Constant::Kind::kEllipsis:
       return false;
   }
+  return false;
+}
+
+const void* storage_of(const Value* value) {
+  if (!value || !value->is(ObjectKind::TensorBox)) return nullptr;
+  return value->as<TensorBoxObject>().tensor.storage().get();
+}
+
+// The source among `check`'s others that shares storage with `value`, or kNoSource.
+SourceId aliased_with(const guards::GuardProgram& program, const guards::GuardCheck& check,
+                      const Value& value, SourceLoader& loader) {
+  const void* storage = storage_of(&value);
+  if (!storage) return guards::kNoSource;
+  for (SourceId other : program.others(check))
+    if (storage_of(loader.load(other)) == storage) return other;
+  return guards::kNoSource;
+}
+
+// Whether one check passes on its loaded value (nullptr: the source could not be loaded).
+bool passes(const guards::GuardProgram& program, const guards::GuardCheck& check,
+            const Value* value, SourceLoader& loader) {
+  if (!value) return false;
+  switch (check.kind) {
+    case GuardKind::TYPE_MATCH:
+      return type_identity(*value) == check.identity;
+    case GuardKind::ID_MATCH:
+      return value->is_object() && value->as_object() == check.identity;
+    case GuardKind::CONSTANT_MATCH:
+      return constant_matches(program, check, *value);
+    case GuardKind::LENGTH:
+      return value->is_int() && value->as_int() == check.value;
+    case GuardKind::TENSOR_MATCH:
+      return value->is(ObjectKind::TensorBox) &&
+             tensor_matches(program, check, value->as<TensorBoxObject>().tensor);
+    case GuardKind::NO_ALIASING:
+      return aliased_with(program, check, *value, loader) == guards::kNoSource;
+  }
+  return false;
+}
+
+// The message of a check that failed, in Dynamo's words (made only on a miss).
+std::string explain_failure(const guards::SourceTable& sources, const guards::GuardProgram& program,
+                            const guards::GuardCheck& check, const Value* value,
+                            SourceLoader& loader) {
+  std::string name = sources.describe(check.source);
+  if (!value) return fmt::format("{} is no longer available", name);
+  Guard guard = program.decode(check);
+  switch (check.kind) {
+    case GuardKind::TYPE_MATCH:
+      return guards::type_mismatch(name, guard.type_name, type_name(*value));
+    case GuardKind::ID_MATCH:
+      return guards::identity_mismatch(name, guard.type_name);
+    case GuardKind::CONSTANT_MATCH:
+      return guards::constant_mismatch(name, guard.constant);
+    case GuardKind::LENGTH:
+      return guards::length_mismatch(sources.describe(sources[check.source].parent), guard.length);
+    case GuardKind::TENSOR_MATCH:
+      if (!value->is(ObjectKind::TensorBox))
+        return guards::type_mismatch(name, "Tensor", type_name(*value));
+      return guards::tensor_mismatch(name, guard.tensor, value->as<TensorBoxObject>().tensor);
+    case GuardKind::NO_ALIASING:
+      return guards::aliasing_mismatch(
+          name, sources.describe(aliased_with(program, check, *value, loader)));
+  }
+  return {};
 }
 
 }  // namespace
 
-std::string check_guards(const guards::SourceTable& sources, std::span<const Value> keys,
-                         std::span<const Guard> guards, GuardSubject subject) {
-  SourceLoader loader(sources, keys, subject);
-  return check_guards(sources, guards, loader);
+bool guards_pass(const guards::GuardProgram& program, SourceLoader& loader) {
+  for (const guards::GuardCheck& check : program.checks())
+    if (!passes(program, check, loader.load(check.source), loader)) return false;
+  return true;
 }
 
-std::string check_guards(const guards::SourceTable& sources, std::span<const Guard> guards,
+std::string check_guards(const guards::SourceTable& sources, const guards::GuardProgram& program,
                          SourceLoader& loader) {
-  for (const Guard& guard : guards) {
-    const Value* value = loader.load(guard.source);
-    auto name = [&] { return sources.describe(guard.source); };
-    if (!value) return fmt::format("{} is no longer available", name());
-    switch (guard.kind) {
-      case GuardKind::TYPE_MATCH:
-        if (type_identity(*value) != guard.identity)
-          return guards::type_mismatch(name(), guard.type_name, type_name(*value));
-        break;
-      case GuardKind::ID_MATCH:
-        if (!value->is_object() || value->as_object() != guard.identity)
-          return guards::identity_mismatch(name(), guard.type_name);
-        break;
-      case GuardKind::CONSTANT_MATCH:
-        if (!constant_matches(*value, guard.constant))
-          return guards::constant_mismatch(name(), guard.constant);
-        break;
-      case GuardKind::LENGTH:
-        if (!value->is_int() || value->as_int() != guard.length)
-          return guards::length_mismatch(sources.describe(sources[guard.source].parent),
-                                         guard.length);
-        break;
-      case GuardKind::TENSOR_MATCH: {
-        if (!value->is(ObjectKind::TensorBox))
-          return guards::type_mismatch(name(), "Tensor", type_name(*value));
-        // The common case compares and formats nothing; the message is made on a failure.
-        const Tensor& tensor = value->as<TensorBoxObject>().tensor;
-        if (!tensor_matches(guard.tensor, tensor))
-          return guards::tensor_mismatch(name(), guard.tensor, tensor);
-        break;
-      }
-      case GuardKind::NO_ALIASING: {
-        if (!value->is(ObjectKind::TensorBox)) break;
-        const void* storage = value->as<TensorBoxObject>().tensor.storage().get();
-        for (SourceId other : guard.unaliased) {
-          const Value* other_value = loader.load(other);
-          if (other_value && other_value->is(ObjectKind::TensorBox) &&
-              other_value->as<TensorBoxObject>().tensor.storage().get() == storage)
-            return guards::aliasing_mismatch(name(), sources.describe(other));
-        }
-        break;
-      }
-    }
+  for (const guards::GuardCheck& check : program.checks()) {
+    const Value* value = loader.load(check.source);
+    if (!passes(program, check, value, loader))
+      return explain_failure(sources, program, check, value, loader);
   }
   return {};
+}
+
+std::string check_guards(const guards::SourceTable& sources, std::span<const Value> keys,
+                         const guards::GuardProgram& program, GuardSubject subject) {
+  SourceLoader loader(sources, keys, subject);
+  return check_guards(sources, program, loader);
 }
 
 }  // namespace gyro

@@ -1,14 +1,16 @@
 // Checking guards against a frame's values: each source loaded once (locals, stack slots,
-// globals, then attributes, items and lengths of those), each guard checked in the program's
-// order; the first failure explains itself.
+// globals, then attributes, items and lengths of those), each check of a guard program run in
+// order. A hit compares and formats nothing more; a miss explains its first failure.
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "guards/guard.h"
+#include "guards/guard_program.h"
 #include "interp/value.h"
 
 namespace gyro {
@@ -27,39 +29,75 @@ struct GuardSubject {
 // entry so that loading allocates nothing.
 std::vector<Value> source_keys(const guards::SourceTable& sources);
 
-// Loads sources from a subject, each at most once (loads never run script code).
+// Loads sources from a subject, each at most once (loads never run script code). A local or a
+// stack slot is read in place (the frame outlives the loader and nothing a hit runs changes
+// it); any other source's value is held by the loader until it is destroyed.
 class SourceLoader {
  public:
   SourceLoader(const guards::SourceTable& sources, std::span<const Value> keys,
                GuardSubject subject);
+  ~SourceLoader();
+  SourceLoader(const SourceLoader&) = delete;
+  SourceLoader& operator=(const SourceLoader&) = delete;
+
   // The source's value, or nullptr when it cannot be loaded (a missing attribute or global,
   // an index past the end): a guard on it then fails.
-  const Value* load(guards::SourceId id);
+  const Value* load(guards::SourceId id) {
+    const guards::SourceNode& node = sources_[id];
+    switch (node.kind) {
+      case guards::SourceKind::kLocal:
+        return in_place(subject_.locals, node.index);
+      case guards::SourceKind::kStackSlot:
+        return in_place(subject_.stack, node.index);
+      case guards::SourceKind::kGlobal:
+      case guards::SourceKind::kAttribute:
+      case guards::SourceKind::kItem:
+      case guards::SourceKind::kLength:
+        break;
+    }
+    return load_held(id, node);
+  }
 
  private:
+  static const Value* in_place(std::span<const Value> values, int64_t index) {
+    return static_cast<uint64_t>(index) < values.size() ? &values[index] : nullptr;
+  }
+  const Value* load_held(guards::SourceId id, const guards::SourceNode& node);
+
+  enum State : uint8_t { kNotLoaded, kHeld, kUnavailable };
+  // Storage for one held value, constructed only when the source is loaded (a hit on locals
+  // constructs and destroys nothing).
+  union Slot {
+    Slot() {}
+    ~Slot() {}
+    Value value;
+  };
+
   const guards::SourceTable& sources_;
   std::span<const Value> keys_;
   GuardSubject subject_;
-  // Small programs (most) keep their loaded values inline: a cache hit allocates nothing here.
+  int held_count_ = 0;
+  // Small programs (most) keep their state inline: a hit allocates nothing here.
   static constexpr std::size_t kInline = 16;
-  std::array<Value, kInline> inline_values_;
-  std::array<char, kInline> inline_state_{};
-  std::vector<Value> heap_values_;
-  std::vector<char> heap_state_;
-  Value* values_;
-  char* state_;  // 0 not loaded, 1 loaded, 2 unavailable
+  std::array<uint8_t, kInline> inline_state_{};
+  std::array<Slot, kInline> inline_slots_;
+  std::unique_ptr<uint8_t[]> heap_state_;
+  std::unique_ptr<Slot[]> heap_slots_;
+  uint8_t* state_;
+  Slot* slots_;
 };
 
 // What TYPE_MATCH compares: an instance's class, or a small key for each builtin kind of value
 // (never a valid address), so the check neither allocates nor looks anything up.
 const void* type_identity(const Value& value);
 
-// Checks `guards` (in order_guards order) and returns "" when all pass, else the first failure
-// in Dynamo's words.
-std::string check_guards(const guards::SourceTable& sources, std::span<const Value> keys,
-                         std::span<const guards::Guard> guards, GuardSubject subject);
-// The same with the caller's loader, whose loaded sources a hit then reuses.
-std::string check_guards(const guards::SourceTable& sources, std::span<const guards::Guard> guards,
+// True when every check of `program` (finished, so in checking order) passes. Formats nothing.
+bool guards_pass(const guards::GuardProgram& program, SourceLoader& loader);
+// "" when all checks pass, else the first failure in Dynamo's words.
+std::string check_guards(const guards::SourceTable& sources, const guards::GuardProgram& program,
                          SourceLoader& loader);
+// The same with a loader of its own.
+std::string check_guards(const guards::SourceTable& sources, std::span<const Value> keys,
+                         const guards::GuardProgram& program, GuardSubject subject);
 
 }  // namespace gyro

@@ -6,6 +6,11 @@
 
 namespace gyro {
 
+const Tensor& ConstantTensor::undefined() {
+  static const Tensor kUndefined;
+  return kUndefined;
+}
+
 int Graph::num_calls() const {
   return static_cast<int>(std::count_if(nodes_.begin(), nodes_.end(), [](const Node& n) {
     return n.kind == NodeKind::kCall || n.kind == NodeKind::kOpaqueCall;

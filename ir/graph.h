@@ -33,18 +33,38 @@ enum class NodeKind : unsigned char {
   kOpaqueCall,   // a host function applied to earlier values (allow_in_graph): `opaque`
 };
 
+// A graph constant's tensor, held out of line and shared by copies of the graph (it is never
+// mutated): a Tensor keeps its sizes and strides inline (176 bytes), which every node would
+// otherwise carry, though few nodes are constants. Reads as a `const Tensor&`.
+class ConstantTensor {
+ public:
+  ConstantTensor() = default;
+  ConstantTensor& operator=(Tensor tensor) {
+    tensor_ = std::make_shared<const Tensor>(std::move(tensor));
+    return *this;
+  }
+  const Tensor& get() const { return tensor_ ? *tensor_ : undefined(); }
+  operator const Tensor&() const { return get(); }  // NOLINT: reads as the tensor it holds
+  const Tensor* operator->() const { return &get(); }
+
+ private:
+  static const Tensor& undefined();
+  std::shared_ptr<const Tensor> tensor_;
+};
+
 struct Node {
   NodeKind kind = NodeKind::kCall;
+  // kCall: the op (its inputs and attributes follow below).
+  OpKind op{};
   // kPlaceholder: the position in the executable's input list and the access path it was read
   // from ("x", "self.linear.weight", "xs[2]").
   int input_index = -1;
   std::string source;
   // kConstant: the tensor (a wrapped Python number keeps its wrapped flag, so it promotes as
   // the number did).
-  Tensor constant;
-  // kCall: the op, its tensor inputs, and its attributes bound against the op's schema (one
-  // per schema entry, defaults filled in; see bind_attrs).
-  OpKind op{};
+  ConstantTensor constant;
+  // kCall: the op's tensor inputs, and its attributes bound against the op's schema (one per
+  // schema entry, defaults filled in; see bind_attrs).
   std::vector<ValueId> inputs;
   Attrs attrs;
   // kOpaqueCall: the function (its tensor inputs are `inputs`; its output metas were found

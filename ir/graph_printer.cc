@@ -109,7 +109,7 @@ struct Names {
 };
 
 bool is_inline_literal(const Node& node) {
-  return node.kind == NodeKind::kConstant && node.constant.is_wrapped_number();
+  return node.kind == NodeKind::kConstant && node.constant->is_wrapped_number();
 }
 
 constexpr int64_t kMaxPrintedConstant = 16;
@@ -168,7 +168,7 @@ std::string call_expression(const Node& node, const Names& names) {
 }
 
 std::string constant_expression(const Node& node, const std::string& name) {
-  if (node.constant.numel() <= kMaxPrintedConstant)
+  if (node.constant->numel() <= kMaxPrintedConstant)
     return fmt::format("gyro.tensor({})", nested_repr(node.constant));
   return fmt::format("self.{}", name);
 }

@@ -1,8 +1,10 @@
 // Sources name values as the user wrote them; guards order cheap kinds first and explain
-// their failures in Dynamo's words.
+// their failures in Dynamo's words; a guard program keeps them compact and gives them back.
 #include "guards/guard.h"
 
 #include <gtest/gtest.h>
+
+#include "guards/guard_program.h"
 
 using namespace gyro;
 using namespace gyro::guards;
@@ -69,4 +71,55 @@ TEST(Guards, OtherKindsExplainThemselves) {
   guard.tensor = {DType::Float64, Dims{2}, Dims{1}};
   EXPECT_EQ(describe(sources, guard), "TENSOR_MATCH x: float64[2] stride=[1]");
   EXPECT_EQ(guard_kind_name(GuardKind::NO_ALIASING), "NO_ALIASING");
+}
+
+TEST(GuardProgram, ChecksAreSmallAndDecodeToTheGuardsRecorded) {
+  static_assert(sizeof(GuardCheck) == 24);
+  SourceTable sources;
+  SourceId x = sources.local(0, "x"), n = sources.local(1, "n"), s = sources.local(2, "s");
+  std::vector<Guard> recorded;
+  Guard tensor(GuardKind::TENSOR_MATCH, x);
+  tensor.tensor = {DType::Float64, Dims{3, 4}, Dims{4, 1}};
+  recorded.push_back(tensor);
+  Guard integer(GuardKind::CONSTANT_MATCH, n);
+  integer.constant = Constant::integer(-7);
+  recorded.push_back(integer);
+  Guard real(GuardKind::CONSTANT_MATCH, n);
+  real.constant = Constant::real(-0.0);
+  recorded.push_back(real);
+  Guard text(GuardKind::CONSTANT_MATCH, s);
+  text.constant = Constant::string("relu");
+  recorded.push_back(text);
+  Guard type(GuardKind::TYPE_MATCH, s);
+  type.identity = &sources;
+  type.type_name = "Net";
+  recorded.push_back(type);
+  Guard length(GuardKind::LENGTH, sources.length(s));
+  length.length = 5;
+  recorded.push_back(length);
+  Guard aliasing(GuardKind::NO_ALIASING, x);
+  aliasing.unaliased = {n, s};
+  recorded.push_back(aliasing);
+
+  GuardProgram program;
+  for (const Guard& guard : recorded) program.push_back(guard);
+  program = order_guards(std::move(program));
+  std::vector<Guard> ordered = order_guards(recorded);
+  ASSERT_EQ(program.size(), ordered.size());
+  std::size_t index = 0;
+  for (const Guard& guard : program) {
+    EXPECT_EQ(describe(sources, guard), describe(sources, ordered[index])) << index;
+    EXPECT_EQ(guard.kind, ordered[index].kind);
+    EXPECT_EQ(guard.source, ordered[index].source);
+    EXPECT_EQ(guard.identity, ordered[index].identity);
+    ++index;
+  }
+  EXPECT_EQ(describe(sources, program[0]), "TYPE_MATCH s: Net");
+  EXPECT_EQ(describe(sources, program[program.size() - 1]), "NO_ALIASING x: n, s");
+  // -0.0 keeps its sign through the check's bits.
+  bool saw_negative_zero = false;
+  for (const Guard& guard : program)
+    saw_negative_zero = saw_negative_zero || (guard.constant.kind() == Constant::Kind::kFloat &&
+                                              guard.constant.repr() == "-0.0");
+  EXPECT_TRUE(saw_negative_zero);
 }

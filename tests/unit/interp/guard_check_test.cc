@@ -26,9 +26,15 @@ struct Fixture {
   std::vector<Guard> guards;
   std::string check(std::span<const Value> locals) {
     auto keys = source_keys(sources);
-    auto ordered = guards::order_guards(guards);
-    return check_guards(sources, keys, ordered,
-                        {locals, {}, nullptr, &vm.builtins().as<DictObject>().table});
+    guards::GuardProgram program;
+    for (const Guard& guard : guards) program.push_back(guard);
+    program.finish();
+    GuardSubject subject{locals, {}, nullptr, &vm.builtins().as<DictObject>().table};
+    std::string failure = check_guards(sources, keys, program, subject);
+    // The hit path's check agrees with the one that explains.
+    SourceLoader loader(sources, keys, subject);
+    EXPECT_EQ(guards_pass(program, loader), failure.empty());
+    return failure;
   }
 };
 

@@ -144,3 +144,43 @@ def broken(x):
   EXPECT_EQ(std::get<TraceStop>(traced).reason, BreakReason::GraphBreakCall);
   EXPECT_EQ(std::get<TraceStop>(traced).line, 11);
 }
+
+// A hit on plain positional arguments skips entering a frame; it must agree with the same
+// entry reached through a frame (keyword arguments), and meet the recursion limit where a
+// frame would.
+TEST(CompiledCall, HitsWithoutAFrameAgreeWithHitsThroughOne) {
+  Traced t(R"(
+def pair(x, y):
+    return x + y, y
+
+def plain(x, y):
+    return x + y, y
+
+fast = compile(pair)
+a = ones(2)
+b = arange(2.0)
+first = fast(a, b)
+hit = fast(a, b)
+framed = fast(a, y=b)
+same = hit[0].tolist() == framed[0].tolist() and hit[1] is b and framed[1] is b
+
+def nest(f, n):
+    if n == 0:
+        return f(a, b)
+    return nest(f, n - 1)
+
+def deepest(f):
+    n = 0
+    while True:
+        try:
+            nest(f, n)
+        except RecursionError:
+            return n
+        n = n + 1
+
+depths = (deepest(plain), deepest(fast))
+)");
+  EXPECT_TRUE(t.global("same").as_bool());
+  const auto& depths = t.global("depths").as<TupleObject>().items;
+  EXPECT_EQ(depths[0].as_int(), depths[1].as_int());
+}
