@@ -395,7 +395,8 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     std::string backend = "eager";
     if (compiled.backend.is(ObjectKind::Str))
       backend = compiled.backend.as<StrObject>().text;
-    else if (!call_script_backend(*this, compiled.backend, entry->capture))
+    else if (entry->capture->graph.num_calls() > 0 &&  // as Dynamo: no backend for no ops
+             !call_script_backend(*this, compiled.backend, entry->capture))
       return std::nullopt;
     auto options = backend_options(*this, compiled.options);
     if (!options) return std::nullopt;

@@ -77,6 +77,7 @@ struct Sym {
     kClosure,       // a function made in the trace (value) over cells made in it (items)
     kNewObject,     // an instance of class `value` made in the trace, with `fields`
     kDict,          // a dict made in the trace: items holds key, value, key, value, ...
+    kVmIterator,    // the VM's own loop iterator on a resume point's stack, passed through
   };
   Kind kind = Kind::kConstant;
   Value value;       // kConstant, kObject, kMethod (the function)
@@ -153,7 +154,18 @@ class Tracer {
     std::vector<Sym> initial_stack;
     line_ = code.lines[start_pc];
     for (std::size_t i = 0; i < stack.size(); ++i) {
-      auto value = realize(stack[i], capture_.sources.stack_slot(static_cast<int64_t>(i)));
+      SourceId slot = capture_.sources.stack_slot(static_cast<int64_t>(i));
+      if (stack[i].is(ObjectKind::Iterator)) {
+        // A loop the break happened in: its iterator stays the VM's (the bytecode puts an
+        // iterator in this slot at this pc, so nothing needs guarding); the trace runs the
+        // rest of this pass and stops at the loop's next FOR_ITER.
+        Sym iterator;
+        iterator.kind = Sym::Kind::kVmIterator;
+        iterator.source = slot;
+        initial_stack.push_back(std::move(iterator));
+        continue;
+      }
+      auto value = realize(stack[i], slot);
       if (!value) {
         TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
         return stop;
@@ -195,8 +207,11 @@ class Tracer {
       // A graph break: the graph so far, then the VM from the breaking instruction (at the
       // outermost call site when the break is inside an inlined call). A user error, or a
       // break before any tensor work, leaves the whole frame to the VM.
-      if (stop.reason == BreakReason::UserError || !snapshot_ || snapshot_->call_count == 0 ||
-          !plan_break(*snapshot_))
+      // (At a loop's FOR_ITER even an empty graph is worth an entry: the VM then runs one
+      // instruction, and the next pass of the loop finds its own entries again.)
+      const bool worth_a_graph =
+          snapshot_ && (snapshot_->call_count > 0 || stop.reason == BreakReason::LoopResume);
+      if (stop.reason == BreakReason::UserError || !worth_a_graph || !plan_break(*snapshot_))
         return stop;
       capture_.break_reason = stop.describe();
     } else {
@@ -1879,6 +1894,7 @@ class Tracer {
           break;
         }
         case Opcode::FOR_ITER: {
+          if (stack.back().kind == Sym::Kind::kVmIterator) return stop(BreakReason::LoopResume);
           Sym& iterator = stack.back();
           if (iterator.position >= iterator.items->size()) {
             stack.pop_back();
@@ -2119,6 +2135,7 @@ class Tracer {
         for (const Sym& item : *value.items) plan.items.push_back(this->plan(item));
         break;
       case Sym::Kind::kObject:
+      case Sym::Kind::kVmIterator:
         plan.kind = ResultPlan::Kind::kSource;
         plan.source = value.source;
         break;
