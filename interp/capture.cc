@@ -59,6 +59,15 @@ std::optional<Value> reload(Interpreter& vm, guards::SourceId source, SourceLoad
 
 std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
                                  std::span<const Tensor> outputs, SourceLoader& loader) {
+  if (plan.made >= 0) {
+    // A list, dict or object made in the trace: the first plan of it builds it.
+    if (!loader.made(plan.made).is_none()) return loader.made(plan.made);
+    ResultPlan content = plan;
+    content.made = -1;
+    auto built = build_value(vm, content, outputs, loader);
+    if (built) loader.made(plan.made) = *built;
+    return built;
+  }
   switch (plan.kind) {
     case ResultPlan::Kind::kTensor:
       return make_tensor(outputs[plan.output]);

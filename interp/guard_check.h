@@ -58,6 +58,13 @@ class SourceLoader {
     return load_held(id, node);
   }
 
+  // The object a capture's plans build for made-object slot `slot` (None until built): each is
+  // built once per run.
+  Value& made(int32_t slot) {
+    if (made_.size() <= static_cast<std::size_t>(slot)) made_.resize(slot + 1);
+    return made_[slot];
+  }
+
  private:
   static const Value* in_place(std::span<const Value> values, int64_t index) {
     return static_cast<uint64_t>(index) < values.size() ? &values[index] : nullptr;
@@ -85,6 +92,7 @@ class SourceLoader {
   std::unique_ptr<Slot[]> heap_slots_;
   uint8_t* state_;
   Slot* slots_;
+  std::vector<Value> made_;  // built objects by slot (allocated only when a plan has some)
 };
 
 // What TYPE_MATCH compares: an instance's class, or a small key for each builtin kind of value

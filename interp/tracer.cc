@@ -2014,10 +2014,31 @@ class Tracer {
   // A value the VM will see again at a break, including the ones only a frame in progress has
   // (iterators, bound methods).
   std::optional<ResultPlan> plan_state(const Sym& value) {
-    if ((value.kind == Sym::Kind::kList && value.source == kNoSource) ||
-        value.kind == Sym::Kind::kDict)
-      planned_.insert(value.items.get());
-    if (value.kind == Sym::Kind::kNewObject) planned_.insert(value.fields.get());
+    auto planned = plan_made(value);
+    if (planned && planned->made >= 0) {
+      // Made in the trace: one slot per object, so all its plans build one instance.
+      const void* identity = value.kind == Sym::Kind::kNewObject
+                                 ? static_cast<const void*>(value.fields.get())
+                                 : value.items.get();
+      planned_.insert(identity);
+    }
+    return planned;
+  }
+
+  std::optional<ResultPlan> plan_made(const Sym& value) {
+    const bool made = (value.kind == Sym::Kind::kList && value.source == kNoSource) ||
+                      value.kind == Sym::Kind::kDict || value.kind == Sym::Kind::kNewObject;
+    if (!made) return plan_value(value);
+    const void* identity = value.kind == Sym::Kind::kNewObject
+                               ? static_cast<const void*>(value.fields.get())
+                               : value.items.get();
+    auto slot = made_slots_.emplace(identity, static_cast<int32_t>(made_slots_.size())).first;
+    auto planned = plan_value(value);
+    if (planned) planned->made = slot->second;
+    return planned;
+  }
+
+  std::optional<ResultPlan> plan_value(const Sym& value) {
     ResultPlan out;
     switch (value.kind) {
       case Sym::Kind::kCell:
@@ -2172,6 +2193,7 @@ class Tracer {
   std::map<std::pair<SourceId, std::string>, Sym> stored_attributes_;
   std::set<std::size_t> dirty_locals_;
   std::set<const void*> planned_;  // made lists and objects some plan has captured
+  std::unordered_map<const void*, int32_t> made_slots_;  // only looked up: slots in plan order
   std::size_t steps_ = 0;
   int line_ = 0;
 };
