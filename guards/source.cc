@@ -34,6 +34,9 @@ SourceId SourceTable::item(SourceId parent, int64_t index) {
 SourceId SourceTable::length(SourceId parent) {
   return intern({SourceKind::kLength, parent, 0, {}});
 }
+SourceId SourceTable::cell(SourceId function, int64_t index, std::string_view name) {
+  return intern({SourceKind::kCell, function, index, std::string(name)});
+}
 
 std::string SourceTable::describe(SourceId id) const {
   const SourceNode& node = nodes_[id];
@@ -49,6 +52,9 @@ std::string SourceTable::describe(SourceId id) const {
       return fmt::format("{}[{}]", describe(node.parent), node.index);
     case SourceKind::kLength:
       return fmt::format("len({})", describe(node.parent));
+    case SourceKind::kCell:  // the frame's own free variable reads as its name
+      if (node.parent == kNoSource) return node.name;
+      return fmt::format("{}.__closure__[{}].cell_contents", describe(node.parent), node.index);
   }
   return "?";
 }

@@ -21,6 +21,8 @@ enum class SourceKind : uint8_t {
   kAttribute,  // parent.name
   kItem,       // parent[index]
   kLength,     // len(parent)
+  kCell,       // the contents of closure cell `index` (named `name`) of function parent, or of
+               // the frame's own function when parent is kNoSource
 };
 
 struct SourceNode {
@@ -38,6 +40,7 @@ class SourceTable {
   SourceId attribute(SourceId parent, std::string_view name);
   SourceId item(SourceId parent, int64_t index);
   SourceId length(SourceId parent);
+  SourceId cell(SourceId function, int64_t index, std::string_view name);
 
   // Drops the interning index once no source will be added (a finished capture keeps only
   // the nodes: smaller cache entries).

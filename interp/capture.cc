@@ -162,6 +162,12 @@ bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Ten
       case SideEffect::Kind::kSetGlobal:
         (void)globals.as<DictObject>().table.set(make_str(effect.name), std::move(args[0]));
         break;
+      case SideEffect::Kind::kSetCell: {
+        auto& cell = effect.target.constant.as<CellObject>();
+        cell.value = std::move(args[0]);
+        cell.bound = true;
+        break;
+      }
       case SideEffect::Kind::kListSetItem: {
         auto target = build_value(vm, effect.target, outputs, loader);
         if (!target || !target->is(ObjectKind::List)) return false;

@@ -50,6 +50,7 @@ struct SideEffect {
     kSetGlobal,     // global name = args[0]
     kListAppend,    // target.append(args[0])
     kListSetItem,   // target[args[0]] = args[1]
+    kSetCell,       // the closure cell target.constant holds args[0] (nonlocal)
   };
   Kind kind = Kind::kPrint;
   ResultPlan target;  // the object changed (kSetAttribute, kListAppend)

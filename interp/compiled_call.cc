@@ -103,8 +103,11 @@ std::optional<std::optional<Value>> frameless_hit(Interpreter& vm,
       args.size() != static_cast<std::size_t>(code.arg_count) || !depth_allows_frame ||
       vm.log_enabled(LogChannel::cache))  // the full path logs each lookup
     return std::nullopt;
-  GuardSubject subject{
-      args, {}, &function.globals.as<DictObject>().table, &vm.builtins().as<DictObject>().table};
+  GuardSubject subject{args,
+                       {},
+                       &function.globals.as<DictObject>().table,
+                       &vm.builtins().as<DictObject>().table,
+                       &function.closure};
   for (const auto& entry : compiled.entries) {
     const Capture& capture = *entry->capture;
     if (capture.start_pc != 0) continue;
@@ -282,7 +285,8 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
   std::span<const Value> locals(frame->locals, code.local_names.size());
   std::span<const Value> stack(frame->stack, frame->top);
   GuardSubject subject{locals, stack, &frame->globals().as<DictObject>().table,
-                       &builtins_.as<DictObject>().table};
+                       &builtins_.as<DictObject>().table,
+                       &compiled.function.as<FunctionObject>().closure};
   const bool may_compile =
       !compiled.run_only && !compiling_ && !compiled.skipped_resume_points.contains(pc);
   // GYRO_LOGS=recompiles lists every entry's first failing guard; otherwise only the last is kept.

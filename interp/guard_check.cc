@@ -113,6 +113,23 @@ const Value* SourceLoader::load_held(SourceId id, const guards::SourceNode& node
         }
       }
       break;
+    case SourceKind::kCell: {
+      // A closure cell's contents: of the frame's own function, or of a function source.
+      const Value* closure = subject_.closure;
+      if (node.parent != guards::kNoSource) {
+        const Value* function = load(node.parent);
+        closure = function && function->is(ObjectKind::Function)
+                      ? &function->as<FunctionObject>().closure
+                      : nullptr;
+      }
+      if (closure && closure->is(ObjectKind::Tuple)) {
+        const auto& cells = closure->as<TupleObject>().items;
+        if (node.index >= 0 && node.index < static_cast<int64_t>(cells.size()) &&
+            cells[node.index].is(ObjectKind::Cell) && cells[node.index].as<CellObject>().bound)
+          found = &cells[node.index].as<CellObject>().value;
+      }
+      break;
+    }
     case SourceKind::kLength:
       if (const Value* parent = load(node.parent)) {
         if (parent->is(ObjectKind::List) || parent->is(ObjectKind::Tuple)) {

@@ -23,6 +23,7 @@ struct GuardSubject {
   std::span<const Value> stack;
   const Dict* globals = nullptr;
   const Dict* builtins = nullptr;
+  const Value* closure = nullptr;  // the frame's function's closure (a tuple of cells), if any
 };
 
 // The str key of each global and attribute source (None for the others), made once per cache
@@ -53,6 +54,7 @@ class SourceLoader {
       case guards::SourceKind::kAttribute:
       case guards::SourceKind::kItem:
       case guards::SourceKind::kLength:
+      case guards::SourceKind::kCell:
         break;
     }
     return load_held(id, node);

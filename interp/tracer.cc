@@ -73,7 +73,8 @@ struct Sym {
     kTensorMethod,  // tensor.name bound to a tensor
     kIterator,      // over items, for unrolled loops
     kNoSelf,        // LOAD_METHOD's marker: the callable takes no self
-    kCell,          // a closure cell: items holds its value (empty while unbound)
+    kCell,          // a closure cell: items holds its value (empty while unbound); value is
+                    // the VM's cell when it existed before the trace
     kClosure,       // a function made in the trace (value) over cells made in it (items)
     kNewObject,     // an instance of class `value` made in the trace, with `fields`
     kDict,          // a dict made in the trace: items holds key, value, key, value, ...
@@ -187,13 +188,13 @@ class Tracer {
             auto value = realize(root_locals_[i], capture_.sources.local(i, code.local_names[i]));
             if (value) symbolic[i] = std::move(*value);
           }
-      auto made = stop_ ? std::nullopt : make_cells(function, symbolic, nullptr);
+      auto made =
+          stop_ ? std::nullopt : make_cells(function, symbolic, nullptr, kNoSource, /*root=*/true);
       if (!made) {
         TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
         return stop;
       }
       cells = std::move(*made);
-      root_cells_ = static_cast<int>(cells.size());
     }
     auto result = run_code(function, std::move(symbolic), /*depth=*/0, /*root=*/true, start_pc,
                            std::move(initial_stack), std::move(cells));
@@ -831,6 +832,7 @@ class Tracer {
           guard_identity(source, *found);
           Sym method;
           method.kind = Sym::Kind::kMethod;
+          method.source = source;
           method.value = *found;
           method.name = name;
           method.items = std::make_shared<std::vector<Sym>>(std::vector<Sym>{object});
@@ -935,7 +937,8 @@ class Tracer {
                          callable.items.get());
     if (callable.kind == Sym::Kind::kMethod) {
       args.insert(args.begin(), (*callable.items)[0]);
-      return inline_call(callable.value, std::move(args), std::move(kwargs), depth);
+      return inline_call(callable.value, std::move(args), std::move(kwargs), depth, nullptr,
+                         callable.source);
     }
     if (callable.kind == Sym::Kind::kObject || callable.kind == Sym::Kind::kNewObject) {
       // A module's forward pass: the instance's __call__.
@@ -949,7 +952,8 @@ class Tracer {
     if (target.is(ObjectKind::Function)) {
       if (TraceMark mark = vm_.trace_mark(target); mark != TraceMark::kNone)
         return call_marked(target, mark, args, kwargs);
-      return inline_call(target, std::move(args), std::move(kwargs), depth);
+      return inline_call(target, std::move(args), std::move(kwargs), depth, nullptr,
+                         callable.source);
     }
     if (target.is(ObjectKind::CompiledFunction)) {
       // Inside a trace a compiled function is just its function (one graph, not two).
@@ -1121,6 +1125,8 @@ class Tracer {
     if (found->is(ObjectKind::Function)) {
       Sym method;
       method.kind = Sym::Kind::kMethod;
+      if (object.fields->class_source != kNoSource)
+        method.source = capture_.sources.attribute(object.fields->class_source, name);
       method.value = *found;
       method.name = name;
       method.items = std::make_shared<std::vector<Sym>>(std::vector<Sym>{object});
@@ -1336,7 +1342,8 @@ class Tracer {
   // `closure`: the cells of a function made in the trace (kClosure), else the function's own.
   std::optional<Sym> inline_call(const Value& function, std::vector<Sym> args,
                                  std::vector<std::pair<std::string, Sym>> kwargs, int depth,
-                                 const std::vector<Sym>* closure = nullptr) {
+                                 const std::vector<Sym>* closure = nullptr,
+                                 SourceId function_source = kNoSource) {
     if (depth + 1 > kMaxInlineDepth) return stop(BreakReason::InlineDepth);
     const auto& fn = function.as<FunctionObject>();
     const Code& code = *fn.code;
@@ -1375,25 +1382,28 @@ class Tracer {
       if (!value) return std::nullopt;
       locals[i] = std::move(*value);
     }
-    auto cells = make_cells(fn, locals, closure);
+    auto cells = make_cells(fn, locals, closure, function_source, /*root=*/false);
     if (!cells) return std::nullopt;
     return run_code(fn, std::move(locals), depth + 1, /*root=*/false, 0, {}, std::move(*cells));
   }
 
   // ---- closures ----
-  static Sym new_cell(std::optional<Sym> value = std::nullopt) {
+  static Sym new_cell(std::optional<Sym> value = std::nullopt, Value existing = Value()) {
     Sym cell = Sym::sequence(Sym::Kind::kCell, {});
+    cell.value = std::move(existing);
     if (value) cell.items->push_back(std::move(*value));
     return cell;
   }
 
   // A frame's cells, as the VM makes them (enter_frame): its own cells start from the argument
-  // of the same name; free variables are the closure's cells. The cells of a function that
-  // existed before the trace are read once, and only when they hold functions or classes:
-  // their contents have no source to guard.
+  // of the same name; free variables are the closure's cells. The contents of a closure that
+  // existed before the trace are sources (`function_source.__closure__[i].cell_contents`, or
+  // the root frame's own free variables by name), guarded when read; a function without a
+  // source (found some other way) may only close over functions and classes.
   std::optional<std::vector<Sym>> make_cells(const FunctionObject& function,
                                              const std::vector<std::optional<Sym>>& locals,
-                                             const std::vector<Sym>* closure) {
+                                             const std::vector<Sym>* closure,
+                                             SourceId function_source, bool root) {
     const Code& code = *function.code;
     std::vector<Sym> cells;
     for (const std::string& name : code.cell_names) {
@@ -1410,19 +1420,28 @@ class Tracer {
     if (!function.closure.is(ObjectKind::Tuple) ||
         function.closure.as<TupleObject>().items.size() != code.free_names.size())
       return stop(BreakReason::UserError, code.name + "() without its closure");
-    for (const Value& cell : function.closure.as<TupleObject>().items) {
-      const auto& object = cell.as<CellObject>();
+    const auto& closure_cells = function.closure.as<TupleObject>().items;
+    for (std::size_t i = 0; i < closure_cells.size(); ++i) {
+      const auto& object = closure_cells[i].as<CellObject>();
       if (!object.bound) {
-        cells.push_back(new_cell());
+        cells.push_back(new_cell(std::nullopt, closure_cells[i]));
         continue;
       }
       const Value& content = object.value;
+      if (root || function_source != kNoSource) {
+        auto value =
+            realize(content, capture_.sources.cell(root ? kNoSource : function_source,
+                                                   static_cast<int64_t>(i), code.free_names[i]));
+        if (!value) return std::nullopt;
+        cells.push_back(new_cell(std::move(*value), closure_cells[i]));
+        continue;
+      }
       if (!(content.is(ObjectKind::Function) || content.is(ObjectKind::Class) ||
             content.is(ObjectKind::Builtin) || content.is(ObjectKind::CompiledFunction)))
         return stop(BreakReason::UnsupportedOpcode,
                     fmt::format("{}() reads a closure variable holding a {}", code.name,
                                 type_name(content)));
-      cells.push_back(new_cell(Sym::constant(content)));
+      cells.push_back(new_cell(Sym::constant(content), closure_cells[i]));
     }
     return cells;
   }
@@ -1535,9 +1554,20 @@ class Tracer {
         }
         case Opcode::STORE_DEREF: {
           // The VM's frame keeps its own cells at a break: a root cell stored here has no plan.
-          if (root && static_cast<int>(arg) < root_cells_) root_cells_stored_ = true;
+          if (root && arg < code.cell_names.size()) root_cells_stored_ = true;
           Sym& cell = cells[arg];
-          cell.items->assign(1, pop());
+          Sym value = pop();
+          if (cell.value.is(ObjectKind::Cell)) {
+            // A cell from before the call (nonlocal): the store is replayed on it.
+            auto planned = plan_state(value);
+            if (!planned) return stop(BreakReason::SideEffect, "storing this value in a cell");
+            SideEffect effect;
+            effect.kind = SideEffect::Kind::kSetCell;
+            effect.target.constant = cell.value;
+            effect.args.push_back(std::move(*planned));
+            capture_.effects.push_back(std::move(effect));
+          }
+          cell.items->assign(1, std::move(value));
           break;
         }
         case Opcode::LOAD_CLOSURE:
@@ -2184,8 +2214,7 @@ class Tracer {
   std::vector<TensorVar> vars_;
   std::vector<std::pair<int, TensorVar>> journal_;  // (var, state before a change)
   std::vector<int> written_inputs_;                 // in order of their first write
-  int root_cells_ = 0;              // the root frame's cells (its own, then free variables)
-  bool root_cells_stored_ = false;  // STORE_DEREF on one of them
+  bool root_cells_stored_ = false;  // STORE_DEREF on one of the root frame's own cells
   std::unordered_map<SourceId, Sym> globals_;
   std::unordered_map<BuiltinFn, OpKind> op_builtins_;
   std::optional<Stop> stop_;
