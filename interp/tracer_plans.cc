@@ -1,0 +1,187 @@
+// Plans: how the graph's outputs and the frame's sources rebuild what the VM sees again (the
+// result, the locals and stack at a break, the inputs written back), and break snapshots.
+#include "interp/tracer_impl.h"
+
+namespace gyro::tracing {
+
+bool Tracer::plan_break(const Snapshot& snapshot) {
+  if (root_cells_stored_) return false;
+  while (journal_.size() > snapshot.journal_size) {
+    vars_[journal_.back().first] = std::move(journal_.back().second);
+    journal_.pop_back();
+  }
+  capture_.effects.resize(snapshot.effect_count);
+  capture_.resume_pc = static_cast<int64_t>(snapshot.pc);
+  capture_.locals.resize(snapshot.locals.size());
+  for (std::size_t i : dirty_locals_) {
+    if (!snapshot.locals[i]) continue;  // stored after the snapshot: the frame has the old one
+    auto value = plan_state(*snapshot.locals[i]);
+    if (!value) return false;
+    capture_.locals[i] = std::move(*value);
+  }
+  for (const Sym& item : snapshot.stack) {
+    auto value = plan_state(item);
+    if (!value) return false;
+    capture_.stack.push_back(std::move(*value));
+  }
+  return true;
+}
+
+std::optional<ResultPlan> Tracer::plan_state(const Sym& value) {
+  auto planned = plan_made(value);
+  if (planned && planned->made >= 0) {
+    // Made in the trace: one slot per object, so all its plans build one instance.
+    const void* identity = value.kind == Sym::Kind::kNewObject
+                               ? static_cast<const void*>(value.fields.get())
+                               : value.items.get();
+    planned_.insert(identity);
+  }
+  return planned;
+}
+
+std::optional<ResultPlan> Tracer::plan_made(const Sym& value) {
+  const bool made = (value.kind == Sym::Kind::kList && value.source == kNoSource) ||
+                    value.kind == Sym::Kind::kDict || value.kind == Sym::Kind::kNewObject;
+  if (!made) return plan_value(value);
+  const void* identity = value.kind == Sym::Kind::kNewObject
+                             ? static_cast<const void*>(value.fields.get())
+                             : value.items.get();
+  auto slot = made_slots_.emplace(identity, static_cast<int32_t>(made_slots_.size())).first;
+  auto planned = plan_value(value);
+  if (planned) planned->made = slot->second;
+  return planned;
+}
+
+std::optional<ResultPlan> Tracer::plan_value(const Sym& value) {
+  ResultPlan out;
+  switch (value.kind) {
+    case Sym::Kind::kCell:
+    case Sym::Kind::kClosure:
+      return std::nullopt;
+    case Sym::Kind::kDict: {
+      out.kind = ResultPlan::Kind::kDict;
+      for (const Sym& item : *value.items) {
+        auto planned = plan_state(item);
+        if (!planned) return std::nullopt;
+        out.items.push_back(std::move(*planned));
+      }
+      return out;
+    }
+    case Sym::Kind::kNewObject: {
+      // The instance is made again after the graph: its class, then its fields in order.
+      out.kind = ResultPlan::Kind::kNewObject;
+      out.constant = value.value;
+      for (const auto& [name, field] : value.fields->values) {
+        auto planned = plan_state(field);
+        if (!planned) return std::nullopt;
+        ResultPlan key;
+        key.constant = make_str(name);
+        out.items.push_back(std::move(key));
+        out.items.push_back(std::move(*planned));
+      }
+      return out;
+    }
+    case Sym::Kind::kIterator: {
+      out.kind = ResultPlan::Kind::kIterator;
+      for (std::size_t i = value.position; i < value.items->size(); ++i) {
+        auto item = plan_state((*value.items)[i]);
+        if (!item) return std::nullopt;
+        out.items.push_back(std::move(*item));
+      }
+      return out;
+    }
+    case Sym::Kind::kNoSelf:
+      out.kind = ResultPlan::Kind::kNoSelf;
+      return out;
+    case Sym::Kind::kTensorMethod: {
+      auto self = plan_state((*value.items)[0]);
+      if (!self) return std::nullopt;
+      out.kind = ResultPlan::Kind::kAttribute;
+      out.name = value.name;
+      out.items.push_back(std::move(*self));
+      return out;
+    }
+    case Sym::Kind::kMethod: {
+      // The VM's own bound method: the function looked up on the object again.
+      auto self = plan_state((*value.items)[0]);
+      if (!self) return std::nullopt;
+      out.kind = ResultPlan::Kind::kAttribute;
+      out.name = value.name;
+      out.items.push_back(std::move(*self));
+      return out;
+    }
+    case Sym::Kind::kTuple:
+    case Sym::Kind::kList:
+      if (value.source == kNoSource) {
+        out.kind =
+            value.kind == Sym::Kind::kTuple ? ResultPlan::Kind::kTuple : ResultPlan::Kind::kList;
+        for (const Sym& item : *value.items) {
+          auto planned = plan_state(item);
+          if (!planned) return std::nullopt;
+          out.items.push_back(std::move(*planned));
+        }
+        return out;
+      }
+      return plan(value);
+    default:
+      return plan(value);
+  }
+}
+
+void Tracer::plan_write_backs() {
+  for (int var : written_inputs_) {
+    const int value = current(var);
+    if (value == vars_[var].placeholder) continue;  // the write was undone at a break
+    capture_.write_backs.push_back({vars_[var].input, static_cast<int>(outputs_.size())});
+    outputs_.push_back(ValueId{value});
+    Guard guard(GuardKind::NO_ALIASING, vars_[var].input);
+    for (SourceId other : capture_.inputs)
+      if (other != vars_[var].input) guard.unaliased.push_back(other);
+    if (!guard.unaliased.empty()) this->guard(std::move(guard));
+  }
+}
+
+ResultPlan Tracer::plan(const Sym& value) {
+  ResultPlan plan;
+  switch (value.kind) {
+    case Sym::Kind::kTensor:
+      if (const TensorVar& var = vars_[value.tensor]; var.input != kNoSource) {
+        // The caller's own tensor object comes back (written back first if it changed).
+        plan.kind = ResultPlan::Kind::kSource;
+        plan.source = var.input;
+      } else {
+        plan.kind = ResultPlan::Kind::kTensor;
+        plan.output = static_cast<int>(outputs_.size());
+        outputs_.push_back(ValueId{current(value.tensor)});
+      }
+      break;
+    case Sym::Kind::kTuple:
+    case Sym::Kind::kList:
+      if (value.source != kNoSource) {
+        plan.kind = ResultPlan::Kind::kSource;
+        plan.source = value.source;
+        break;
+      }
+      plan.kind =
+          value.kind == Sym::Kind::kTuple ? ResultPlan::Kind::kTuple : ResultPlan::Kind::kList;
+      for (const Sym& item : *value.items) plan.items.push_back(this->plan(item));
+      break;
+    case Sym::Kind::kObject:
+    case Sym::Kind::kVmIterator:
+      plan.kind = ResultPlan::Kind::kSource;
+      plan.source = value.source;
+      break;
+    default:
+      plan.kind = ResultPlan::Kind::kConstant;
+      plan.constant = value.value;
+      if (value.source != kNoSource && value.value.is_object() &&
+          !value.value.is(ObjectKind::Str)) {
+        plan.kind = ResultPlan::Kind::kSource;
+        plan.source = value.source;
+      }
+      break;
+  }
+  return plan;
+}
+
+}  // namespace gyro::tracing

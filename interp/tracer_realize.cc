@@ -1,0 +1,130 @@
+// Realizing sources: a frame's values read as symbolic ones, each with the guards that keep it
+// valid (types, identities, constants, lengths, tensor metas), and globals.
+#include "interp/tracer_impl.h"
+
+namespace gyro::tracing {
+
+void Tracer::guard_identity(SourceId source, const Value& value) {
+  if (source == kNoSource) return;
+  Guard g(GuardKind::ID_MATCH, source);
+  g.identity = value.as_object();
+  g.type_name = std::string(type_name(value));
+  capture_.keep_alive.push_back(value);
+  guard(std::move(g));
+}
+
+void Tracer::guard_type(SourceId source, const Value& value) {
+  if (source == kNoSource) return;
+  Guard g(GuardKind::TYPE_MATCH, source);
+  g.identity = type_identity(value);
+  g.type_name = std::string(type_name(value));
+  if (value.is(ObjectKind::Instance)) capture_.keep_alive.push_back(value.as<InstanceObject>().cls);
+  guard(std::move(g));
+}
+
+std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
+  if (value.is_none() || value.is_bool() || value.is_int() || value.is_float() ||
+      value.is(ObjectKind::Str)) {
+    if (source != kNoSource) {
+      Guard g(GuardKind::CONSTANT_MATCH, source);
+      if (value.is_none())
+        g.constant = Constant();
+      else if (value.is_bool())
+        g.constant = Constant::boolean(value.as_bool());
+      else if (value.is_int())
+        g.constant = Constant::integer(value.as_int());
+      else if (value.is_float())
+        g.constant = Constant::real(value.as_float());
+      else
+        g.constant = Constant::string(value.as<StrObject>().text);
+      guard(std::move(g));
+    }
+    return Sym::constant(value, source);
+  }
+  if (value.is(ObjectKind::TensorBox)) {
+    if (source == kNoSource) return stop(BreakReason::UnsupportedBuiltin, "an unnamed tensor");
+    // One placeholder per source: reading x twice is one input.
+    auto it = placeholder_of_.find(source);
+    if (it != placeholder_of_.end()) return tensor_sym(it->second, source);
+    const Tensor& tensor = value.as<TensorBoxObject>().tensor;
+    // The graph reads inputs before it runs: one that shares storage with an input already
+    // written in place must be read by the VM, after the write.
+    for (int written : written_inputs_)
+      if (vars_[written].storage == tensor.storage().get())
+        return stop(BreakReason::InPlaceAliasing,
+                    "reading an input that shares storage with one written in place");
+    Guard g(GuardKind::TENSOR_MATCH, source);
+    g.tensor.dtype = tensor.dtype();
+    for (int d = 0; d < tensor.dim(); ++d) {
+      g.tensor.sizes.push_back(tensor.size(d));
+      g.tensor.strides.push_back(tensor.stride(d));
+    }
+    guard(std::move(g));
+    int index =
+        builder_.placeholder(capture_.sources.describe(source), TensorMeta::of(tensor)).index;
+    capture_.inputs.push_back(source);
+    int var = new_var(index);
+    vars_[var].input = source;
+    vars_[var].placeholder = index;
+    vars_[var].storage = tensor.storage().get();
+    placeholder_of_.emplace(source, var);
+    return tensor_sym(var, source);
+  }
+  if (value.is(ObjectKind::SparseTensor)) return stop(BreakReason::SparseTensor);
+  if (value.is(ObjectKind::List) || value.is(ObjectKind::Tuple)) {
+    if (source == kNoSource) return stop(BreakReason::UnsupportedBuiltin, "an unnamed list");
+    guard_type(source, value);
+    const auto& items = sequence_items(value);
+    Guard length(GuardKind::LENGTH, capture_.sources.length(source));
+    length.length = static_cast<int64_t>(items.size());
+    guard(std::move(length));
+    std::vector<Sym> symbolic;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      auto item = realize(items[i], capture_.sources.item(source, static_cast<int64_t>(i)));
+      if (!item) return std::nullopt;
+      symbolic.push_back(std::move(*item));
+    }
+    Sym s = Sym::sequence(value.is(ObjectKind::List) ? Sym::Kind::kList : Sym::Kind::kTuple,
+                          std::move(symbolic));
+    s.source = source;
+    s.value = value;
+    return s;
+  }
+  if (value.is(ObjectKind::Instance)) {
+    if (source == kNoSource) return stop(BreakReason::UnsupportedBuiltin, "an unnamed object");
+    guard_type(source, value);
+    Sym s;
+    s.kind = Sym::Kind::kObject;
+    s.value = value;
+    s.source = source;
+    return s;
+  }
+  if (value.is(ObjectKind::Function) || value.is(ObjectKind::Builtin) ||
+      value.is(ObjectKind::Class) || value.is(ObjectKind::DTypeValue) ||
+      value.is(ObjectKind::CompiledFunction)) {
+    guard_identity(source, value);
+    return Sym::constant(value, source);
+  }
+  return stop(BreakReason::UnsupportedBuiltin,
+              fmt::format("a value of type '{}'", type_name(value)));
+}
+
+std::optional<Sym> Tracer::global(const FunctionObject& function, const std::string& name) {
+  SourceId source = capture_.sources.global(name);
+  if (auto it = globals_.find(source); it != globals_.end()) return it->second;
+  Value key = make_str(name);
+  const Value* found = nullptr;
+  for (const Value* dict : {&function.globals, &vm_.builtins()}) {
+    const Dict& table = dict->as<DictObject>().table;
+    if (int64_t position = table.find(key); position >= 0) {
+      found = &table.value_at(position);
+      break;
+    }
+  }
+  if (!found) return stop(BreakReason::UserError, fmt::format("name '{}' is not defined", name));
+  auto value = realize(*found, source);
+  if (value) globals_.emplace(source, *value);
+  return value;
+}
+
+}  // namespace gyro::tracing
