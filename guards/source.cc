@@ -34,6 +34,12 @@ SourceId SourceTable::item(SourceId parent, int64_t index) {
 SourceId SourceTable::length(SourceId parent) {
   return intern({SourceKind::kLength, parent, 0, {}});
 }
+SourceId SourceTable::dict_key(SourceId dict, int64_t index) {
+  return intern({SourceKind::kDictKey, dict, index, {}});
+}
+SourceId SourceTable::dict_value(SourceId dict, int64_t index, std::string_view key_repr) {
+  return intern({SourceKind::kDictValue, dict, index, std::string(key_repr)});
+}
 SourceId SourceTable::cell(SourceId function, int64_t index, std::string_view name) {
   return intern({SourceKind::kCell, function, index, std::string(name)});
 }
@@ -52,6 +58,10 @@ std::string SourceTable::describe(SourceId id) const {
       return fmt::format("{}[{}]", describe(node.parent), node.index);
     case SourceKind::kLength:
       return fmt::format("len({})", describe(node.parent));
+    case SourceKind::kDictKey:
+      return fmt::format("list({})[{}]", describe(node.parent), node.index);
+    case SourceKind::kDictValue:
+      return fmt::format("{}[{}]", describe(node.parent), node.name);
     case SourceKind::kCell:  // the frame's own free variable reads as its name
       if (node.parent == kNoSource) return node.name;
       return fmt::format("{}.__closure__[{}].cell_contents", describe(node.parent), node.index);

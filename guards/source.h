@@ -21,6 +21,8 @@ enum class SourceKind : uint8_t {
   kAttribute,  // parent.name
   kItem,       // parent[index]
   kLength,     // len(parent)
+  kDictKey,    // the `index`-th key of dict parent, in insertion order
+  kDictValue,  // the value of dict parent's `index`-th key (written `name`)
   kCell,       // the contents of closure cell `index` (named `name`) of function parent, or of
                // the frame's own function when parent is kNoSource
 };
@@ -41,6 +43,8 @@ class SourceTable {
   SourceId item(SourceId parent, int64_t index);
   SourceId length(SourceId parent);
   SourceId cell(SourceId function, int64_t index, std::string_view name);
+  SourceId dict_key(SourceId dict, int64_t index);
+  SourceId dict_value(SourceId dict, int64_t index, std::string_view key_repr);
 
   // Drops the interning index once no source will be added (a finished capture keeps only
   // the nodes: smaller cache entries).

@@ -168,8 +168,16 @@ bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Ten
         cell.bound = true;
         break;
       }
-      case SideEffect::Kind::kListSetItem: {
+      case SideEffect::Kind::kSetItem: {
         auto target = build_value(vm, effect.target, outputs, loader);
+        if (target && target->is(ObjectKind::Dict)) {
+          Status status = target->as<DictObject>().table.set(args[0], std::move(args[1]));
+          if (!status.ok()) {
+            vm.raise(status.error());
+            return false;
+          }
+          break;
+        }
         if (!target || !target->is(ObjectKind::List)) return false;
         auto& items = target->as<ListObject>().items;
         const int64_t index = args[0].as_int();

@@ -49,7 +49,7 @@ struct SideEffect {
     kSetAttribute,  // target.name = args[0]
     kSetGlobal,     // global name = args[0]
     kListAppend,    // target.append(args[0])
-    kListSetItem,   // target[args[0]] = args[1]
+    kSetItem,       // target[args[0]] = args[1] (a list or a dict)
     kSetCell,       // the closure cell target.constant holds args[0] (nonlocal)
   };
   Kind kind = Kind::kPrint;

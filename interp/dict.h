@@ -36,6 +36,13 @@ class Dict {
   int64_t find(const Value& key) const;
   Value& value_at(std::size_t position) { return entries_[position].value; }
   const Value& value_at(std::size_t position) const { return entries_[position].value; }
+  // The entry of the `index`-th live key in insertion order, or nullptr past the end.
+  const Entry* live_entry(std::size_t index) const {
+    if (live_ == entries_.size()) return index < entries_.size() ? &entries_[index] : nullptr;
+    for (const Entry& entry : entries_)
+      if (entry.live && index-- == 0) return &entry;
+    return nullptr;
+  }
   // Calls fn(key, value) in insertion order.
   template <typename Fn>
   void for_each(Fn&& fn) const {

@@ -130,6 +130,15 @@ const Value* SourceLoader::load_held(SourceId id, const guards::SourceNode& node
       }
       break;
     }
+    case SourceKind::kDictKey:
+    case SourceKind::kDictValue:
+      // By position: the trace guarded every key at its position, so the value is the key's.
+      if (const Value* parent = load(node.parent); parent && parent->is(ObjectKind::Dict)) {
+        const Dict::Entry* entry =
+            parent->as<DictObject>().table.live_entry(static_cast<std::size_t>(node.index));
+        if (entry) found = node.kind == SourceKind::kDictKey ? &entry->key : &entry->value;
+      }
+      break;
     case SourceKind::kLength:
       if (const Value* parent = load(node.parent)) {
         if (parent->is(ObjectKind::List) || parent->is(ObjectKind::Tuple)) {

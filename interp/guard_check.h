@@ -55,6 +55,8 @@ class SourceLoader {
       case guards::SourceKind::kItem:
       case guards::SourceKind::kLength:
       case guards::SourceKind::kCell:
+      case guards::SourceKind::kDictKey:
+      case guards::SourceKind::kDictValue:
         break;
     }
     return load_held(id, node);

@@ -18,7 +18,7 @@ bool Tracer::store_list_item(const Sym& list, int64_t index, const Sym& value) {
       return false;
     }
     SideEffect effect;
-    effect.kind = SideEffect::Kind::kListSetItem;
+    effect.kind = SideEffect::Kind::kSetItem;
     effect.target = plan(list);
     ResultPlan position;
     position.constant = Value::integer(index);
@@ -49,6 +49,22 @@ std::optional<Value> Tracer::dict_key(const Sym& key) {
 bool Tracer::dict_store(const Sym& dict, const Sym& key, Sym value) {
   auto constant = dict_key(key);
   if (!constant || !may_change(dict)) return false;
+  if (dict.source != kNoSource) {
+    // The caller's own dict: changed again for real after the graph.
+    auto planned = plan_state(value);
+    if (!planned) {
+      stop(BreakReason::SideEffect, "storing this value in a dict");
+      return false;
+    }
+    SideEffect effect;
+    effect.kind = SideEffect::Kind::kSetItem;
+    effect.target = plan(dict);
+    ResultPlan key_plan;
+    key_plan.constant = *constant;
+    effect.args.push_back(std::move(key_plan));
+    effect.args.push_back(std::move(*planned));
+    capture_.effects.push_back(std::move(effect));
+  }
   if (int64_t at = dict_find(dict, *constant); at >= 0) {
     (*dict.items)[at + 1] = std::move(value);
   } else {

@@ -41,7 +41,8 @@ std::optional<ResultPlan> Tracer::plan_state(const Sym& value) {
 
 std::optional<ResultPlan> Tracer::plan_made(const Sym& value) {
   const bool made = (value.kind == Sym::Kind::kList && value.source == kNoSource) ||
-                    value.kind == Sym::Kind::kDict || value.kind == Sym::Kind::kNewObject;
+                    (value.kind == Sym::Kind::kDict && value.source == kNoSource) ||
+                    value.kind == Sym::Kind::kNewObject;
   if (!made) return plan_value(value);
   const void* identity = value.kind == Sym::Kind::kNewObject
                              ? static_cast<const void*>(value.fields.get())
@@ -59,6 +60,7 @@ std::optional<ResultPlan> Tracer::plan_value(const Sym& value) {
     case Sym::Kind::kClosure:
       return std::nullopt;
     case Sym::Kind::kDict: {
+      if (value.source != kNoSource) return plan(value);  // the caller's own dict
       out.kind = ResultPlan::Kind::kDict;
       for (const Sym& item : *value.items) {
         auto planned = plan_state(item);
@@ -168,6 +170,7 @@ ResultPlan Tracer::plan(const Sym& value) {
       break;
     case Sym::Kind::kObject:
     case Sym::Kind::kVmIterator:
+    case Sym::Kind::kDict:  // made dicts are planned by plan_state; this one has a source
       plan.kind = ResultPlan::Kind::kSource;
       plan.source = value.source;
       break;

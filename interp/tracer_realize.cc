@@ -90,6 +90,35 @@ std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
     s.value = value;
     return s;
   }
+  if (value.is(ObjectKind::Dict)) {
+    // A dict argument: its type and length, each key at its position (so the order the trace
+    // saw is guarded too) and each value, read by position.
+    if (source == kNoSource) return stop(BreakReason::UnsupportedBuiltin, "an unnamed dict");
+    guard_type(source, value);
+    const Dict& table = value.as<DictObject>().table;
+    Guard length(GuardKind::LENGTH, capture_.sources.length(source));
+    length.length = static_cast<int64_t>(table.size());
+    guard(std::move(length));
+    std::vector<Sym> items;
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      const Dict::Entry& entry = *table.live_entry(i);
+      const Value& key = entry.key;
+      if (!(key.is_none() || key.is_number() || key.is(ObjectKind::Str)))
+        return stop(BreakReason::UnsupportedBuiltin,
+                    fmt::format("a dict argument with a key of type '{}'", type_name(key)));
+      auto key_sym = realize(key, capture_.sources.dict_key(source, static_cast<int64_t>(i)));
+      if (!key_sym) return std::nullopt;
+      auto item = realize(entry.value,
+                          capture_.sources.dict_value(source, static_cast<int64_t>(i), repr(key)));
+      if (!item) return std::nullopt;
+      items.push_back(std::move(*key_sym));
+      items.push_back(std::move(*item));
+    }
+    Sym s = Sym::sequence(Sym::Kind::kDict, std::move(items));
+    s.source = source;
+    s.value = value;
+    return s;
+  }
   if (value.is(ObjectKind::Instance)) {
     if (source == kNoSource) return stop(BreakReason::UnsupportedBuiltin, "an unnamed object");
     guard_type(source, value);
