@@ -95,16 +95,9 @@ std::optional<ResultPlan> Tracer::plan_value(const Sym& value) {
     case Sym::Kind::kNoSelf:
       out.kind = ResultPlan::Kind::kNoSelf;
       return out;
-    case Sym::Kind::kTensorMethod: {
-      auto self = plan_state((*value.items)[0]);
-      if (!self) return std::nullopt;
-      out.kind = ResultPlan::Kind::kAttribute;
-      out.name = value.name;
-      out.items.push_back(std::move(*self));
-      return out;
-    }
+    case Sym::Kind::kTensorMethod:
     case Sym::Kind::kMethod: {
-      // The VM's own bound method: the function looked up on the object again.
+      // The VM's own bound method: the method looked up on the rebuilt object again.
       auto self = plan_state((*value.items)[0]);
       if (!self) return std::nullopt;
       out.kind = ResultPlan::Kind::kAttribute;

@@ -6,28 +6,14 @@
 #include "interp/tracer.h"
 #include "lang/compiler.h"
 #include "lang/prelude.h"
+#include "tests/unit/lang/script_program.h"
 
 using namespace gyro;
 
 namespace {
 
-struct Traced {
-  Interpreter vm;
-  Value globals;
-
-  explicit Traced(std::string_view source) {
-    EXPECT_TRUE(lang::install_prelude(vm).ok());
-    auto code = lang::compile_source(source, "capture.gy");
-    EXPECT_TRUE(code.ok()) << code.error().to_string();
-    auto result = vm.run_module(Module{"capture", *code});
-    EXPECT_TRUE(result.has_value()) << vm.format_exception(vm.exception());
-    globals = *result;
-  }
-  Value global(const std::string& name) {
-    auto found = globals.as<DictObject>().table.get(make_str(name));
-    EXPECT_TRUE(found.ok() && found->has_value()) << name;
-    return **found;
-  }
+struct Traced : ScriptProgram {
+  explicit Traced(std::string_view source) : ScriptProgram(source, "capture") {}
   std::variant<Capture, TraceStop> trace(const std::string& function, std::vector<Value> locals) {
     return trace_frame(vm, global(function), locals);
   }

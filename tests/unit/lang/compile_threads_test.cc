@@ -9,6 +9,7 @@
 #include "interp/interpreter.h"
 #include "lang/compiler.h"
 #include "lang/prelude.h"
+#include "tests/unit/lang/script_program.h"
 
 using namespace gyro;
 
@@ -17,23 +18,8 @@ namespace {
 constexpr int kThreads = 4;
 constexpr int kCallsPerThread = 200;
 
-struct Program {
-  Interpreter vm;
-  Value globals;
-
-  explicit Program(std::string_view source) {
-    EXPECT_TRUE(lang::install_prelude(vm).ok());
-    auto code = lang::compile_source(source, "threads.gy");
-    EXPECT_TRUE(code.ok()) << code.error().to_string();
-    auto result = vm.run_module(Module{"threads", *code});
-    EXPECT_TRUE(result.has_value()) << vm.format_exception(vm.exception());
-    globals = *result;
-  }
-  Value global(const std::string& name) {
-    auto found = globals.as<DictObject>().table.get(make_str(name));
-    EXPECT_TRUE(found.ok() && found->has_value()) << name;
-    return **found;
-  }
+struct Program : ScriptProgram {
+  explicit Program(std::string_view source) : ScriptProgram(source, "threads") {}
   int64_t counter(const char* field) {
     auto value = vm.get_attribute(global("cnt"), field);
     EXPECT_TRUE(value && value->is_int());
