@@ -95,6 +95,11 @@ std::optional<Sym> Tracer::call(const Sym& callable, std::vector<Sym> args,
     const auto& builtin = target.as<BuiltinObject>();
     if (!builtin.self.is_none()) return stop(BreakReason::UnsupportedBuiltin, builtin.name);
     if (auto op = op_of_builtin(builtin.fn)) return call_op(*op, args, kwargs);
+    // A native function the host added (not the interpreter's own builtin of that name) is
+    // opaque to the trace.
+    auto installed = vm_.builtins().as<DictObject>().table.get(make_str(builtin.name));
+    if (!installed.ok() || !installed->has_value() || !identical(**installed, target))
+      return stop(BreakReason::HostFunction, builtin.name + "()");
     return call_builtin(builtin.name, args, kwargs);
   }
   if (target.is(ObjectKind::Class) && target.as<ClassObject>().builtin_tag >= 0 &&

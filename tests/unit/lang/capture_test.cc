@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "interp/python_ops.h"
 #include "interp/tracer.h"
 #include "lang/compiler.h"
 #include "lang/prelude.h"
@@ -110,6 +111,10 @@ def item(x):
 def broken(x):
     graph_break()
     return x
+
+def out_of_range(x):
+    y = x * 2
+    return y.shape[5]
 )");
   // After tensor work, a break ends the capture there: the VM resumes at the instruction.
   auto expect_break = [&](const std::string& fn, const std::string& reason, int line) {
@@ -129,6 +134,43 @@ def broken(x):
   ASSERT_TRUE(std::holds_alternative<TraceStop>(traced));
   EXPECT_EQ(std::get<TraceStop>(traced).reason, BreakReason::GraphBreakCall);
   EXPECT_EQ(std::get<TraceStop>(traced).line, 11);
+  // A user error, even after tensor work, leaves the frame to the VM, which raises it.
+  auto failed = t.trace("out_of_range", {tensor_of({2})});
+  ASSERT_TRUE(std::holds_alternative<TraceStop>(failed));
+  EXPECT_EQ(std::get<TraceStop>(failed).reason, BreakReason::UserError);
+  EXPECT_EQ(std::get<TraceStop>(failed).line, 16);
+}
+
+// A native function the host added is opaque: the graph breaks at its call and the VM calls
+// it, so the compiled result is the VM's.
+std::optional<Value> host_double(Interpreter& vm, std::span<const Value> args,
+                                 std::span<const KeywordArg>) {
+  auto doubled = vm.call(vm.builtins().as<DictObject>().table.get(make_str("mul"))->value(),
+                         std::vector<Value>{args[0], Value::integer(2)});
+  return doubled;
+}
+
+TEST(Capture, HostFunctionsBreakTheGraph) {
+  Traced t(R"(
+def uses_host(x):
+    y = x + 1
+    return host_double(y) + 1
+
+fast = compile(uses_host)
+)");
+  Value host = Value::object(new BuiltinObject("host_double", host_double, Value()));
+  ASSERT_TRUE(t.globals.as<DictObject>().table.set(make_str("host_double"), host).ok());
+  auto traced = t.trace("uses_host", {tensor_of({2})});
+  ASSERT_TRUE(std::holds_alternative<Capture>(traced));
+  const Capture& capture = std::get<Capture>(traced);
+  EXPECT_NE(capture.break_reason.find("HostFunction"), std::string::npos) << capture.break_reason;
+  EXPECT_NE(capture.break_reason.find("host_double()"), std::string::npos);
+  // Compiled: one graph before the call, one after it; the values are the VM's.
+  auto ones = Tensor::from_vector(std::vector<float>{1, 2}, Dims{2});
+  ASSERT_TRUE(ones.ok());
+  auto result = t.vm.call(t.global("fast"), std::vector<Value>{make_tensor(*ones)});
+  ASSERT_TRUE(result) << t.vm.format_exception(t.vm.exception());
+  EXPECT_EQ(repr(*result), "tensor([5., 7.])");
 }
 
 // A hit on plain positional arguments skips entering a frame; it must agree with the same
