@@ -57,16 +57,63 @@ std::optional<Value> reload(Interpreter& vm, guards::SourceId source, SourceLoad
 
 }  // namespace
 
+namespace {
+
+// The contents of a list, dict or object made in the trace, put into the instance already
+// registered in its slot.
+bool fill_made(Interpreter& vm, const ResultPlan& plan, const Value& made,
+               std::span<const Tensor> outputs, SourceLoader& loader) {
+  if (plan.kind == ResultPlan::Kind::kList) {
+    for (const ResultPlan& item : plan.items) {
+      auto value = build_value(vm, item, outputs, loader);
+      if (!value) return false;
+      made.as<ListObject>().items.push_back(std::move(*value));
+    }
+    return true;
+  }
+  Dict& table = plan.kind == ResultPlan::Kind::kDict
+                    ? made.as<DictObject>().table
+                    : made.as<InstanceObject>().attributes.as<DictObject>().table;
+  for (std::size_t i = 0; i + 1 < plan.items.size(); i += 2) {
+    auto key = build_value(vm, plan.items[i], outputs, loader);
+    if (!key) return false;
+    auto value = build_value(vm, plan.items[i + 1], outputs, loader);
+    if (!value) return false;
+    Status status = table.set(std::move(*key), std::move(*value));
+    if (!status.ok()) {
+      vm.raise(status.error());
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
                                  std::span<const Tensor> outputs, SourceLoader& loader) {
   if (plan.made >= 0) {
-    // A list, dict or object made in the trace: the first plan of it builds it.
+    // A tensor, list, dict or object made in the trace: the first plan of it builds it (and
+    // registers it before filling it, so a structure that contains itself finds itself).
     if (!loader.made(plan.made).is_none()) return loader.made(plan.made);
-    ResultPlan content = plan;
-    content.made = -1;
-    auto built = build_value(vm, content, outputs, loader);
-    if (built) loader.made(plan.made) = *built;
-    return built;
+    switch (plan.kind) {
+      case ResultPlan::Kind::kTensor:
+        return loader.made(plan.made) = make_tensor(outputs[plan.output]);
+      case ResultPlan::Kind::kList:
+        loader.made(plan.made) = make_list();
+        break;
+      case ResultPlan::Kind::kDict:
+        loader.made(plan.made) = make_dict();
+        break;
+      case ResultPlan::Kind::kNewObject:
+        loader.made(plan.made) = make_instance(plan.constant);
+        break;
+      default:
+        GYRO_UNREACHABLE("a made plan of another kind");
+    }
+    Value made = loader.made(plan.made);
+    if (!fill_made(vm, plan, made, outputs, loader)) return std::nullopt;
+    return made;
   }
   switch (plan.kind) {
     case ResultPlan::Kind::kTensor:
@@ -122,6 +169,16 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
         if (!status.ok()) return vm.raise(status.error());
       }
       return instance;
+    }
+    case ResultPlan::Kind::kView: {
+      auto base = build_value(vm, plan.items[0], outputs, loader);
+      if (!base) return std::nullopt;
+      if (!base->is(ObjectKind::TensorBox))
+        return vm.raise(ErrorKind::RuntimeError, "a captured input is no longer a tensor");
+      const Tensor input[] = {base->as<TensorBoxObject>().tensor};
+      auto views = eager::run(plan.view_op, input, plan.view_attrs);
+      if (!views.ok()) return vm.raise(views.error());
+      return make_tensor(std::move((*views)[plan.output]));
     }
     case ResultPlan::Kind::kAttribute: {
       auto object = build_value(vm, plan.items[0], outputs, loader);

@@ -30,6 +30,7 @@ struct ResultPlan {
     kAttribute,  // items[0].name (a tensor's method, bound)
     kNewObject,  // an instance of class `constant` made in the trace; items: name, value, ...
     kDict,       // a dict made in the trace; items: key, value, ...
+    kView,       // view_op(items[0], view_attrs), output `output`: a view of a written input
   };
   Kind kind = Kind::kConstant;
   int output = -1;                              // kTensor: which of the graph's outputs
@@ -40,6 +41,8 @@ struct ResultPlan {
   int32_t made = -1;
   std::vector<ResultPlan> items;  // kTuple, kList, kIterator, kAttribute
   std::string name;               // kAttribute
+  OpKind view_op{};               // kView
+  Attrs view_attrs;               // kView
 };
 
 // A side effect the trace saw, replayed after the graph runs, in program order.

@@ -120,6 +120,7 @@ std::variant<Capture, TraceStop> Tracer::run(std::span<const Value> locals,
     capture_.result = std::move(*planned);
   }
   plan_write_backs();
+  bind_tensor_outputs();
   capture_.guards = guards::order_guards(std::move(capture_.guards));
   builder_.set_outputs(std::move(outputs_));
   auto graph = run_passes(builder_.finish(), {"dce"});

@@ -204,8 +204,13 @@ std::optional<Sym> Tracer::call_builtin(const std::string& name, std::span<const
                                         std::span<const std::pair<std::string, Sym>> kwargs) {
   if (name == "graph_break") return stop(BreakReason::GraphBreakCall);
   if (name == "print") {
-    // Recorded, and replayed after the graph with the values it shows.
+    // Recorded, and replayed after the graph with the values it shows now (a tensor written
+    // later is shown as it is at this print).
     SideEffect effect;
+    struct AtThisPoint {
+      bool& flag;
+      ~AtThisPoint() { flag = false; }
+    } at_this_point{planning_print_ = true};
     for (const Sym& arg : args) {
       auto planned = plan_state(arg);
       if (!planned) return stop(BreakReason::SideEffect, "print() of this value");

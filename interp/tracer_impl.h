@@ -321,9 +321,12 @@ class Tracer {
   // Inputs written in place get their new values after the graph; NO_ALIASING guards that no
   // other input shares their storage (the graph computed them as if none did).
   void plan_write_backs();
+  // The outputs of the tensor objects plans refer to, bound to their values at the end.
+  void bind_tensor_outputs();
 
   // ---- the result ----
   ResultPlan plan(const Sym& value);
+  std::optional<ResultPlan> plan_view_of_written_input(int var);
 
   Interpreter& vm_;
   Value root_;
@@ -345,6 +348,12 @@ class Tracer {
   std::set<std::size_t> dirty_locals_;
   std::set<const void*> planned_;  // made lists and objects some plan has captured
   std::unordered_map<const void*, int32_t> made_slots_;  // only looked up: slots in plan order
+  std::set<const void*> planning_;                       // made values whose plan is being made
+  // Tensor object -> (its graph output, its made slot): one tensor per object, however often
+  // it is planned.
+  std::unordered_map<int, std::pair<int, int32_t>> tensor_slots_;
+  int32_t next_made_slot_ = 0;
+  bool planning_print_ = false;  // plans made now show values as they are (print)
   std::size_t steps_ = 0;
   int line_ = 0;
 };

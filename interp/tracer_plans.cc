@@ -47,8 +47,21 @@ std::optional<ResultPlan> Tracer::plan_made(const Sym& value) {
   const void* identity = value.kind == Sym::Kind::kNewObject
                              ? static_cast<const void*>(value.fields.get())
                              : value.items.get();
-  auto slot = made_slots_.emplace(identity, static_cast<int32_t>(made_slots_.size())).first;
+  auto [slot, added] = made_slots_.emplace(identity, next_made_slot_);
+  if (added) ++next_made_slot_;
+  if (planning_.count(identity)) {
+    // A structure that contains itself: a reference to the instance being built.
+    ResultPlan reference;
+    reference.kind = value.kind == Sym::Kind::kList   ? ResultPlan::Kind::kList
+                     : value.kind == Sym::Kind::kDict ? ResultPlan::Kind::kDict
+                                                      : ResultPlan::Kind::kNewObject;
+    reference.constant = value.kind == Sym::Kind::kNewObject ? value.value : Value();
+    reference.made = slot->second;
+    return reference;
+  }
+  planning_.insert(identity);
   auto planned = plan_value(value);
+  planning_.erase(identity);
   if (planned) planned->made = slot->second;
   return planned;
 }
@@ -123,6 +136,10 @@ std::optional<ResultPlan> Tracer::plan_value(const Sym& value) {
   }
 }
 
+void Tracer::bind_tensor_outputs() {
+  for (const auto& [var, slot] : tensor_slots_) outputs_[slot.first] = ValueId{current(var)};
+}
+
 void Tracer::plan_write_backs() {
   for (int var : written_inputs_) {
     const int value = current(var);
@@ -136,6 +153,34 @@ void Tracer::plan_write_backs() {
   }
 }
 
+// A view (select, slice, transpose...) of an input the graph writes in place: the VM's view
+// shares the input's storage, so it is made again from the input after the write-back rather
+// than handed out as a separate graph output.
+std::optional<ResultPlan> Tracer::plan_view_of_written_input(int var) {
+  std::vector<int> chain;
+  int root = var;
+  for (; vars_[root].base >= 0; root = vars_[root].base) {
+    if (vars_[root].may_alias) return std::nullopt;
+    chain.push_back(root);
+  }
+  if (chain.empty() || vars_[root].input == kNoSource ||
+      std::find(written_inputs_.begin(), written_inputs_.end(), root) == written_inputs_.end())
+    return std::nullopt;
+  ResultPlan plan;
+  plan.kind = ResultPlan::Kind::kSource;
+  plan.source = vars_[root].input;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    ResultPlan view;
+    view.kind = ResultPlan::Kind::kView;
+    view.view_op = vars_[*it].view_op;
+    view.view_attrs = vars_[*it].view_attrs;
+    view.output = vars_[*it].view_output;
+    view.items.push_back(std::move(plan));
+    plan = std::move(view);
+  }
+  return plan;
+}
+
 ResultPlan Tracer::plan(const Sym& value) {
   ResultPlan plan;
   switch (value.kind) {
@@ -144,10 +189,24 @@ ResultPlan Tracer::plan(const Sym& value) {
         // The caller's own tensor object comes back (written back first if it changed).
         plan.kind = ResultPlan::Kind::kSource;
         plan.source = var.input;
-      } else {
+      } else if (planning_print_) {
+        // A print shows the value the tensor has now.
         plan.kind = ResultPlan::Kind::kTensor;
         plan.output = static_cast<int>(outputs_.size());
         outputs_.push_back(ValueId{current(value.tensor)});
+      } else if (auto view = plan_view_of_written_input(value.tensor)) {
+        plan = std::move(*view);
+      } else {
+        // One tensor object however often it is planned (returned twice, stored and returned),
+        // holding the value it has when the graph ends: its output is bound then.
+        plan.kind = ResultPlan::Kind::kTensor;
+        auto [slot, added] = tensor_slots_.emplace(value.tensor, std::pair<int, int32_t>{});
+        if (added) {
+          slot->second = {static_cast<int>(outputs_.size()), next_made_slot_++};
+          outputs_.push_back(ValueId{-1});
+        }
+        plan.output = slot->second.first;
+        plan.made = slot->second.second;
       }
       break;
     case Sym::Kind::kTuple:
