@@ -2,6 +2,8 @@
 // shared by every run.
 #include "backends/graph_runner.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -33,6 +35,7 @@ struct Step {
 // entry already holds the graph once).
 struct Plan {
   int32_t num_values = 0;
+  uint32_t max_operands = 0;          // the most operands one call has
   std::vector<int32_t> placeholders;  // the value of each input, in input order
   std::vector<std::pair<int32_t, Tensor>> constants;
   std::vector<Step> steps;
@@ -80,6 +83,7 @@ std::shared_ptr<const Plan> make_plan(const Graph& graph) {
         step.operands_begin = static_cast<uint32_t>(plan->operands.size());
         for (ValueId v : node.inputs) plan->operands.push_back(v.index);
         step.operands_end = static_cast<uint32_t>(plan->operands.size());
+        plan->max_operands = std::max(plan->max_operands, step.operands_end - step.operands_begin);
         step.release_begin = static_cast<uint32_t>(plan->released.size());
         plan->released.insert(plan->released.end(), release_after[i].begin(),
                               release_after[i].end());
@@ -119,29 +123,47 @@ Status check_opaque_results(const Step& step, std::span<const Tensor> results) {
   return Status();
 }
 
+// Storage for a run's values that stays on the native stack for small graphs (most cached
+// ones): a hit then allocates only its outputs' buffers.
+template <std::size_t kInline>
+class TensorSlots {
+ public:
+  explicit TensorSlots(std::size_t count) {
+    if (count > kInline) heap_.resize(count);
+    data_ = count > kInline ? heap_.data() : inline_.data();
+  }
+  Tensor& operator[](std::size_t index) { return data_[index]; }
+  Tensor* data() { return data_; }
+
+ private:
+  std::array<Tensor, kInline> inline_;
+  std::vector<Tensor> heap_;
+  Tensor* data_;
+};
+
 Expected<std::vector<Tensor>> run_plan(const Plan& plan, std::span<const Tensor> inputs) {
   if (plan.steps.empty() && plan.outputs.empty()) return std::vector<Tensor>();
-  std::vector<Tensor> env(plan.num_values);
+  TensorSlots<8> env(plan.num_values);
   for (std::size_t i = 0; i < plan.placeholders.size(); ++i) env[plan.placeholders[i]] = inputs[i];
   for (const auto& [value, tensor] : plan.constants) env[value] = tensor;
-  std::vector<Tensor> args;
+  TensorSlots<4> operands(plan.max_operands);
   for (const Step& step : plan.steps) {
-    args.clear();
-    for (uint32_t k = step.operands_begin; k < step.operands_end; ++k)
-      args.push_back(env[plan.operands[k]]);
+    const uint32_t count = step.operands_end - step.operands_begin;
+    for (uint32_t k = 0; k < count; ++k) operands[k] = env[plan.operands[step.operands_begin + k]];
+    std::span<const Tensor> args(operands.data(), count);
     if (step.opaque) {
       GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, step.opaque->call(args));
       GYRO_TRY(check_opaque_results(step, results));
       for (int k = 0; k < step.num_outputs; ++k) env[step.first_output + k] = std::move(results[k]);
-      for (uint32_t k = step.release_begin; k < step.release_end; ++k)
-        env[plan.released[k]] = Tensor();
-      continue;
+    } else if (step.num_outputs == 1 && !op_info(step.op).has(kMultiOutput)) {
+      GYRO_ASSIGN_OR_RETURN(env[step.first_output], eager::run1(step.op, args, step.attrs));
+    } else {
+      GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, eager::run(step.op, args, step.attrs));
+      GYRO_ASSERT(static_cast<int>(results.size()) == step.num_outputs,
+                  "{} returned {} tensors; the graph expects {}", op_name(step.op), results.size(),
+                  step.num_outputs);
+      for (int k = 0; k < step.num_outputs; ++k) env[step.first_output + k] = std::move(results[k]);
     }
-    GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, eager::run(step.op, args, step.attrs));
-    GYRO_ASSERT(static_cast<int>(results.size()) == step.num_outputs,
-                "{} returned {} tensors; the graph expects {}", op_name(step.op), results.size(),
-                step.num_outputs);
-    for (int k = 0; k < step.num_outputs; ++k) env[step.first_output + k] = std::move(results[k]);
     for (uint32_t k = step.release_begin; k < step.release_end; ++k)
       env[plan.released[k]] = Tensor();
   }
