@@ -25,6 +25,7 @@ std::optional<Sym> Tracer::call(const Sym& callable, std::vector<Sym> args,
     }
     if (self.source == kNoSource && !may_change(self)) return std::nullopt;
     self.items->push_back(args[0]);
+    changed_items_.push_back(self.items);
     return Sym::constant(Value());
   }
   if (callable.kind == Sym::Kind::kTensorMethod) {

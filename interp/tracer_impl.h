@@ -114,6 +114,14 @@ constexpr std::size_t kMaxTraceSteps = 200000;  // unrolled loops end here, not 
 class Tracer {
  public:
   Tracer(Interpreter& vm, const Value& function) : vm_(vm), root_(function) {}
+  // Symbolic containers share their contents, so one that was made to hold itself (o.me = o,
+  // a recursive nested function in its cell) is a reference cycle: emptied here.
+  ~Tracer() {
+    for (auto& items : changed_items_) items->clear();
+    for (auto& fields : changed_fields_) fields->values.clear();
+  }
+  Tracer(const Tracer&) = delete;
+  Tracer& operator=(const Tracer&) = delete;
   std::variant<Capture, TraceStop> run(std::span<const Value> locals, std::span<const Value> stack,
                                        std::size_t start_pc);
 
@@ -354,6 +362,9 @@ class Tracer {
   std::unordered_map<int, std::pair<int, int32_t>> tensor_slots_;
   int32_t next_made_slot_ = 0;
   bool planning_print_ = false;  // plans made now show values as they are (print)
+  // Containers, cells and objects the trace stored into (the only way to make a cycle).
+  std::vector<std::shared_ptr<std::vector<Sym>>> changed_items_;
+  std::vector<std::shared_ptr<Sym::Fields>> changed_fields_;
   std::size_t steps_ = 0;
   int line_ = 0;
 };

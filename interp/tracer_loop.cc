@@ -97,6 +97,7 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
           capture_.effects.push_back(std::move(effect));
         }
         cell.items->assign(1, std::move(value));
+        changed_items_.push_back(cell.items);
         break;
       }
       case Opcode::LOAD_CLOSURE:

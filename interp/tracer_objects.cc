@@ -28,6 +28,7 @@ bool Tracer::store_list_item(const Sym& list, int64_t index, const Sym& value) {
   }
   if (list.source == kNoSource && !may_change(list)) return false;
   (*list.items)[index] = value;
+  changed_items_.push_back(list.items);
   return true;
 }
 
@@ -67,8 +68,10 @@ bool Tracer::dict_store(const Sym& dict, const Sym& key, Sym value) {
   }
   if (int64_t at = dict_find(dict, *constant); at >= 0) {
     (*dict.items)[at + 1] = std::move(value);
+    changed_items_.push_back(dict.items);
   } else {
     dict.items->push_back(Sym::constant(*constant));
+    changed_items_.push_back(dict.items);
     dict.items->push_back(std::move(value));
   }
   return true;
@@ -179,9 +182,11 @@ bool Tracer::store_new_object_field(const Sym& object, const std::string& name, 
   for (auto& [field, stored] : object.fields->values)
     if (field == name) {
       stored = std::move(value);
+      changed_fields_.push_back(object.fields);
       return true;
     }
   object.fields->values.push_back({name, std::move(value)});
+  changed_fields_.push_back(object.fields);
   return true;
 }
 
