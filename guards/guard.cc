@@ -68,6 +68,8 @@ std::string describe(const SourceTable& sources, const Guard& guard) {
         names += fmt::format("{}{}", names.empty() ? "" : ", ", sources.describe(other));
       return fmt::format("NO_ALIASING {}: {}", name, names);  // name shares no storage with these
     }
+    case GuardKind::DUPLICATE_INPUT:
+      return fmt::format("DUPLICATE_INPUT {} is {}", name, sources.describe(guard.unaliased[0]));
   }
   return "?";
 }
@@ -110,6 +112,14 @@ std::string length_mismatch(std::string_view name, int64_t expected) {
 
 std::string aliasing_mismatch(std::string_view first, std::string_view second) {
   return fmt::format("tensors '{}' and '{}' share storage", first, second);
+}
+
+std::string same_object_mismatch(std::string_view first, std::string_view second) {
+  return fmt::format("'{}' and '{}' are the same object", first, second);
+}
+
+std::string duplicate_mismatch(std::string_view first, std::string_view second) {
+  return fmt::format("'{}' is not the same object as '{}'", first, second);
 }
 
 }  // namespace gyro::guards

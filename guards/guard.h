@@ -38,11 +38,13 @@ struct Guard {
   // TYPE_MATCH: the type object; ID_MATCH: the object itself. The cache entry holding the
   // guard keeps that object alive, so the address cannot be reused by another.
   const void* identity = nullptr;
-  std::string type_name;            // TYPE_MATCH, ID_MATCH: what the trace saw, for messages
-  Constant constant;                // CONSTANT_MATCH
-  int64_t length = 0;               // LENGTH
-  TensorMatch tensor;               // TENSOR_MATCH
-  std::vector<SourceId> unaliased;  // NO_ALIASING: sources that must not share storage
+  std::string type_name;  // TYPE_MATCH, ID_MATCH: what the trace saw, for messages
+  Constant constant;      // CONSTANT_MATCH
+  int64_t length = 0;     // LENGTH
+  TensorMatch tensor;     // TENSOR_MATCH
+  // NO_ALIASING: sources that must not share storage (tensors) or be the same object;
+  // DUPLICATE_INPUT: the one source that must give the same object.
+  std::vector<SourceId> unaliased;
 };
 
 // Guards in the order a program checks them: cheapest kind first, then by source (loading
@@ -61,5 +63,7 @@ std::string identity_mismatch(std::string_view name, std::string_view expected);
 std::string constant_mismatch(std::string_view name, const Constant& expected);
 std::string length_mismatch(std::string_view name, int64_t expected);
 std::string aliasing_mismatch(std::string_view first, std::string_view second);
+std::string same_object_mismatch(std::string_view first, std::string_view second);
+std::string duplicate_mismatch(std::string_view first, std::string_view second);
 
 }  // namespace gyro::guards

@@ -62,6 +62,7 @@ void GuardProgram::push_back(const Guard& guard) {
       dims_.insert(dims_.end(), guard.tensor.strides.begin(), guard.tensor.strides.end());
       break;
     case GuardKind::NO_ALIASING:
+    case GuardKind::DUPLICATE_INPUT:
       check.side = static_cast<uint32_t>(others_.size());
       check.count = static_cast<uint32_t>(guard.unaliased.size());
       others_.insert(others_.end(), guard.unaliased.begin(), guard.unaliased.end());
@@ -120,7 +121,8 @@ Guard GuardProgram::decode(const GuardCheck& check) const {
       guard.tensor.sizes = Dims(std::span<const int64_t>(sizes(check), check.rank));
       guard.tensor.strides = Dims(std::span<const int64_t>(strides(check), check.rank));
       break;
-    case GuardKind::NO_ALIASING: {
+    case GuardKind::NO_ALIASING:
+    case GuardKind::DUPLICATE_INPUT: {
       auto list = others(check);
       guard.unaliased.assign(list.begin(), list.end());
       break;

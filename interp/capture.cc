@@ -99,6 +99,13 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
     switch (plan.kind) {
       case ResultPlan::Kind::kTensor:
         return loader.made(plan.made) = make_tensor(outputs[plan.output]);
+      case ResultPlan::Kind::kView: {
+        ResultPlan view = plan;
+        view.made = -1;
+        auto built = build_value(vm, view, outputs, loader);
+        if (built) loader.made(plan.made) = *built;
+        return built;
+      }
       case ResultPlan::Kind::kList:
         loader.made(plan.made) = make_list();
         break;

@@ -195,12 +195,15 @@ bool constant_matches(const guards::GuardProgram& program, const guards::GuardCh
   return false;
 }
 
+// What two inputs must not share: a tensor's storage, or any other object itself.
 const void* storage_of(const Value* value) {
-  if (!value || !value->is(ObjectKind::TensorBox)) return nullptr;
+  if (!value || !value->is_object()) return nullptr;
+  if (!value->is(ObjectKind::TensorBox)) return value->as_object();
   return value->as<TensorBoxObject>().tensor.storage().get();
 }
 
-// The source among `check`'s others that shares storage with `value`, or kNoSource.
+// The source among `check`'s others that shares storage with `value` (or is the same object),
+// or kNoSource.
 SourceId aliased_with(const guards::GuardProgram& program, const guards::GuardCheck& check,
                       const Value& value, SourceLoader& loader) {
   const void* storage = storage_of(&value);
@@ -228,6 +231,11 @@ bool passes(const guards::GuardProgram& program, const guards::GuardCheck& check
              tensor_matches(program, check, value->as<TensorBoxObject>().tensor);
     case GuardKind::NO_ALIASING:
       return aliased_with(program, check, *value, loader) == guards::kNoSource;
+    case GuardKind::DUPLICATE_INPUT: {
+      const Value* other = loader.load(program.others(check)[0]);
+      return other && value->is_object() && other->is_object() &&
+             value->as_object() == other->as_object();
+    }
   }
   return false;
 }
@@ -252,9 +260,13 @@ std::string explain_failure(const guards::SourceTable& sources, const guards::Gu
       if (!value->is(ObjectKind::TensorBox))
         return guards::type_mismatch(name, "Tensor", type_name(*value));
       return guards::tensor_mismatch(name, guard.tensor, value->as<TensorBoxObject>().tensor);
-    case GuardKind::NO_ALIASING:
-      return guards::aliasing_mismatch(
-          name, sources.describe(aliased_with(program, check, *value, loader)));
+    case GuardKind::NO_ALIASING: {
+      std::string other = sources.describe(aliased_with(program, check, *value, loader));
+      return value->is(ObjectKind::TensorBox) ? guards::aliasing_mismatch(name, other)
+                                              : guards::same_object_mismatch(name, other);
+    }
+    case GuardKind::DUPLICATE_INPUT:
+      return guards::duplicate_mismatch(name, sources.describe(program.others(check)[0]));
   }
   return {};
 }

@@ -121,6 +121,7 @@ std::variant<Capture, TraceStop> Tracer::run(std::span<const Value> locals,
   }
   plan_write_backs();
   bind_tensor_outputs();
+  guard_stored_objects();
   capture_.guards = guards::order_guards(std::move(capture_.guards));
   builder_.set_outputs(std::move(outputs_));
   auto graph = run_passes(builder_.finish(), {"dce"});

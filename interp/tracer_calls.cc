@@ -15,6 +15,7 @@ std::optional<Sym> Tracer::call(const Sym& callable, std::vector<Sym> args,
     if (callable.name != "append" || args.size() != 1 || !kwargs.empty())
       return stop(BreakReason::UnsupportedBuiltin, "list." + callable.name + "()");
     if (self.source != kNoSource) {
+      note_store(self);
       auto value = plan_state(args[0]);
       if (!value) return stop(BreakReason::SideEffect, "appending this value");
       SideEffect effect;
@@ -396,10 +397,19 @@ std::optional<std::vector<Sym>> Tracer::make_cells(const FunctionObject& functio
       function.closure.as<TupleObject>().items.size() != code.free_names.size())
     return stop(BreakReason::UserError, code.name + "() without its closure");
   const auto& closure_cells = function.closure.as<TupleObject>().items;
+  auto keep = [&](Sym cell, std::size_t i) {
+    cells_by_object_.emplace(closure_cells[i].as_object(), cell);
+    cells.push_back(std::move(cell));
+  };
   for (std::size_t i = 0; i < closure_cells.size(); ++i) {
+    if (auto known = cells_by_object_.find(closure_cells[i].as_object());
+        known != cells_by_object_.end()) {
+      cells.push_back(known->second);  // a sibling closure's cell: one symbolic cell
+      continue;
+    }
     const auto& object = closure_cells[i].as<CellObject>();
     if (!object.bound) {
-      cells.push_back(new_cell(std::nullopt, closure_cells[i]));
+      keep(new_cell(std::nullopt, closure_cells[i]), i);
       continue;
     }
     const Value& content = object.value;
@@ -408,7 +418,7 @@ std::optional<std::vector<Sym>> Tracer::make_cells(const FunctionObject& functio
           realize(content, capture_.sources.cell(root ? kNoSource : function_source,
                                                  static_cast<int64_t>(i), code.free_names[i]));
       if (!value) return std::nullopt;
-      cells.push_back(new_cell(std::move(*value), closure_cells[i]));
+      keep(new_cell(std::move(*value), closure_cells[i]), i);
       continue;
     }
     if (!(content.is(ObjectKind::Function) || content.is(ObjectKind::Class) ||
@@ -416,7 +426,7 @@ std::optional<std::vector<Sym>> Tracer::make_cells(const FunctionObject& functio
       return stop(
           BreakReason::UnsupportedOpcode,
           fmt::format("{}() reads a closure variable holding a {}", code.name, type_name(content)));
-    cells.push_back(new_cell(Sym::constant(content), closure_cells[i]));
+    keep(new_cell(Sym::constant(content), closure_cells[i]), i);
   }
   return cells;
 }

@@ -331,6 +331,11 @@ class Tracer {
   void plan_write_backs();
   // The outputs of the tensor objects plans refer to, bound to their values at the end.
   void bind_tensor_outputs();
+  // Objects the trace stored into must not also be reached through another input.
+  void guard_stored_objects();
+  void note_store(const Sym& object);
+  // Plans of tensors that became views of written inputs, swapped for those views.
+  void patch_late_views(ResultPlan& plan);
 
   // ---- the result ----
   ResultPlan plan(const Sym& value);
@@ -365,6 +370,15 @@ class Tracer {
   // Containers, cells and objects the trace stored into (the only way to make a cycle).
   std::vector<std::shared_ptr<std::vector<Sym>>> changed_items_;
   std::vector<std::shared_ptr<Sym::Fields>> changed_fields_;
+  // Lists, tuples, dicts and instances read from sources, by identity (only looked up), and
+  // the sources of the ones the trace stored into (NO_ALIASING at the end).
+  std::unordered_map<const Object*, Sym> realized_objects_;
+  std::vector<SourceId> stored_into_;
+  // The symbolic cell of each VM cell met in closures (sibling closures share their cells).
+  std::unordered_map<const Object*, Sym> cells_by_object_;
+  // Tensor objects' made slots whose value ends up a view of a written input.
+  std::unordered_map<int32_t, ResultPlan> late_views_;
+  std::set<const void*> fully_planned_;  // made values one kept plan describes in full
   std::size_t steps_ = 0;
   int line_ = 0;
 };

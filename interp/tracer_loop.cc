@@ -160,6 +160,7 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
         effect.name = code.names[arg];
         effect.args.push_back(std::move(*planned));
         capture_.effects.push_back(std::move(effect));
+        note_store(object);
         stored_attributes_[{object.source, code.names[arg]}] = std::move(value);
         break;
       }

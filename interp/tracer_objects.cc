@@ -12,6 +12,7 @@ bool Tracer::store_list_item(const Sym& list, int64_t index, const Sym& value) {
     return false;
   }
   if (list.source != kNoSource) {
+    note_store(list);
     auto planned = plan_state(value);
     if (!planned) {
       stop(BreakReason::SideEffect, "storing this value in a list");
@@ -51,6 +52,7 @@ bool Tracer::dict_store(const Sym& dict, const Sym& key, Sym value) {
   auto constant = dict_key(key);
   if (!constant || !may_change(dict)) return false;
   if (dict.source != kNoSource) {
+    note_store(dict);
     // The caller's own dict: changed again for real after the graph.
     auto planned = plan_state(value);
     if (!planned) {

@@ -11,6 +11,7 @@ bool Tracer::plan_break(const Snapshot& snapshot) {
     journal_.pop_back();
   }
   capture_.effects.resize(snapshot.effect_count);
+  fully_planned_.clear();  // plans dropped with those effects may have been the full ones
   capture_.resume_pc = static_cast<int64_t>(snapshot.pc);
   capture_.locals.resize(snapshot.locals.size());
   for (std::size_t i : dirty_locals_) {
@@ -49,7 +50,10 @@ std::optional<ResultPlan> Tracer::plan_made(const Sym& value) {
                              : value.items.get();
   auto [slot, added] = made_slots_.emplace(identity, next_made_slot_);
   if (added) ++next_made_slot_;
-  if (planning_.count(identity)) {
+  if (planning_.count(identity) || fully_planned_.count(identity)) {
+    // Built already by the time this plan is (a structure that contains itself, or one a
+    // kept plan describes in full): a reference to that instance, so shared parts are planned
+    // and built once.
     // A structure that contains itself: a reference to the instance being built.
     ResultPlan reference;
     reference.kind = value.kind == Sym::Kind::kList   ? ResultPlan::Kind::kList
@@ -62,7 +66,10 @@ std::optional<ResultPlan> Tracer::plan_made(const Sym& value) {
   planning_.insert(identity);
   auto planned = plan_value(value);
   planning_.erase(identity);
-  if (planned) planned->made = slot->second;
+  if (planned) {
+    planned->made = slot->second;
+    fully_planned_.insert(identity);
+  }
   return planned;
 }
 
@@ -137,7 +144,50 @@ std::optional<ResultPlan> Tracer::plan_value(const Sym& value) {
 }
 
 void Tracer::bind_tensor_outputs() {
-  for (const auto& [var, slot] : tensor_slots_) outputs_[slot.first] = ValueId{current(var)};
+  for (const auto& [var, slot] : tensor_slots_) {
+    outputs_[slot.first] = ValueId{current(var)};
+    if (auto view = plan_view_of_written_input(var)) {
+      view->made = slot.second;
+      late_views_.emplace(slot.second, std::move(*view));
+    }
+  }
+  if (late_views_.empty()) return;
+  for (SideEffect& effect : capture_.effects) {
+    patch_late_views(effect.target);
+    for (ResultPlan& arg : effect.args) patch_late_views(arg);
+    for (auto& [name, arg] : effect.kwargs) patch_late_views(arg);
+  }
+  patch_late_views(capture_.result);
+  for (auto& local : capture_.locals)
+    if (local) patch_late_views(*local);
+  for (ResultPlan& item : capture_.stack) patch_late_views(item);
+}
+
+void Tracer::patch_late_views(ResultPlan& plan) {
+  if (plan.kind == ResultPlan::Kind::kTensor && plan.made >= 0) {
+    if (auto view = late_views_.find(plan.made); view != late_views_.end()) plan = view->second;
+    return;
+  }
+  for (ResultPlan& item : plan.items) patch_late_views(item);
+}
+
+void Tracer::note_store(const Sym& object) {
+  if (object.source != kNoSource &&
+      std::find(stored_into_.begin(), stored_into_.end(), object.source) == stored_into_.end())
+    stored_into_.push_back(object.source);
+}
+
+void Tracer::guard_stored_objects() {
+  // The trace assumed the objects it stored into are reached only through their own sources;
+  // the same object passed again under another name (f(d, d)) is one value, guarded by
+  // DUPLICATE_INPUT, so it is not among these.
+  for (SourceId stored : stored_into_) {
+    Guard guard(GuardKind::NO_ALIASING, stored);
+    for (const auto& [object, sym] : realized_objects_)
+      if (sym.source != stored) guard.unaliased.push_back(sym.source);
+    std::sort(guard.unaliased.begin(), guard.unaliased.end());  // deterministic order
+    if (!guard.unaliased.empty()) this->guard(std::move(guard));
+  }
 }
 
 void Tracer::plan_write_backs() {
@@ -194,8 +244,6 @@ ResultPlan Tracer::plan(const Sym& value) {
         plan.kind = ResultPlan::Kind::kTensor;
         plan.output = static_cast<int>(outputs_.size());
         outputs_.push_back(ValueId{current(value.tensor)});
-      } else if (auto view = plan_view_of_written_input(value.tensor)) {
-        plan = std::move(*view);
       } else {
         // One tensor object however often it is planned (returned twice, stored and returned),
         // holding the value it has when the graph ends: its output is bound then.

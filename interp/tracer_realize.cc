@@ -71,6 +71,19 @@ std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
     return tensor_sym(var, source);
   }
   if (value.is(ObjectKind::SparseTensor)) return stop(BreakReason::SparseTensor);
+  const bool container = value.is(ObjectKind::List) || value.is(ObjectKind::Tuple) ||
+                         value.is(ObjectKind::Dict) || value.is(ObjectKind::Instance);
+  if (container && source != kNoSource) {
+    // One object reached through two sources (f(d, d), a global also held by an argument) is
+    // one symbolic value, so a store through one name is seen through the other; a guard
+    // keeps the two the same object.
+    if (auto seen = realized_objects_.find(value.as_object()); seen != realized_objects_.end()) {
+      Guard same(GuardKind::DUPLICATE_INPUT, source);
+      same.unaliased.push_back(seen->second.source);
+      guard(std::move(same));
+      return seen->second;
+    }
+  }
   if (value.is(ObjectKind::List) || value.is(ObjectKind::Tuple)) {
     if (source == kNoSource) return stop(BreakReason::UnsupportedBuiltin, "an unnamed list");
     guard_type(source, value);
@@ -78,16 +91,17 @@ std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
     Guard length(GuardKind::LENGTH, capture_.sources.length(source));
     length.length = static_cast<int64_t>(items.size());
     guard(std::move(length));
-    std::vector<Sym> symbolic;
+    // Registered before its items are read: a list that contains itself finds itself.
+    Sym s = Sym::sequence(value.is(ObjectKind::List) ? Sym::Kind::kList : Sym::Kind::kTuple, {});
+    s.source = source;
+    s.value = value;
+    realized_objects_.emplace(value.as_object(), s);
     for (std::size_t i = 0; i < items.size(); ++i) {
       auto item = realize(items[i], capture_.sources.item(source, static_cast<int64_t>(i)));
       if (!item) return std::nullopt;
-      symbolic.push_back(std::move(*item));
+      s.items->push_back(std::move(*item));
     }
-    Sym s = Sym::sequence(value.is(ObjectKind::List) ? Sym::Kind::kList : Sym::Kind::kTuple,
-                          std::move(symbolic));
-    s.source = source;
-    s.value = value;
+    changed_items_.push_back(s.items);  // it may hold itself
     return s;
   }
   if (value.is(ObjectKind::Dict)) {
@@ -99,7 +113,12 @@ std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
     Guard length(GuardKind::LENGTH, capture_.sources.length(source));
     length.length = static_cast<int64_t>(table.size());
     guard(std::move(length));
-    std::vector<Sym> items;
+    Sym s = Sym::sequence(Sym::Kind::kDict, {});
+    s.source = source;
+    s.value = value;
+    realized_objects_.emplace(value.as_object(), s);
+    std::vector<Sym>& items = *s.items;
+    changed_items_.push_back(s.items);  // it may hold itself
     for (std::size_t i = 0; i < table.size(); ++i) {
       const Dict::Entry& entry = *table.live_entry(i);
       const Value& key = entry.key;
@@ -114,9 +133,6 @@ std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
       items.push_back(std::move(*key_sym));
       items.push_back(std::move(*item));
     }
-    Sym s = Sym::sequence(Sym::Kind::kDict, std::move(items));
-    s.source = source;
-    s.value = value;
     return s;
   }
   if (value.is(ObjectKind::Instance)) {
@@ -126,6 +142,7 @@ std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
     s.kind = Sym::Kind::kObject;
     s.value = value;
     s.source = source;
+    realized_objects_.emplace(value.as_object(), s);
     return s;
   }
   if (value.is(ObjectKind::Function) || value.is(ObjectKind::Builtin) ||
