@@ -24,8 +24,30 @@ struct CompileSettings {
 
 std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
                                       const CompileSettings& settings) {
-  // Compiling twice changes nothing, and disable() wins over compile().
-  if (fn.is(ObjectKind::CompiledFunction) || is_disabled(fn)) return fn;
+  // disable() wins over compile(). Compiling a compiled function again with the same settings
+  // changes nothing; with others (another backend, say) it compiles the same function anew.
+  if (is_disabled(fn)) return fn;
+  if (fn.is(ObjectKind::CompiledFunction)) {
+    const auto& compiled = fn.as<CompiledFunctionObject>();
+    auto empty = [](const Value& options) {
+      return options.is_none() ||
+             (options.is(ObjectKind::Dict) && options.as<DictObject>().table.size() == 0);
+    };
+    const bool same_options = identical(compiled.options, settings.options) ||
+                              (empty(compiled.options) && empty(settings.options));
+    if (keys_equal(compiled.backend, settings.backend) &&
+        compiled.fullgraph == settings.fullgraph && same_options)
+      return fn;
+    Value again = Value::object(new CompiledFunctionObject());
+    auto& object = again.as<CompiledFunctionObject>();
+    object.function = compiled.function;
+    object.self = compiled.self;
+    object.backend = settings.backend;
+    object.fullgraph = settings.fullgraph;
+    object.options = settings.options;
+    object.epoch = vm.compile_epoch();
+    return again;
+  }
   bool method = fn.is(ObjectKind::BoundMethod) &&
                 fn.as<BoundMethodObject>().function.is(ObjectKind::Function);
   // compile(module): a callable object compiles through its class's __call__, bound to it
