@@ -148,8 +148,12 @@ std::optional<Sym> Tracer::instantiate(const Sym& cls, std::vector<Sym> args,
   }
   if (!init->is(ObjectKind::Function))
     return stop(BreakReason::UnsupportedBuiltin, "an __init__ that is not a script function");
+  // The class's __init__ (own or inherited) may be replaced later: guarded through the class.
+  SourceId init_source =
+      cls.source == kNoSource ? kNoSource : capture_.sources.attribute(cls.source, "__init__");
+  guard_identity(init_source, *init);
   args.insert(args.begin(), object);
-  auto result = inline_call(*init, std::move(args), std::move(kwargs), depth);
+  auto result = inline_call(*init, std::move(args), std::move(kwargs), depth, nullptr, init_source);
   if (!result) return std::nullopt;
   if (result->kind != Sym::Kind::kConstant || !result->value.is_none())
     return stop(BreakReason::UserError, "__init__() should return None");
@@ -168,6 +172,7 @@ std::optional<Sym> Tracer::new_object_attribute(const Sym& object, const std::st
     method.kind = Sym::Kind::kMethod;
     if (object.fields->class_source != kNoSource)
       method.source = capture_.sources.attribute(object.fields->class_source, name);
+    guard_identity(method.source, *found);  // a method replaced on the class recompiles
     method.value = *found;
     method.name = name;
     method.items = std::make_shared<std::vector<Sym>>(std::vector<Sym>{object});
