@@ -176,6 +176,7 @@ class Tracer {
   // xs[i] = value on a list: its symbolic items change, and a list that existed before the call
   // is changed again for real after the graph.
   bool store_list_item(const Sym& list, int64_t index, const Sym& value);
+  bool record_set_item(const Sym& container, Value key, const Sym& value);
   // tensor[index] = value: the value (a tensor, or a number cast to the tensor's dtype) written
   // through the view the index selects.
   bool store_tensor_item(const Sym& tensor, const Sym& index, const Sym& value);

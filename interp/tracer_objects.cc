@@ -4,6 +4,25 @@
 
 namespace gyro::tracing {
 
+// container[key] = value on the caller's own list or dict: replayed after the graph.
+bool Tracer::record_set_item(const Sym& container, Value key, const Sym& value) {
+  note_store(container);
+  auto planned = plan_state(value);
+  if (!planned) {
+    stop(BreakReason::SideEffect, "storing this value in an existing list or dict");
+    return false;
+  }
+  SideEffect effect;
+  effect.kind = SideEffect::Kind::kSetItem;
+  effect.target = plan(container);
+  ResultPlan key_plan;
+  key_plan.constant = std::move(key);
+  effect.args.push_back(std::move(key_plan));
+  effect.args.push_back(std::move(*planned));
+  capture_.effects.push_back(std::move(effect));
+  return true;
+}
+
 bool Tracer::store_list_item(const Sym& list, int64_t index, const Sym& value) {
   const auto size = static_cast<int64_t>(list.items->size());
   if (index < 0) index += size;
@@ -11,22 +30,8 @@ bool Tracer::store_list_item(const Sym& list, int64_t index, const Sym& value) {
     stop(BreakReason::UserError, "list assignment index out of range");
     return false;
   }
-  if (list.source != kNoSource) {
-    note_store(list);
-    auto planned = plan_state(value);
-    if (!planned) {
-      stop(BreakReason::SideEffect, "storing this value in a list");
-      return false;
-    }
-    SideEffect effect;
-    effect.kind = SideEffect::Kind::kSetItem;
-    effect.target = plan(list);
-    ResultPlan position;
-    position.constant = Value::integer(index);
-    effect.args.push_back(std::move(position));
-    effect.args.push_back(std::move(*planned));
-    capture_.effects.push_back(std::move(effect));
-  }
+  if (list.source != kNoSource && !record_set_item(list, Value::integer(index), value))
+    return false;
   if (list.source == kNoSource && !may_change(list)) return false;
   (*list.items)[index] = value;
   changed_items_.push_back(list.items);
@@ -51,23 +56,7 @@ std::optional<Value> Tracer::dict_key(const Sym& key) {
 bool Tracer::dict_store(const Sym& dict, const Sym& key, Sym value) {
   auto constant = dict_key(key);
   if (!constant || !may_change(dict)) return false;
-  if (dict.source != kNoSource) {
-    note_store(dict);
-    // The caller's own dict: changed again for real after the graph.
-    auto planned = plan_state(value);
-    if (!planned) {
-      stop(BreakReason::SideEffect, "storing this value in a dict");
-      return false;
-    }
-    SideEffect effect;
-    effect.kind = SideEffect::Kind::kSetItem;
-    effect.target = plan(dict);
-    ResultPlan key_plan;
-    key_plan.constant = *constant;
-    effect.args.push_back(std::move(key_plan));
-    effect.args.push_back(std::move(*planned));
-    capture_.effects.push_back(std::move(effect));
-  }
+  if (dict.source != kNoSource && !record_set_item(dict, *constant, value)) return false;
   if (int64_t at = dict_find(dict, *constant); at >= 0) {
     (*dict.items)[at + 1] = std::move(value);
     changed_items_.push_back(dict.items);
