@@ -85,6 +85,13 @@ SymId SymContext::intern(SymNode node) {
   return SymId{index};
 }
 
+SymId SymContext::intern_operands(SymKind kind, std::vector<SymId> operands) {
+  SymNode node;
+  node.kind = kind;
+  node.operands = std::move(operands);
+  return intern(std::move(node));
+}
+
 SymId SymContext::constant(int64_t value) {
   SymNode node;
   node.kind = SymKind::kConstant;
@@ -221,10 +228,7 @@ SymId SymContext::floordiv(SymId a, SymId b) {
   if (is_constant(a) && is_constant(b) && python_floordiv(node(a).value, node(b).value, folded))
     return constant(folded);
   if (is_constant(b) && node(b).value == 1) return a;
-  SymNode node;
-  node.kind = SymKind::kFloorDiv;
-  node.operands = {a, b};
-  return intern(std::move(node));
+  return intern_operands(SymKind::kFloorDiv, {a, b});
 }
 
 SymId SymContext::mod(SymId a, SymId b) {
@@ -232,28 +236,19 @@ SymId SymContext::mod(SymId a, SymId b) {
   if (is_constant(a) && is_constant(b) && python_mod(node(a).value, node(b).value, folded))
     return constant(folded);
   if (is_constant(b) && (node(b).value == 1 || node(b).value == -1)) return constant(0);
-  SymNode node;
-  node.kind = SymKind::kMod;
-  node.operands = {a, b};
-  return intern(std::move(node));
+  return intern_operands(SymKind::kMod, {a, b});
 }
 
 SymId SymContext::min(SymId a, SymId b) {
   if (is_constant(a) && is_constant(b)) return constant(std::min(node(a).value, node(b).value));
   if (a == b) return a;
-  SymNode node;
-  node.kind = SymKind::kMin;
-  node.operands = {std::min(a, b), std::max(a, b)};
-  return intern(std::move(node));
+  return intern_operands(SymKind::kMin, {std::min(a, b), std::max(a, b)});
 }
 
 SymId SymContext::max(SymId a, SymId b) {
   if (is_constant(a) && is_constant(b)) return constant(std::max(node(a).value, node(b).value));
   if (a == b) return a;
-  SymNode node;
-  node.kind = SymKind::kMax;
-  node.operands = {std::min(a, b), std::max(a, b)};
-  return intern(std::move(node));
+  return intern_operands(SymKind::kMax, {std::min(a, b), std::max(a, b)});
 }
 
 // `difference <= 0`, `== 0` or `!= 0`, decided when constant; otherwise divided by the gcd of
@@ -291,16 +286,10 @@ SymId SymContext::compare(SymKind kind, SymId difference) {
       SymId normal = reduced.value == 0 && reduced.terms.size() == 1 && reduced.terms[0].second == 1
                          ? reduced.terms[0].first
                          : intern(std::move(reduced));
-      SymNode node;
-      node.kind = kind;
-      node.operands = {normal};
-      return intern(std::move(node));
+      return intern_operands(kind, {normal});
     }
   }
-  SymNode node;
-  node.kind = kind;
-  node.operands = {difference};
-  return intern(std::move(node));
+  return intern_operands(kind, {difference});
 }
 
 SymId SymContext::le(SymId a, SymId b) {
@@ -321,10 +310,7 @@ SymId SymContext::logical_and(SymId a, SymId b) {
   if (is_constant(a)) return node(a).value ? b : a;
   if (is_constant(b)) return node(b).value ? a : b;
   if (a == b) return a;
-  SymNode node;
-  node.kind = SymKind::kAnd;
-  node.operands = {std::min(a, b), std::max(a, b)};
-  return intern(std::move(node));
+  return intern_operands(SymKind::kAnd, {std::min(a, b), std::max(a, b)});
 }
 
 SymId SymContext::logical_or(SymId a, SymId b) {
@@ -332,10 +318,7 @@ SymId SymContext::logical_or(SymId a, SymId b) {
   if (is_constant(a)) return node(a).value ? a : b;
   if (is_constant(b)) return node(b).value ? b : a;
   if (a == b) return a;
-  SymNode node;
-  node.kind = SymKind::kOr;
-  node.operands = {std::min(a, b), std::max(a, b)};
-  return intern(std::move(node));
+  return intern_operands(SymKind::kOr, {std::min(a, b), std::max(a, b)});
 }
 
 SymId SymContext::logical_not(SymId a) {
@@ -353,10 +336,7 @@ SymId SymContext::logical_not(SymId a) {
     case SymKind::kNe:
       return compare(SymKind::kEq, n.operands[0]);
     default: {
-      SymNode node;
-      node.kind = SymKind::kNot;
-      node.operands = {a};
-      return intern(std::move(node));
+      return intern_operands(SymKind::kNot, {a});
     }
   }
 }

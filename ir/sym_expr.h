@@ -78,6 +78,7 @@ class SymContext {
  private:
   using Terms = std::vector<std::pair<SymId, int64_t>>;
   SymId intern(SymNode node);
+  SymId intern_operands(SymKind kind, std::vector<SymId> operands);
   // Any int expression as constant + sum of coefficient * term.
   void linear(SymId id, int64_t scale, int64_t& constant, Terms& terms, bool& overflow) const;
   SymId make_sum(int64_t constant, Terms terms);

@@ -12,14 +12,6 @@ using namespace gyro::testing;
 
 namespace {
 
-Tensor pattern(const Dims& sizes, int seed = 0, DType dtype = DType::Float32) {
-  std::vector<double> data(product(sizes));
-  for (std::size_t i = 0; i < data.size(); ++i)
-    data[i] = static_cast<double>((i * 37 + seed * 11) % 23) / 5.75 - 2.0;
-  Tensor t = Tensor::from_vector(data, sizes).value();
-  return dtype == DType::Float64 ? t : ok(OpKind::to, {t}, {DT(dtype)});
-}
-
 // The documented tolerance of aot_eager against eager: decompositions reorder sums and
 // divide where the fused kernels multiply by a reciprocal, so float32 results agree to a few
 // ulps (relative 1e-5, plus 1e-6 absolute near zero); float64 to 1e-12.
@@ -70,43 +62,46 @@ void expect_decomposed_close(OpKind op, const std::vector<Tensor>& inputs,
 }
 
 TEST(AotEager, Softmax) {
-  expect_decomposed_close(OpKind::softmax, {pattern({4, 9})}, {I(1)});
-  expect_decomposed_close(OpKind::softmax, {pattern({3, 5, 2})}, {I(1)});
-  expect_decomposed_close(OpKind::softmax, {pattern({4, 9}, 0, DType::Float64)}, {I(0)});
+  expect_decomposed_close(OpKind::softmax, {irregular_tensor({4, 9})}, {I(1)});
+  expect_decomposed_close(OpKind::softmax, {irregular_tensor({3, 5, 2})}, {I(1)});
+  expect_decomposed_close(OpKind::softmax, {irregular_tensor({4, 9}, 0, DType::Float64)}, {I(0)});
 }
 
 TEST(AotEager, LogSoftmax) {
-  expect_decomposed_close(OpKind::log_softmax, {pattern({4, 9})}, {I(-1)});
-  expect_decomposed_close(OpKind::log_softmax, {pattern({6, 3}, 1, DType::Float64)}, {I(0)});
+  expect_decomposed_close(OpKind::log_softmax, {irregular_tensor({4, 9})}, {I(-1)});
+  expect_decomposed_close(OpKind::log_softmax, {irregular_tensor({6, 3}, 1, DType::Float64)},
+                          {I(0)});
 }
 
 TEST(AotEager, LayerNorm) {
-  expect_decomposed_close(OpKind::layer_norm, {pattern({5, 8})}, {L({8})});
-  expect_decomposed_close(OpKind::layer_norm, {pattern({2, 3, 4}), pattern({3, 4}, 1)},
-                          {L({3, 4})});
+  expect_decomposed_close(OpKind::layer_norm, {irregular_tensor({5, 8})}, {L({8})});
   expect_decomposed_close(OpKind::layer_norm,
-                          {pattern({4, 6}, 0, DType::Float64), pattern({6}, 1, DType::Float64),
-                           pattern({6}, 2, DType::Float64)},
-                          {L({6})}, {{"eps", F(1e-3)}});
+                          {irregular_tensor({2, 3, 4}), irregular_tensor({3, 4}, 1)}, {L({3, 4})});
+  expect_decomposed_close(
+      OpKind::layer_norm,
+      {irregular_tensor({4, 6}, 0, DType::Float64), irregular_tensor({6}, 1, DType::Float64),
+       irregular_tensor({6}, 2, DType::Float64)},
+      {L({6})}, {{"eps", F(1e-3)}});
 }
 
 TEST(AotEager, GeluTanhSiluLinearStdFlatten) {
-  expect_decomposed_close(OpKind::gelu, {pattern({3, 7})}, {Attr::string("tanh")});
-  expect_decomposed_close(OpKind::silu, {pattern({3, 7})});
-  expect_decomposed_close(OpKind::linear, {pattern({4, 6}), pattern({3, 6}, 1)});
-  expect_decomposed_close(OpKind::linear,
-                          {pattern({2, 4, 6}), pattern({3, 6}, 1), pattern({3}, 2)});
-  expect_decomposed_close(OpKind::std, {pattern({4, 6})}, {L({1})});
-  expect_decomposed_close(OpKind::flatten, {pattern({2, 3, 4})}, {I(1)});
+  expect_decomposed_close(OpKind::gelu, {irregular_tensor({3, 7})}, {Attr::string("tanh")});
+  expect_decomposed_close(OpKind::silu, {irregular_tensor({3, 7})});
+  expect_decomposed_close(OpKind::linear, {irregular_tensor({4, 6}), irregular_tensor({3, 6}, 1)});
+  expect_decomposed_close(OpKind::linear, {irregular_tensor({2, 4, 6}), irregular_tensor({3, 6}, 1),
+                                           irregular_tensor({3}, 2)});
+  expect_decomposed_close(OpKind::std, {irregular_tensor({4, 6})}, {L({1})});
+  expect_decomposed_close(OpKind::flatten, {irregular_tensor({2, 3, 4})}, {I(1)});
 }
 
 TEST(AotEager, ExactWhereTheArithmeticIsTheSame) {
   // linear is GEMM on the transposed weight view plus the bias, the same arithmetic eager does;
   // silu, std and flatten too.
   for (auto [op, inputs] : std::vector<std::pair<OpKind, std::vector<Tensor>>>{
-           {OpKind::linear, {pattern({4, 6}), pattern({3, 6}, 1), pattern({3}, 2)}},
-           {OpKind::silu, {pattern({5, 5})}},
-           {OpKind::flatten, {pattern({2, 3})}}}) {
+           {OpKind::linear,
+            {irregular_tensor({4, 6}), irregular_tensor({3, 6}, 1), irregular_tensor({3}, 2)}},
+           {OpKind::silu, {irregular_tensor({5, 5})}},
+           {OpKind::flatten, {irregular_tensor({2, 3})}}}) {
     Compared c = compare(one_call(op, inputs), inputs);
     EXPECT_TRUE(c.aot.at(0).to_vector<double>() == c.eager.at(0).to_vector<double>())
         << op_name(op);
@@ -115,8 +110,9 @@ TEST(AotEager, ExactWhereTheArithmeticIsTheSame) {
 
 TEST(AotEager, TransformerBlock) {
   // layer_norm -> linear -> gelu(tanh) -> linear -> residual add -> softmax
-  Tensor x = pattern({4, 8}), w1 = pattern({16, 8}, 1), b1 = pattern({16}, 2);
-  Tensor w2 = pattern({8, 16}, 3), b2 = pattern({8}, 4);
+  Tensor x = irregular_tensor({4, 8}), w1 = irregular_tensor({16, 8}, 1),
+         b1 = irregular_tensor({16}, 2);
+  Tensor w2 = irregular_tensor({8, 16}, 3), b2 = irregular_tensor({8}, 4);
   GraphBuilder b;
   auto ph = [&](const char* name, const Tensor& t) {
     return b.placeholder(name, {t.dtype(), t.sizes(), false});

@@ -13,15 +13,6 @@ using namespace gyro::testing;
 
 namespace {
 
-// A float tensor of `sizes` with irregular values in [-2, 2).
-Tensor pattern(const Dims& sizes, int seed = 0, DType dtype = DType::Float32) {
-  std::vector<double> data(product(sizes));
-  for (std::size_t i = 0; i < data.size(); ++i)
-    data[i] = static_cast<double>((i * 37 + seed * 11) % 23) / 5.75 - 2.0;
-  Tensor t = Tensor::from_vector(data, sizes).value();
-  return dtype == DType::Float64 ? t : ok(OpKind::to, {t}, {DT(dtype)});
-}
-
 TensorMeta meta_of(const Tensor& t) {
   return {t.dtype(), t.sizes(), false};
 }
@@ -52,7 +43,7 @@ std::vector<Tensor> run_eager(const Graph& g, std::vector<Tensor> inputs) {
 }
 
 TEST(EagerBackend, ElementwiseChainMatchesOpByOp) {
-  Tensor x = pattern({8, 33}), y = pattern({33}, 1);
+  Tensor x = irregular_tensor({8, 33}), y = irregular_tensor({33}, 1);
   GraphBuilder b;
   ValueId px = b.placeholder("x", meta_of(x)), py = b.placeholder("y", meta_of(y));
   ValueId two = b.constant(Tensor::scalar(2.5, DType::Float64, true));
@@ -74,7 +65,8 @@ TEST(EagerBackend, ElementwiseChainMatchesOpByOp) {
 }
 
 TEST(EagerBackend, MatmulBiasRelu) {
-  Tensor x = pattern({16, 24}), w = pattern({24, 10}, 2), bias = pattern({10}, 3);
+  Tensor x = irregular_tensor({16, 24}), w = irregular_tensor({24, 10}, 2),
+         bias = irregular_tensor({10}, 3);
   GraphBuilder b;
   ValueId px = b.placeholder("x", meta_of(x)), pw = b.placeholder("w", meta_of(w));
   ValueId pb = b.placeholder("b", meta_of(bias));
@@ -87,7 +79,7 @@ TEST(EagerBackend, MatmulBiasRelu) {
 }
 
 TEST(EagerBackend, Reductions) {
-  Tensor x = pattern({5, 7, 9}, 0, DType::Float64);
+  Tensor x = irregular_tensor({5, 7, 9}, 0, DType::Float64);
   GraphBuilder b;
   ValueId px = b.placeholder("x", meta_of(x));
   ValueId s = b.call1(OpKind::sum, {px}, {L({1})}).value();
@@ -106,7 +98,7 @@ TEST(EagerBackend, Reductions) {
 }
 
 TEST(EagerBackend, MultiOutputOp) {
-  Tensor x = pattern({7, 3});
+  Tensor x = irregular_tensor({7, 3});
   GraphBuilder b;
   ValueId px = b.placeholder("x", meta_of(x));
   auto parts = b.call(OpKind::split, std::vector<ValueId>{px}, std::vector<Attr>{I(3)}).value();
@@ -124,8 +116,8 @@ TEST(EagerBackend, MultiOutputOp) {
 }
 
 TEST(EagerBackend, GraphWithConstants) {
-  Tensor x = pattern({4, 4});
-  Tensor table = pattern({4}, 5);
+  Tensor x = irregular_tensor({4, 4});
+  Tensor table = irregular_tensor({4}, 5);
   GraphBuilder b;
   ValueId px = b.placeholder("x", meta_of(x));
   ValueId c = b.constant(table);
@@ -167,7 +159,7 @@ TEST(EagerBackend, ExecutableChecksItsInputs) {
   ValueId x = b.placeholder("x", {DType::Float32, {2}, false});
   b.set_outputs({x});
   Graph g = b.finish();
-  Tensor good = pattern({2}), bad = pattern({3});
+  Tensor good = irregular_tensor({2}), bad = irregular_tensor({3});
   EXPECT_TRUE(fails_with(compile_graph("eager", g, {}), ErrorKind::ValueError,
                          "the graph takes 1 input tensor but 0 were given"));
   auto exe = compile_graph("eager", g, {&good, 1}).value();
@@ -178,7 +170,7 @@ TEST(EagerBackend, ExecutableChecksItsInputs) {
 
 TEST(ConstantFolding, EagerFolderMakesConstantsWithEagerValues) {
   GraphBuilder b(GraphBuilderOptions{.fold = eager_constant_folder()});
-  Tensor c = pattern({2, 3});
+  Tensor c = irregular_tensor({2, 3});
   ValueId v = b.call1(OpKind::exp, {b.constant(c)}).value();
   v = b.call1(OpKind::mul, {v, b.constant(Tensor::scalar(3, DType::Float64, true))}).value();
   ValueId x = b.placeholder("x", {DType::Float32, {2, 3}, false});
@@ -189,7 +181,7 @@ TEST(ConstantFolding, EagerFolderMakesConstantsWithEagerValues) {
   EXPECT_TRUE(bit_identical(b.constant_value(v), expected_v));
   Graph g = b.finish();
   EXPECT_EQ(g.num_calls(), 1);
-  Tensor input = pattern({2, 3}, 4);
+  Tensor input = irregular_tensor({2, 3}, 4);
   EXPECT_TRUE(bit_identical(run_eager(g, {input}).at(0), ok(OpKind::add, {input, expected_v})));
 }
 
@@ -213,14 +205,14 @@ TEST(BuilderErrors, MatchEager) {
     std::vector<Attr> attrs;
   };
   const std::vector<Case> cases = {
-      {OpKind::add, {pattern({3, 4}), pattern({5})}, {}},
-      {OpKind::matmul, {pattern({3, 4}), pattern({5, 2})}, {}},
+      {OpKind::add, {irregular_tensor({3, 4}), irregular_tensor({5})}, {}},
+      {OpKind::matmul, {irregular_tensor({3, 4}), irregular_tensor({5, 2})}, {}},
       {OpKind::mean, {T({1, 2})}, {}},
-      {OpKind::sum, {pattern({3})}, {L({2})}},
-      {OpKind::reshape, {pattern({6})}, {L({4, -1})}},
-      {OpKind::gelu, {pattern({2})}, {Attr::string("fast")}},
-      {OpKind::relu, {pattern({2}), pattern({2})}, {}},
-      {OpKind::transpose, {pattern({2})}, {I(0)}},
+      {OpKind::sum, {irregular_tensor({3})}, {L({2})}},
+      {OpKind::reshape, {irregular_tensor({6})}, {L({4, -1})}},
+      {OpKind::gelu, {irregular_tensor({2})}, {Attr::string("fast")}},
+      {OpKind::relu, {irregular_tensor({2}), irregular_tensor({2})}, {}},
+      {OpKind::transpose, {irregular_tensor({2})}, {I(0)}},
   };
   for (const Case& c : cases) {
     GraphBuilder b;

@@ -84,4 +84,14 @@ inline ::testing::AssertionResult all_close(const Tensor& actual, std::vector<do
   return ::testing::AssertionSuccess();
 }
 
+// A tensor of `sizes` with irregular values in [-2, 2) (float64 data converted to `dtype`);
+// `seed` shifts the pattern so two inputs differ.
+inline Tensor irregular_tensor(const Dims& sizes, int seed = 0, DType dtype = DType::Float32) {
+  std::vector<double> data(product(sizes));
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<double>((i * 37 + seed * 11) % 23) / 5.75 - 2.0;
+  Tensor t = Tensor::from_vector(data, sizes).value();
+  return dtype == DType::Float64 ? t : ok(OpKind::to, {t}, {Attr::of_dtype(dtype)});
+}
+
 }  // namespace gyro::testing
