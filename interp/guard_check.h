@@ -65,8 +65,11 @@ class SourceLoader {
   // The object a capture's plans build for made-object slot `slot` (None until built): each is
   // built once per run.
   Value& made(int32_t slot) {
-    if (made_.size() <= static_cast<std::size_t>(slot)) made_.resize(slot + 1);
-    return made_[slot];
+    // The few a result usually has (its output tensors) stay inline: a hit allocates no table.
+    if (static_cast<std::size_t>(slot) < inline_made_.size()) return inline_made_[slot];
+    const std::size_t index = static_cast<std::size_t>(slot) - inline_made_.size();
+    if (made_.size() <= index) made_.resize(index + 1);
+    return made_[index];
   }
 
  private:
@@ -96,7 +99,8 @@ class SourceLoader {
   std::unique_ptr<Slot[]> heap_slots_;
   uint8_t* state_;
   Slot* slots_;
-  std::vector<Value> made_;  // built objects by slot (allocated only when a plan has some)
+  std::array<Value, 4> inline_made_;  // built objects by slot, the first four
+  std::vector<Value> made_;           // the others (allocated only when a plan has more)
 };
 
 // What TYPE_MATCH compares: an instance's class, or a small key for each builtin kind of value
