@@ -8,6 +8,7 @@
 #include "ir/dims.h"
 #include "ir/dtype.h"
 #include "ir/op.h"
+#include "ir/sym_dim.h"
 
 namespace gyro {
 
@@ -30,5 +31,11 @@ struct OutputMeta {
 
 // Validates an op call and infers its outputs. `attrs` are bound (see bind_attrs).
 Expected<OutputMeta> infer_meta(OpKind op, std::span<const TensorMeta> inputs, const Attrs& attrs);
+
+// The same shape rule over symbolic sizes (ir/sym_dim.h): one SymDims per output. On the
+// hints it gives infer_meta's sizes and errors; conditions the rule tests on symbolic sizes
+// are decided through their SymDecider, which records them as facts.
+Expected<std::vector<SymDims>> infer_sym_sizes(OpKind op, std::span<const SymDims> inputs,
+                                               const Attrs& attrs);
 
 }  // namespace gyro
