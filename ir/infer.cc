@@ -1,6 +1,9 @@
 // Dtype and shape inference for every op, driven by the dtype_rule and shape_rule columns.
 #include "ir/infer.h"
 
+#include <array>
+#include <type_traits>
+
 #include "ir/shape_rules.h"
 #include "ir/tensor.h"
 
@@ -157,78 +160,91 @@ Status check_dtype_support(OpKind op, std::span<const TensorMeta> in, DType comp
   return {};
 }
 
-Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> in,
-                                        const Attrs& attrs) {
+// Plain sizes as D (creation ops' sizes come from attributes, which are plain ints).
+template <typename D>
+DimsOf<D> plain_as(const Dims& dims) {
+  if constexpr (std::is_same_v<D, int64_t>)
+    return dims;
+  else
+    return plain_dims(dims);
+}
+
+// One rule per ShapeRule over a size type D: int64_t for infer_meta, SymDim for
+// infer_sym_sizes (every comparison of sizes below is then decided, and recorded, by the
+// sizes' SymDecider; arithmetic builds expressions).
+template <typename D>
+Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D>> in,
+                                             const Attrs& attrs) {
+  using Sizes = DimsOf<D>;
   const OpInfo& info = op_info(op);
-  auto one = [](Dims dims) { return std::vector<Dims>{dims}; };
+  auto one = [](Sizes dims) { return std::vector<Sizes>{dims}; };
   auto int_attr = [&](std::string_view name) { return attr(op, attrs, name).i; };
   auto ints_attr = [&](std::string_view name) -> const std::vector<int64_t>& {
     return attr(op, attrs, name).ints;
   };
   switch (info.shape_rule) {
     case ShapeRule::kBroadcast: {
-      Dims shapes[3];
-      for (std::size_t i = 0; i < in.size(); ++i) shapes[i] = in[i].sizes;
-      GYRO_ASSIGN_OR_RETURN(Dims out, broadcast<int64_t>(std::span<const Dims>(shapes, in.size())));
+      GYRO_ASSIGN_OR_RETURN(Sizes out, broadcast<D>(in));
       return one(out);
     }
     case ShapeRule::kSameAsInput:
-      return one(in[0].sizes);
+      return one(in[0]);
     case ShapeRule::kReduce: {
       const Attr& keepdim = attr(op, attrs, "keepdim");
-      GYRO_ASSIGN_OR_RETURN(Dims out, reduce<int64_t>(in[0].sizes, attrs[0], keepdim.as_bool()));
+      GYRO_ASSIGN_OR_RETURN(Sizes out, reduce<D>(in[0], attrs[0], keepdim.as_bool()));
       return one(out);
     }
     case ShapeRule::kLayerNorm: {
       const auto& normalized = ints_attr("normalized_shape");
-      const Dims& sizes = in[0].sizes;
+      const Sizes& sizes = in[0];
       int n = static_cast<int>(normalized.size());
       bool fits = n <= sizes.size() && n >= 1;
-      for (int i = 0; fits && i < n; ++i) fits = sizes[sizes.size() - n + i] == normalized[i];
+      for (int i = 0; fits && i < n; ++i) fits = sizes[sizes.size() - n + i] == D(normalized[i]);
       GYRO_CHECK_ARG(fits, RuntimeError,
                      "Given normalized_shape=[{}], expected input with shape [*, {}], but got "
                      "input of size{}",
-                     fmt::join(normalized, ", "), fmt::join(normalized, ", "), to_string(sizes));
+                     fmt::join(normalized, ", "), fmt::join(normalized, ", "), show(sizes));
       for (std::size_t k = 1; k < in.size(); ++k) {
-        Dims expected(std::span<const int64_t>(normalized.data(), normalized.size()));
-        GYRO_CHECK_ARG(in[k].sizes == expected, RuntimeError,
+        Sizes expected =
+            plain_as<D>(Dims(std::span<const int64_t>(normalized.data(), normalized.size())));
+        GYRO_CHECK_ARG(in[k] == expected, RuntimeError,
                        "layer_norm: expected {} of shape {}, but got {}",
-                       k == 1 ? "weight" : "bias", to_string(expected), to_string(in[k].sizes));
+                       k == 1 ? "weight" : "bias", show(expected), show(in[k]));
       }
       return one(sizes);
     }
     case ShapeRule::kMatmul: {
-      GYRO_ASSIGN_OR_RETURN(Dims out, matmul<int64_t>(in[0].sizes, in[1].sizes));
+      GYRO_ASSIGN_OR_RETURN(Sizes out, matmul<D>(in[0], in[1]));
       return one(out);
     }
     case ShapeRule::kLinear: {
-      const Dims& x = in[0].sizes;
-      const Dims& weight = in[1].sizes;
+      const Sizes& x = in[0];
+      const Sizes& weight = in[1];
       GYRO_CHECK_ARG(weight.size() == 2 && x.size() >= 1, RuntimeError,
                      "linear: expected a 2-D weight and an input of at least 1 dimension, got "
                      "weight {} and input {}",
-                     to_string(weight), to_string(x));
+                     show(weight), show(x));
       GYRO_CHECK_ARG(x.back() == weight[1], RuntimeError,
                      "mat1 and mat2 shapes cannot be multiplied ({}x{} and {}x{})",
-                     product(x) / std::max<int64_t>(x.back(), 1), x.back(), weight[1], weight[0]);
-      Dims out = x;
+                     product_of(x) / sym_max(x.back(), D(1)), x.back(), weight[1], weight[0]);
+      Sizes out = x;
       out.back() = weight[0];
       if (in.size() == 3) {
-        const Dims shapes[] = {in[2].sizes, out};
-        GYRO_ASSIGN_OR_RETURN(Dims with_bias, broadcast<int64_t>(shapes));
+        const Sizes shapes[] = {in[2], out};
+        GYRO_ASSIGN_OR_RETURN(Sizes with_bias, broadcast<D>(shapes));
         GYRO_CHECK_ARG(with_bias == out, RuntimeError,
                        "linear: bias of shape {} does not "
                        "broadcast to the output shape {}",
-                       to_string(in[2].sizes), to_string(out));
+                       show(in[2]), show(out));
       }
       return one(out);
     }
     case ShapeRule::kReshape: {
-      GYRO_ASSIGN_OR_RETURN(Dims out, reshape<int64_t>(in[0].sizes, ints_attr("shape")));
+      GYRO_ASSIGN_OR_RETURN(Sizes out, reshape<D>(in[0], ints_attr("shape")));
       return one(out);
     }
     case ShapeRule::kTranspose: {
-      Dims out = in[0].sizes;
+      Sizes out = in[0];
       GYRO_ASSIGN_OR_RETURN(int a, normalize_dim(int_attr("dim0"), out.size()));
       GYRO_ASSIGN_OR_RETURN(int b, normalize_dim(int_attr("dim1"), out.size()));
       if (out.size() > 0) std::swap(out[a], out[b]);
@@ -236,12 +252,12 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
     }
     case ShapeRule::kPermute: {
       const auto& dims = ints_attr("dims");
-      const Dims& sizes = in[0].sizes;
+      const Sizes& sizes = in[0];
       GYRO_CHECK_ARG(static_cast<int>(dims.size()) == sizes.size(), RuntimeError,
                      "permute(): number of dims don't match in permute: the input has {} "
                      "dimensions but {} were given",
                      sizes.size(), dims.size());
-      Dims out;
+      Sizes out;
       std::array<bool, kMaxRank> used{};
       for (int64_t dim : dims) {
         GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(dim, sizes.size()));
@@ -252,77 +268,81 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
       return one(out);
     }
     case ShapeRule::kSqueeze: {
-      const Dims& sizes = in[0].sizes;
+      const Sizes& sizes = in[0];
       GYRO_ASSIGN_OR_RETURN(auto chosen, reduced_dims(attr(op, attrs, "dim"), sizes.size(),
                                                       /*empty_means_all=*/false));
-      Dims out;
+      Sizes out;
       for (int d = 0; d < sizes.size(); ++d)
-        if (!(chosen[d] && sizes[d] == 1)) out.push_back(sizes[d]);
+        if (!(chosen[d] && sizes[d] == D(1))) out.push_back(sizes[d]);
       return one(out);
     }
     case ShapeRule::kUnsqueeze: {
-      Dims out = in[0].sizes;
+      Sizes out = in[0];
       GYRO_TRY(check_rank(out.size() + 1, "unsqueeze"));
       GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), out.size() + 1));
-      out.insert(d, 1);
+      out.insert(d, D(1));
       return one(out);
     }
     case ShapeRule::kFlatten: {
-      const Dims& sizes = in[0].sizes;
-      if (sizes.empty()) return one(Dims{1});
+      const Sizes& sizes = in[0];
+      if (sizes.empty()) return one(Sizes{D(1)});
       GYRO_ASSIGN_OR_RETURN(int start, normalize_dim(int_attr("start_dim"), sizes.size()));
       GYRO_ASSIGN_OR_RETURN(int end, normalize_dim(int_attr("end_dim"), sizes.size()));
       GYRO_CHECK_ARG(start <= end, RuntimeError,
                      "flatten() has invalid args: start_dim cannot come after end_dim");
-      Dims out;
+      Sizes out;
       for (int d = 0; d < start; ++d) out.push_back(sizes[d]);
-      int64_t merged = 1;
-      for (int d = start; d <= end; ++d) merged *= sizes[d];
+      D merged(1);
+      for (int d = start; d <= end; ++d) merged = merged * sizes[d];
       out.push_back(merged);
       for (int d = end + 1; d < sizes.size(); ++d) out.push_back(sizes[d]);
       return one(out);
     }
     case ShapeRule::kExpand: {
-      GYRO_ASSIGN_OR_RETURN(Dims out, expand<int64_t>(in[0].sizes, ints_attr("size")));
+      GYRO_ASSIGN_OR_RETURN(Sizes out, expand<D>(in[0], ints_attr("size")));
       return one(out);
     }
     case ShapeRule::kSlice: {
-      Dims out = in[0].sizes;
+      Sizes out = in[0];
       GYRO_CHECK_ARG(out.size() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
       GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), out.size()));
-      GYRO_ASSIGN_OR_RETURN(auto bounds, slice_bounds(out[d], attr(op, attrs, "start"),
-                                                      attr(op, attrs, "end"), int_attr("step")));
+      GYRO_ASSIGN_OR_RETURN(auto bounds, slice_bounds<D>(out[d], attr(op, attrs, "start"),
+                                                         attr(op, attrs, "end"), int_attr("step")));
       out[d] = bounds.length;
       return one(out);
     }
     case ShapeRule::kSelect: {
-      Dims out = in[0].sizes;
+      Sizes out = in[0];
       GYRO_CHECK_ARG(out.size() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
       GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), out.size()));
       int64_t index = int_attr("index");
-      GYRO_CHECK_ARG(index >= -out[d] && index < out[d], IndexError,
+      // -size <= index < size, written so that only the bound that can fail is tested (sizes
+      // are >= 0): one fact over a symbolic size.
+      bool in_bounds = index < 0 ? D(index) + out[d] >= D(0) : D(index) < out[d];
+      GYRO_CHECK_ARG(in_bounds, IndexError,
                      "index {} is out of bounds for dimension {} with size {}", index, d, out[d]);
       out.erase(d);
       return one(out);
     }
     case ShapeRule::kCat: {
       // Like PyTorch, 1-D empty tensors are skipped (legacy behaviour kept for compatibility).
-      const TensorMeta* first = nullptr;
-      for (const auto& meta : in)
-        if (!(meta.sizes.size() == 1 && meta.sizes[0] == 0)) {
-          first = &meta;
+      auto skipped = [](const Sizes& sizes) { return sizes.size() == 1 && sizes[0] == D(0); };
+      const Sizes* first = nullptr;
+      for (const auto& sizes : in)
+        if (!skipped(sizes)) {
+          first = &sizes;
           break;
         }
-      if (!first) return one(Dims{0});
-      GYRO_CHECK_ARG(first->sizes.size() > 0, RuntimeError,
+      if (!first) return one(Sizes{D(0)});
+      GYRO_CHECK_ARG(first->size() > 0, RuntimeError,
                      "zero-dimensional tensor (at position {}) cannot be concatenated",
                      first - in.data());
-      GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), first->sizes.size()));
-      Dims out = first->sizes;
-      out[d] = 0;
+      GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), first->size()));
+      Sizes out = *first;
+      out[d] = D(0);
       for (std::size_t k = 0; k < in.size(); ++k) {
-        const Dims& sizes = in[k].sizes;
-        if (sizes.size() == 1 && sizes[0] == 0) continue;
+        const Sizes& sizes = in[k];
+        if (skipped(sizes)) continue;
         GYRO_CHECK_ARG(sizes.size() == out.size(), RuntimeError,
                        "Tensors must have same number of dimensions: got {} and {}", out.size(),
                        sizes.size());
@@ -337,25 +357,25 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
     }
     case ShapeRule::kStack: {
       for (std::size_t k = 1; k < in.size(); ++k)
-        GYRO_CHECK_ARG(in[k].sizes == in[0].sizes, RuntimeError,
+        GYRO_CHECK_ARG(in[k] == in[0], RuntimeError,
                        "stack expects each tensor to be equal size, but got {} at entry 0 and {} "
                        "at entry {}",
-                       to_string(in[0].sizes), to_string(in[k].sizes), k);
-      Dims out = in[0].sizes;
+                       show(in[0]), show(in[k]), k);
+      Sizes out = in[0];
       GYRO_TRY(check_rank(out.size() + 1, "stack"));
       GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), out.size() + 1));
-      out.insert(d, static_cast<int64_t>(in.size()));
+      out.insert(d, D(static_cast<int64_t>(in.size())));
       return one(out);
     }
     case ShapeRule::kSplit: {
-      const Dims& sizes = in[0].sizes;
+      const Sizes& sizes = in[0];
       GYRO_CHECK_ARG(sizes.size() > 0, RuntimeError, "{}() expects at least a 1-dimensional tensor",
                      info.name);
       GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), sizes.size()));
-      GYRO_ASSIGN_OR_RETURN(auto pieces, split_sizes(info.name, sizes[d], attrs[0]));
-      std::vector<Dims> outs;
-      for (int64_t piece : pieces) {
-        Dims out = sizes;
+      GYRO_ASSIGN_OR_RETURN(auto pieces, split_sizes<D>(info.name, sizes[d], attrs[0]));
+      std::vector<Sizes> outs;
+      for (const D& piece : pieces) {
+        Sizes out = sizes;
         out[d] = piece;
         outs.push_back(out);
       }
@@ -366,7 +386,7 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
       GYRO_TRY(check_rank(static_cast<int>(size.size()), info.name));
       Dims out(std::span<const int64_t>(size.data(), size.size()));
       GYRO_TRY(checked_numel(out, info.name));
-      return one(out);
+      return one(plain_as<D>(out));
     }
     case ShapeRule::kArange: {
       // arange(end) means arange(0, end).
@@ -380,12 +400,12 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
           int64_t length,
           integral ? arange_length_int(start.i, end.i, step.i)
                    : arange_length(start.as_double(), end.as_double(), step.as_double()));
-      return one(Dims{length});
+      return one(Sizes{D(length)});
     }
     case ShapeRule::kLinspace: {
       int64_t steps = int_attr("steps");
       GYRO_CHECK_ARG(steps >= 0, RuntimeError, "number of steps must be non-negative");
-      return one(Dims{steps});
+      return one(Sizes{D(steps)});
     }
     case ShapeRule::kEye: {
       int64_t n = int_attr("n");
@@ -395,7 +415,7 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
       GYRO_CHECK_ARG(cols >= 0, RuntimeError, "m must be greater or equal to 0, got {}", cols);
       Dims out{n, cols};
       GYRO_TRY(checked_numel(out, "eye"));
-      return one(out);
+      return one(plain_as<D>(out));
     }
   }
   GYRO_UNREACHABLE("bad ShapeRule");
@@ -406,8 +426,26 @@ Expected<std::vector<Dims>> infer_sizes(OpKind op, std::span<const TensorMeta> i
 Expected<OutputMeta> infer_meta(OpKind op, std::span<const TensorMeta> inputs, const Attrs& attrs) {
   GYRO_ASSIGN_OR_RETURN(auto dtypes, infer_dtype(op, inputs, attrs));
   GYRO_TRY(check_dtype_support(op, inputs, dtypes.second));
-  GYRO_ASSIGN_OR_RETURN(auto sizes, infer_sizes(op, inputs, attrs));
-  return OutputMeta{dtypes.first, dtypes.second, std::move(sizes)};
+  // The rules take sizes alone; cat and stack may have any number of inputs, so only short
+  // lists stay on the stack.
+  constexpr std::size_t kInline = 4;
+  std::array<Dims, kInline> inline_sizes;
+  std::vector<Dims> many_sizes;
+  std::span<Dims> sizes;
+  if (inputs.size() <= kInline) {
+    sizes = std::span<Dims>(inline_sizes.data(), inputs.size());
+  } else {
+    many_sizes.resize(inputs.size());
+    sizes = many_sizes;
+  }
+  for (std::size_t k = 0; k < inputs.size(); ++k) sizes[k] = inputs[k].sizes;
+  GYRO_ASSIGN_OR_RETURN(auto outputs, infer_sizes<int64_t>(op, sizes, attrs));
+  return OutputMeta{dtypes.first, dtypes.second, std::move(outputs)};
+}
+
+Expected<std::vector<SymDims>> infer_sym_sizes(OpKind op, std::span<const SymDims> inputs,
+                                               const Attrs& attrs) {
+  return infer_sizes<SymDim>(op, inputs, attrs);
 }
 
 }  // namespace gyro

@@ -1,11 +1,12 @@
 // Shape rules: each op's output sizes from its input sizes and attributes, written over a size
-// type D so the same rules later run over symbolic sizes (D = int64_t today).
+// type D: int64_t, or SymDim (ir/sym_dim.h) for symbolic sizes, whose comparisons are decided.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ir/attr.h"
@@ -16,6 +17,30 @@ namespace gyro::shape_rules {
 
 template <typename D>
 using DimsOf = BasicDims<D>;
+
+// A size's value on the example input: the size itself, or a SymDim's hint.
+template <typename D>
+int64_t hint_of(const D& size) {
+  if constexpr (std::is_integral_v<D>)
+    return size;
+  else
+    return size.hint;
+}
+
+// The int64 forms of SymDim's sym_min/sym_max (ir/sym_dim.h), so a rule reads the same over both.
+inline int64_t sym_min(int64_t a, int64_t b) {
+  return std::min(a, b);
+}
+inline int64_t sym_max(int64_t a, int64_t b) {
+  return std::max(a, b);
+}
+
+template <typename D>
+D product_of(const DimsOf<D>& dims) {
+  D result(1);
+  for (const D& size : dims) result = result * size;
+  return result;
+}
 
 template <typename D>
 std::string show(const DimsOf<D>& dims) {
@@ -198,27 +223,32 @@ Expected<DimsOf<D>> expand(const DimsOf<D>& in, std::span<const int64_t> size) {
   return out;
 }
 
-// Normalized [start, end) and length of a slice with positive step; out-of-range bounds clamp.
-struct SliceBounds {
-  int64_t start, length;
+// Normalized start and length of a slice with positive step; out-of-range bounds clamp. Over
+// a symbolic size the clamps are min/max expressions rather than decided comparisons: exact
+// for every size, so slicing records no fact (sizes are >= 0, so clamping a non-negative
+// index is min(index, size) and a negative one max(index + size, 0)).
+template <typename D>
+struct SliceBoundsOf {
+  D start, length;
 };
-inline Expected<SliceBounds> slice_bounds(int64_t size, const Attr& start_attr,
-                                          const Attr& end_attr, int64_t step) {
+template <typename D>
+Expected<SliceBoundsOf<D>> slice_bounds(const D& size, const Attr& start_attr, const Attr& end_attr,
+                                        int64_t step) {
   GYRO_CHECK_ARG(step > 0, ValueError, "slice step must be positive, got {}", step);
-  auto clamp_index = [&](const Attr& attr, int64_t fallback) {
+  auto clamp_index = [&](const Attr& attr, const D& fallback) {
     if (attr.is_none()) return fallback;
-    int64_t index = attr.i < 0 ? attr.i + size : attr.i;
-    return std::clamp<int64_t>(index, 0, size);
+    return attr.i < 0 ? sym_max(D(attr.i) + size, D(0)) : sym_min(D(attr.i), size);
   };
-  int64_t start = clamp_index(start_attr, 0), end = clamp_index(end_attr, size);
-  int64_t length = end > start ? (end - start + step - 1) / step : 0;
-  return SliceBounds{start, length};
+  D start = clamp_index(start_attr, D(0)), end = clamp_index(end_attr, size);
+  D length = (sym_max(end - start, D(0)) + D(step - 1)) / D(step);
+  return SliceBoundsOf<D>{start, length};
 }
 
-// Sizes of the pieces split/split_with_sizes/chunk cut a dim of `size` into.
-inline Expected<std::vector<int64_t>> split_sizes(std::string_view op, int64_t size,
-                                                  const Attr& arg) {
-  std::vector<int64_t> pieces;
+// Sizes of the pieces split/split_with_sizes/chunk cut a dim of `size` into. Over a symbolic
+// size the number of pieces follows the hint, and the facts that fix it are decided: the last
+// piece, size - piece*(count - 1), is in (0, piece]. Every other piece is `piece`.
+template <typename D>
+Expected<std::vector<D>> split_sizes(std::string_view op, const D& size, const Attr& arg) {
   if (op == "split_with_sizes") {
     int64_t total = 0;
     for (int64_t piece : arg.ints) {
@@ -228,32 +258,41 @@ inline Expected<std::vector<int64_t>> split_sizes(std::string_view op, int64_t s
                      fmt::join(arg.ints, ", "));
       total += piece;
     }
-    GYRO_CHECK_ARG(total == size, RuntimeError,
+    GYRO_CHECK_ARG(D(total) == size, RuntimeError,
                    "split_with_sizes expects split_sizes to sum exactly to {} (input tensor's size "
                    "at dimension), but got split_sizes=[{}]",
                    size, fmt::join(arg.ints, ", "));
-    return arg.ints;
+    return std::vector<D>(arg.ints.begin(), arg.ints.end());
   }
-  int64_t piece = arg.i;
-  if (op == "chunk") {
+  const bool chunk = op == "chunk";
+  if (chunk) {
     GYRO_CHECK_ARG(arg.i > 0, RuntimeError, "chunk expects `chunks` to be greater than 0, got: {}",
                    arg.i);
-    if (size == 0) return std::vector<int64_t>(arg.i, 0);  // every chunk of an empty dim is empty
-    piece = (size + arg.i - 1) / arg.i;
   } else {
-    GYRO_CHECK_ARG(piece >= 0, RuntimeError,
-                   "split expects split_size be non-negative, but got split_size={}", piece);
+    GYRO_CHECK_ARG(arg.i >= 0, RuntimeError,
+                   "split expects split_size be non-negative, but got split_size={}", arg.i);
+    if (arg.i == 0) {
+      // split(0) of an empty dim gives one empty piece; of a non-empty dim it is an error.
+      GYRO_CHECK_ARG(
+          size == D(0), RuntimeError,
+          "split_size can only be 0 if dimension size is 0, but got dimension size of {}", size);
+      return std::vector<D>{D(0)};
+    }
   }
-  if (piece == 0) {
-    // split(0) of an empty dim gives one empty piece; of a non-empty dim it is an error.
-    GYRO_CHECK_ARG(size == 0, RuntimeError,
-                   "split_size can only be 0 if dimension size is 0, but got dimension size of {}",
-                   size);
-    return std::vector<int64_t>{0};
+  // An empty dim: every chunk is empty, and split gives one empty piece. Tested on the hint
+  // so that a non-empty symbolic size records no `!= 0` fact (the last piece's fact implies it).
+  if (hint_of(size) == 0) {
+    const bool empty = size == D(0);  // over a symbolic size, records `size == 0`
+    GYRO_ASSERT(empty, "a size with hint 0 is not 0");
+    return std::vector<D>(static_cast<std::size_t>(chunk ? arg.i : 1), D(0));
   }
-  for (int64_t start = 0; start < size; start += piece)
-    pieces.push_back(std::min(piece, size - start));
-  if (pieces.empty()) pieces.push_back(0);
+  const D piece = chunk ? (size + D(arg.i - 1)) / D(arg.i) : D(arg.i);
+  int64_t count = (hint_of(size) - 1) / hint_of(piece) + 1;  // ceil, without overflow
+  D last = size - D(count - 1) * piece;
+  const bool fits = D(0) < last && last <= piece;  // over symbolic sizes, the two facts
+  GYRO_ASSERT(fits, "split of {} into pieces of {}: last piece {}", size, piece, last);
+  std::vector<D> pieces(static_cast<std::size_t>(count - 1), piece);
+  pieces.push_back(last);
   return pieces;
 }
 
