@@ -40,15 +40,25 @@ std::vector<Guard> order_guards(std::vector<Guard> guards) {
 
 namespace {
 
-std::string dims_text(const Dims& dims) {
+// Sizes with symbols as s<index>; strides, or `contiguous` for a tensor with symbolic sizes.
+std::string sizes_text(const Dims& sizes) {
   std::string text = "[";
-  for (int i = 0; i < dims.size(); ++i) text += fmt::format("{}{}", i ? ", " : "", dims[i]);
+  for (int i = 0; i < sizes.size(); ++i) {
+    if (i) text += ", ";
+    text += sizes[i] >= 0 ? std::to_string(sizes[i]) : fmt::format("s{}", symbol_of_size(sizes[i]));
+  }
   return text + "]";
+}
+
+std::string strides_text(const Dims& strides) {
+  if (!strides.empty() && strides[0] == kContiguousStrides) return "contiguous";
+  return fmt::format("[{}]", fmt::join(strides, ", "));
 }
 
 }  // namespace
 
 std::string describe(const SourceTable& sources, const Guard& guard) {
+  if (guard.kind == GuardKind::SHAPE) return fmt::format("SHAPE {}", guard.relation_text);
   std::string name = sources.describe(guard.source);
   switch (guard.kind) {
     case GuardKind::TYPE_MATCH:
@@ -61,7 +71,9 @@ std::string describe(const SourceTable& sources, const Guard& guard) {
       return fmt::format("LENGTH {} == {}", name, guard.length);  // the source is len(...)
     case GuardKind::TENSOR_MATCH:
       return fmt::format("TENSOR_MATCH {}: {}{} stride={}", name, dtype_name(guard.tensor.dtype),
-                         dims_text(guard.tensor.sizes), dims_text(guard.tensor.strides));
+                         sizes_text(guard.tensor.sizes), strides_text(guard.tensor.strides));
+    case GuardKind::SHAPE:
+      break;  // described above: it has no one source
     case GuardKind::NO_ALIASING: {
       std::string names;
       for (SourceId other : guard.unaliased)
@@ -75,17 +87,37 @@ std::string describe(const SourceTable& sources, const Guard& guard) {
 }
 
 std::string tensor_mismatch(std::string_view name, const TensorMatch& expected,
-                            const Tensor& actual) {
+                            const Tensor& actual, std::span<const int64_t> bindings,
+                            std::span<const std::string> symbol_names) {
   if (actual.dtype() != expected.dtype)
     return fmt::format("tensor '{}' dtype mismatch. expected {}, actual {}", name,
                        dtype_name(expected.dtype), dtype_name(actual.dtype()));
   if (actual.dim() != expected.sizes.size())
     return fmt::format("tensor '{}' rank mismatch. expected {}, actual {}", name,
                        expected.sizes.size(), actual.dim());
-  for (int d = 0; d < actual.dim(); ++d)
-    if (actual.size(d) != expected.sizes[d])
+  for (int d = 0; d < actual.dim(); ++d) {
+    const int64_t size = expected.sizes[d];
+    if (size < 0) {
+      // A symbolic size: wrong only when its symbol was bound to another size already.
+      const auto symbol = static_cast<std::size_t>(symbol_of_size(size));
+      if (symbol < bindings.size() && bindings[symbol] != kUnbound &&
+          bindings[symbol] != actual.size(d))
+        return symbol < symbol_names.size()
+                   ? fmt::format("{}.size({}) == {}", name, d, symbol_names[symbol])
+                   : fmt::format("tensor '{}' size mismatch at index {}. expected {}, actual {}",
+                                 name, d, bindings[symbol], actual.size(d));
+      continue;
+    }
+    if (actual.size(d) != size)
       return fmt::format("tensor '{}' size mismatch at index {}. expected {}, actual {}", name, d,
-                         expected.sizes[d], actual.size(d));
+                         size, actual.size(d));
+  }
+  if (!expected.strides.empty() && expected.strides[0] == kContiguousStrides) {
+    if (!actual.is_contiguous())
+      return fmt::format("tensor '{}' is not contiguous (strides [{}])", name,
+                         fmt::join(actual.strides(), ", "));
+    return {};
+  }
   for (int d = 0; d < actual.dim(); ++d)
     if (actual.stride(d) != expected.strides[d])
       return fmt::format("tensor '{}' stride mismatch at index {}. expected {}, actual {}", name, d,

@@ -61,6 +61,14 @@ void GuardProgram::push_back(const Guard& guard) {
       dims_.insert(dims_.end(), guard.tensor.sizes.begin(), guard.tensor.sizes.end());
       dims_.insert(dims_.end(), guard.tensor.strides.begin(), guard.tensor.strides.end());
       break;
+    case GuardKind::SHAPE:
+      check.side = add_text(guard.relation_text);
+      check.count = static_cast<uint32_t>(guard.relation_text.size());
+      GYRO_ASSERT(guard.relation.size() <= 0xffff, "a shape relation of {} steps",
+                  guard.relation.size());
+      check.value = static_cast<int64_t>(shape_code_.size() << 16 | guard.relation.size());
+      shape_code_.insert(shape_code_.end(), guard.relation.begin(), guard.relation.end());
+      break;
     case GuardKind::NO_ALIASING:
     case GuardKind::DUPLICATE_INPUT:
       check.side = static_cast<uint32_t>(others_.size());
@@ -82,6 +90,7 @@ void GuardProgram::finish() {
   dims_.shrink_to_fit();
   text_.shrink_to_fit();
   others_.shrink_to_fit();
+  shape_code_.shrink_to_fit();
 }
 
 Guard GuardProgram::decode(const GuardCheck& check) const {
@@ -121,6 +130,12 @@ Guard GuardProgram::decode(const GuardCheck& check) const {
       guard.tensor.sizes = Dims(std::span<const int64_t>(sizes(check), check.rank));
       guard.tensor.strides = Dims(std::span<const int64_t>(strides(check), check.rank));
       break;
+    case GuardKind::SHAPE: {
+      guard.relation_text = std::string(text(check));
+      auto code = relation(check);
+      guard.relation.assign(code.begin(), code.end());
+      break;
+    }
     case GuardKind::NO_ALIASING:
     case GuardKind::DUPLICATE_INPUT: {
       auto list = others(check);

@@ -28,10 +28,12 @@ struct GuardCheck {
   //   CONSTANT_MATCH (str)    text: the string
   //   TENSOR_MATCH            dims: `rank` sizes, then `rank` strides (count = 2 * rank)
   //   NO_ALIASING             others: the sources that must not share storage with `source`
+  //   SHAPE                   text: the relation in the user's words
   uint32_t side = 0;
   uint32_t count = 0;
   // TYPE_MATCH: the type identity; ID_MATCH: the object; LENGTH: the length; CONSTANT_MATCH:
-  // a bool or int value, or a float's bits (compared bitwise).
+  // a bool or int value, or a float's bits (compared bitwise); SHAPE: where its code starts in
+  // the shape-code table, shifted left 16, or'd with its length.
   union {
     const void* identity;
     int64_t value;
@@ -67,6 +69,15 @@ class GuardProgram {
   std::span<const SourceId> others(const GuardCheck& check) const {
     return std::span<const SourceId>(others_).subspan(check.side, check.count);
   }
+  std::span<const ShapeOp> relation(const GuardCheck& check) const {
+    return std::span<const ShapeOp>(shape_code_.data() + (check.value >> 16),
+                                    static_cast<std::size_t>(check.value & 0xffff));
+  }
+  // The symbols TENSOR_MATCH checks bind (SHAPE checks read them), and their names
+  // (`x.size(0)`: the source that binds each) for failure messages.
+  int num_symbols() const { return static_cast<int>(symbol_names_.size()); }
+  std::span<const std::string> symbol_names() const { return symbol_names_; }
+  void set_symbol_names(std::vector<std::string> names) { symbol_names_ = std::move(names); }
 
   // Iteration yields decoded Guards, in checking order.
   class Iterator {
@@ -96,6 +107,8 @@ class GuardProgram {
   std::vector<int64_t> dims_;
   std::string text_;
   std::vector<SourceId> others_;
+  std::vector<ShapeOp> shape_code_;
+  std::vector<std::string> symbol_names_;
 };
 
 // Orders a program's checks (see GuardProgram::finish), so that a program and a list of guards

@@ -20,7 +20,12 @@ struct CompileSettings {
   Value backend;
   bool fullgraph = false;
   Value options;
+  std::optional<bool> dynamic;
 };
+
+Value dynamic_value(std::optional<bool> dynamic) {
+  return dynamic ? Value::boolean(*dynamic) : Value();
+}
 
 std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
                                       const CompileSettings& settings) {
@@ -36,7 +41,8 @@ std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
     const bool same_options = identical(compiled.options, settings.options) ||
                               (empty(compiled.options) && empty(settings.options));
     if (keys_equal(compiled.backend, settings.backend) &&
-        compiled.fullgraph == settings.fullgraph && same_options)
+        compiled.fullgraph == settings.fullgraph && same_options &&
+        compiled.dynamic == settings.dynamic)
       return fn;
     Value again = Value::object(new CompiledFunctionObject());
     auto& object = again.as<CompiledFunctionObject>();
@@ -45,6 +51,7 @@ std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
     object.backend = settings.backend;
     object.fullgraph = settings.fullgraph;
     object.options = settings.options;
+    object.dynamic = settings.dynamic;
     object.epoch = vm.compile_epoch();
     return again;
   }
@@ -71,6 +78,7 @@ std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
   object.backend = settings.backend;
   object.fullgraph = settings.fullgraph;
   object.options = settings.options;
+  object.dynamic = settings.dynamic;
   object.epoch = vm.compile_epoch();
   return compiled;
 }
@@ -80,7 +88,10 @@ std::optional<Value> compile_with_settings(Interpreter& vm, Args args, Kwargs kw
   const auto& settings = args[0].as<TupleObject>().items;
   if (args.size() != 2 || !kwargs.empty())
     return vm.raise(ErrorKind::TypeError, "compile(...) decorates one function");
-  return compile_function(vm, args[1], {settings[0], settings[1].as_bool(), settings[2]});
+  std::optional<bool> dynamic;
+  if (settings[3].is_bool()) dynamic = settings[3].as_bool();
+  return compile_function(vm, args[1],
+                          {settings[0], settings[1].as_bool(), settings[2], dynamic});
 }
 
 // The call disable(fn) returns: fn (bound as self) run with compilation off.
@@ -99,6 +110,7 @@ std::optional<Value> call_explained(Interpreter& vm, Args args, Kwargs kwargs) {
     object.function = compiled.function;
     object.self = compiled.self;
     object.options = compiled.options;
+    object.dynamic = compiled.dynamic;
   } else if (fn.is(ObjectKind::BoundMethod)) {
     object.function = fn.as<BoundMethodObject>().function;
     object.self = fn.as<BoundMethodObject>().self;
@@ -237,15 +249,18 @@ std::optional<Value> builtin_compile(Interpreter& vm, Args args, Kwargs kwargs) 
                         type_name(keyword.value));
       settings.options = keyword.value;
     } else if (keyword.name == "dynamic") {
-      // Shapes are static until symbolic shapes land (issue 5); every value is accepted.
+      if (!keyword.value.is_none() && !keyword.value.is_bool())
+        return vm.raise(ErrorKind::TypeError, "dynamic must be True, False or None, not {}",
+                        type_name(keyword.value));
+      if (keyword.value.is_bool()) settings.dynamic = keyword.value.as_bool();
     } else {
       return vm.raise(ErrorKind::TypeError, "compile() got an unexpected keyword argument '{}'",
                       keyword.name);
     }
   }
   if (args.empty()) {
-    Value bound =
-        make_tuple({settings.backend, Value::boolean(settings.fullgraph), settings.options});
+    Value bound = make_tuple({settings.backend, Value::boolean(settings.fullgraph),
+                              settings.options, dynamic_value(settings.dynamic)});
     return Value::object(new BuiltinObject("compile", compile_with_settings, bound));
   }
   return compile_function(vm, args[0], settings);

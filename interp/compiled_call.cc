@@ -216,6 +216,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     // reset() since the entries were made: start over.
     compiled.entries.clear();
     compiled.skipped_resume_points.clear();
+    compiled.seen_sizes.clear();
     compiled.run_only = false;
     compiled.limit_hit = false;
     compiled.epoch = compile_epoch_;
@@ -384,7 +385,13 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
                                           without_trailing_newline(disassemble(code))));
   const auto trace_start = Clock::now();
   compiling_ = true;
-  auto traced = trace_frame(*this, compiled.function, subject.locals, subject.stack, pc);
+  ShapePolicy policy;
+  policy.dynamic = compiled.dynamic;
+  if (!policy.dynamic && !compile_config_.assume_static_by_default) policy.dynamic = true;
+  policy.automatic_dynamic = compile_config_.automatic_dynamic_shapes;
+  policy.duck_shape = compile_config_.duck_shape;
+  policy.seen = &compiled.seen_sizes[pc];
+  auto traced = trace_frame(*this, compiled.function, subject.locals, subject.stack, pc, policy);
   compiling_ = false;
   const auto trace_end = Clock::now();
   if (auto* capture = std::get_if<Capture>(&traced)) {

@@ -163,11 +163,35 @@ const Value* SourceLoader::load_held(SourceId id, const guards::SourceNode& node
 
 namespace {
 
+// The sizes TENSOR_MATCH checks bind to symbols, for the SHAPE checks after them.
+struct Bindings {
+  explicit Bindings(const guards::GuardProgram& program) {
+    std::fill_n(values, program.num_symbols(), guards::kUnbound);
+  }
+  int64_t values[guards::kMaxShapeSymbols];
+};
+
 bool tensor_matches(const guards::GuardProgram& program, const guards::GuardCheck& check,
-                    const Tensor& actual) {
+                    const Tensor& actual, Bindings& bindings) {
   if (actual.dtype() != check.dtype || actual.dim() != check.rank) return false;
   const int64_t* sizes = program.sizes(check);
   const int64_t* strides = program.strides(check);
+  if (check.rank > 0 && strides[0] == guards::kContiguousStrides) {
+    // Symbolic sizes: a static one by value, a symbolic one binds its symbol or must equal it.
+    for (int d = 0; d < check.rank; ++d) {
+      const int64_t size = actual.size(d);
+      if (sizes[d] >= 0) {
+        if (size != sizes[d]) return false;
+        continue;
+      }
+      int64_t& bound = bindings.values[guards::symbol_of_size(sizes[d])];
+      if (bound == guards::kUnbound)
+        bound = size;
+      else if (bound != size)
+        return false;
+    }
+    return actual.is_contiguous();
+  }
   for (int d = 0; d < check.rank; ++d)
     if (actual.size(d) != sizes[d] || actual.stride(d) != strides[d]) return false;
   return true;
@@ -215,7 +239,9 @@ SourceId aliased_with(const guards::GuardProgram& program, const guards::GuardCh
 
 // Whether one check passes on its loaded value (nullptr: the source could not be loaded).
 bool passes(const guards::GuardProgram& program, const guards::GuardCheck& check,
-            const Value* value, SourceLoader& loader) {
+            const Value* value, SourceLoader& loader, Bindings& bindings) {
+  if (check.kind == GuardKind::SHAPE)
+    return guards::relation_holds(program.relation(check), bindings.values);
   if (!value) return false;
   switch (check.kind) {
     case GuardKind::TYPE_MATCH:
@@ -228,7 +254,9 @@ bool passes(const guards::GuardProgram& program, const guards::GuardCheck& check
       return value->is_int() && value->as_int() == check.value;
     case GuardKind::TENSOR_MATCH:
       return value->is(ObjectKind::TensorBox) &&
-             tensor_matches(program, check, value->as<TensorBoxObject>().tensor);
+             tensor_matches(program, check, value->as<TensorBoxObject>().tensor, bindings);
+    case GuardKind::SHAPE:
+      return false;  // decided above, without a value
     case GuardKind::NO_ALIASING:
       return aliased_with(program, check, *value, loader) == guards::kNoSource;
     case GuardKind::DUPLICATE_INPUT: {
@@ -243,7 +271,8 @@ bool passes(const guards::GuardProgram& program, const guards::GuardCheck& check
 // The message of a check that failed, in Dynamo's words (made only on a miss).
 std::string explain_failure(const guards::SourceTable& sources, const guards::GuardProgram& program,
                             const guards::GuardCheck& check, const Value* value,
-                            SourceLoader& loader) {
+                            SourceLoader& loader, const Bindings& bindings) {
+  if (check.kind == GuardKind::SHAPE) return std::string(program.text(check));
   std::string name = sources.describe(check.source);
   if (!value) return fmt::format("{} is no longer available", name);
   Guard guard = program.decode(check);
@@ -259,7 +288,11 @@ std::string explain_failure(const guards::SourceTable& sources, const guards::Gu
     case GuardKind::TENSOR_MATCH:
       if (!value->is(ObjectKind::TensorBox))
         return guards::type_mismatch(name, "Tensor", type_name(*value));
-      return guards::tensor_mismatch(name, guard.tensor, value->as<TensorBoxObject>().tensor);
+      return guards::tensor_mismatch(
+          name, guard.tensor, value->as<TensorBoxObject>().tensor,
+          std::span<const int64_t>(bindings.values, program.num_symbols()), program.symbol_names());
+    case GuardKind::SHAPE:
+      return {};  // explained above
     case GuardKind::NO_ALIASING: {
       std::string other = sources.describe(aliased_with(program, check, *value, loader));
       return value->is(ObjectKind::TensorBox) ? guards::aliasing_mismatch(name, other)
@@ -274,17 +307,30 @@ std::string explain_failure(const guards::SourceTable& sources, const guards::Gu
 }  // namespace
 
 bool guards_pass(const guards::GuardProgram& program, SourceLoader& loader) {
-  for (const guards::GuardCheck& check : program.checks())
-    if (!passes(program, check, loader.load(check.source), loader)) return false;
+  Bindings bindings(program);
+  for (const guards::GuardCheck& check : program.checks()) {
+    const Value* value = check.kind == GuardKind::SHAPE ? nullptr : loader.load(check.source);
+    if (!passes(program, check, value, loader, bindings)) return false;
+  }
   return true;
 }
 
 std::string check_guards(const guards::SourceTable& sources, const guards::GuardProgram& program,
                          SourceLoader& loader) {
+  Bindings bindings(program);
   for (const guards::GuardCheck& check : program.checks()) {
-    const Value* value = loader.load(check.source);
-    if (!passes(program, check, value, loader))
-      return explain_failure(sources, program, check, value, loader);
+    const Value* value = check.kind == GuardKind::SHAPE ? nullptr : loader.load(check.source);
+    if (!passes(program, check, value, loader, bindings)) {
+      // A TENSOR_MATCH that failed may have bound some of its symbols already; its message
+      // compares against the bindings made before it.
+      Bindings before(program);
+      for (const guards::GuardCheck& earlier : program.checks()) {
+        if (&earlier == &check) break;
+        if (earlier.kind == GuardKind::TENSOR_MATCH)
+          passes(program, earlier, loader.load(earlier.source), loader, before);
+      }
+      return explain_failure(sources, program, check, value, loader, before);
+    }
   }
   return {};
 }

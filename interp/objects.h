@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "interp/dict.h"
+#include "interp/shape_policy.h"
 #include "interp/value.h"
 #include "ir/code.h"
 #include "ir/error.h"
@@ -140,6 +142,9 @@ struct CompiledFunctionObject : Object {
   uint64_t epoch = 0;                      // the interpreter's reset() epoch the entries belong to
   // Made by compile_all, not by the program: no compile callbacks, not in the accumulated count.
   bool implicit = false;
+  std::optional<bool> dynamic;  // compile(dynamic=): true, false, or None (automatic)
+  // Automatic dynamic: per resume point, what its traces saw of each tensor input.
+  std::map<std::size_t, std::map<std::string, SeenSizes>> seen_sizes;
 };
 
 // What explain(fn)(*args) returns: the graphs, breaks and guards of one call compiled afresh.

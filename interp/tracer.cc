@@ -122,6 +122,10 @@ std::variant<Capture, TraceStop> Tracer::run(std::span<const Value> locals,
   plan_write_backs();
   bind_tensor_outputs();
   guard_stored_objects();
+  if (!guard_shapes()) {
+    TraceStop stop{BreakReason::SymbolicShapeLimit, code.filename, line_, stop_->detail};
+    return stop;
+  }
   capture_.guards = guards::order_guards(std::move(capture_.guards));
   builder_.set_outputs(std::move(outputs_));
   auto graph = run_passes(builder_.finish(), {"dce"});
@@ -138,8 +142,9 @@ std::variant<Capture, TraceStop> Tracer::run(std::span<const Value> locals,
 
 std::variant<Capture, TraceStop> trace_frame(Interpreter& vm, const Value& function,
                                              std::span<const Value> locals,
-                                             std::span<const Value> stack, std::size_t start_pc) {
-  tracing::Tracer tracer(vm, function);
+                                             std::span<const Value> stack, std::size_t start_pc,
+                                             ShapePolicy policy) {
+  tracing::Tracer tracer(vm, function, std::move(policy));
   return tracer.run(locals, stack, start_pc);
 }
 

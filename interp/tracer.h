@@ -9,6 +9,7 @@
 
 #include "interp/capture.h"
 #include "interp/interpreter.h"
+#include "interp/shape_policy.h"
 
 namespace gyro {
 
@@ -36,6 +37,6 @@ struct TraceStop {
 std::variant<Capture, TraceStop> trace_frame(Interpreter& vm, const Value& function,
                                              std::span<const Value> locals,
                                              std::span<const Value> stack = {},
-                                             std::size_t start_pc = 0);
+                                             std::size_t start_pc = 0, ShapePolicy policy = {});
 
 }  // namespace gyro

@@ -40,13 +40,13 @@ std::optional<Sym> Tracer::call(const Sym& callable, std::vector<Sym> args,
       if (dim < -rank || dim >= rank)
         return stop(BreakReason::UserError, "size(): dim out of range");
       if (dim < 0) dim += rank;
-      return Sym::constant(Value::integer(meta.sizes.size() == 0 ? 1 : meta.sizes[dim]));
+      // A size read as an int is specialized (symbolic ints in scripts come later).
+      return Sym::constant(
+          Value::integer(meta.sizes.size() == 0 ? 1 : static_size(self.tensor, static_cast<int>(dim))));
     }
     if (callable.name == "dim") return Sym::constant(Value::integer(meta.sizes.size()));
     if (callable.name == "numel") {
-      int64_t count = 1;
-      for (int d = 0; d < meta.sizes.size(); ++d) count *= meta.sizes[d];
-      return Sym::constant(Value::integer(count));
+      return Sym::constant(Value::integer(product(static_sizes(self.tensor))));
     }
     if (callable.name == "item" || callable.name == "tolist")
       return stop(BreakReason::TensorToPython, callable.name + "()");
@@ -143,6 +143,7 @@ std::optional<Sym> Tracer::call_marked(const Value& function, TraceMark mark,
     if (arg.kind == Sym::Kind::kTensor && mark == TraceMark::kAllowInGraph) {
       arguments.push_back({keyword, static_cast<int>(inputs.size()), Value()});
       inputs.push_back(ValueId{current(arg.tensor)});
+      static_sizes(arg.tensor);  // its outputs' sizes were learnt for these sizes only
       input_metas.push_back(meta_of(arg.tensor));
       return true;
     }
@@ -238,7 +239,7 @@ std::optional<Sym> Tracer::call_builtin(const std::string& name, std::span<const
     if (arg.kind == Sym::Kind::kTensor) {
       const TensorMeta& meta = meta_of(arg.tensor);
       if (meta.sizes.size() == 0) return stop(BreakReason::UserError, "len() of a 0-d tensor");
-      return Sym::constant(Value::integer(meta.sizes[0]));
+      return Sym::constant(Value::integer(static_size(arg.tensor, 0)));
     }
     if (arg.kind == Sym::Kind::kConstant && arg.value.is(ObjectKind::Str))
       return Sym::constant(

@@ -14,6 +14,7 @@
 
 #include "backends/graph_runner.h"
 #include "interp/allowed_call.h"
+#include "guards/shape_env.h"
 #include "interp/guard_check.h"
 #include "interp/objects.h"
 #include "interp/op_arguments.h"
@@ -113,7 +114,8 @@ constexpr std::size_t kMaxTraceSteps = 200000;  // unrolled loops end here, not 
 
 class Tracer {
  public:
-  Tracer(Interpreter& vm, const Value& function) : vm_(vm), root_(function) {}
+  Tracer(Interpreter& vm, const Value& function, ShapePolicy policy)
+      : vm_(vm), root_(function), policy_(std::move(policy)) {}
   // Symbolic containers share their contents, so one that was made to hold itself (o.me = o,
   // a recursive nested function in its cell) is a reference cycle: emptied here.
   ~Tracer() {
@@ -140,6 +142,16 @@ class Tracer {
   const TensorMeta& meta_of(int var) const { return builder_.meta(ValueId{vars_[var].value}); }
   // A concrete value read from `source` as a symbolic one, with the guards that keep it valid.
   std::optional<Sym> realize(const Value& value, SourceId source);
+  // An input tensor's sizes, symbolic where the policy says so (recording what it saw).
+  SymDims input_sizes(const Tensor& tensor, SourceId source);
+  // Dim d of a tensor object as a plain int: a symbolic size is specialized to its hint.
+  int64_t static_size(int var, int d);
+  Dims static_sizes(int var);
+  // Equal sizes, deciding symbolic ones through the shape env.
+  static bool same_sizes(const SymDims& a, const SymDims& b);
+  // The shape env's relations as SHAPE guards (false: one is too complex to check; detail in
+  // stop_).
+  bool guard_shapes();
   Sym tensor_sym(int var, SourceId source = kNoSource) {
     Sym s;
     s.kind = Sym::Kind::kTensor;
@@ -347,7 +359,10 @@ class Tracer {
   std::vector<Value> root_locals_;
   std::vector<std::size_t> lazy_locals_;
   Capture capture_;
-  GraphBuilder builder_{GraphBuilderOptions{.cse = true, .fold = eager_constant_folder()}};
+  ShapePolicy policy_;
+  guards::ShapeEnv shapes_;
+  GraphBuilder builder_{
+      GraphBuilderOptions{.cse = true, .fold = eager_constant_folder(), .shapes = &shapes_}};
   std::vector<ValueId> outputs_;
   std::unordered_map<SourceId, int> placeholder_of_;  // source -> its tensor object
   std::vector<TensorVar> vars_;

@@ -85,14 +85,24 @@ void Tracer::store(int var, int value) {
     written_inputs_.push_back(var);
 }
 
+bool Tracer::same_sizes(const SymDims& a, const SymDims& b) {
+  if (a.size() != b.size()) return false;
+  for (int d = 0; d < a.size(); ++d)
+    if (a[d] != b[d]) return false;  // decided by the shape env when symbolic
+  return true;
+}
+
 int Tracer::scatter(int var, int base_value, int value) {
   const TensorVar& view = vars_[var];
   ValueId inputs[] = {ValueId{base_value}, ValueId{value}};
   Expected<std::vector<ValueId>> result = Error{};
   if (view.view_op == OpKind::unsqueeze) {
     // An unsqueezed view has the base's elements: the value reshaped back is the new base.
-    const TensorMeta& base_meta = builder_.meta(ValueId{base_value});
-    Attr shape = Attr::list(std::vector<int64_t>(base_meta.sizes.begin(), base_meta.sizes.end()));
+    // (A reshape bakes the sizes in: symbolic ones are specialized.)
+    Dims base_sizes;
+    for (const SymDim& size : builder_.sym_sizes(ValueId{base_value}))
+      base_sizes.push_back(shapes_.specialize(size));
+    Attr shape = Attr::list(std::vector<int64_t>(base_sizes.begin(), base_sizes.end()));
     result = builder_.call(OpKind::reshape, std::span<const ValueId>(&inputs[1], 1),
                            std::span<const Attr>(&shape, 1));
   } else {
@@ -115,8 +125,10 @@ bool Tracer::shows_source(const std::vector<ResultPlan>& plans, SourceId source)
 std::optional<int> Tracer::broadcast_to(int target, int value) {
   const TensorMeta meta = meta_of(target);  // a copy: adding nodes moves the graph's metas
   ValueId result{value};
-  if (builder_.meta(result).sizes != meta.sizes) {
-    Attr size = Attr::list(std::vector<int64_t>(meta.sizes.begin(), meta.sizes.end()));
+  if (!same_sizes(builder_.sym_sizes(result), builder_.sym_sizes(ValueId{vars_[target].value}))) {
+    // (An expand bakes the sizes in: symbolic ones are specialized.)
+    const Dims sizes = static_sizes(target);
+    Attr size = Attr::list(std::vector<int64_t>(sizes.begin(), sizes.end()));
     auto expanded = builder_.call1(OpKind::expand, {result}, {size});
     if (!expanded.ok()) return stop(BreakReason::UserError, expanded.error().message);
     result = *expanded;
@@ -139,7 +151,7 @@ std::optional<Sym> Tracer::update_in_place(const Sym& target, Binop op, const Sy
   ValueId value{current((*result)[0].tensor)};
   const TensorMeta& out = meta_of(target.tensor);
   const TensorMeta& computed = builder_.meta(value);
-  if (computed.sizes != out.sizes)
+  if (!same_sizes(builder_.sym_sizes(value), builder_.sym_sizes(ValueId{vars_[target.tensor].value})))
     return stop(BreakReason::UserError,
                 fmt::format("output with shape {} doesn't match the broadcast shape {}",
                             to_string(out.sizes), to_string(computed.sizes)));

@@ -4,6 +4,66 @@
 
 namespace gyro::tracing {
 
+SymDims Tracer::input_sizes(const Tensor& tensor, SourceId source) {
+  SymDims sizes = plain_dims(tensor.sizes());
+  SeenSizes* seen = nullptr;
+  bool first_sight = false;
+  if (policy_.seen) {
+    auto [it, inserted] = policy_.seen->try_emplace(capture_.sources.describe(source));
+    seen = &it->second;
+    first_sight = inserted;
+    if (inserted || seen->sizes.size() != tensor.dim()) {
+      // New, or its rank changed: what it is now is what later traces compare with.
+      seen->sizes = tensor.sizes();
+      seen->changed = 0;
+    } else {
+      for (int d = 0; d < tensor.dim(); ++d)
+        if (seen->sizes[d] != tensor.size(d)) seen->changed |= static_cast<uint8_t>(1u << d);
+    }
+  }
+  if (policy_.dynamic == false || !tensor.is_contiguous()) return sizes;
+  for (int d = 0; d < tensor.dim(); ++d) {
+    const int64_t hint = tensor.size(d);
+    if (hint < 2) continue;  // 0 and 1 specialize: broadcasting and emptiness depend on them
+    const bool changed = seen && !first_sight && (seen->changed >> d & 1u);
+    if (!(policy_.dynamic == true || (policy_.automatic_dynamic && changed))) continue;
+    SymId symbol = shapes_.size_symbol(hint, {source, d}, policy_.duck_shape);
+    if (symbol.index < 0) continue;  // out of symbols: static
+    sizes[d] = SymDim(hint, symbol, &shapes_);
+  }
+  return sizes;
+}
+
+bool Tracer::guard_shapes() {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < shapes_.symbols().size(); ++i)
+    names.push_back(shapes_.symbol_name(static_cast<int>(i), capture_.sources));
+  for (SymId relation : shapes_.relations()) {
+    auto code = guards::compile_relation(shapes_.context(), relation);
+    if (!code) {
+      stop_ = Stop{BreakReason::SymbolicShapeLimit, shapes_.describe(relation, capture_.sources)};
+      return false;
+    }
+    Guard g(GuardKind::SHAPE, kNoSource);
+    g.relation = std::move(*code);
+    g.relation_text = shapes_.describe(relation, capture_.sources);
+    guard(std::move(g));
+  }
+  capture_.guards.set_symbol_names(std::move(names));
+  return true;
+}
+
+int64_t Tracer::static_size(int var, int d) {
+  return shapes_.specialize(builder_.sym_sizes(ValueId{vars_[var].value})[d]);
+}
+
+Dims Tracer::static_sizes(int var) {
+  const SymDims sizes = builder_.sym_sizes(ValueId{vars_[var].value});
+  Dims out;
+  for (const SymDim& size : sizes) out.push_back(shapes_.specialize(size));
+  return out;
+}
+
 void Tracer::guard_identity(SourceId source, const Value& value) {
   if (source == kNoSource) return;
   Guard g(GuardKind::ID_MATCH, source);
@@ -53,15 +113,22 @@ std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
       if (vars_[written].storage == tensor.storage().get())
         return stop(BreakReason::InPlaceAliasing,
                     "reading an input that shares storage with one written in place");
+    const SymDims sizes = input_sizes(tensor, source);
+    const bool symbolic = any_symbolic(sizes);
     Guard g(GuardKind::TENSOR_MATCH, source);
     g.tensor.dtype = tensor.dtype();
     for (int d = 0; d < tensor.dim(); ++d) {
-      g.tensor.sizes.push_back(tensor.size(d));
-      g.tensor.strides.push_back(tensor.stride(d));
+      const SymDim& size = sizes[d];
+      g.tensor.sizes.push_back(size.is_symbolic()
+                                   ? guards::size_of_symbol(static_cast<int>(
+                                         shapes_.context().node(size.expr).value))
+                                   : size.hint);
+      g.tensor.strides.push_back(symbolic ? guards::kContiguousStrides : tensor.stride(d));
     }
     guard(std::move(g));
-    int index =
-        builder_.placeholder(capture_.sources.describe(source), TensorMeta::of(tensor)).index;
+    std::string name = capture_.sources.describe(source);
+    int index = symbolic ? builder_.placeholder(std::move(name), TensorMeta::of(tensor), sizes).index
+                         : builder_.placeholder(std::move(name), TensorMeta::of(tensor)).index;
     capture_.inputs.push_back(source);
     int var = new_var(index);
     vars_[var].input = source;

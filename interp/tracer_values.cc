@@ -154,8 +154,8 @@ std::optional<Sym> Tracer::attribute(const Sym& object, const std::string& name)
     const TensorMeta& meta = meta_of(object.tensor);
     if (name == "shape") {
       std::vector<Sym> sizes;
-      for (int d = 0; d < meta.sizes.size(); ++d)
-        sizes.push_back(Sym::constant(Value::integer(meta.sizes[d])));
+      for (int64_t size : static_sizes(object.tensor))
+        sizes.push_back(Sym::constant(Value::integer(size)));
       return Sym::sequence(Sym::Kind::kTuple, std::move(sizes));
     }
     if (name == "ndim") return Sym::constant(Value::integer(meta.sizes.size()));

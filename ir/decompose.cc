@@ -145,8 +145,10 @@ std::optional<std::vector<ValueId>> std_dev(Emitter& e, const Call& c) {
   return e.result(e.op(OpKind::sqrt, {var}));
 }
 
-// flatten = reshape to the flattened sizes.
+// flatten = reshape to the flattened sizes (static ones: a symbolic size must not be baked in).
 std::optional<std::vector<ValueId>> flatten(Emitter& e, const Call& c) {
+  if (c.outputs[0].has_symbolic_sizes() || e.meta(c.inputs[0]).has_symbolic_sizes())
+    return std::nullopt;
   const Dims& sizes = c.outputs[0].sizes;
   const Attr shape = Attr::list(std::vector<int64_t>(sizes.begin(), sizes.end()));
   return e.result(e.op(OpKind::reshape, {c.inputs[0]}, {{"shape", shape}}));

@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ir/attr.h"
@@ -96,6 +97,13 @@ class Graph {
   std::span<const ValueId> outputs() const { return outputs_; }
   // The number of kCall and kOpaqueCall nodes (CompileCounter's op_count).
   int num_calls() const;
+  // A value's sizes as text when some are symbolic ("s0, 3"; empty for static sizes), for
+  // the printer.
+  std::string_view symbolic_sizes_text(ValueId value) const {
+    return static_cast<std::size_t>(value.index) < symbolic_sizes_text_.size()
+               ? std::string_view(symbolic_sizes_text_[value.index])
+               : std::string_view();
+  }
 
  private:
   friend class GraphBuilder;
@@ -114,6 +122,7 @@ class Graph {
   std::vector<ValueInfo> values_;
   std::vector<ValueId> inputs_;
   std::vector<ValueId> outputs_;
+  std::vector<std::string> symbolic_sizes_text_;  // by value; only as long as the last symbolic
 };
 
 // Attribute equality as CSE and the printer need it: same kind and value, floats compared

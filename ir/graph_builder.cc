@@ -85,14 +85,43 @@ bool same_call(const Node& node, OpKind op, std::span<const ValueId> inputs, con
 
 GraphBuilder::GraphBuilder(GraphBuilderOptions options) : options_(std::move(options)) {}
 
-ValueId GraphBuilder::add_node(Node node, std::span<const TensorMeta> metas) {
+ValueId GraphBuilder::add_node(Node node, std::span<const TensorMeta> metas,
+                               std::span<const SymDims> sym_sizes) {
   const auto node_index = static_cast<int32_t>(graph_.nodes_.size());
   node.first_output = ValueId{graph_.num_values()};
   node.num_outputs = static_cast<int>(metas.size());
-  for (std::size_t i = 0; i < metas.size(); ++i)
-    graph_.values_.push_back({metas[i], node_index, static_cast<int>(i)});
+  for (std::size_t i = 0; i < metas.size(); ++i) {
+    TensorMeta meta = metas[i];
+    if (i < sym_sizes.size() && any_symbolic(sym_sizes[i])) {
+      // The sizes' expressions, kept for the rest of the trace and printed in dumps.
+      const SymDims& sizes = sym_sizes[i];
+      const auto value = static_cast<std::size_t>(graph_.num_values());
+      sym_sizes_.resize(value + 1);
+      sym_sizes_[value] = sizes;
+      graph_.symbolic_sizes_text_.resize(value + 1);
+      std::string text;
+      for (int d = 0; d < sizes.size(); ++d) {
+        if (d) text += ", ";
+        if (sizes[d].is_symbolic()) {
+          meta.symbolic |= static_cast<uint8_t>(1u << d);
+          text += sizes[d].decider->context().print(sizes[d].expr);
+        } else {
+          text += std::to_string(sizes[d].hint);
+        }
+      }
+      graph_.symbolic_sizes_text_[value] = std::move(text);
+    }
+    graph_.values_.push_back({meta, node_index, static_cast<int>(i)});
+  }
   graph_.nodes_.push_back(std::move(node));
   return graph_.nodes_.back().first_output;
+}
+
+SymDims GraphBuilder::sym_sizes(ValueId value) const {
+  if (static_cast<std::size_t>(value.index) < sym_sizes_.size() &&
+      !sym_sizes_[value.index].empty())
+    return sym_sizes_[value.index];
+  return plain_dims(meta(value).sizes);
 }
 
 std::vector<ValueId> GraphBuilder::outputs_of(const Node& node) const {
@@ -109,6 +138,22 @@ ValueId GraphBuilder::placeholder(std::string source, const TensorMeta& meta) {
   node.input_index = static_cast<int>(graph_.inputs_.size());
   node.source = std::move(source);
   ValueId value = add_node(std::move(node), std::span<const TensorMeta>(&meta, 1));
+  graph_.inputs_.push_back(value);
+  return value;
+}
+
+ValueId GraphBuilder::placeholder(std::string source, const TensorMeta& meta,
+                                  const SymDims& sizes) {
+  GYRO_ASSERT(options_.shapes != nullptr, "a symbolic placeholder without a shape decider");
+  GYRO_ASSERT(hints(sizes) == meta.sizes, "placeholder '{}': sizes and hints differ", source);
+  for (ValueId input : graph_.inputs_)
+    GYRO_ASSERT(graph_.producer(input).source != source, "placeholder '{}' added twice", source);
+  Node node;
+  node.kind = NodeKind::kPlaceholder;
+  node.input_index = static_cast<int>(graph_.inputs_.size());
+  node.source = std::move(source);
+  ValueId value = add_node(std::move(node), std::span<const TensorMeta>(&meta, 1),
+                           std::span<const SymDims>(&sizes, 1));
   graph_.inputs_.push_back(value);
   return value;
 }
@@ -174,12 +219,28 @@ Expected<std::vector<ValueId>> GraphBuilder::call(OpKind op, std::span<const Val
   }
   std::vector<TensorMeta> output_metas;
   for (const Dims& sizes : meta.sizes) output_metas.push_back({meta.dtype, sizes, false});
+  // Symbolic sizes in: the shape rule runs again over them (after the concrete run, so its
+  // errors are the eager ones), deciding what it tests through the decider.
+  std::vector<SymDims> output_sym_sizes;
+  bool symbolic_input = false;
+  for (ValueId v : inputs) symbolic_input = symbolic_input || graph_.meta(v).has_symbolic_sizes();
+  if (symbolic_input && options_.shapes) {
+    std::vector<SymDims> input_sizes;
+    for (ValueId v : inputs) input_sizes.push_back(sym_sizes(v));
+    auto inferred = infer_sym_sizes(op, input_sizes, bound);
+    GYRO_ASSERT(inferred.ok(), "{}: the symbolic shape rule fails where the concrete one passed: {}",
+                op_name(op), inferred.error().to_string());
+    output_sym_sizes = std::move(inferred).value();
+  } else if (symbolic_input) {
+    for (TensorMeta& out : output_metas)
+      out.symbolic = static_cast<uint8_t>((1u << out.sizes.size()) - 1);
+  }
   Node node;
   node.kind = NodeKind::kCall;
   node.op = op;
   node.inputs.assign(inputs.begin(), inputs.end());
   node.attrs = std::move(bound);
-  ValueId first = add_node(std::move(node), output_metas);
+  ValueId first = add_node(std::move(node), output_metas, output_sym_sizes);
   if (!random && options_.cse) calls_.emplace(hash, graph_.producer_index(first));
   return outputs_of(graph_.nodes_.back());
 }
@@ -233,6 +294,23 @@ Expected<std::vector<ValueId>> GraphBuilder::fold(OpKind op, std::span<const Val
 
 std::vector<ValueId> GraphBuilder::copy(const Graph& from, const Node& node,
                                         std::span<const ValueId> inputs) {
+  std::vector<ValueId> outputs = copy_node(from, node, inputs);
+  // The copy's sizes are the original's, symbolic ones included (a builder without the trace's
+  // decider cannot work out which they are).
+  for (int k = 0; k < node.num_outputs && k < static_cast<int>(outputs.size()); ++k) {
+    const ValueId original = node.output(k);
+    const std::size_t copied = static_cast<std::size_t>(outputs[k].index);
+    graph_.values_[copied].meta.symbolic = from.meta(original).symbolic;
+    std::string_view text = from.symbolic_sizes_text(original);
+    if (text.empty()) continue;
+    if (graph_.symbolic_sizes_text_.size() <= copied) graph_.symbolic_sizes_text_.resize(copied + 1);
+    graph_.symbolic_sizes_text_[copied] = std::string(text);
+  }
+  return outputs;
+}
+
+std::vector<ValueId> GraphBuilder::copy_node(const Graph& from, const Node& node,
+                                             std::span<const ValueId> inputs) {
   switch (node.kind) {
     case NodeKind::kPlaceholder:
       return {placeholder(node.source, from.meta(node.first_output))};

@@ -29,6 +29,11 @@ struct GraphBuilderOptions {
   // An empty folder disables folding.
   ConstantFolder fold = {};
   int64_t fold_max_numel = 64;
+  // Symbolic shapes: sizes are tracked as SymDims (placeholders declare theirs), calls run
+  // their shape rule over them too, and conditions the rule tests go to this decider. Without
+  // one, a call on symbolic sizes marks every output size symbolic (a pass copying a graph
+  // keeps what it cannot see as symbolic).
+  SymDecider* shapes = nullptr;
 };
 
 class GraphBuilder {
@@ -38,6 +43,8 @@ class GraphBuilder {
   // A graph input with the next input index, read from `source` ("x", "self.linear.weight").
   // Sources are unique within a graph (a repeated source is a caller bug).
   ValueId placeholder(std::string source, const TensorMeta& meta);
+  // The same with symbolic sizes (the meta's sizes are their hints); needs options.shapes.
+  ValueId placeholder(std::string source, const TensorMeta& meta, const SymDims& sizes);
   // A tensor baked into the graph. Small constants (<= fold_max_numel elements) with the same
   // dtype, sizes, wrapped flag and bits share one value.
   ValueId constant(Tensor value);
@@ -76,6 +83,8 @@ class GraphBuilder {
   // The graph so far, for reading metas and nodes while building.
   const Graph& graph() const { return graph_; }
   const TensorMeta& meta(ValueId value) const { return graph_.meta(value); }
+  // A value's sizes as SymDims (plain for static sizes).
+  SymDims sym_sizes(ValueId value) const;
   // True when `value` is produced by a constant node; constant_value returns its tensor.
   bool is_constant(ValueId value) const;
   const Tensor& constant_value(ValueId value) const;
@@ -84,8 +93,11 @@ class GraphBuilder {
   Graph finish();
 
  private:
-  ValueId add_node(Node node, std::span<const TensorMeta> metas);
+  ValueId add_node(Node node, std::span<const TensorMeta> metas,
+                   std::span<const SymDims> sym_sizes = {});
   std::vector<ValueId> outputs_of(const Node& node) const;
+  std::vector<ValueId> copy_node(const Graph& from, const Node& node,
+                                 std::span<const ValueId> inputs);
   Expected<std::vector<ValueId>> fold(OpKind op, std::span<const ValueId> inputs,
                                       const Attrs& attrs, const OutputMeta& meta);
 
@@ -95,6 +107,7 @@ class GraphBuilder {
   // never iterated, so the graph's order stays deterministic.
   std::unordered_multimap<uint64_t, int32_t> calls_;
   std::unordered_multimap<uint64_t, int32_t> constants_;
+  std::vector<SymDims> sym_sizes_;  // by value, for values with symbolic sizes (else empty)
 };
 
 }  // namespace gyro

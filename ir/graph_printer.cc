@@ -188,6 +188,17 @@ std::string meta_to_string(const TensorMeta& meta) {
   return fmt::format("{}[{}]", dtype_short_name(meta.dtype), fmt::join(meta.sizes, ", "));
 }
 
+namespace {
+
+// A value's meta, with its symbolic sizes as expressions (`f32[s0, 3]`).
+std::string meta_text(const Graph& graph, ValueId value) {
+  std::string_view symbolic = graph.symbolic_sizes_text(value);
+  if (symbolic.empty()) return meta_to_string(graph.meta(value));
+  return fmt::format("{}[{}]", dtype_short_name(graph.meta(value).dtype), symbolic);
+}
+
+}  // namespace
+
 std::vector<std::string> value_names(const Graph& graph) {
   return make_names(graph).values;
 }
@@ -197,7 +208,7 @@ std::string print_graph(const Graph& graph, std::string_view name) {
   std::vector<std::string> params;
   for (ValueId v : graph.inputs())
     params.push_back(
-        fmt::format("{}: \"{}\"", names.values[v.index], meta_to_string(graph.meta(v))));
+        fmt::format("{}: \"{}\"", names.values[v.index], meta_text(graph, v)));
   std::string out = fmt::format("def {}({}):\n", name, fmt::join(params, ", "));
   for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
     const Node& node = graph.node(static_cast<int32_t>(i));
@@ -208,7 +219,7 @@ std::string print_graph(const Graph& graph, std::string_view name) {
       case NodeKind::kConstant:
         if (!is_inline_literal(node))
           out += fmt::format("    {}: \"{}\" = {}\n", node_name,
-                             meta_to_string(graph.meta(node.first_output)),
+                             meta_text(graph, node.first_output),
                              constant_expression(node, node_name));
         break;
       case NodeKind::kCall:
@@ -217,10 +228,10 @@ std::string print_graph(const Graph& graph, std::string_view name) {
           out += fmt::format("    {} = {}\n", node_name, call_expression(node, names));
           for (int k = 0; k < node.num_outputs; ++k)
             out += fmt::format("    {}: \"{}\" = {}[{}]\n", names.values[node.output(k).index],
-                               meta_to_string(graph.meta(node.output(k))), node_name, k);
+                               meta_text(graph, node.output(k)), node_name, k);
         } else {
           out += fmt::format("    {}: \"{}\" = {}\n", node_name,
-                             meta_to_string(graph.meta(node.first_output)),
+                             meta_text(graph, node.first_output),
                              call_expression(node, names));
         }
         break;
@@ -241,7 +252,7 @@ std::string graph_to_dot(const Graph& graph, std::string_view name) {
     const Node& node = graph.node(static_cast<int32_t>(i));
     std::vector<std::string> metas;
     for (int k = 0; k < node.num_outputs; ++k)
-      metas.push_back(meta_to_string(graph.meta(node.output(k))));
+      metas.push_back(meta_text(graph, node.output(k)));
     std::vector<std::string> lines;  // label lines, joined by dot's \n escape
     std::string shape;
     switch (node.kind) {

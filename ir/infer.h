@@ -19,6 +19,11 @@ struct TensorMeta {
   DType dtype = kDefaultFloat;
   Dims sizes;
   bool wrapped_number = false;
+  // Bit d set: sizes[d] is symbolic, and sizes[d] is only the traced example's value. Passes
+  // and backends must not bake such a size into a graph (a reshape to it, a fixed buffer).
+  uint8_t symbolic = 0;
+
+  bool has_symbolic_sizes() const { return symbolic != 0; }
 
   static TensorMeta of(const Tensor& tensor);
 };

@@ -1,0 +1,56 @@
+// Shape relations compiled for the call path: a SymExpr as postfix code over the symbol
+// bindings a guard program's TENSOR_MATCH checks fill, evaluated without allocation. The
+// arithmetic is overflow-checked: Z3 and the shape env reason over unbounded integers, so an
+// int64 overflow (or a division by zero) fails the relation instead of wrapping.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "ir/sym_expr.h"
+
+namespace gyro::guards {
+
+// The symbols one cache entry may bind: a trace that would need more keeps further sizes
+// static (TENSOR_MATCH by value).
+inline constexpr int kMaxShapeSymbols = 32;
+// A binding not yet made by a TENSOR_MATCH check.
+inline constexpr int64_t kUnbound = -1;
+
+enum class ShapeOpKind : uint8_t {
+  kConstant,  // push operand
+  kSymbol,    // push bindings[operand]
+  kScale,     // top *= operand
+  kAdd,       // a b -> a + b
+  kMul,       // a b -> a * b
+  kFloorDiv,  // a b -> a // b (Python's)
+  kMod,       // a b -> a % b (Python's)
+  kMin,
+  kMax,
+  kLeZero,  // a -> a <= 0
+  kEqZero,  // a -> a == 0
+  kNeZero,  // a -> a != 0
+  kAnd,     // a b -> a and b (truth values 0/1)
+  kOr,
+  kNot,
+};
+
+struct ShapeOp {
+  ShapeOpKind kind = ShapeOpKind::kConstant;
+  int64_t operand = 0;
+};
+
+// The deepest stack a compiled relation may need.
+inline constexpr int kMaxShapeStack = 32;
+
+// `relation` (a truth-valued node) as code; nullopt when it would need a deeper stack than
+// kMaxShapeStack or a symbol past kMaxShapeSymbols.
+std::optional<std::vector<ShapeOp>> compile_relation(const SymContext& context, SymId relation);
+
+// Whether the relation holds for `bindings` (one per symbol); false on overflow, on a division
+// or modulo by zero, and on an unbound symbol.
+bool relation_holds(std::span<const ShapeOp> code, const int64_t* bindings);
+
+}  // namespace gyro::guards

@@ -1,0 +1,95 @@
+// The shape env: symbols, facts decided by the hints, and the relations an entry checks.
+#include "guards/shape_env.h"
+
+#include <cctype>
+
+#include "guards/shape_check.h"
+#include "ir/assert.h"
+
+namespace gyro::guards {
+
+bool ShapeEnv::decide(SymId condition) {
+  const SymNode& node = context_.node(condition);
+  if (node.kind == SymKind::kConstant) return node.value != 0;
+  const std::vector<int64_t> bindings = hints();
+  auto value = context_.evaluate(condition, bindings);
+  // The hints are the example's own sizes: every condition a shape rule tests on them is
+  // defined (divisions are by sizes the rule checked to be non-zero).
+  GYRO_ASSERT(value.ok(), "a shape condition fails on the hints: {}", context_.print(condition));
+  const bool holds = *value != 0;
+  const SymId fact = holds ? condition : context_.logical_not(condition);
+  if (known_.insert(fact.index).second) facts_.push_back(fact);
+  return holds;
+}
+
+SymId ShapeEnv::size_symbol(int64_t hint, DimSource source, bool duck) {
+  if (duck)
+    for (std::size_t i = 0; i < symbols_.size(); ++i)
+      if (symbols_[i].hint == hint) {
+        symbols_[i].sources.push_back(source);
+        return context_.symbol(static_cast<int>(i));
+      }
+  if (symbols_.size() >= static_cast<std::size_t>(kMaxShapeSymbols)) return SymId{};
+  ShapeSymbol symbol;
+  symbol.hint = hint;
+  symbol.sources.push_back(source);
+  symbols_.push_back(std::move(symbol));
+  return context_.symbol(static_cast<int>(symbols_.size() - 1));
+}
+
+int64_t ShapeEnv::specialize(const SymDim& size) {
+  if (!size.is_symbolic()) return size.hint;
+  const bool equal = decide(context_.eq(size.expr, context_.constant(size.hint)));
+  GYRO_ASSERT(equal, "a size differs from its own hint");
+  return size.hint;
+}
+
+std::vector<int64_t> ShapeEnv::hints() const {
+  std::vector<int64_t> values;
+  values.reserve(symbols_.size());
+  for (const ShapeSymbol& symbol : symbols_) values.push_back(symbol.hint);
+  return values;
+}
+
+std::vector<SymId> ShapeEnv::relations() {
+  std::vector<SymId> out;
+  for (std::size_t i = 0; i < symbols_.size(); ++i) {
+    const SymId symbol = context_.symbol(static_cast<int>(i));
+    out.push_back(context_.ge(symbol, context_.constant(symbols_[i].min)));
+    if (symbols_[i].max != std::numeric_limits<int64_t>::max())
+      out.push_back(context_.le(symbol, context_.constant(symbols_[i].max)));
+  }
+  for (SymId fact : facts_)
+    if (std::find(out.begin(), out.end(), fact) == out.end()) out.push_back(fact);
+  return out;
+}
+
+std::string ShapeEnv::symbol_name(int symbol, const SourceTable& sources) const {
+  const DimSource& first = symbols_[symbol].sources.front();
+  return fmt::format("{}.size({})", sources.describe(first.tensor), first.dim);
+}
+
+std::string ShapeEnv::describe(SymId relation, const SourceTable& sources) const {
+  // The printer writes symbols as s<index> and nothing else as `s` followed by digits, so the
+  // names can be put in afterwards.
+  const std::string text = context_.print(relation);
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const bool starts_word = i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) ||
+                                         text[i - 1] == '_');
+    std::size_t end = i + 1;
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+    if (text[i] == 's' && starts_word && end > i + 1) {
+      const int symbol = std::stoi(text.substr(i + 1, end - i - 1));
+      if (symbol >= 0 && static_cast<std::size_t>(symbol) < symbols_.size()) {
+        out += symbol_name(symbol, sources);
+        i = end;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
+}  // namespace gyro::guards

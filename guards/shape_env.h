@@ -1,0 +1,67 @@
+// ShapeEnv: the symbols of one trace (each with a hint, a range and the tensor dims it was
+// read from), and the facts about them the trace relied on. It is the SymDecider the graph
+// builder's symbolic shape rules ask: a condition on symbolic sizes is answered by the hints,
+// and recorded as a fact unless the facts already decide it. At the end of the trace the
+// facts, the ranges and the equalities of duck-shaped dims become the entry's SHAPE guards.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "guards/source.h"
+#include "ir/sym_dim.h"
+#include "ir/sym_expr.h"
+
+namespace gyro::guards {
+
+// Where a symbolic size is read: dim `dim` of the tensor at `tensor`.
+struct DimSource {
+  SourceId tensor = kNoSource;
+  int dim = 0;
+};
+
+struct ShapeSymbol {
+  int64_t hint = 0;
+  int64_t min = 2;  // sizes 0 and 1 stay static, so a symbolic size is at least 2
+  int64_t max = std::numeric_limits<int64_t>::max();
+  std::vector<DimSource> sources;  // the first binds it; the others must equal it
+};
+
+class ShapeEnv final : public SymDecider {
+ public:
+  SymContext& context() override { return context_; }
+  const SymContext& context() const { return context_; }
+  bool decide(SymId condition) override;
+
+  // The symbol for a size read from `source`: with `duck`, an existing symbol whose hint is
+  // `hint` (equal sizes are one symbol until a call shows otherwise, Dynamo's duck shaping);
+  // else a new one. Invalid (index -1) when the entry has kMaxShapeSymbols already.
+  SymId size_symbol(int64_t hint, DimSource source, bool duck);
+  // Fixes a symbolic size to its hint (a size the trace turned into a plain int): records
+  // `expr == hint` and returns the hint.
+  int64_t specialize(const SymDim& size);
+
+  const std::vector<ShapeSymbol>& symbols() const { return symbols_; }
+  std::vector<int64_t> hints() const;
+  // The facts recorded, in the order the trace relied on them.
+  const std::vector<SymId>& facts() const { return facts_; }
+
+  // What a cache entry must check, in a deterministic order: each symbol's range, each extra
+  // source's equality with the first, then the facts.
+  std::vector<SymId> relations();
+  // A relation in the user's words: `x.size(0) >= 2`, `x.size(0) == y.size(0)`.
+  std::string describe(SymId relation, const SourceTable& sources) const;
+  // `x.size(0)`: the name of a symbol's first source.
+  std::string symbol_name(int symbol, const SourceTable& sources) const;
+
+ private:
+  SymContext context_;
+  std::vector<ShapeSymbol> symbols_;
+  std::vector<SymId> facts_;
+  std::unordered_set<int32_t> known_;  // facts_ as node indices; only looked up
+};
+
+}  // namespace gyro::guards
