@@ -1,0 +1,104 @@
+// "Do the facts imply this condition?" answered in layers, cheapest first: syntactic (already a
+// fact), the facts layer (ShapeFacts), counterexamples (assignments re-checked by exact
+// evaluation), then a budgeted Z3. prune_guards builds guard minimisation on it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "guards/shape_facts.h"
+#include "guards/z3_prover.h"
+#include "ir/sym_expr.h"
+
+namespace gyro::guards {
+
+struct ProverStats {
+  int queries = 0;            // check() calls
+  int syntactic = 0;          // decided because the condition (or its negation) is a fact
+  int by_facts = 0;           // decided by ShapeFacts
+  int by_counterexample = 0;  // left unknown because assignments showed both outcomes, or
+                              // "not implied" shown by an assignment before any Z3 call
+  int z3_queries = 0;         // Z3 checks made (one check() may make two)
+  int z3_unsat = 0;
+  int z3_sat = 0;
+  int z3_unknown = 0;
+  double z3_ms = 0;
+  uint64_t rlimit_spent = 0;
+};
+
+// Semantics: a fact or condition "holds" under bindings when SymContext::evaluate succeeds and
+// gives non-zero; an overflow or a division by zero is a failing guard. kImplied: every
+// assignment where the active facts hold makes the condition hold. kRefuted: none does.
+class ImplicationProver {
+ public:
+  // hints: an assignment where everything that will be assumed holds (bindings[i] = s<i>); it
+  // seeds the pool of counterexamples.
+  ImplicationProver(SymContext& context, std::vector<int64_t> hints, ProverBudget budget);
+  ~ImplicationProver();
+  ImplicationProver(const ImplicationProver&) = delete;
+  ImplicationProver& operator=(const ImplicationProver&) = delete;
+
+  // A truth-valued node taken as true; returns its index (for set_active).
+  int assume(SymId fact);
+  // Switches an assumed fact off (and on again): minimisation asks whether the others imply it.
+  void set_active(int fact, bool active);
+  // Implied by the active facts, refuted by them, or unknown (the budget, or nonlinear
+  // arithmetic Z3 gave up on, or neither: both outcomes possible).
+  Verdict check(SymId condition);
+  const ProverStats& stats() const { return stats_; }
+
+  // Which layer decided the last check (for PruneStats).
+  enum class Layer : uint8_t { kSyntactic, kFacts, kCounterexample, kZ3, kNone };
+  Layer last_layer() const { return last_layer_; }
+
+ private:
+  struct Candidate {
+    std::vector<int64_t> bindings;
+    std::vector<uint8_t> holds;  // per fact
+    int failing_active = 0;      // active facts it fails: 0 = it satisfies them all
+  };
+  bool holds(SymId condition, std::span<const int64_t> bindings) const;
+  void add_candidate(std::vector<int64_t> bindings);
+  void seed_mutations();
+  ShapeFacts& facts();
+
+  SymContext& context_;
+  std::vector<int64_t> hints_;
+  ProverBudget budget_;
+  std::vector<SymId> facts_;
+  std::vector<uint8_t> active_;
+  std::unordered_map<int32_t, std::vector<int>> fact_index_;  // node -> facts; only looked up
+  ShapeFacts shape_facts_;
+  bool shape_facts_valid_ = false;
+  std::vector<Candidate> pool_;
+  bool mutations_seeded_ = false;
+  Z3Prover z3_;
+  ProverStats stats_;
+  Layer last_layer_ = Layer::kNone;
+};
+
+struct PruneStats {
+  int before = 0;                 // guards given
+  int after_dedup = 0;            // distinct, constant-true ones dropped
+  int after_facts = 0;            // minus those dropped syntactically or by the facts layer
+  int after_counterexamples = 0;  // counterexamples only keep guards: equal to after_facts
+  int after_z3 = 0;               // minus those Z3 proved implied: the result's size
+  ProverStats prover;
+};
+
+// Leave-one-out minimisation: drops each guard the kept rest implies, most expensive first
+// (cost = expression size; products and multi-symbol relations before simple bounds). The
+// result keeps the guards' original relative order and holds exactly where the input holds
+// (under evaluate()'s semantics). Deterministic: the same input and budget give the same output
+// in every run and process. `hints` must satisfy every guard.
+std::vector<SymId> prune_guards(SymContext& context, std::span<const SymId> guards,
+                                std::span<const int64_t> hints, const ProverBudget& budget,
+                                PruneStats* stats = nullptr);
+
+// The evaluation cost rank prune_guards uses (larger = dropped first when implied).
+int guard_cost(const SymContext& context, SymId guard);
+
+}  // namespace gyro::guards
