@@ -8,6 +8,45 @@
 
 namespace gyro::guards {
 
+ShapeEnv::~ShapeEnv() = default;
+
+void ShapeEnv::add_stats(const ProverStats& stats) {
+  decide_stats_.queries += stats.queries;
+  decide_stats_.syntactic += stats.syntactic;
+  decide_stats_.by_facts += stats.by_facts;
+  decide_stats_.by_counterexample += stats.by_counterexample;
+  decide_stats_.z3_queries += stats.z3_queries;
+  decide_stats_.z3_unsat += stats.z3_unsat;
+  decide_stats_.z3_sat += stats.z3_sat;
+  decide_stats_.z3_unknown += stats.z3_unknown;
+  decide_stats_.z3_ms += stats.z3_ms;
+  decide_stats_.rlimit_spent += stats.rlimit_spent;
+}
+
+ProverBudget ShapeEnv::remaining_budget() const {
+  // The per-compilation Z3 budget is shared by every prover this trace makes.
+  ProverBudget budget = budget_;
+  const uint64_t spent = decide_stats_.rlimit_spent;
+  budget.rlimit_total = budget.rlimit_total > spent ? budget.rlimit_total - spent : 0;
+  if (budget.rlimit_total == 0) budget.use_z3 = false;
+  return budget;
+}
+
+ImplicationProver& ShapeEnv::prover() {
+  if (prover_ && prover_symbols_ == symbols_.size()) return *prover_;
+  if (prover_) add_stats(prover_->stats());
+  prover_ = std::make_unique<ImplicationProver>(context_, hints(), remaining_budget());
+  prover_symbols_ = symbols_.size();
+  for (std::size_t i = 0; i < symbols_.size(); ++i) {
+    const SymId symbol = context_.symbol(static_cast<int>(i));
+    prover_->assume(context_.ge(symbol, context_.constant(symbols_[i].min)));
+    if (symbols_[i].max != std::numeric_limits<int64_t>::max())
+      prover_->assume(context_.le(symbol, context_.constant(symbols_[i].max)));
+  }
+  for (SymId fact : facts_) prover_->assume(fact);
+  return *prover_;
+}
+
 bool ShapeEnv::decide(SymId condition) {
   const SymNode& node = context_.node(condition);
   if (node.kind == SymKind::kConstant) return node.value != 0;
@@ -17,9 +56,28 @@ bool ShapeEnv::decide(SymId condition) {
   // defined (divisions are by sizes the rule checked to be non-zero).
   GYRO_ASSERT(value.ok(), "a shape condition fails on the hints: {}", context_.print(condition));
   const bool holds = *value != 0;
+  // What the facts (the symbols' ranges included) already decide needs no guard of its own.
+  const Verdict verdict = prover().check(condition);
+  if (verdict != Verdict::kUnknown) {
+    GYRO_ASSERT((verdict == Verdict::kImplied) == holds,
+                "the prover contradicts the hints on {}", context_.print(condition));
+    return holds;
+  }
   const SymId fact = holds ? condition : context_.logical_not(condition);
-  if (known_.insert(fact.index).second) facts_.push_back(fact);
+  if (known_.insert(fact.index).second) {
+    facts_.push_back(fact);
+    prover().assume(fact);
+  }
   return holds;
+}
+
+std::vector<SymId> ShapeEnv::pruned_relations(PruneStats* stats) {
+  if (prover_) {
+    add_stats(prover_->stats());
+    prover_.reset();
+  }
+  const std::vector<SymId> all = relations();
+  return prune_guards(context_, all, hints(), remaining_budget(), stats);
 }
 
 SymId ShapeEnv::size_symbol(int64_t hint, DimSource source, bool duck) {

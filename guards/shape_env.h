@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "guards/implication.h"
 #include "guards/source.h"
 #include "ir/sym_dim.h"
 #include "ir/sym_expr.h"
@@ -32,6 +34,12 @@ struct ShapeSymbol {
 
 class ShapeEnv final : public SymDecider {
  public:
+  // `budget`: what Z3 may spend on this trace's questions (branch decisions and pruning).
+  explicit ShapeEnv(ProverBudget budget = {}) : budget_(budget) {}
+  ~ShapeEnv() override;
+  ShapeEnv(const ShapeEnv&) = delete;
+  ShapeEnv& operator=(const ShapeEnv&) = delete;
+
   SymContext& context() override { return context_; }
   const SymContext& context() const { return context_; }
   bool decide(SymId condition) override;
@@ -49,15 +57,30 @@ class ShapeEnv final : public SymDecider {
   // The facts recorded, in the order the trace relied on them.
   const std::vector<SymId>& facts() const { return facts_; }
 
-  // What a cache entry must check, in a deterministic order: each symbol's range, each extra
-  // source's equality with the first, then the facts.
+  // What a cache entry must check, in a deterministic order: each symbol's range, then the
+  // facts. (A symbol's extra sources are checked by TENSOR_MATCH: they bind the same symbol.)
   std::vector<SymId> relations();
+  // relations() without those the others imply (prune_guards: facts layer, counterexamples,
+  // then Z3 within the budget left), with what each layer did.
+  std::vector<SymId> pruned_relations(PruneStats* stats);
+  // What deciding branches asked the prover so far.
+  const ProverStats& decide_stats() const { return decide_stats_; }
   // A relation in the user's words: `x.size(0) >= 2`, `x.size(0) == y.size(0)`.
   std::string describe(SymId relation, const SourceTable& sources) const;
   // `x.size(0)`: the name of a symbol's first source.
   std::string symbol_name(int symbol, const SourceTable& sources) const;
 
  private:
+  // The prover of the facts so far, made again when symbols were added since (its hints are
+  // fixed at construction).
+  ImplicationProver& prover();
+  void add_stats(const ProverStats& stats);
+  ProverBudget remaining_budget() const;
+
+  ProverBudget budget_;
+  std::unique_ptr<ImplicationProver> prover_;
+  std::size_t prover_symbols_ = 0;
+  ProverStats decide_stats_;  // of provers already dropped, plus the current one's at the end
   SymContext context_;
   std::vector<ShapeSymbol> symbols_;
   std::vector<SymId> facts_;

@@ -84,6 +84,7 @@ struct Capture {
   std::vector<std::optional<ResultPlan>> locals;  // nullopt: the frame's own value stays
   std::vector<ResultPlan> stack;
   std::string break_reason;      // why the trace broke (TraceStop::describe)
+  std::string shape_guard_stats;  // what deciding and pruning shape guards took (if symbolic)
   std::string describe() const;  // the graph as code, for explain() and logs
 };
 

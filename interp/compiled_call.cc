@@ -391,6 +391,9 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
   policy.automatic_dynamic = compile_config_.automatic_dynamic_shapes;
   policy.duck_shape = compile_config_.duck_shape;
   policy.seen = &compiled.seen_sizes[pc];
+  policy.budget.use_z3 = compile_config_.z3_guard_pruning;
+  policy.budget.rlimit_per_query = static_cast<uint64_t>(compile_config_.z3_rlimit_per_query);
+  policy.budget.rlimit_total = static_cast<uint64_t>(compile_config_.z3_rlimit_per_compile);
   auto traced = trace_frame(*this, compiled.function, subject.locals, subject.stack, pc, policy);
   compiling_ = false;
   const auto trace_end = Clock::now();
@@ -441,6 +444,9 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
         message += "\n  " + guards::describe(made.sources, guard);
       log(LogChannel::guards, message);
     }
+    if (!made.shape_guard_stats.empty())
+      log(LogChannel::z3, fmt::format("{}, entry {}: {}", code_location(code),
+                                      compiled.entries.size() - 1, made.shape_guard_stats));
     if (made.resume_pc >= 0) {
       compiled.break_reasons.push_back(made.break_reason);
       log(LogChannel::graph_breaks, made.break_reason);
@@ -477,6 +483,8 @@ Value make_explanation(const CompiledFunctionObject& compiled) {
     explanation.graphs.push_back(capture.describe());
     for (const auto& guard : capture.guards)
       explanation.guards.push_back(guards::describe(capture.sources, guard));
+    if (!capture.shape_guard_stats.empty())
+      explanation.shape_guard_stats.push_back(capture.shape_guard_stats);
   }
   explanation.break_reasons = compiled.break_reasons;
   return result;

@@ -155,6 +155,7 @@ struct ExplanationObject : Object {
   std::vector<std::string> break_reasons;  // TraceStop::describe(): reason (file:line): ...
   std::vector<std::string> guards;         // guards::describe() of every entry's guards
   std::vector<std::string> graphs;         // each graph as code
+  std::vector<std::string> shape_guard_stats;  // per entry with symbolic sizes: pruning figures
   std::string describe() const;            // what print() shows
 };
 

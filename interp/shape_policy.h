@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "guards/z3_prover.h"
 #include "ir/dims.h"
 
 namespace gyro {
@@ -26,6 +27,7 @@ struct ShapePolicy {
   bool duck_shape = true;         // equal sizes share a symbol
   // Per tensor source: what earlier traces of this resume point saw; the trace adds to it.
   std::map<std::string, SeenSizes>* seen = nullptr;
+  guards::ProverBudget budget;  // what Z3 may spend deciding branches and pruning guards
 };
 
 }  // namespace gyro

@@ -115,7 +115,7 @@ constexpr std::size_t kMaxTraceSteps = 200000;  // unrolled loops end here, not 
 class Tracer {
  public:
   Tracer(Interpreter& vm, const Value& function, ShapePolicy policy)
-      : vm_(vm), root_(function), policy_(std::move(policy)) {}
+      : vm_(vm), root_(function), policy_(std::move(policy)), shapes_(policy_.budget) {}
   // Symbolic containers share their contents, so one that was made to hold itself (o.me = o,
   // a recursive nested function in its cell) is a reference cycle: emptied here.
   ~Tracer() {

@@ -34,11 +34,32 @@ SymDims Tracer::input_sizes(const Tensor& tensor, SourceId source) {
   return sizes;
 }
 
+namespace {
+
+// One line on what deciding branches and pruning guards cost (explain, GYRO_LOGS=guards,z3).
+std::string describe_pruning(const guards::PruneStats& prune, const guards::ProverStats& decide) {
+  const guards::ProverStats& p = prune.prover;
+  return fmt::format(
+      "shape guards: {} before pruning, {} after dedup, {} after the facts layer, {} after Z3; "
+      "branch decisions: {} asked ({} syntactic, {} by facts); Z3: {} queries ({} unsat, {} sat, "
+      "{} unknown), {:.2f} ms, rlimit {}",
+      prune.before, prune.after_dedup, prune.after_facts, prune.after_z3, decide.queries,
+      decide.syntactic, decide.by_facts, p.z3_queries + decide.z3_queries,
+      p.z3_unsat + decide.z3_unsat, p.z3_sat + decide.z3_sat, p.z3_unknown + decide.z3_unknown,
+      p.z3_ms + decide.z3_ms, p.rlimit_spent + decide.rlimit_spent);
+}
+
+}  // namespace
+
 bool Tracer::guard_shapes() {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < shapes_.symbols().size(); ++i)
     names.push_back(shapes_.symbol_name(static_cast<int>(i), capture_.sources));
-  for (SymId relation : shapes_.relations()) {
+  if (shapes_.symbols().empty()) return true;
+  guards::PruneStats stats;
+  const std::vector<SymId> relations = shapes_.pruned_relations(&stats);
+  capture_.shape_guard_stats = describe_pruning(stats, shapes_.decide_stats());
+  for (SymId relation : relations) {
     auto code = guards::compile_relation(shapes_.context(), relation);
     if (!code) {
       stop_ = Stop{BreakReason::SymbolicShapeLimit, shapes_.describe(relation, capture_.sources)};
