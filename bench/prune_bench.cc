@@ -39,3 +39,4 @@ void BM_prune_without_z3(benchmark::State& state) {
 
 BENCHMARK(BM_prune_with_z3)->Arg(20)->Arg(50)->Arg(100)->Arg(200)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_prune_without_z3)->Arg(20)->Arg(50)->Arg(100)->Arg(200)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();
