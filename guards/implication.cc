@@ -217,6 +217,52 @@ int guard_cost(const SymContext& context, SymId guard) {
   return size + 100 * products + 50 * relation * static_cast<int>(symbols.size());
 }
 
+namespace {
+
+// One leave-one-out pass with its own prover (a fresh Z3 context and budget).
+std::vector<SymId> prune_pass(SymContext& context, const std::vector<SymId>& distinct,
+                              std::span<const int64_t> hints, const ProverBudget& budget,
+                              PruneStats& out) {
+  ImplicationProver prover(context, std::vector<int64_t>(hints.begin(), hints.end()), budget);
+  for (SymId guard : distinct) prover.assume(guard);
+
+  std::vector<int> order(distinct.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<int> cost(distinct.size());
+  for (size_t i = 0; i < distinct.size(); ++i) cost[i] = guard_cost(context, distinct[i]);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return cost[a] > cost[b]; });
+
+  std::vector<uint8_t> kept(distinct.size(), 1);
+  for (int i : order) {
+    prover.set_active(i, false);
+    if (prover.check(distinct[i]) == Verdict::kImplied) {
+      kept[i] = 0;
+      (prover.last_layer() == ImplicationProver::Layer::kZ3 ? out.after_z3 : out.after_facts) -= 1;
+    } else {
+      prover.set_active(i, true);
+    }
+  }
+  const ProverStats& stats = prover.stats();
+  ProverStats& total = out.prover;
+  total.queries += stats.queries;
+  total.syntactic += stats.syntactic;
+  total.by_facts += stats.by_facts;
+  total.by_counterexample += stats.by_counterexample;
+  total.z3_queries += stats.z3_queries;
+  total.z3_unsat += stats.z3_unsat;
+  total.z3_sat += stats.z3_sat;
+  total.z3_unknown += stats.z3_unknown;
+  total.z3_ms += stats.z3_ms;
+  total.rlimit_spent += stats.rlimit_spent;
+
+  std::vector<SymId> result;
+  for (size_t i = 0; i < distinct.size(); ++i)
+    if (kept[i]) result.push_back(distinct[i]);
+  return result;
+}
+
+}  // namespace
+
 std::vector<SymId> prune_guards(SymContext& context, std::span<const SymId> guards,
                                 std::span<const int64_t> hints, const ProverBudget& budget,
                                 PruneStats* stats) {
@@ -234,36 +280,22 @@ std::vector<SymId> prune_guards(SymContext& context, std::span<const SymId> guar
   }
   out.after_dedup = static_cast<int>(distinct.size());
 
-  ImplicationProver prover(context, std::vector<int64_t>(hints.begin(), hints.end()), budget);
-  for (SymId guard : distinct) prover.assume(guard);
-
-  std::vector<int> order(distinct.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::vector<int> cost(distinct.size());
-  for (size_t i = 0; i < distinct.size(); ++i) cost[i] = guard_cost(context, distinct[i]);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return cost[a] > cost[b]; });
-
-  std::vector<uint8_t> kept(distinct.size(), 1);
-  int dropped_cheaply = 0, dropped_by_z3 = 0;
-  for (int i : order) {
-    prover.set_active(i, false);
-    if (prover.check(distinct[i]) == Verdict::kImplied) {
-      kept[i] = 0;
-      const auto layer = prover.last_layer();
-      (layer == ImplicationProver::Layer::kZ3 ? dropped_by_z3 : dropped_cheaply) += 1;
-    } else {
-      prover.set_active(i, true);
-    }
+  // Passes until one drops nothing: a budgeted Z3 may prove in a smaller set what it gave up
+  // on in a larger one. Each pass starts afresh, so that pruning the result again repeats the
+  // last pass exactly (idempotence). Drops are counted negatively per layer, then summed.
+  out.after_facts = 0;
+  out.after_z3 = 0;
+  std::vector<SymId> current = distinct;
+  for (int pass = 0; pass < 4; ++pass) {
+    std::vector<SymId> next = prune_pass(context, current, hints, budget, out);
+    const bool unchanged = next.size() == current.size();
+    current = std::move(next);
+    if (unchanged) break;
   }
-  out.after_facts = out.after_dedup - dropped_cheaply;
+  out.after_facts += out.after_dedup;
   out.after_counterexamples = out.after_facts;
-  out.after_z3 = out.after_facts - dropped_by_z3;
-  out.prover = prover.stats();
-
-  std::vector<SymId> result;
-  for (size_t i = 0; i < distinct.size(); ++i)
-    if (kept[i]) result.push_back(distinct[i]);
-  return result;
+  out.after_z3 += out.after_facts;
+  return current;
 }
 
 }  // namespace gyro::guards

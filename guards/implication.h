@@ -90,7 +90,8 @@ struct PruneStats {
 };
 
 // Leave-one-out minimisation: drops each guard the kept rest implies, most expensive first
-// (cost = expression size; products and multi-symbol relations before simple bounds). The
+// (cost = expression size; products and multi-symbol relations before simple bounds), in passes
+// until one drops nothing (each pass has its own prover and the whole budget). The
 // result keeps the guards' original relative order and holds exactly where the input holds
 // (under evaluate()'s semantics). Deterministic: the same input and budget give the same output
 // in every run and process. `hints` must satisfy every guard.

@@ -121,6 +121,14 @@ void ShapeFacts::clear() {
   dirty_ = false;
 }
 
+// Every symbol under `id` gets a class, so that lookups below never leave the tables.
+void ShapeFacts::ensure_symbols(SymId id) {
+  const SymNode& n = context_.node(id);
+  if (n.kind == SymKind::kSymbol) ensure_symbol(static_cast<int>(n.value));
+  for (const auto& [term, coefficient] : n.terms) ensure_symbols(term);
+  for (SymId operand : n.operands) ensure_symbols(operand);
+}
+
 void ShapeFacts::ensure_symbol(int symbol) {
   while (static_cast<int>(parent_.size()) <= symbol) {
     parent_.push_back(static_cast<int>(parent_.size()));
@@ -247,9 +255,7 @@ void ShapeFacts::add(SymId fact) {
       } else {
         atom.terms = {{n.operands[0], 1}};
       }
-      for (const auto& [term, coefficient] : atom.terms)
-        if (context_.node(term).kind == SymKind::kSymbol)
-          ensure_symbol(static_cast<int>(context_.node(term).value));
+      ensure_symbols(n.operands[0]);
       apply(atom);
       atoms_.push_back(std::move(atom));
       dirty_ = true;
@@ -458,16 +464,31 @@ ShapeFacts::Range ShapeFacts::eval(SymId id) {
     case SymKind::kAdd: {
       // As evaluate() computes it (every partial sum must fit), then tightened by adding up
       // terms of one class first (s0 - s1 with s0 == s1 is 0).
+      // A symbol's missing bound is a real one (a binding is an int64), so its terms are
+      // measured in __int128 against the int64 range, not against the sentinels.
       Interval partial = point(n.value);
       bool exact = partial.finite();
+      Wide partial_lo = n.value, partial_hi = n.value;
       std::vector<std::pair<int, Wide>> classes;
       Interval others = point(n.value);
       for (const auto& [term, coefficient] : n.terms) {
         const Range t = eval(term);
         const Interval product = mul(t.value, point(coefficient));
         partial = add_intervals(partial, product);
-        exact = exact && t.exact && product.finite() && partial.finite();
         const SymNode& tn = context_.node(term);
+        if (tn.kind == SymKind::kSymbol) {
+          const Wide a = Wide(t.value.lo) * coefficient, b = Wide(t.value.hi) * coefficient;
+          const Wide lo = std::min(a, b), hi = std::max(a, b);
+          partial_lo += lo;
+          partial_hi += hi;
+          exact = exact && lo >= INT64_MIN && hi <= INT64_MAX && partial_lo >= INT64_MIN &&
+                  partial_hi <= INT64_MAX;
+        } else {
+          exact = exact && t.exact && product.finite();
+          partial_lo += wide(product.lo);
+          partial_hi += wide(product.hi);
+          exact = exact && partial_lo > INT64_MIN && partial_hi < INT64_MAX;
+        }
         if (tn.kind == SymKind::kSymbol && tn.value < static_cast<int64_t>(parent_.size())) {
           const int root = find(static_cast<int>(tn.value));
           auto same = std::find_if(classes.begin(), classes.end(),

@@ -69,6 +69,7 @@ class ShapeFacts {
   };
 
   void ensure_symbol(int symbol);
+  void ensure_symbols(SymId id);
   int find(int symbol) const;
   void unite(int a, int b);
   bool tighten(int root, Interval bound);

@@ -86,9 +86,13 @@ struct Z3Translator::Impl {
       case SymKind::kFloorDiv:
         return floordiv(int_value(n.operands[0]), int_value(n.operands[1]), n.operands[1]);
       case SymKind::kMod: {
+        // Python's a % b is Z3's for b > 0, and -((-a) % (-b)) for b < 0. (Z3's own mod ties in
+        // with its div axioms, which proves more than a - b*(a // b) would.)
         z3::expr a = int_value(n.operands[0]);
         z3::expr b = int_value(n.operands[1]);
-        return a - b * floordiv(a, b, n.operands[1]);
+        const SymNode& d = sym.node(n.operands[1]);
+        if (d.kind == SymKind::kConstant) return d.value > 0 ? z3::mod(a, b) : -z3::mod(-a, -b);
+        return z3::ite(b > 0, z3::mod(a, b), -z3::mod(-a, -b));
       }
       case SymKind::kMin: {
         z3::expr a = int_value(n.operands[0]);
