@@ -1,6 +1,7 @@
 // The shape env: symbols, facts decided by the hints, and the relations an entry checks.
 #include "guards/shape_env.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "guards/shape_check.h"
@@ -148,6 +149,58 @@ std::string ShapeEnv::describe(SymId relation, const SourceTable& sources) const
     out += text[i++];
   }
   return out;
+}
+
+std::string ShapeEnv::describe_region(std::span<const SymId> relations,
+                                      const SourceTable& sources) const {
+  // Bounds on one symbol (`s0 >= 2` is `-s0 + 2 <= 0`) fold into its range; the rest is listed.
+  std::vector<int64_t> low(symbols_.size(), std::numeric_limits<int64_t>::min());
+  std::vector<int64_t> high(symbols_.size(), std::numeric_limits<int64_t>::max());
+  std::vector<SymId> others;
+  for (SymId relation : relations) {
+    const SymNode& node = context_.node(relation);
+    if (node.kind == SymKind::kLe) {
+      const SymNode& sum = context_.node(node.operands[0]);
+      if (sum.kind == SymKind::kAdd && sum.terms.size() == 1 &&
+          context_.node(sum.terms[0].first).kind == SymKind::kSymbol) {
+        const auto symbol = static_cast<std::size_t>(context_.node(sum.terms[0].first).value);
+        const int64_t coefficient = sum.terms[0].second;
+        if (coefficient == -1) {  // -s + c <= 0: s >= c
+          low[symbol] = std::max(low[symbol], sum.value);
+          continue;
+        }
+        if (coefficient == 1 && sum.value != std::numeric_limits<int64_t>::min()) {  // s <= -c
+          high[symbol] = std::min(high[symbol], -sum.value);
+          continue;
+        }
+      }
+    }
+    others.push_back(relation);
+  }
+  std::vector<std::string> parts;
+  auto bound = [](int64_t value, bool lower) {
+    if (lower && value == std::numeric_limits<int64_t>::min()) return std::string("-inf");
+    if (!lower && value == std::numeric_limits<int64_t>::max()) return std::string("inf");
+    return std::to_string(value);
+  };
+  for (std::size_t i = 0; i < symbols_.size(); ++i) {
+    const std::string name = symbol_name(static_cast<int>(i), sources);
+    // (A symbol whose bounds were pruned is pinned by the other relations.)
+    const bool bounded = low[i] != std::numeric_limits<int64_t>::min() ||
+                         high[i] != std::numeric_limits<int64_t>::max();
+    if (bounded)
+      parts.push_back(fmt::format(
+          "{} in {}{}, {}{}", name, low[i] == std::numeric_limits<int64_t>::min() ? "(" : "[",
+          bound(low[i], true), bound(high[i], false),
+          high[i] == std::numeric_limits<int64_t>::max() ? ")" : "]"));
+    for (std::size_t k = 1; k < symbols_[i].sources.size(); ++k) {
+      const DimSource& other = symbols_[i].sources[k];
+      parts.push_back(
+          fmt::format("{}.size({}) == {}", sources.describe(other.tensor), other.dim, name));
+    }
+  }
+  for (SymId relation : others) parts.push_back(describe(relation, sources));
+  return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 }  // namespace gyro::guards

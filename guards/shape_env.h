@@ -67,6 +67,10 @@ class ShapeEnv final : public SymDecider {
   const ProverStats& decide_stats() const { return decide_stats_; }
   // A relation in the user's words: `x.size(0) >= 2`, `x.size(0) == y.size(0)`.
   std::string describe(SymId relation, const SourceTable& sources) const;
+  // The sizes an entry with these (kept) relations accepts, in words: each symbol's range,
+  // the sources that must equal it, then the other relations: `x.size(0) in [2, inf),
+  // y.size(0) == x.size(0), x.size(1) % 8 == 0`.
+  std::string describe_region(std::span<const SymId> relations, const SourceTable& sources) const;
   // `x.size(0)`: the name of a symbol's first source.
   std::string symbol_name(int symbol, const SourceTable& sources) const;
 

@@ -146,6 +146,8 @@ std::string ExplanationObject::describe() const {
   text += "\nGuards:";
   for (std::size_t i = 0; i < guards.size(); ++i)
     text += fmt::format("\n  {}. {}", i + 1, guards[i]);
+  if (!shape_regions.empty()) text += "\nSymbolic Shapes:";
+  for (const std::string& region : shape_regions) text += fmt::format("\n  {}", region);
   if (!shape_guard_stats.empty()) text += "\nShape Guard Pruning:";
   for (const std::string& stats : shape_guard_stats) text += fmt::format("\n  {}", stats);
   return text;

@@ -485,6 +485,7 @@ Value make_explanation(const CompiledFunctionObject& compiled) {
       explanation.guards.push_back(guards::describe(capture.sources, guard));
     if (!capture.shape_guard_stats.empty())
       explanation.shape_guard_stats.push_back(capture.shape_guard_stats);
+    if (!capture.shape_region.empty()) explanation.shape_regions.push_back(capture.shape_region);
   }
   explanation.break_reasons = compiled.break_reasons;
   return result;

@@ -156,6 +156,7 @@ struct ExplanationObject : Object {
   std::vector<std::string> guards;         // guards::describe() of every entry's guards
   std::vector<std::string> graphs;         // each graph as code
   std::vector<std::string> shape_guard_stats;  // per entry with symbolic sizes: pruning figures
+  std::vector<std::string> shape_regions;      // per entry with symbolic sizes: what it accepts
   std::string describe() const;            // what print() shows
 };
 

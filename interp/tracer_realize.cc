@@ -40,11 +40,10 @@ namespace {
 std::string describe_pruning(const guards::PruneStats& prune, const guards::ProverStats& decide) {
   const guards::ProverStats& p = prune.prover;
   return fmt::format(
-      "shape guards: {} before pruning, {} after dedup, {} after the facts layer, {} after Z3; "
-      "branch decisions: {} asked ({} syntactic, {} by facts); Z3: {} queries ({} unsat, {} sat, "
-      "{} unknown), {:.2f} ms, rlimit {}",
-      prune.before, prune.after_dedup, prune.after_facts, prune.after_z3, decide.queries,
-      decide.syntactic, decide.by_facts, p.z3_queries + decide.z3_queries,
+      "shape guards {} -> {} (dedup {}, facts layer {}, z3 {}); branch decisions {} ({} by "
+      "facts); z3 {} queries ({} unsat, {} sat, {} unknown), {:.2f} ms, rlimit {}",
+      prune.before, prune.after_z3, prune.after_dedup, prune.after_facts, prune.after_z3,
+      decide.queries, decide.syntactic + decide.by_facts, p.z3_queries + decide.z3_queries,
       p.z3_unsat + decide.z3_unsat, p.z3_sat + decide.z3_sat, p.z3_unknown + decide.z3_unknown,
       p.z3_ms + decide.z3_ms, p.rlimit_spent + decide.rlimit_spent);
 }
@@ -59,6 +58,7 @@ bool Tracer::guard_shapes() {
   guards::PruneStats stats;
   const std::vector<SymId> relations = shapes_.pruned_relations(&stats);
   capture_.shape_guard_stats = describe_pruning(stats, shapes_.decide_stats());
+  capture_.shape_region = shapes_.describe_region(relations, capture_.sources);
   for (SymId relation : relations) {
     auto code = guards::compile_relation(shapes_.context(), relation);
     if (!code) {
