@@ -40,13 +40,15 @@ std::optional<Sym> Tracer::call(const Sym& callable, std::vector<Sym> args,
       if (dim < -rank || dim >= rank)
         return stop(BreakReason::UserError, "size(): dim out of range");
       if (dim < 0) dim += rank;
-      // A size read as an int is specialized (symbolic ints in scripts come later).
-      return Sym::constant(
-          Value::integer(meta.sizes.size() == 0 ? 1 : static_size(self.tensor, static_cast<int>(dim))));
+      if (meta.sizes.size() == 0) return Sym::constant(Value::integer(1));
+      return sym_int(builder_.sym_sizes(ValueId{vars_[self.tensor].value})[static_cast<int>(dim)]);
     }
     if (callable.name == "dim") return Sym::constant(Value::integer(meta.sizes.size()));
     if (callable.name == "numel") {
-      return Sym::constant(Value::integer(product(static_sizes(self.tensor))));
+      SymDim count(1);
+      for (const SymDim& size : builder_.sym_sizes(ValueId{vars_[self.tensor].value}))
+        count = count * size;
+      return sym_int(count);
     }
     if (callable.name == "item" || callable.name == "tolist")
       return stop(BreakReason::TensorToPython, callable.name + "()");
@@ -239,7 +241,7 @@ std::optional<Sym> Tracer::call_builtin(const std::string& name, std::span<const
     if (arg.kind == Sym::Kind::kTensor) {
       const TensorMeta& meta = meta_of(arg.tensor);
       if (meta.sizes.size() == 0) return stop(BreakReason::UserError, "len() of a 0-d tensor");
-      return Sym::constant(Value::integer(static_size(arg.tensor, 0)));
+      return sym_int(builder_.sym_sizes(ValueId{vars_[arg.tensor].value})[0]);
     }
     if (arg.kind == Sym::Kind::kConstant && arg.value.is(ObjectKind::Str))
       return Sym::constant(

@@ -54,6 +54,9 @@ struct Sym {
     kNewObject,     // an instance of class `value` made in the trace, with `fields`
     kDict,          // a dict made in the trace: items holds key, value, key, value, ...
     kVmIterator,    // the VM's own loop iterator on a resume point's stack, passed through
+    kSymInt,        // an int over symbolic sizes (x.shape[0] + 1): `expr`, with its hint in
+                    // value. Only locals, the stack and the tuples of .shape hold one; any
+                    // other use specializes it to its hint (a guard) first.
   };
   Kind kind = Kind::kConstant;
   Value value;       // kConstant, kObject, kMethod (the function)
@@ -63,6 +66,7 @@ struct Sym {
       items;                 // kTuple, kList, kIterator; kMethod/kTensorMethod: {self}
   std::size_t position = 0;  // kIterator
   SourceId source = kNoSource;
+  SymId expr;  // kSymInt
   // kNewObject: its attributes (shared, so every reference sees a store), and the class's
   // source (class attributes read through it are guarded).
   struct Fields {
@@ -144,9 +148,21 @@ class Tracer {
   std::optional<Sym> realize(const Value& value, SourceId source);
   // An input tensor's sizes, symbolic where the policy says so (recording what it saw).
   SymDims input_sizes(const Tensor& tensor, SourceId source);
-  // Dim d of a tensor object as a plain int: a symbolic size is specialized to its hint.
-  int64_t static_size(int var, int d);
+  // A tensor object's sizes as plain ints: symbolic ones are specialized to their hints.
   Dims static_sizes(int var);
+  // A size as a script int: kSymInt when symbolic, else a constant.
+  Sym sym_int(const SymDim& size);
+  SymDim sym_dim(const Sym& value) { return SymDim(value.value.as_int(), value.expr, &shapes_); }
+  // `value` with every symbolic int in it (itself, or a tuple's items) specialized to its hint.
+  Sym specialized(const Sym& value);
+  static bool holds_sym_int(const Sym& value);
+  // Whether `instruction` works on symbolic ints itself (arithmetic, comparisons, branches,
+  // locals, stack moves); before any other, its operands are specialized.
+  static bool keeps_sym_ints(const Instruction& instruction, const std::vector<Sym>& stack,
+                             int depth);
+  // Arithmetic, comparisons and truth on symbolic ints (nullopt result: not such a case).
+  std::optional<std::optional<Sym>> sym_int_binary(Binop op, const Sym& a, const Sym& b);
+  std::optional<std::optional<Sym>> sym_int_compare(CompareOp op, const Sym& a, const Sym& b);
   // Equal sizes, deciding symbolic ones through the shape env.
   static bool same_sizes(const SymDims& a, const SymDims& b);
   // The shape env's relations as SHAPE guards (false: one is too complex to check; detail in

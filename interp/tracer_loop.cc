@@ -31,6 +31,13 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
                            builder_.graph().num_calls()};
     }
     std::size_t next = pc + 1;
+    if (!keeps_sym_ints(instruction, stack, depth)) {
+      // The operands this instruction takes see their values: symbolic ints are specialized.
+      const int pops = std::min<int>(stack_effect(instruction.opcode, arg, false).pop,
+                                     static_cast<int>(stack.size()));
+      for (std::size_t i = stack.size() - pops; i < stack.size(); ++i)
+        if (holds_sym_int(stack[i])) stack[i] = specialized(stack[i]);
+    }
     switch (instruction.opcode) {
       case Opcode::NOP:
         break;
@@ -197,7 +204,11 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
       }
       case Opcode::UNARY_NEGATIVE: {
         Sym operand = pop();
-        if (operand.kind == Sym::Kind::kTensor) {
+        if (operand.kind == Sym::Kind::kSymInt) {
+          auto negated = sym_int_binary(Binop::SUBTRACT, Sym::constant(Value::integer(0)), operand);
+          if (!*negated) return std::nullopt;
+          stack.push_back(std::move(**negated));
+        } else if (operand.kind == Sym::Kind::kTensor) {
           auto result = emit_one(OpKind::neg, {current(operand.tensor)});
           if (!result) return std::nullopt;
           stack.push_back(std::move(*result));
@@ -261,7 +272,7 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
       }
       case Opcode::UNARY_POSITIVE: {
         Sym operand = pop();
-        if (operand.kind == Sym::Kind::kTensor) {
+        if (operand.kind == Sym::Kind::kTensor || operand.kind == Sym::Kind::kSymInt) {
           stack.push_back(std::move(operand));  // +x is x itself, as in the VM
         } else if (operand.kind == Sym::Kind::kConstant) {
           auto result = unary_positive(operand.value);

@@ -268,6 +268,11 @@ ResultPlan Tracer::plan(const Sym& value) {
           value.kind == Sym::Kind::kTuple ? ResultPlan::Kind::kTuple : ResultPlan::Kind::kList;
       for (const Sym& item : *value.items) plan.items.push_back(this->plan(item));
       break;
+    case Sym::Kind::kSymInt:
+      // Leaving the trace (a result, a print, a break's state): the value the guards fix.
+      plan.kind = ResultPlan::Kind::kConstant;
+      plan.constant = Value::integer(shapes_.specialize(sym_dim(value)));
+      break;
     case Sym::Kind::kObject:
     case Sym::Kind::kVmIterator:
     case Sym::Kind::kDict:  // made dicts are planned by plan_state; this one has a source

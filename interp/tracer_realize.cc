@@ -74,10 +74,6 @@ bool Tracer::guard_shapes() {
   return true;
 }
 
-int64_t Tracer::static_size(int var, int d) {
-  return shapes_.specialize(builder_.sym_sizes(ValueId{vars_[var].value})[d]);
-}
-
 Dims Tracer::static_sizes(int var) {
   const SymDims sizes = builder_.sym_sizes(ValueId{vars_[var].value});
   Dims out;

@@ -89,6 +89,7 @@ std::optional<Sym> Tracer::call_op(OpKind op, std::span<const Sym> args,
 }
 
 std::optional<Sym> Tracer::binary(Binop op, const Sym& a, const Sym& b) {
+  if (auto symbolic = sym_int_binary(op, a, b)) return *symbolic;
   if (a.kind == Sym::Kind::kConstant && b.kind == Sym::Kind::kConstant) {
     auto result = binary_op(op, a.value, b.value);
     if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
@@ -118,6 +119,7 @@ std::optional<Sym> Tracer::binary(Binop op, const Sym& a, const Sym& b) {
 }
 
 std::optional<Sym> Tracer::compare(CompareOp op, const Sym& a, const Sym& b) {
+  if (auto symbolic = sym_int_compare(op, a, b)) return *symbolic;
   if (a.kind == Sym::Kind::kConstant && b.kind == Sym::Kind::kConstant) {
     auto result = compare_op(op, a.value, b.value);
     if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
@@ -135,6 +137,10 @@ std::optional<Sym> Tracer::compare(CompareOp op, const Sym& a, const Sym& b) {
 
 std::optional<bool> Tracer::truth(const Sym& condition) {
   if (condition.kind == Sym::Kind::kTensor) return stop(BreakReason::DataDependentBranch);
+  if (condition.kind == Sym::Kind::kSymInt) {
+    SymContext& context = shapes_.context();
+    return shapes_.decide(context.ne(condition.expr, context.constant(0)));
+  }
   if (condition.kind == Sym::Kind::kConstant) {
     auto result = truthy(condition.value);
     if (!result.ok()) return stop(BreakReason::UserError, result.error().message);
@@ -154,8 +160,8 @@ std::optional<Sym> Tracer::attribute(const Sym& object, const std::string& name)
     const TensorMeta& meta = meta_of(object.tensor);
     if (name == "shape") {
       std::vector<Sym> sizes;
-      for (int64_t size : static_sizes(object.tensor))
-        sizes.push_back(Sym::constant(Value::integer(size)));
+      for (const SymDim& size : builder_.sym_sizes(ValueId{vars_[object.tensor].value}))
+        sizes.push_back(sym_int(size));
       return Sym::sequence(Sym::Kind::kTuple, std::move(sizes));
     }
     if (name == "ndim") return Sym::constant(Value::integer(meta.sizes.size()));

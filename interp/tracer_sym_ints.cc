@@ -1,0 +1,152 @@
+// Symbolic ints in traces: a tensor's symbolic size read as an int (x.shape[0], x.size(1),
+// len(x)) stays an expression through int arithmetic, comparisons and branches, which the
+// shape env decides by the hints and records as guards. Any other use specializes it.
+#include "interp/tracer_impl.h"
+
+namespace gyro::tracing {
+
+Sym Tracer::sym_int(const SymDim& size) {
+  if (!size.is_symbolic()) return Sym::constant(Value::integer(size.hint));
+  Sym s;
+  s.kind = Sym::Kind::kSymInt;
+  s.value = Value::integer(size.hint);
+  s.expr = size.expr;
+  return s;
+}
+
+bool Tracer::holds_sym_int(const Sym& value) {
+  if (value.kind == Sym::Kind::kSymInt) return true;
+  if (value.kind != Sym::Kind::kTuple) return false;
+  for (const Sym& item : *value.items)
+    if (holds_sym_int(item)) return true;
+  return false;
+}
+
+Sym Tracer::specialized(const Sym& value) {
+  if (value.kind == Sym::Kind::kSymInt) {
+    return Sym::constant(Value::integer(shapes_.specialize(sym_dim(value))), value.source);
+  }
+  if (!holds_sym_int(value)) return value;
+  // A tuple (of .shape) holding symbolic ints: a new tuple of their values. Tuples are
+  // immutable, so no other reference can tell.
+  std::vector<Sym> items;
+  for (const Sym& item : *value.items) items.push_back(specialized(item));
+  Sym out = Sym::sequence(Sym::Kind::kTuple, std::move(items));
+  out.source = value.source;
+  return out;
+}
+
+bool Tracer::keeps_sym_ints(const Instruction& instruction, const std::vector<Sym>& stack,
+                            int depth) {
+  switch (instruction.opcode) {
+    case Opcode::POP_TOP:
+    case Opcode::COPY:
+    case Opcode::SWAP:
+    case Opcode::STORE_FAST:
+    case Opcode::BINARY_OP:
+    case Opcode::COMPARE_OP:
+    case Opcode::UNARY_NEGATIVE:
+    case Opcode::UNARY_POSITIVE:
+    case Opcode::UNARY_NOT:
+    case Opcode::POP_JUMP_IF_FALSE:
+    case Opcode::POP_JUMP_IF_TRUE:
+    case Opcode::JUMP_IF_FALSE_OR_POP:
+    case Opcode::JUMP_IF_TRUE_OR_POP:
+    case Opcode::UNPACK_SEQUENCE:
+      return true;
+    case Opcode::BINARY_SUBSCR:
+      // shape[i]: the tuple's item as it is (an index that is itself symbolic is specialized).
+      return stack.size() >= 2 && stack[stack.size() - 2].kind == Sym::Kind::kTuple &&
+             stack.back().kind == Sym::Kind::kConstant;
+    case Opcode::RETURN_VALUE:
+      return depth > 0;  // an inlined call hands it to its caller; the frame's result is planned
+    default:
+      return false;
+  }
+}
+
+std::optional<std::optional<Sym>> Tracer::sym_int_binary(Binop op, const Sym& a, const Sym& b) {
+  const bool a_symbolic = a.kind == Sym::Kind::kSymInt, b_symbolic = b.kind == Sym::Kind::kSymInt;
+  if (!a_symbolic && !b_symbolic) return std::nullopt;
+  auto integral = [](const Sym& s) {
+    return s.kind == Sym::Kind::kSymInt || (s.kind == Sym::Kind::kConstant && s.value.is_integral());
+  };
+  const Binop base = base_op(op);
+  const bool closed = base == Binop::ADD || base == Binop::SUBTRACT || base == Binop::MULTIPLY ||
+                      base == Binop::FLOOR_DIVIDE || base == Binop::REMAINDER;
+  if (!closed || !integral(a) || !integral(b)) {
+    // Anything else (true division, powers, floats, tensors, ...) sees the values.
+    return binary(op, specialized(a), specialized(b));
+  }
+  // The hint as the VM computes it (its errors: overflow, division by zero).
+  auto hint = binary_op(op, a.value, b.value);
+  if (!hint.ok()) {
+    // A symbolic divisor that is 0 here: the VM raises, and the trace leaves it the frame.
+    if (b_symbolic) shapes_.specialize(sym_dim(b));
+    return std::optional<Sym>(stop(BreakReason::UserError, hint.error().message));
+  }
+  SymContext& context = shapes_.context();
+  const SymDim left = a_symbolic ? sym_dim(a) : SymDim(a.value.as_int());
+  const SymDim right = b_symbolic ? sym_dim(b) : SymDim(b.value.as_int());
+  if ((base == Binop::FLOOR_DIVIDE || base == Binop::REMAINDER) && right.is_symbolic()) {
+    // The VM raises for a zero divisor: the entry holds only where it is not zero.
+    shapes_.decide(context.ne(right.expr, context.constant(0)));
+  }
+  SymId l = left.expression(context), r = right.expression(context), expr;
+  switch (base) {
+    case Binop::ADD:
+      expr = context.add(l, r);
+      break;
+    case Binop::SUBTRACT:
+      expr = context.sub(l, r);
+      break;
+    case Binop::MULTIPLY:
+      expr = context.mul(l, r);
+      break;
+    case Binop::FLOOR_DIVIDE:
+      expr = context.floordiv(l, r);
+      break;
+    default:
+      expr = context.mod(l, r);
+      break;
+  }
+  return std::optional<Sym>(sym_int(SymDim(hint->as_int(), expr, &shapes_)));
+}
+
+std::optional<std::optional<Sym>> Tracer::sym_int_compare(CompareOp op, const Sym& a,
+                                                          const Sym& b) {
+  const bool a_symbolic = a.kind == Sym::Kind::kSymInt, b_symbolic = b.kind == Sym::Kind::kSymInt;
+  if (!a_symbolic && !b_symbolic) return std::nullopt;
+  auto integral = [](const Sym& s) {
+    return s.kind == Sym::Kind::kSymInt || (s.kind == Sym::Kind::kConstant && s.value.is_integral());
+  };
+  if (!integral(a) || !integral(b)) return compare(op, specialized(a), specialized(b));
+  SymContext& context = shapes_.context();
+  const SymId l = a_symbolic ? a.expr : context.constant(a.value.as_int());
+  const SymId r = b_symbolic ? b.expr : context.constant(b.value.as_int());
+  SymId condition;
+  switch (op) {
+    case CompareOp::LT:
+      condition = context.lt(l, r);
+      break;
+    case CompareOp::LE:
+      condition = context.le(l, r);
+      break;
+    case CompareOp::EQ:
+      condition = context.eq(l, r);
+      break;
+    case CompareOp::NE:
+      condition = context.ne(l, r);
+      break;
+    case CompareOp::GT:
+      condition = context.gt(l, r);
+      break;
+    case CompareOp::GE:
+      condition = context.ge(l, r);
+      break;
+  }
+  // Decided by the hints; the condition itself (not the hints' values) becomes the guard.
+  return std::optional<Sym>(Sym::constant(Value::boolean(shapes_.decide(condition))));
+}
+
+}  // namespace gyro::tracing
