@@ -96,6 +96,48 @@ SymId ShapeEnv::size_symbol(int64_t hint, DimSource source, bool duck) {
   return context_.symbol(static_cast<int>(symbols_.size() - 1));
 }
 
+SymId ShapeEnv::marked_symbol(int64_t hint, DimSource source, int64_t min, int64_t max) {
+  if (symbols_.size() >= static_cast<std::size_t>(kMaxShapeSymbols)) return SymId{};
+  ShapeSymbol symbol;
+  symbol.hint = hint;
+  symbol.min = std::max<int64_t>(min, 2);
+  symbol.max = max;
+  symbol.marked = true;
+  symbol.sources.push_back(source);
+  symbols_.push_back(std::move(symbol));
+  return context_.symbol(static_cast<int>(symbols_.size() - 1));
+}
+
+std::string ShapeEnv::constraint_violation(std::span<const SymId> relations,
+                                           const SourceTable& sources) const {
+  const std::vector<int64_t> base = hints();
+  for (std::size_t i = 0; i < symbols_.size(); ++i) {
+    const ShapeSymbol& symbol = symbols_[i];
+    if (!symbol.marked) continue;
+    // Values of the marked range around the hint and at its ends: a relation that rejects
+    // one of them narrows what the user asked to stay dynamic.
+    std::vector<int64_t> tries = {symbol.min, symbol.hint + 1, symbol.hint - 1};
+    if (symbol.max != std::numeric_limits<int64_t>::max()) tries.push_back(symbol.max);
+    for (int64_t value : tries) {
+      if (value < symbol.min || value > symbol.max || value == symbol.hint) continue;
+      std::vector<int64_t> bindings = base;
+      bindings[i] = value;
+      for (SymId relation : relations) {
+        auto holds = context_.evaluate(relation, bindings);
+        if (holds.ok() && *holds != 0) continue;
+        return fmt::format(
+            "{} was marked dynamic (range [{}, {}) but the trace requires {}, which {} = {} "
+            "does not satisfy",
+            symbol_name(static_cast<int>(i), sources), symbol.min,
+            symbol.max == std::numeric_limits<int64_t>::max() ? std::string("inf)")
+                                                              : std::to_string(symbol.max) + "]",
+            describe(relation, sources), symbol_name(static_cast<int>(i), sources), value);
+      }
+    }
+  }
+  return {};
+}
+
 int64_t ShapeEnv::specialize(const SymDim& size) {
   if (!size.is_symbolic()) return size.hint;
   const bool equal = decide(context_.eq(size.expr, context_.constant(size.hint)));

@@ -30,6 +30,7 @@ struct ShapeSymbol {
   int64_t min = 2;  // sizes 0 and 1 stay static, so a symbolic size is at least 2
   int64_t max = std::numeric_limits<int64_t>::max();
   std::vector<DimSource> sources;  // the first binds it; the others must equal it
+  bool marked = false;             // mark_dynamic: the trace must keep [min, max] valid
 };
 
 class ShapeEnv final : public SymDecider {
@@ -48,6 +49,13 @@ class ShapeEnv final : public SymDecider {
   // `hint` (equal sizes are one symbol until a call shows otherwise, Dynamo's duck shaping);
   // else a new one. Invalid (index -1) when the entry has kMaxShapeSymbols already.
   SymId size_symbol(int64_t hint, DimSource source, bool duck);
+  // A size marked dynamic (mark_dynamic): its own symbol, with the range given (at least 2).
+  SymId marked_symbol(int64_t hint, DimSource source, int64_t min, int64_t max);
+  // For each marked symbol, the first kept relation that fails for a value of its range (the
+  // others at their hints): empty when every value tried is accepted. In the user's words:
+  // "x.size(0) == 8", naming the size and the relation.
+  std::string constraint_violation(std::span<const SymId> relations,
+                                   const SourceTable& sources) const;
   // Fixes a symbolic size to its hint (a size the trace turned into a plain int): records
   // `expr == hint` and returns the hint.
   int64_t specialize(const SymDim& size);

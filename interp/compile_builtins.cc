@@ -2,6 +2,8 @@
 // (also @compile and @compile(...)), disable(fn), allow_in_graph(fn),
 // assume_constant_result(fn), explain(fn)(*args), @on_compile_start, @on_compile_end,
 // graph_break(), is_compiling(), reset(), list_backends(); and `config`.
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "backends/backend.h"
@@ -276,6 +278,79 @@ std::optional<Value> builtin_list_backends(Interpreter& vm, Args args, Kwargs kw
   std::vector<Value> names;
   for (const std::string& name : list_backends()) names.push_back(make_str(name));
   return make_list(std::move(names));
+}
+
+// mark_dynamic(t, dim, min=None, max=None) / mark_static(t, dim): `dim` an int or a list of
+// ints, checked against t's rank; the marks stay on the tensor object for every later trace.
+std::optional<Value> mark_dims(Interpreter& vm, Args args, Kwargs kwargs, bool dynamic) {
+  const char* name = dynamic ? "mark_dynamic" : "mark_static";
+  Value min_value, max_value;
+  std::vector<Value> positional(args.begin(), args.end());
+  for (const KeywordArg& keyword : kwargs) {
+    if (dynamic && (keyword.name == "min" || keyword.name == "max")) {
+      (keyword.name == "min" ? min_value : max_value) = keyword.value;
+    } else if (keyword.name == "dim" && positional.size() == 1) {
+      positional.push_back(keyword.value);
+    } else {
+      return vm.raise(ErrorKind::TypeError, "{}() got an unexpected keyword argument '{}'", name,
+                      keyword.name);
+    }
+  }
+  if (positional.size() != 2)
+    return vm.raise(ErrorKind::TypeError, "{}() takes a tensor and a dim ({} given)", name,
+                    positional.size());
+  if (!positional[0].is(ObjectKind::TensorBox))
+    return vm.raise(ErrorKind::TypeError, "{}() expects a tensor, not {}", name,
+                    type_name(positional[0]));
+  auto& box = positional[0].as<TensorBoxObject>();
+  std::vector<Value> dims;
+  if (positional[1].is(ObjectKind::List) || positional[1].is(ObjectKind::Tuple))
+    dims = positional[1].is(ObjectKind::List) ? positional[1].as<ListObject>().items
+                                              : positional[1].as<TupleObject>().items;
+  else
+    dims.push_back(positional[1]);
+  auto bound = [&](const Value& value, int64_t fallback) -> std::optional<int64_t> {
+    if (value.is_none()) return fallback;
+    if (!value.is_int()) return std::nullopt;
+    return value.as_int();
+  };
+  auto low = bound(min_value, 0), high = bound(max_value, std::numeric_limits<int64_t>::max());
+  if (!low || !high)
+    return vm.raise(ErrorKind::TypeError, "{}(): min and max must be ints or None", name);
+  if (*low < 0 || *low > *high)
+    return vm.raise(ErrorKind::ValueError, "{}(): the range [{}, {}] is empty or negative", name,
+                    *low, *high);
+  const int rank = box.tensor.dim();
+  if (!box.marks) box.marks = std::make_unique<DimMarks>();
+  for (const Value& dim : dims) {
+    if (!dim.is_int())
+      return vm.raise(ErrorKind::TypeError, "{}(): dim must be an int, not {}", name,
+                      type_name(dim));
+    int64_t d = dim.as_int();
+    if (d < -rank || d >= rank)
+      return vm.raise(ErrorKind::IndexError,
+                      "{}(): dim {} is out of range for a tensor of {} dimensions", name, d, rank);
+    if (d < 0) d += rank;
+    const auto bit = static_cast<uint8_t>(1u << d);
+    if (dynamic) {
+      box.marks->dynamic |= bit;
+      box.marks->fixed &= static_cast<uint8_t>(~bit);
+      box.marks->min[d] = *low;
+      box.marks->max[d] = *high;
+    } else {
+      box.marks->fixed |= bit;
+      box.marks->dynamic &= static_cast<uint8_t>(~bit);
+    }
+  }
+  return Value();
+}
+
+std::optional<Value> builtin_mark_dynamic(Interpreter& vm, Args args, Kwargs kwargs) {
+  return mark_dims(vm, args, kwargs, /*dynamic=*/true);
+}
+
+std::optional<Value> builtin_mark_static(Interpreter& vm, Args args, Kwargs kwargs) {
+  return mark_dims(vm, args, kwargs, /*dynamic=*/false);
 }
 
 std::optional<Value> builtin_graph_break(Interpreter& vm, Args args, Kwargs kwargs) {

@@ -460,6 +460,9 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     log(LogChannel::perf, fmt::format("{} at pc {}: trace {:.3f} ms, stopped", code_location(code),
                                       pc, milliseconds(trace_end - trace_start)));
   if (!notify(compile_end_callbacks_)) return std::nullopt;
+  // mark_dynamic asked for more than the code allows: the user's error, as in Dynamo.
+  if (stop.reason == BreakReason::ConstraintViolation)
+    return raise_named("ConstraintViolationError", stop.detail);
   if (compiled.fullgraph && stop.reason != BreakReason::UserError)
     return raise_named("GraphBreakError", stop.describe());
   compiled.break_reasons.push_back(stop.describe());

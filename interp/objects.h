@@ -1,6 +1,7 @@
 // The heap object types (one per object_kinds.def row) and their constructors.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -76,10 +77,19 @@ struct CellObject : Object {
   bool bound = false;
 };
 
+// What mark_dynamic / mark_static said about a tensor object's dims, for the next traces.
+struct DimMarks {
+  uint8_t dynamic = 0;  // bit d: symbolic from the first trace on, within [min[d], max[d]]
+  uint8_t fixed = 0;    // bit d: static, whatever compile(dynamic=) says
+  std::array<int64_t, kMaxRank> min{};
+  std::array<int64_t, kMaxRank> max{};
+};
+
 struct TensorBoxObject : Object {
   explicit TensorBoxObject(Tensor value)
       : Object(ObjectKind::TensorBox), tensor(std::move(value)) {}
   Tensor tensor;
+  std::unique_ptr<DimMarks> marks;  // only once marked
 };
 
 // x.to_sparse(): a COO sparse tensor, always coalesced (indices sorted in row-major order,

@@ -107,7 +107,8 @@ std::variant<Capture, TraceStop> Tracer::run(std::span<const Value> locals,
     // instruction, and the next pass of the loop finds its own entries again.)
     const bool worth_a_graph =
         snapshot_ && (snapshot_->call_count > 0 || stop.reason == BreakReason::LoopResume);
-    if (stop.reason == BreakReason::UserError || !worth_a_graph || !plan_break(*snapshot_))
+    if (stop.reason == BreakReason::UserError || stop.reason == BreakReason::ConstraintViolation ||
+        !worth_a_graph || !plan_break(*snapshot_))
       return stop;
     capture_.break_reason = stop.describe();
   } else {
@@ -123,7 +124,7 @@ std::variant<Capture, TraceStop> Tracer::run(std::span<const Value> locals,
   bind_tensor_outputs();
   guard_stored_objects();
   if (!guard_shapes()) {
-    TraceStop stop{BreakReason::SymbolicShapeLimit, code.filename, line_, stop_->detail};
+    TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
     return stop;
   }
   capture_.guards = guards::order_guards(std::move(capture_.guards));

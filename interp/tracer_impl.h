@@ -147,7 +147,7 @@ class Tracer {
   // A concrete value read from `source` as a symbolic one, with the guards that keep it valid.
   std::optional<Sym> realize(const Value& value, SourceId source);
   // An input tensor's sizes, symbolic where the policy says so (recording what it saw).
-  SymDims input_sizes(const Tensor& tensor, SourceId source);
+  SymDims input_sizes(const Tensor& tensor, SourceId source, const DimMarks* marks);
   // A tensor object's sizes as plain ints: symbolic ones are specialized to their hints.
   Dims static_sizes(int var);
   // A size as a script int: kSymInt when symbolic, else a constant.

@@ -4,7 +4,7 @@
 
 namespace gyro::tracing {
 
-SymDims Tracer::input_sizes(const Tensor& tensor, SourceId source) {
+SymDims Tracer::input_sizes(const Tensor& tensor, SourceId source, const DimMarks* marks) {
   SymDims sizes = plain_dims(tensor.sizes());
   SeenSizes* seen = nullptr;
   bool first_sight = false;
@@ -21,9 +21,35 @@ SymDims Tracer::input_sizes(const Tensor& tensor, SourceId source) {
         if (seen->sizes[d] != tensor.size(d)) seen->changed |= static_cast<uint8_t>(1u << d);
     }
   }
-  if (policy_.dynamic == false || !tensor.is_contiguous()) return sizes;
+  const bool contiguous = tensor.is_contiguous();
   for (int d = 0; d < tensor.dim(); ++d) {
     const int64_t hint = tensor.size(d);
+    if (marks && (marks->dynamic >> d & 1u)) {
+      // mark_dynamic: symbolic from the first trace on, whatever the policy says.
+      const std::string name =
+          fmt::format("{}.size({})", capture_.sources.describe(source), d);
+      if (hint < 2 || hint < marks->min[d] || hint > marks->max[d] || !contiguous) {
+        stop(BreakReason::ConstraintViolation,
+             !contiguous ? fmt::format("{} was marked dynamic, but the tensor is not contiguous "
+                                       "(only contiguous tensors get symbolic sizes)",
+                                       name)
+             : hint < 2
+                 ? fmt::format("{} was marked dynamic, but its size is {} (sizes 0 and 1 are "
+                               "always specialized)",
+                               name, hint)
+                 : fmt::format("{} = {} is outside the range [{}, {} given to mark_dynamic", name,
+                               hint, marks->min[d],
+                               marks->max[d] == std::numeric_limits<int64_t>::max()
+                                   ? std::string("inf)")
+                                   : std::to_string(marks->max[d]) + "]"));
+        return sizes;
+      }
+      SymId symbol = shapes_.marked_symbol(hint, {source, d}, marks->min[d], marks->max[d]);
+      if (symbol.index >= 0) sizes[d] = SymDim(hint, symbol, &shapes_);
+      continue;
+    }
+    if (marks && (marks->fixed >> d & 1u)) continue;  // mark_static
+    if (policy_.dynamic == false || !contiguous) continue;
     if (hint < 2) continue;  // 0 and 1 specialize: broadcasting and emptiness depend on them
     const bool changed = seen && !first_sight && (seen->changed >> d & 1u);
     if (!(policy_.dynamic == true || (policy_.automatic_dynamic && changed))) continue;
@@ -59,6 +85,11 @@ bool Tracer::guard_shapes() {
   const std::vector<SymId> relations = shapes_.pruned_relations(&stats);
   capture_.shape_guard_stats = describe_pruning(stats, shapes_.decide_stats());
   capture_.shape_region = shapes_.describe_region(relations, capture_.sources);
+  if (std::string violation = shapes_.constraint_violation(relations, capture_.sources);
+      !violation.empty()) {
+    stop_ = Stop{BreakReason::ConstraintViolation, std::move(violation)};
+    return false;
+  }
   for (SymId relation : relations) {
     auto code = guards::compile_relation(shapes_.context(), relation);
     if (!code) {
@@ -130,7 +161,8 @@ std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
       if (vars_[written].storage == tensor.storage().get())
         return stop(BreakReason::InPlaceAliasing,
                     "reading an input that shares storage with one written in place");
-    const SymDims sizes = input_sizes(tensor, source);
+    const SymDims sizes = input_sizes(tensor, source, value.as<TensorBoxObject>().marks.get());
+    if (stop_) return std::nullopt;  // a mark_dynamic the example contradicts
     const bool symbolic = any_symbolic(sizes);
     Guard g(GuardKind::TENSOR_MATCH, source);
     g.tensor.dtype = tensor.dtype();
