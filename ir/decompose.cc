@@ -64,10 +64,19 @@ Attr keep() {
   return Attr::boolean(true);
 }
 
+// Whether max over dim `dim` of `meta` has a value: the dim exists and is non-empty (a
+// symbolic one may be empty on a later call, where max raises and softmax does not).
+bool reduces_a_nonempty_dim(const TensorMeta& meta, int64_t dim) {
+  const int rank = meta.sizes.size();
+  if (rank == 0 || dim < -rank || dim >= rank) return false;
+  const int d = static_cast<int>(dim < 0 ? dim + rank : dim);
+  return meta.sizes[d] != 0 && !(meta.symbolic >> d & 1u);
+}
+
 // softmax(x, d) = exp(x - max) * (1 / sum(exp(x - max))), as the eager kernel computes it.
 std::optional<std::vector<ValueId>> softmax(Emitter& e, const Call& c) {
   const ValueId x = c.inputs[0];
-  if (e.meta(x).sizes.empty()) return std::nullopt;
+  if (!reduces_a_nonempty_dim(e.meta(x), c.attr("dim").i)) return std::nullopt;
   const Attr dim = Attr::list({c.attr("dim").i});
   ValueId max = e.op(OpKind::max, {x}, {{"dim", dim}, {"keepdim", keep()}});
   ValueId exp = e.op(OpKind::exp, {e.op(OpKind::sub, {x, max})});
@@ -78,7 +87,7 @@ std::optional<std::vector<ValueId>> softmax(Emitter& e, const Call& c) {
 // log_softmax(x, d) = (x - max) - log(sum(exp(x - max))).
 std::optional<std::vector<ValueId>> log_softmax(Emitter& e, const Call& c) {
   const ValueId x = c.inputs[0];
-  if (e.meta(x).sizes.empty()) return std::nullopt;
+  if (!reduces_a_nonempty_dim(e.meta(x), c.attr("dim").i)) return std::nullopt;
   const Attr dim = Attr::list({c.attr("dim").i});
   ValueId max = e.op(OpKind::max, {x}, {{"dim", dim}, {"keepdim", keep()}});
   ValueId shifted = e.op(OpKind::sub, {x, max});

@@ -172,6 +172,34 @@ DimsOf<D> plain_as(const Dims& dims) {
 // One rule per ShapeRule over a size type D: int64_t for infer_meta, SymDim for
 // infer_sym_sizes (every comparison of sizes below is then decided, and recorded, by the
 // sizes' SymDecider; arithmetic builds expressions).
+// max/min/argmax/argmin have no value over zero elements: the eager kernel's errors, raised
+// here so a trace sees them (and, over symbolic sizes, guards that the input is not empty).
+template <typename D>
+Status check_nonempty_reduction(OpKind op, const DimsOf<D>& in, const Attr& dims) {
+  if (op != OpKind::max && op != OpKind::min && op != OpKind::argmax && op != OpKind::argmin)
+    return {};
+  D numel(1);
+  for (const D& size : in) numel = numel * size;
+  if (!(numel == D(0))) return {};
+  std::string_view name = op_name(op);
+  if (dims.is_none()) {
+    // torch.argmax's check is an IndexError without the hint; torch.max's a RuntimeError.
+    if (op == OpKind::argmax || op == OpKind::argmin)
+      return make_error(ErrorKind::IndexError,
+                        "{}(): Expected reduction dim to be specified for input.numel() == 0.",
+                        name);
+    return make_error(ErrorKind::RuntimeError,
+                      "{}(): Expected reduction dim to be specified for input.numel() == 0. "
+                      "Specify the reduction dim with the 'dim' argument.",
+                      name);
+  }
+  GYRO_ASSIGN_OR_RETURN(auto reduced, reduced_dims(dims, in.size()));
+  for (int d = 0; d < in.size(); ++d)
+    GYRO_CHECK_ARG(!(reduced[d] && in[d] == D(0)), IndexError,
+                   "{}(): Expected reduction dim {} to have non-zero size.", name, d);
+  return {};
+}
+
 template <typename D>
 Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D>> in,
                                              const Attrs& attrs) {
@@ -192,6 +220,7 @@ Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D
     case ShapeRule::kReduce: {
       const Attr& keepdim = attr(op, attrs, "keepdim");
       GYRO_ASSIGN_OR_RETURN(Sizes out, reduce<D>(in[0], attrs[0], keepdim.as_bool()));
+      GYRO_TRY(check_nonempty_reduction<D>(op, in[0], attrs[0]));
       return one(out);
     }
     case ShapeRule::kLayerNorm: {
