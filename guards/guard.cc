@@ -72,6 +72,8 @@ std::string describe(const SourceTable& sources, const Guard& guard) {
     case GuardKind::TENSOR_MATCH:
       return fmt::format("TENSOR_MATCH {}: {}{} stride={}", name, dtype_name(guard.tensor.dtype),
                          sizes_text(guard.tensor.sizes), strides_text(guard.tensor.strides));
+    case GuardKind::SYMBOLIC_INT:
+      return fmt::format("SYMBOLIC_INT {}: s{}", name, guard.symbol);
     case GuardKind::SHAPE:
       break;  // described above: it has no one source
     case GuardKind::NO_ALIASING: {

@@ -49,6 +49,7 @@ struct Guard {
   Constant constant;      // CONSTANT_MATCH
   int64_t length = 0;     // LENGTH
   TensorMatch tensor;     // TENSOR_MATCH
+  int symbol = -1;  // SYMBOLIC_INT: the symbol the int binds
   // SHAPE: the relation compiled for the call path, and in the user's words.
   std::vector<ShapeOp> relation;
   std::string relation_text;

@@ -61,6 +61,9 @@ void GuardProgram::push_back(const Guard& guard) {
       dims_.insert(dims_.end(), guard.tensor.sizes.begin(), guard.tensor.sizes.end());
       dims_.insert(dims_.end(), guard.tensor.strides.begin(), guard.tensor.strides.end());
       break;
+    case GuardKind::SYMBOLIC_INT:
+      check.value = guard.symbol;
+      break;
     case GuardKind::SHAPE:
       check.side = add_text(guard.relation_text);
       check.count = static_cast<uint32_t>(guard.relation_text.size());
@@ -129,6 +132,9 @@ Guard GuardProgram::decode(const GuardCheck& check) const {
       guard.tensor.dtype = check.dtype;
       guard.tensor.sizes = Dims(std::span<const int64_t>(sizes(check), check.rank));
       guard.tensor.strides = Dims(std::span<const int64_t>(strides(check), check.rank));
+      break;
+    case GuardKind::SYMBOLIC_INT:
+      guard.symbol = static_cast<int>(check.value);
       break;
     case GuardKind::SHAPE: {
       guard.relation_text = std::string(text(check));

@@ -32,7 +32,7 @@ struct GuardCheck {
   uint32_t side = 0;
   uint32_t count = 0;
   // TYPE_MATCH: the type identity; ID_MATCH: the object; LENGTH: the length; CONSTANT_MATCH:
-  // a bool or int value, or a float's bits (compared bitwise); SHAPE: where its code starts in
+  // a bool or int value, or a float's bits (compared bitwise); SYMBOLIC_INT: the symbol; SHAPE: where its code starts in
   // the shape-code table, shifted left 16, or'd with its length.
   union {
     const void* identity;

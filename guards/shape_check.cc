@@ -81,6 +81,12 @@ std::optional<std::vector<ShapeOp>> compile_relation(const SymContext& context, 
 }
 
 bool relation_holds(std::span<const ShapeOp> code, const int64_t* bindings) {
+  const std::optional<int64_t> value = evaluate_expression(code, bindings);
+  return value && *value != 0;
+}
+
+std::optional<int64_t> evaluate_expression(std::span<const ShapeOp> code,
+                                           const int64_t* bindings) {
   int64_t stack[kMaxShapeStack];
   int top = -1;  // compile_relation bounded the depth
   for (const ShapeOp& op : code) {
@@ -89,11 +95,11 @@ bool relation_holds(std::span<const ShapeOp> code, const int64_t* bindings) {
         stack[++top] = op.operand;
         continue;
       case ShapeOpKind::kSymbol:
-        if (bindings[op.operand] == kUnbound) return false;
+        if (bindings[op.operand] == kUnbound) return std::nullopt;
         stack[++top] = bindings[op.operand];
         continue;
       case ShapeOpKind::kScale:
-        if (__builtin_mul_overflow(stack[top], op.operand, &stack[top])) return false;
+        if (__builtin_mul_overflow(stack[top], op.operand, &stack[top])) return std::nullopt;
         continue;
       case ShapeOpKind::kLeZero:
         stack[top] = stack[top] <= 0;
@@ -121,17 +127,17 @@ bool relation_holds(std::span<const ShapeOp> code, const int64_t* bindings) {
     int64_t& a = stack[top];
     switch (op.kind) {
       case ShapeOpKind::kAdd:
-        if (__builtin_add_overflow(a, b, &a)) return false;
+        if (__builtin_add_overflow(a, b, &a)) return std::nullopt;
         break;
       case ShapeOpKind::kMul:
-        if (__builtin_mul_overflow(a, b, &a)) return false;
+        if (__builtin_mul_overflow(a, b, &a)) return std::nullopt;
         break;
       case ShapeOpKind::kFloorDiv:
-        if (b == 0 || (a == INT64_MIN && b == -1)) return false;
+        if (b == 0 || (a == INT64_MIN && b == -1)) return std::nullopt;
         a = python_floor_divide(a, b);
         break;
       case ShapeOpKind::kMod:
-        if (b == 0) return false;
+        if (b == 0) return std::nullopt;
         a = python_mod(a, b);
         break;
       case ShapeOpKind::kMin:
@@ -156,7 +162,8 @@ bool relation_holds(std::span<const ShapeOp> code, const int64_t* bindings) {
         break;  // handled above
     }
   }
-  return top == 0 && stack[0] != 0;
+  if (top != 0) return std::nullopt;
+  return stack[0];
 }
 
 }  // namespace gyro::guards

@@ -16,8 +16,9 @@ namespace gyro::guards {
 // The symbols one cache entry may bind: a trace that would need more keeps further sizes
 // static (TENSOR_MATCH by value).
 inline constexpr int kMaxShapeSymbols = 32;
-// A binding not yet made by a TENSOR_MATCH check.
-inline constexpr int64_t kUnbound = -1;
+// A binding not yet made by a TENSOR_MATCH or SYMBOLIC_INT check. (Symbolic ints may be
+// negative; an int equal to this one binds nothing, so relations on it fail: a cache miss.)
+inline constexpr int64_t kUnbound = INT64_MIN;
 
 enum class ShapeOpKind : uint8_t {
   kConstant,  // push operand
@@ -52,5 +53,13 @@ std::optional<std::vector<ShapeOp>> compile_relation(const SymContext& context, 
 // Whether the relation holds for `bindings` (one per symbol); false on overflow, on a division
 // or modulo by zero, and on an unbound symbol.
 bool relation_holds(std::span<const ShapeOp> code, const int64_t* bindings);
+
+// The same for an int expression (a symbolic int the trace hands back: `n + 1`): its value,
+// or nullopt on overflow, division by zero or an unbound symbol.
+inline std::optional<std::vector<ShapeOp>> compile_expression(const SymContext& context,
+                                                              SymId expression) {
+  return compile_relation(context, expression);
+}
+std::optional<int64_t> evaluate_expression(std::span<const ShapeOp> code, const int64_t* bindings);
 
 }  // namespace gyro::guards

@@ -40,7 +40,8 @@ ImplicationProver& ShapeEnv::prover() {
   prover_symbols_ = symbols_.size();
   for (std::size_t i = 0; i < symbols_.size(); ++i) {
     const SymId symbol = context_.symbol(static_cast<int>(i));
-    prover_->assume(context_.ge(symbol, context_.constant(symbols_[i].min)));
+    if (symbols_[i].min != std::numeric_limits<int64_t>::min())
+      prover_->assume(context_.ge(symbol, context_.constant(symbols_[i].min)));
     if (symbols_[i].max != std::numeric_limits<int64_t>::max())
       prover_->assume(context_.le(symbol, context_.constant(symbols_[i].max)));
   }
@@ -92,6 +93,16 @@ SymId ShapeEnv::size_symbol(int64_t hint, DimSource source, bool duck) {
   ShapeSymbol symbol;
   symbol.hint = hint;
   symbol.sources.push_back(source);
+  symbols_.push_back(std::move(symbol));
+  return context_.symbol(static_cast<int>(symbols_.size() - 1));
+}
+
+SymId ShapeEnv::int_symbol(int64_t hint, SourceId source) {
+  if (symbols_.size() >= static_cast<std::size_t>(kMaxShapeSymbols)) return SymId{};
+  ShapeSymbol symbol;
+  symbol.hint = hint;
+  symbol.min = std::numeric_limits<int64_t>::min();
+  symbol.sources.push_back({source, -1});
   symbols_.push_back(std::move(symbol));
   return context_.symbol(static_cast<int>(symbols_.size() - 1));
 }
@@ -156,7 +167,8 @@ std::vector<SymId> ShapeEnv::relations() {
   std::vector<SymId> out;
   for (std::size_t i = 0; i < symbols_.size(); ++i) {
     const SymId symbol = context_.symbol(static_cast<int>(i));
-    out.push_back(context_.ge(symbol, context_.constant(symbols_[i].min)));
+    if (symbols_[i].min != std::numeric_limits<int64_t>::min())
+      out.push_back(context_.ge(symbol, context_.constant(symbols_[i].min)));
     if (symbols_[i].max != std::numeric_limits<int64_t>::max())
       out.push_back(context_.le(symbol, context_.constant(symbols_[i].max)));
   }
@@ -167,6 +179,7 @@ std::vector<SymId> ShapeEnv::relations() {
 
 std::string ShapeEnv::symbol_name(int symbol, const SourceTable& sources) const {
   const DimSource& first = symbols_[symbol].sources.front();
+  if (first.dim < 0) return sources.describe(first.tensor);
   return fmt::format("{}.size({})", sources.describe(first.tensor), first.dim);
 }
 

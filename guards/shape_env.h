@@ -19,7 +19,7 @@
 
 namespace gyro::guards {
 
-// Where a symbolic size is read: dim `dim` of the tensor at `tensor`.
+// Where a symbol is read: dim `dim` of the tensor at `tensor`, or (dim -1) the int there.
 struct DimSource {
   SourceId tensor = kNoSource;
   int dim = 0;
@@ -51,6 +51,8 @@ class ShapeEnv final : public SymDecider {
   SymId size_symbol(int64_t hint, DimSource source, bool duck);
   // A size marked dynamic (mark_dynamic): its own symbol, with the range given (at least 2).
   SymId marked_symbol(int64_t hint, DimSource source, int64_t min, int64_t max);
+  // An int argument that changed between calls: its own symbol, any int64 value.
+  SymId int_symbol(int64_t hint, SourceId source);
   // For each marked symbol, the first kept relation that fails for a value of its range (the
   // others at their hints): empty when every value tried is accepted. In the user's words:
   // "x.size(0) == 8", naming the size and the relation.

@@ -1,6 +1,7 @@
 // Running a capture's compiled graph and rebuilding the frame's result.
 #include "interp/capture.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <new>
 
@@ -89,6 +90,28 @@ bool fill_made(Interpreter& vm, const ResultPlan& plan, const Value& made,
 }
 
 }  // namespace
+
+// A symbolic int's value on this call: its symbols read again from their sources (the guards
+// just bound them to these values).
+std::optional<Value> build_sym_int(Interpreter& vm, const ResultPlan& plan, SourceLoader& loader) {
+  int64_t bindings[guards::kMaxShapeSymbols];
+  std::fill_n(bindings, guards::kMaxShapeSymbols, guards::kUnbound);
+  for (std::size_t i = 0; i < plan.symbols.size(); ++i) {
+    const auto [source, dim] = plan.symbols[i];
+    const Value* value = source == guards::kNoSource ? nullptr : loader.load(source);
+    if (!value) continue;
+    if (dim < 0 && value->is_int()) {
+      bindings[i] = value->as_int();
+    } else if (dim >= 0 && value->is(ObjectKind::TensorBox) &&
+               dim < value->as<TensorBoxObject>().tensor.dim()) {
+      bindings[i] = value->as<TensorBoxObject>().tensor.size(dim);
+    }
+  }
+  auto result = guards::evaluate_expression(plan.expression, bindings);
+  if (!result)
+    return vm.raise(ErrorKind::OverflowError, "a size computation overflows int64");
+  return Value::integer(*result);
+}
 
 std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
                                  std::span<const Tensor> outputs, SourceLoader& loader) {
@@ -192,6 +215,8 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
       if (!object) return std::nullopt;
       return vm.get_attribute(*object, plan.name);
     }
+    case ResultPlan::Kind::kSymInt:
+      return build_sym_int(vm, plan, loader);
   }
   return Value();
 }

@@ -31,6 +31,8 @@ struct ResultPlan {
     kNewObject,  // an instance of class `constant` made in the trace; items: name, value, ...
     kDict,       // a dict made in the trace; items: key, value, ...
     kView,       // view_op(items[0], view_attrs), output `output`: a view of a written input
+    kSymInt,     // an int over symbolic sizes and ints: `expression` evaluated on the values
+                 // the symbols are read from (`symbols`: source and dim, -1 for an int)
   };
   Kind kind = Kind::kConstant;
   int output = -1;                              // kTensor: which of the graph's outputs
@@ -43,6 +45,8 @@ struct ResultPlan {
   std::string name;               // kAttribute
   OpKind view_op{};               // kView
   Attrs view_attrs;               // kView
+  std::vector<guards::ShapeOp> expression;                   // kSymInt
+  std::vector<std::pair<guards::SourceId, int>> symbols;     // kSymInt
 };
 
 // A side effect the trace saw, replayed after the graph runs, in program order.

@@ -255,6 +255,15 @@ bool passes(const guards::GuardProgram& program, const guards::GuardCheck& check
     case GuardKind::TENSOR_MATCH:
       return value->is(ObjectKind::TensorBox) &&
              tensor_matches(program, check, value->as<TensorBoxObject>().tensor, bindings);
+    case GuardKind::SYMBOLIC_INT: {
+      if (!value->is_int()) return false;
+      int64_t& bound = bindings.values[check.value];
+      if (bound == guards::kUnbound) {
+        bound = value->as_int();
+        return true;
+      }
+      return bound == value->as_int();
+    }
     case GuardKind::SHAPE:
       return false;  // decided above, without a value
     case GuardKind::NO_ALIASING:
@@ -291,6 +300,9 @@ std::string explain_failure(const guards::SourceTable& sources, const guards::Gu
       return guards::tensor_mismatch(
           name, guard.tensor, value->as<TensorBoxObject>().tensor,
           std::span<const int64_t>(bindings.values, program.num_symbols()), program.symbol_names());
+    case GuardKind::SYMBOLIC_INT:
+      if (!value->is_int()) return guards::type_mismatch(name, "int", type_name(*value));
+      return fmt::format("{} == {}", name, program.symbol_names()[check.value]);
     case GuardKind::SHAPE:
       return {};  // explained above
     case GuardKind::NO_ALIASING: {
@@ -326,7 +338,7 @@ std::string check_guards(const guards::SourceTable& sources, const guards::Guard
       Bindings before(program);
       for (const guards::GuardCheck& earlier : program.checks()) {
         if (&earlier == &check) break;
-        if (earlier.kind == GuardKind::TENSOR_MATCH)
+        if (earlier.kind == GuardKind::TENSOR_MATCH || earlier.kind == GuardKind::SYMBOLIC_INT)
           passes(program, earlier, loader.load(earlier.source), loader, before);
       }
       return explain_failure(sources, program, check, value, loader, before);

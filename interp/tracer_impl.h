@@ -165,6 +165,9 @@ class Tracer {
   std::optional<std::optional<Sym>> sym_int_compare(CompareOp op, const Sym& a, const Sym& b);
   // Equal sizes, deciding symbolic ones through the shape env.
   static bool same_sizes(const SymDims& a, const SymDims& b);
+  // Whether an int argument read from `source` becomes a symbol (the policy, and what earlier
+  // traces saw of it).
+  bool int_is_symbolic(int64_t value, SourceId source);
   // The shape env's relations as SHAPE guards (false: one is too complex to check; detail in
   // stop_).
   bool guard_shapes();

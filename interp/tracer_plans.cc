@@ -269,7 +269,21 @@ ResultPlan Tracer::plan(const Sym& value) {
       for (const Sym& item : *value.items) plan.items.push_back(this->plan(item));
       break;
     case Sym::Kind::kSymInt:
-      // Leaving the trace (a result, a print, a break's state): the value the guards fix.
+      if (value.source != kNoSource) {
+        // An int argument itself (not a value computed from it): the caller's own value.
+        plan.kind = ResultPlan::Kind::kSource;
+        plan.source = value.source;
+        break;
+      }
+      // Leaving the trace (a result, a print, a break's state): computed again on each call
+      // from its symbols' sources, or (too deep to compile) fixed by a guard.
+      if (auto code = guards::compile_expression(shapes_.context(), value.expr)) {
+        plan.kind = ResultPlan::Kind::kSymInt;
+        plan.expression = std::move(*code);
+        for (const guards::ShapeSymbol& symbol : shapes_.symbols())
+          plan.symbols.emplace_back(symbol.sources.front().tensor, symbol.sources.front().dim);
+        break;
+      }
       plan.kind = ResultPlan::Kind::kConstant;
       plan.constant = Value::integer(shapes_.specialize(sym_dim(value)));
       break;

@@ -76,6 +76,23 @@ std::string describe_pruning(const guards::PruneStats& prune, const guards::Prov
 
 }  // namespace
 
+bool Tracer::int_is_symbolic(int64_t value, SourceId source) {
+  // What earlier traces of this resume point saw of the int (automatic dynamic, as for sizes).
+  bool changed = false;
+  if (policy_.seen) {
+    auto [it, inserted] = policy_.seen->try_emplace("int " + capture_.sources.describe(source));
+    SeenSizes& seen = it->second;
+    if (inserted) {
+      seen.sizes = Dims{value};
+    } else if (seen.sizes.size() == 1 && seen.sizes[0] != value) {
+      seen.changed = 1;
+    }
+    changed = !inserted && seen.changed;
+  }
+  if (policy_.dynamic == false || value == 0 || value == 1) return false;  // 0, 1 specialize
+  return policy_.dynamic == true || (policy_.automatic_dynamic && changed);
+}
+
 bool Tracer::guard_shapes() {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < shapes_.symbols().size(); ++i)
@@ -131,6 +148,17 @@ void Tracer::guard_type(SourceId source, const Value& value) {
 }
 
 std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
+  if (value.is_int() && source != kNoSource && int_is_symbolic(value.as_int(), source)) {
+    SymId symbol = shapes_.int_symbol(value.as_int(), source);
+    if (symbol.index >= 0) {
+      Guard g(GuardKind::SYMBOLIC_INT, source);
+      g.symbol = static_cast<int>(shapes_.context().node(symbol).value);
+      guard(std::move(g));
+      Sym s = sym_int(SymDim(value.as_int(), symbol, &shapes_));
+      s.source = source;
+      return s;
+    }
+  }
   if (value.is_none() || value.is_bool() || value.is_int() || value.is_float() ||
       value.is(ObjectKind::Str)) {
     if (source != kNoSource) {
