@@ -138,7 +138,11 @@ inline std::vector<int64_t> random_binding(std::span<const int64_t> hints, std::
         out[at] = (int64_t{1} << 31) + uniform(-2, 2);
         break;
       default:
-        out[at] = (int64_t{1} << 62) + uniform(-2, 2) * (uniform(0, 1) ? 1 : int64_t{1} << 61);
+        // Around 2^62, or 2^62 +- k * 2^61 (up to INT64_MIN once it wraps): unsigned
+        // arithmetic, so the wrap is defined.
+        out[at] = static_cast<int64_t>(
+            (uint64_t{1} << 62) + static_cast<uint64_t>(uniform(-2, 2)) *
+                                      (uniform(0, 1) ? uint64_t{1} : uint64_t{1} << 61));
     }
   }
   return out;
