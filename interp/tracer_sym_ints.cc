@@ -5,6 +5,15 @@
 
 namespace gyro::tracing {
 
+namespace {
+
+// An int the trace knows: symbolic, or a constant int (bools are ints here, as in Python).
+bool integral(const Sym& s) {
+  return s.kind == Sym::Kind::kSymInt || (s.kind == Sym::Kind::kConstant && s.value.is_integral());
+}
+
+}  // namespace
+
 Sym Tracer::sym_int(const SymDim& size) {
   if (!size.is_symbolic()) return Sym::constant(Value::integer(size.hint));
   Sym s;
@@ -68,9 +77,6 @@ bool Tracer::keeps_sym_ints(const Instruction& instruction, const std::vector<Sy
 std::optional<std::optional<Sym>> Tracer::sym_int_binary(Binop op, const Sym& a, const Sym& b) {
   const bool a_symbolic = a.kind == Sym::Kind::kSymInt, b_symbolic = b.kind == Sym::Kind::kSymInt;
   if (!a_symbolic && !b_symbolic) return std::nullopt;
-  auto integral = [](const Sym& s) {
-    return s.kind == Sym::Kind::kSymInt || (s.kind == Sym::Kind::kConstant && s.value.is_integral());
-  };
   const Binop base = base_op(op);
   const bool closed = base == Binop::ADD || base == Binop::SUBTRACT || base == Binop::MULTIPLY ||
                       base == Binop::FLOOR_DIVIDE || base == Binop::REMAINDER;
@@ -117,9 +123,6 @@ std::optional<std::optional<Sym>> Tracer::sym_int_compare(CompareOp op, const Sy
                                                           const Sym& b) {
   const bool a_symbolic = a.kind == Sym::Kind::kSymInt, b_symbolic = b.kind == Sym::Kind::kSymInt;
   if (!a_symbolic && !b_symbolic) return std::nullopt;
-  auto integral = [](const Sym& s) {
-    return s.kind == Sym::Kind::kSymInt || (s.kind == Sym::Kind::kConstant && s.value.is_integral());
-  };
   if (!integral(a) || !integral(b)) return compare(op, specialized(a), specialized(b));
   SymContext& context = shapes_.context();
   const SymId l = a_symbolic ? a.expr : context.constant(a.value.as_int());
