@@ -73,6 +73,9 @@ class ShapeEnv final : public SymDecider {
   // relations() without those the others imply (prune_guards: facts layer, counterexamples,
   // then Z3 within the budget left), with what each layer did.
   std::vector<SymId> pruned_relations(PruneStats* stats);
+  // Why a condition could not be decided (it overflows on the hints), or empty: the trace
+  // must stop, since the guard it needs cannot be expressed.
+  const std::string& failure() const { return failure_; }
   // What deciding branches asked the prover so far.
   const ProverStats& decide_stats() const { return decide_stats_; }
   // A relation in the user's words: `x.size(0) >= 2`, `x.size(0) == y.size(0)`.
@@ -92,6 +95,7 @@ class ShapeEnv final : public SymDecider {
   ProverBudget remaining_budget() const;
 
   ProverBudget budget_;
+  std::string failure_;
   std::unique_ptr<ImplicationProver> prover_;
   std::size_t prover_symbols_ = 0;
   ProverStats decide_stats_;  // of provers already dropped, plus the current one's at the end

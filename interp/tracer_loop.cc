@@ -31,6 +31,8 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
                            builder_.graph().num_calls()};
     }
     std::size_t next = pc + 1;
+    if (!shapes_.failure().empty())
+      return stop(BreakReason::SymbolicShapeLimit, shapes_.failure());
     if (!keeps_sym_ints(instruction, stack, depth)) {
       // The operands this instruction takes see their values: symbolic ints are specialized.
       const int pops = std::min<int>(stack_effect(instruction.opcode, arg, false).pop,

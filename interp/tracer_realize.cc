@@ -77,6 +77,13 @@ std::string describe_pruning(const guards::PruneStats& prune, const guards::Prov
 }  // namespace
 
 bool Tracer::int_is_symbolic(int64_t value, SourceId source) {
+  // Only the frame's own ints (arguments, a resume point's stack): an int inside a list, dict
+  // or object is read by code that compares its value directly (dict lookups, len, sum).
+  // And only ints well inside int64: guards move every term to one side, which must not
+  // overflow on the example itself.
+  const guards::SourceKind kind = capture_.sources[source].kind;
+  if (kind != guards::SourceKind::kLocal && kind != guards::SourceKind::kStackSlot) return false;
+  if (value <= -(int64_t{1} << 31) || value >= (int64_t{1} << 31)) return false;
   // What earlier traces of this resume point saw of the int (automatic dynamic, as for sizes).
   bool changed = false;
   if (policy_.seen) {

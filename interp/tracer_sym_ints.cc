@@ -68,7 +68,7 @@ bool Tracer::keeps_sym_ints(const Instruction& instruction, const std::vector<Sy
       return stack.size() >= 2 && stack[stack.size() - 2].kind == Sym::Kind::kTuple &&
              stack.back().kind == Sym::Kind::kConstant;
     case Opcode::RETURN_VALUE:
-      return depth > 0;  // an inlined call hands it to its caller; the frame's result is planned
+      return true;  // to the caller's stack, or (the frame's result) planned: recomputed per call
     default:
       return false;
   }
