@@ -121,7 +121,10 @@ std::variant<Capture, TraceStop> Tracer::run(std::span<const Value> locals,
     capture_.result = std::move(*planned);
   }
   plan_write_backs();
-  bind_tensor_outputs();
+  if (!bind_tensor_outputs()) {
+    TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
+    return stop;
+  }
   guard_stored_objects();
   if (!guard_shapes()) {
     TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};

@@ -111,6 +111,7 @@ struct TensorVar {
   SourceId input = kNoSource;
   int placeholder = -1;
   const void* storage = nullptr;
+  bool contiguous = false;  // an input that is contiguous (its guards keep it so)
 };
 
 constexpr int kMaxInlineDepth = 16;
@@ -362,7 +363,8 @@ class Tracer {
   // other input shares their storage (the graph computed them as if none did).
   void plan_write_backs();
   // The outputs of the tensor objects plans refer to, bound to their values at the end.
-  void bind_tensor_outputs();
+  // (False: a tensor that must alias an input cannot be rebuilt as its view; stop_ says why.)
+  bool bind_tensor_outputs();
   // Objects the trace stored into must not also be reached through another input.
   void guard_stored_objects();
   void note_store(const Sym& object);
@@ -372,6 +374,7 @@ class Tracer {
   // ---- the result ----
   ResultPlan plan(const Sym& value);
   std::optional<ResultPlan> plan_view_of_written_input(int var);
+  bool reshapes_a_written_input(int var) const;
 
   Interpreter& vm_;
   Value root_;

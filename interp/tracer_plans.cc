@@ -143,15 +143,21 @@ std::optional<ResultPlan> Tracer::plan_value(const Sym& value) {
   }
 }
 
-void Tracer::bind_tensor_outputs() {
+bool Tracer::bind_tensor_outputs() {
   for (const auto& [var, slot] : tensor_slots_) {
     outputs_[slot.first] = ValueId{current(var)};
     if (auto view = plan_view_of_written_input(var)) {
       view->made = slot.second;
       late_views_.emplace(slot.second, std::move(*view));
+    } else if (reshapes_a_written_input(var)) {
+      // A reshape-like view of a written input that cannot be rebuilt as a view: the graph's
+      // copy would not alias the input as the VM's view does.
+      stop_ = Stop{BreakReason::InPlaceAliasing,
+                   "a reshape of a view of an input written in place outlives the graph"};
+      return false;
     }
   }
-  if (late_views_.empty()) return;
+  if (late_views_.empty()) return true;
   for (SideEffect& effect : capture_.effects) {
     patch_late_views(effect.target);
     for (ResultPlan& arg : effect.args) patch_late_views(arg);
@@ -161,6 +167,7 @@ void Tracer::bind_tensor_outputs() {
   for (auto& local : capture_.locals)
     if (local) patch_late_views(*local);
   for (ResultPlan& item : capture_.stack) patch_late_views(item);
+  return true;
 }
 
 void Tracer::patch_late_views(ResultPlan& plan) {
@@ -206,12 +213,32 @@ void Tracer::plan_write_backs() {
 // A view (select, slice, transpose...) of an input the graph writes in place: the VM's view
 // shares the input's storage, so it is made again from the input after the write-back rather
 // than handed out as a separate graph output.
+bool Tracer::reshapes_a_written_input(int var) const {
+  bool may_alias = false;
+  int root = var;
+  for (; vars_[root].base >= 0; root = vars_[root].base) may_alias |= vars_[root].may_alias;
+  return may_alias && vars_[root].input != kNoSource &&
+         std::find(written_inputs_.begin(), written_inputs_.end(), root) != written_inputs_.end();
+}
+
 std::optional<ResultPlan> Tracer::plan_view_of_written_input(int var) {
   std::vector<int> chain;
   int root = var;
-  for (; vars_[root].base >= 0; root = vars_[root].base) {
-    if (vars_[root].may_alias) return std::nullopt;
-    chain.push_back(root);
+  for (; vars_[root].base >= 0; root = vars_[root].base) chain.push_back(root);
+  // A reshape-like op (reshape, flatten, contiguous) makes a view exactly when its input is
+  // contiguous: known for a chain of them (and unsqueezes) on a contiguous input; after any
+  // other view, or for to(), the VM's result may be a copy, which a rebuilt view is not.
+  bool contiguous = root >= 0 && vars_[root].contiguous;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const TensorVar& view = vars_[*it];
+    if (view.may_alias && (!contiguous || view.view_op == OpKind::to)) return std::nullopt;
+    // Row views (select or a unit-step slice of dim 0) of a contiguous tensor are contiguous.
+    const int base_rank = meta_of(view.base).sizes.size();
+    const bool first_dim = !view.view_attrs.empty() &&
+                           (view.view_attrs[0].i == 0 || view.view_attrs[0].i == -base_rank);
+    const bool row_view = (view.view_op == OpKind::select && first_dim) ||
+                          (view.view_op == OpKind::slice && first_dim && view.view_attrs[3].i == 1);
+    contiguous = contiguous && (view.may_alias || view.view_op == OpKind::unsqueeze || row_view);
   }
   if (chain.empty() || vars_[root].input == kNoSource ||
       std::find(written_inputs_.begin(), written_inputs_.end(), root) == written_inputs_.end())

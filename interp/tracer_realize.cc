@@ -218,6 +218,7 @@ std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
     vars_[var].input = source;
     vars_[var].placeholder = index;
     vars_[var].storage = tensor.storage().get();
+    vars_[var].contiguous = tensor.is_contiguous();
     placeholder_of_.emplace(source, var);
     return tensor_sym(var, source);
   }
