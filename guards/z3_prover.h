@@ -18,7 +18,7 @@ struct ProverBudget {
   bool use_z3 = true;
   uint64_t rlimit_per_query = 3000;
   uint64_t rlimit_total = 30000;  // once spent, every further Z3 question is answered unknown
-  unsigned timeout_ms = 200;
+  unsigned timeout_ms = 1000;  // a backstop only: rlimit decides (a timeout is not deterministic)
   unsigned random_seed = 42;
 };
 

@@ -322,19 +322,22 @@ SymId SymContext::logical_or(SymId a, SymId b) {
 }
 
 SymId SymContext::logical_not(SymId a) {
-  const SymNode& n = node(a);
-  GYRO_ASSERT(is_truth(n), "'not' of a non-truth value");
-  switch (n.kind) {
+  GYRO_ASSERT(is_truth(node(a)), "'not' of a non-truth value");
+  // Copied out: making nodes below may move nodes_, and a reference into it with them.
+  const SymKind kind = node(a).kind;
+  const int64_t value = node(a).value;
+  const SymId operand = node(a).operands.empty() ? SymId{} : node(a).operands[0];
+  switch (kind) {
     case SymKind::kConstant:
-      return constant(n.value == 0);
+      return constant(value == 0);
     case SymKind::kNot:
-      return n.operands[0];
+      return operand;
     case SymKind::kLe:  // not (d <= 0) is 1 - d <= 0
-      return compare(SymKind::kLe, sub(constant(1), n.operands[0]));
+      return compare(SymKind::kLe, sub(constant(1), operand));
     case SymKind::kEq:
-      return compare(SymKind::kNe, n.operands[0]);
+      return compare(SymKind::kNe, operand);
     case SymKind::kNe:
-      return compare(SymKind::kEq, n.operands[0]);
+      return compare(SymKind::kEq, operand);
     default: {
       return intern_operands(SymKind::kNot, {a});
     }
