@@ -202,7 +202,8 @@ void ImplicationProver::move_class(std::vector<int64_t>& bindings, std::vector<u
 void ImplicationProver::repair(std::vector<int64_t>& bindings, std::vector<uint8_t>& pinned) {
   ShapeFacts& shape = facts();
   const auto symbols = static_cast<int64_t>(bindings.size());
-  for (size_t round = 0; round < definitions_.size(); ++round) {
+  // A few rounds: definitions chain shortly (s2 := s0*s1, then s3 := s2 // 4).
+  for (int round = 0; round < 4; ++round) {
     bool changed = false;
     for (const Definition& definition : definitions_) {
       if (!active_[definition.fact] || holds(facts_[definition.fact], bindings)) continue;
@@ -279,6 +280,61 @@ void ImplicationProver::seed_mutations() {
   }
 }
 
+int ImplicationProver::failing_active(std::span<const int64_t> bindings, int cap) const {
+  int failing = 0;
+  for (size_t i = 0; i < facts_.size() && failing < cap; ++i)
+    if (active_[i] && !holds(facts_[i], bindings)) ++failing;
+  return failing;
+}
+
+bool ImplicationProver::fix_failing(std::vector<int64_t>& bindings, std::vector<uint8_t>& pinned,
+                                    SymId condition, bool want_holds, int& budget) {
+  ShapeFacts& shape = facts();
+  const int symbols = static_cast<int>(bindings.size());
+  int failing = failing_active(bindings, 3);
+  if (failing > 2) return false;  // far from the facts: leave it to Z3
+  for (int round = 0; round < 4 && failing > 0 && budget > 0; ++round) {
+    std::vector<int64_t> best;
+    int best_root = -1;
+    for (size_t fact = 0; fact < facts_.size() && budget > 0; ++fact) {
+      if (!active_[fact] || holds(facts_[fact], bindings)) continue;
+      std::vector<int> read;
+      collect_symbols(context_, facts_[fact], read);
+      std::vector<std::pair<int, int64_t>> thresholds;
+      collect_thresholds(context_, facts_[fact], bindings, thresholds);
+      for (int s : read) {
+        if (s >= symbols) continue;
+        const int root = shape.representative(s);
+        if (root >= symbols || pinned[root]) continue;
+        std::vector<int64_t> values;
+        const __int128 current = bindings[s];
+        for (__int128 value : {current * 2, current * 4, current * 8, current * 16, current / 2})
+          if (value > INT64_MIN && value < INT64_MAX) values.push_back(static_cast<int64_t>(value));
+        for (const auto& [symbol, value] : thresholds)
+          if (symbol == s) values.push_back(value);
+        for (int64_t value : values) {
+          if (budget-- <= 0) break;
+          std::vector<int64_t> trial = bindings;
+          std::vector<uint8_t> trial_pinned = pinned;
+          move_class(trial, trial_pinned, root, value);
+          repair(trial, trial_pinned);
+          if (holds(condition, trial) != want_holds) continue;
+          const int now = failing_active(trial, failing);
+          if (now < failing) {
+            failing = now;
+            best = std::move(trial);
+            best_root = root;
+          }
+        }
+      }
+    }
+    if (best_root < 0) return false;
+    bindings = std::move(best);
+    pinned[best_root] = 1;  // (the classes repair() set stay free to move)
+  }
+  return failing == 0;
+}
+
 bool ImplicationProver::search_counterexample(SymId condition, bool want_holds) {
   const int symbols = static_cast<int>(hints_.size());
   std::vector<int> read;
@@ -294,8 +350,16 @@ bool ImplicationProver::search_counterexample(SymId condition, bool want_holds) 
   std::vector<std::pair<int, int64_t>> thresholds;
   collect_thresholds(context_, condition, hints_, thresholds);
 
+  // What one question may try: candidates, then local-search steps. (Most questions that get
+  // this far in a large set are implied, and no search can succeed on them.)
+  int trials = 32;
+  int budget = 16;
+  std::vector<uint8_t> pinned;
   auto accept = [&](std::vector<int64_t>& bindings) {
-    if (holds(condition, bindings) != want_holds || !satisfies_active(bindings)) return false;
+    if (holds(condition, bindings) != want_holds) return false;
+    if (--trials < 0) return false;
+    if (!satisfies_active(bindings) && !fix_failing(bindings, pinned, condition, want_holds, budget))
+      return false;
     add_candidate(std::move(bindings));
     return true;
   };
@@ -339,9 +403,10 @@ bool ImplicationProver::search_counterexample(SymId condition, bool want_holds) 
     offer(hint / 2);
     for (int64_t value : values) {
       std::vector<int64_t> bindings = hints_;
-      std::vector<uint8_t> pinned(symbols, 0);
+      pinned.assign(symbols, 0);
       move_class(bindings, pinned, root, value);
-      repair(bindings, pinned);
+      std::vector<uint8_t> repaired = pinned;
+      repair(bindings, repaired);
       if (accept(bindings)) return true;
     }
   }
@@ -350,13 +415,14 @@ bool ImplicationProver::search_counterexample(SymId condition, bool want_holds) 
   if (roots.size() > 1) {
     for (int64_t above : {0, 1}) {
       std::vector<int64_t> bindings = hints_;
-      std::vector<uint8_t> pinned(symbols, 0);
+      pinned.assign(symbols, 0);
       for (int root : roots) {
         const Interval bound = shape.bounds(root);
         const int64_t low = bound.lo == Interval::kNegInf ? 0 : bound.lo;
         move_class(bindings, pinned, root, low < INT64_MAX - 1 ? low + above : low);
       }
-      repair(bindings, pinned);
+      std::vector<uint8_t> repaired = pinned;
+      repair(bindings, repaired);
       if (accept(bindings)) return true;
     }
   }

@@ -78,6 +78,14 @@ class ImplicationProver {
   // symbol of a class not pinned yet (s2 := s0*s1 after s0 moved), so that a mutation can
   // still satisfy every active fact. A heuristic: the result is re-checked exactly.
   void repair(std::vector<int64_t>& bindings, std::vector<uint8_t>& pinned);
+  // How many active facts `bindings` fails, counting up to `cap`.
+  int failing_active(std::span<const int64_t> bindings, int cap) const;
+  // A small local search after move_class and repair left some active facts failing: moves one
+  // class not pinned that a failing fact reads (to multiples of its value first, for
+  // divisibility; then the fact's own thresholds) while that makes fewer facts fail and keeps
+  // `condition`'s truth value. At most `budget` trials in all; none when more than two fail.
+  bool fix_failing(std::vector<int64_t>& bindings, std::vector<uint8_t>& pinned, SymId condition,
+                   bool want_holds, int& budget);
   // Looks for an assignment that satisfies the active facts and gives `condition` the truth
   // value `want_holds`: boundary values (the active bounds, the condition's own thresholds,
   // 0 and 1, the hint's neighbours) of each class the condition reads. Found: it joins the pool.

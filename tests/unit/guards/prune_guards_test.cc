@@ -108,11 +108,11 @@ TEST(PruneGuards, IsIdempotentAndDeterministic) {
   }
 }
 
-// What common traces record (symbol ranges, a reshape's product, a broadcast's equality) is
-// settled by the facts layer and counterexamples alone: pruning it never creates a Z3 context.
-// Leave-one-out of `s0 >= 2` switches that bound off, so its counterexample (s0 = 1) lies
-// below the bound the pool was seeded with; a reshape's `s0*s1 == s2` is kept satisfied by
-// re-solving it for s2 when s0 moves.
+// What common traces record (symbol ranges, a reshape's product and divisibility, a
+// broadcast's equality) is settled by the facts layer and counterexamples alone: pruning it
+// never creates a Z3 context. Leave-one-out of `s0 >= 2` switches that bound off, so its
+// counterexample (s0 = 1) lies below the bound the pool was seeded with; a reshape's
+// `s0*s1 == s2` is kept satisfied by re-solving it for s2 when s0 moves.
 TEST(PruneGuards, CommonTraceRelationsNeedNoZ3) {
   SymContext c;
   SymId s0 = c.symbol(0), s1 = c.symbol(1), s2 = c.symbol(2), s3 = c.symbol(3);
@@ -136,6 +136,9 @@ TEST(PruneGuards, CommonTraceRelationsNeedNoZ3) {
         c.eq(c.mul(s0, s1), c.mul(s2, s3))},
        {2, 6, 3, 4},
        {"s0 >= 2", "s1 >= 2", "s2 >= 2", "s3 >= 2", "s0*s1 == s2*s3"}},
+      {{c.ge(s0, k(2)), c.ge(s1, k(2)), c.eq(c.mod(c.mul(s0, s1), k(4)), k(0))},
+       {3, 8},
+       {"s0 >= 2", "s1 >= 2", "(s0*s1) % 4 == 0"}},
       {{c.ge(s0, k(2)), c.le(s0, k(64)), c.ge(s1, k(2)), c.le(c.add(s0, s1), k(100))},
        {8, 9},
        {"s0 >= 2", "s0 <= 64", "s1 >= 2", "s0 + s1 <= 100"}},
