@@ -358,7 +358,8 @@ bool ImplicationProver::search_counterexample(SymId condition, bool want_holds) 
   auto accept = [&](std::vector<int64_t>& bindings) {
     if (holds(condition, bindings) != want_holds) return false;
     if (--trials < 0) return false;
-    if (!satisfies_active(bindings) && !fix_failing(bindings, pinned, condition, want_holds, budget))
+    if (!satisfies_active(bindings) &&
+        !fix_failing(bindings, pinned, condition, want_holds, budget))
       return false;
     add_candidate(std::move(bindings));
     return true;
