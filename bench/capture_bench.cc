@@ -208,15 +208,56 @@ def chain(x, y):
     t24 = t23 + t9
     return t24
 
+def shaped(x, y, z):
+    return x.reshape(-1) * y + z
+
+def shaped_guards(x, y, z):
+    t = x.reshape(-1) * y + z
+    return x, y, z
+
+def flat_pair(x, y):
+    return x.reshape(-1) + y.reshape(-1)
+
+def tiles(x, y):
+    return x.reshape(-1, 8) + y.reshape(-1, 1)
+
 identity_c = compile(identity)
 triple_c = compile(triple)
 add_c = compile(add)
 chain_c = compile(chain)
+chain_d = compile(chain, dynamic=True)
+shaped_c = compile(shaped, dynamic=False)
+shaped_d = compile(shaped, dynamic=True)
+shaped_guards_c = compile(shaped_guards, dynamic=False)
+shaped_guards_d = compile(shaped_guards, dynamic=True)
+flat_pair_d = compile(flat_pair, dynamic=True)
+tiles_d = compile(tiles, dynamic=True)
 warm_c = compile(triple)
 
 a = arange(4.0)
 b = arange(4.0) + 1
 c = arange(4.0) * 2
+p = ones(2, 4)
+q = arange(8.0)
+r = arange(8.0) + 1
+u = ones(2, 6)
+v = ones(3, 4)
+w = ones(16, 3)
+d = arange(6.0)
+
+# What pruning the shape guards of a dynamic compile asked Z3 (from explain's figures).
+def z3_queries(fn, *args):
+    stats = explain(compile(fn, dynamic=True))(*args).shape_guard_stats
+    return int(stats[0].split("; z3 ")[1].split(" ")[0])
+
+def shape_guards(fn, *args):
+    return len([g for g in explain(compile(fn, dynamic=True))(*args).guards if g.startswith("SHAPE")])
+
+chain_z3 = z3_queries(chain, a, b)
+shaped_z3 = z3_queries(shaped, p, q, r)
+shaped_guards = shape_guards(shaped, p, q, r)
+flat_pair_z3 = z3_queries(flat_pair, u, v)
+tiles_z3 = z3_queries(tiles, w, d)
 )";
 
 [[noreturn]] void fail(const std::string& message) {
@@ -302,13 +343,40 @@ void BM_interpreted_add_4_elements(benchmark::State& state) {
   run_calls(state, "add", {"a", "b"});
 }
 
-// 2. The first call of the 100-instruction function (trace + guards + backend compile + run) minus
-// its interpreted call, both timed in the same iteration; reset() makes every iteration
+// A cache hit whose entry has symbolic relations: shaped_d (dynamic=True) on x [2, 4], y [8],
+// z [8] checks TENSOR_MATCH x: [s0, s1], y: [s2], z: [s2] (duck-shaped), then SHAPE s0 >= 2,
+// s1 >= 2, s0*s1 == s2 (s2 >= 2 is pruned); its static twin checks sizes by value. Both run
+// the same two 8-element kernels as the interpreted call.
+void BM_hit_shaped_3_inputs_symbolic(benchmark::State& state) {
+  state.counters["shape_guards"] = static_cast<double>(program().global("shaped_guards").as_int());
+  run_calls(state, "shaped_d", {"p", "q", "r"});
+}
+void BM_hit_shaped_3_inputs_static(benchmark::State& state) {
+  run_calls(state, "shaped_c", {"p", "q", "r"});
+}
+void BM_interpreted_shaped_3_inputs(benchmark::State& state) {
+  run_calls(state, "shaped", {"p", "q", "r"});
+}
+// The same guards without the kernels: shaped_guards computes shaped's value but returns its
+// inputs (the dead graph is dropped), so the hit is guards + dispatch + the result tuple, as in
+// BM_hit_triple_3_inputs.
+void BM_hit_shaped_guards_3_inputs_symbolic(benchmark::State& state) {
+  run_calls(state, "shaped_guards_d", {"p", "q", "r"});
+}
+void BM_hit_shaped_guards_3_inputs_static(benchmark::State& state) {
+  run_calls(state, "shaped_guards_c", {"p", "q", "r"});
+}
+
+// 2. The first call of a function (trace + guards + backend compile + run) minus its
+// interpreted call, both timed in the same iteration; reset() makes every iteration
 // recompile. The time also covers dropping the previous entry, which the call does first.
-void BM_first_compile_chain(benchmark::State& state) {
+// `z3_global` names the Z3 queries one such compile made (explain's pruning figures).
+void first_compile(benchmark::State& state, const char* interpreted_name, const char* compiled_name,
+                   std::vector<const char*> arg_names, const char* z3_global) {
   Program& p = program();
-  Value interpreted = p.global("chain"), compiled = p.global("chain_c");
-  std::vector<Value> args{p.global("a"), p.global("b")};
+  Value interpreted = p.global(interpreted_name), compiled = p.global(compiled_name);
+  std::vector<Value> args;
+  for (const char* name : arg_names) args.push_back(p.global(name));
   benchmark::DoNotOptimize(p.call(interpreted, args));
   double first_call_seconds = 0, interpreted_seconds = 0;
   for (auto _ : state) {
@@ -327,6 +395,27 @@ void BM_first_compile_chain(benchmark::State& state) {
   auto iterations = static_cast<double>(state.iterations());
   state.counters["first_call_us"] = first_call_seconds / iterations * 1e6;
   state.counters["interpreted_us"] = interpreted_seconds / iterations * 1e6;
+  if (z3_global) state.counters["z3_queries"] = static_cast<double>(p.global(z3_global).as_int());
+}
+
+// The 100-instruction chain, static and with dynamic=True (one symbol, a and b duck-shaped:
+// the only relation is s0 >= 2).
+void BM_first_compile_chain(benchmark::State& state) {
+  first_compile(state, "chain", "chain_c", {"a", "b"}, nullptr);
+}
+void BM_first_compile_chain_dynamic(benchmark::State& state) {
+  first_compile(state, "chain", "chain_d", {"a", "b"}, "chain_z3");
+}
+// Relations between products: x [2, 6] and y [3, 4] flattened and added guard
+// s0*s1 == s2*s3 beside four ranges (the cheap layers settle them).
+void BM_first_compile_flat_pair_dynamic(benchmark::State& state) {
+  first_compile(state, "flat_pair", "flat_pair_d", {"u", "v"}, "flat_pair_z3");
+}
+// Relations that reach Z3: x [16, 3] viewed as rows of 8 broadcast against y [6] as a column
+// guard (s0*s1) % 8 == 0 and (s0*s1) // 8 == s2; showing that s2 >= 2 is needed takes
+// s0*s1 == 8, which no mutation of one size reaches.
+void BM_first_compile_tiles_dynamic(benchmark::State& state) {
+  first_compile(state, "tiles", "tiles_d", {"w", "d"}, "tiles_z3");
 }
 
 // 3. The heap one cache entry of a 3-input function keeps: the live heap bytes a first
@@ -379,7 +468,17 @@ GYRO_CAPTURE_BENCH(BM_hit_triple_3_inputs);
 GYRO_CAPTURE_BENCH(BM_interpreted_triple_3_inputs);
 GYRO_CAPTURE_BENCH(BM_hit_add_4_elements);
 GYRO_CAPTURE_BENCH(BM_interpreted_add_4_elements);
+GYRO_CAPTURE_BENCH(BM_hit_shaped_3_inputs_symbolic);
+GYRO_CAPTURE_BENCH(BM_hit_shaped_3_inputs_static);
+GYRO_CAPTURE_BENCH(BM_interpreted_shaped_3_inputs);
+GYRO_CAPTURE_BENCH(BM_hit_shaped_guards_3_inputs_symbolic);
+GYRO_CAPTURE_BENCH(BM_hit_shaped_guards_3_inputs_static);
 GYRO_CAPTURE_BENCH(BM_first_compile_chain)->UseManualTime()->Unit(benchmark::kMicrosecond);
+GYRO_CAPTURE_BENCH(BM_first_compile_chain_dynamic)->UseManualTime()->Unit(benchmark::kMicrosecond);
+GYRO_CAPTURE_BENCH(BM_first_compile_flat_pair_dynamic)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+GYRO_CAPTURE_BENCH(BM_first_compile_tiles_dynamic)->UseManualTime()->Unit(benchmark::kMicrosecond);
 GYRO_CAPTURE_BENCH(BM_entry_bytes_triple_3_inputs)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -60,9 +60,36 @@ class ImplicationProver {
     std::vector<uint8_t> holds;  // per fact
     int failing_active = 0;      // active facts it fails: 0 = it satisfies them all
   };
+  // An equality fact that can be solved for a symbol it is affine in (a term or a factor of a
+  // product, nowhere else): `s0*s1 - s2 == 0` defines each of s0, s1, s2 from the others.
+  struct Definition {
+    int fact;
+    SymId difference;         // the node compared with zero
+    std::vector<int> solved;  // the symbols it can be solved for
+  };
   bool holds(SymId condition, std::span<const int64_t> bindings) const;
+  bool satisfies_active(std::span<const int64_t> bindings) const;
   void add_candidate(std::vector<int64_t> bindings);
   void seed_mutations();
+  // Sets every symbol of `root`'s equality class to `value` and marks the class pinned.
+  void move_class(std::vector<int64_t>& bindings, std::vector<uint8_t>& pinned, int root,
+                  int64_t value);
+  // After some classes moved (pinned), re-solves the active equalities they broke for a
+  // symbol of a class not pinned yet (s2 := s0*s1 after s0 moved), so that a mutation can
+  // still satisfy every active fact. A heuristic: the result is re-checked exactly.
+  void repair(std::vector<int64_t>& bindings, std::vector<uint8_t>& pinned);
+  // How many active facts `bindings` fails, counting up to `cap`.
+  int failing_active(std::span<const int64_t> bindings, int cap) const;
+  // A small local search after move_class and repair left some active facts failing: moves one
+  // class not pinned that a failing fact reads (to multiples of its value first, for
+  // divisibility; then the fact's own thresholds) while that makes fewer facts fail and keeps
+  // `condition`'s truth value. At most `budget` trials in all; none when more than two fail.
+  bool fix_failing(std::vector<int64_t>& bindings, std::vector<uint8_t>& pinned, SymId condition,
+                   bool want_holds, int& budget);
+  // Looks for an assignment that satisfies the active facts and gives `condition` the truth
+  // value `want_holds`: boundary values (the active bounds, the condition's own thresholds,
+  // 0 and 1, the hint's neighbours) of each class the condition reads. Found: it joins the pool.
+  bool search_counterexample(SymId condition, bool want_holds);
   ShapeFacts& facts();
 
   SymContext& context_;
@@ -71,6 +98,7 @@ class ImplicationProver {
   std::vector<SymId> facts_;
   std::vector<uint8_t> active_;
   std::unordered_map<int32_t, std::vector<int>> fact_index_;  // node -> facts; only looked up
+  std::vector<Definition> definitions_;
   ShapeFacts shape_facts_;
   bool shape_facts_valid_ = false;
   std::vector<Candidate> pool_;

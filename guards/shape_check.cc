@@ -10,6 +10,17 @@ namespace gyro::guards {
 
 namespace {
 
+ShapeOp op(ShapeOpKind kind, int64_t operand = 0, int symbol = 0) {
+  return ShapeOp{kind, static_cast<uint8_t>(symbol), operand};
+}
+
+// The symbol index of `id` when it is a symbol the bindings hold, else -1.
+int symbol_index(const SymContext& context, SymId id) {
+  const SymNode& node = context.node(id);
+  if (node.kind != SymKind::kSymbol || node.value < 0 || node.value >= kMaxShapeSymbols) return -1;
+  return static_cast<int>(node.value);
+}
+
 // Emits `id`'s code; false when the stack would grow past the limit or a symbol is out of
 // range. `depth` is the stack depth before the node.
 bool emit(const SymContext& context, SymId id, int depth, int& max_depth,
@@ -20,26 +31,37 @@ bool emit(const SymContext& context, SymId id, int depth, int& max_depth,
   auto binary = [&](ShapeOpKind kind) {
     for (std::size_t i = 0; i < node.operands.size(); ++i) {
       if (!emit(context, node.operands[i], depth + (i > 0 ? 1 : 0), max_depth, code)) return false;
-      if (i > 0) code.push_back({kind, 0});
+      if (i > 0) code.push_back(op(kind));
     }
     return true;
   };
   switch (node.kind) {
     case SymKind::kConstant:
-      code.push_back({ShapeOpKind::kConstant, node.value});
+      code.push_back(op(ShapeOpKind::kConstant, node.value));
       return true;
     case SymKind::kSymbol:
       if (node.value < 0 || node.value >= kMaxShapeSymbols) return false;
-      code.push_back({ShapeOpKind::kSymbol, node.value});
+      code.push_back(op(ShapeOpKind::kSymbol, node.value));
       return true;
-    case SymKind::kAdd:
-      code.push_back({ShapeOpKind::kConstant, node.value});
+    case SymKind::kAdd: {
+      // A zero constant is left out (0 + t is t, never an overflow); a symbol term is one step.
+      bool first = node.value == 0 && !node.terms.empty();
+      if (!first) code.push_back(op(ShapeOpKind::kConstant, node.value));
       for (const auto& [term, coefficient] : node.terms) {
-        if (!emit(context, term, depth + 1, max_depth, code)) return false;
-        if (coefficient != 1) code.push_back({ShapeOpKind::kScale, coefficient});
-        code.push_back({ShapeOpKind::kAdd, 0});
+        const int symbol = symbol_index(context, term);
+        if (!first && symbol >= 0) {
+          code.push_back(op(ShapeOpKind::kAddSymbol, coefficient, symbol));
+          continue;
+        }
+        if (!emit(context, term, depth + (first ? 0 : 1), max_depth, code)) return false;
+        if (first && coefficient != 1) code.push_back(op(ShapeOpKind::kScale, coefficient));
+        if (!first)
+          code.push_back(coefficient == 1 ? op(ShapeOpKind::kAdd)
+                                          : op(ShapeOpKind::kAddScaled, coefficient));
+        first = false;
       }
       return true;
+    }
     case SymKind::kMul:
       return binary(ShapeOpKind::kMul);
     case SymKind::kFloorDiv:
@@ -58,12 +80,25 @@ bool emit(const SymContext& context, SymId id, int depth, int& max_depth,
     case SymKind::kEq:
     case SymKind::kNe:
     case SymKind::kNot: {
+      // A bound on one symbol, `c - s <= 0` or `c + s <= 0`: one step. (For c > INT64_MIN,
+      // c - s gives the long form's answer even where -1*s overflows: s = INT64_MIN makes
+      // both false.)
+      const SymNode& operand = context.node(node.operands[0]);
+      if (node.kind == SymKind::kLe && operand.kind == SymKind::kAdd && operand.terms.size() == 1) {
+        const auto& [term, coefficient] = operand.terms[0];
+        const int symbol = symbol_index(context, term);
+        if (symbol >= 0 && (coefficient == 1 || (coefficient == -1 && operand.value > INT64_MIN))) {
+          code.push_back(op(coefficient == -1 ? ShapeOpKind::kAtLeast : ShapeOpKind::kAtMost,
+                            operand.value, symbol));
+          return true;
+        }
+      }
       if (!emit(context, node.operands[0], depth, max_depth, code)) return false;
       const ShapeOpKind kind = node.kind == SymKind::kLe   ? ShapeOpKind::kLeZero
                                : node.kind == SymKind::kEq ? ShapeOpKind::kEqZero
                                : node.kind == SymKind::kNe ? ShapeOpKind::kNeZero
                                                            : ShapeOpKind::kNot;
-      code.push_back({kind, 0});
+      code.push_back(op(kind));
       return true;
     }
   }
@@ -101,6 +136,37 @@ std::optional<int64_t> evaluate_expression(std::span<const ShapeOp> code,
       case ShapeOpKind::kScale:
         if (__builtin_mul_overflow(stack[top], op.operand, &stack[top])) return std::nullopt;
         continue;
+      case ShapeOpKind::kAtLeast: {  // c - s <= 0
+        const int64_t value = bindings[op.symbol];
+        int64_t difference = 0;
+        if (value == kUnbound || __builtin_sub_overflow(op.operand, value, &difference))
+          return false;
+        stack[++top] = difference <= 0;
+        continue;
+      }
+      case ShapeOpKind::kAtMost: {  // c + s <= 0
+        const int64_t value = bindings[op.symbol];
+        int64_t sum = 0;
+        if (value == kUnbound || __builtin_add_overflow(op.operand, value, &sum)) return false;
+        stack[++top] = sum <= 0;
+        continue;
+      }
+      case ShapeOpKind::kAddScaled: {  // a b -> a + operand*b, checked as kScale then kAdd
+        const int64_t b = stack[top--];
+        int64_t product = 0;
+        if (__builtin_mul_overflow(b, op.operand, &product) ||
+            __builtin_add_overflow(stack[top], product, &stack[top]))
+          return false;
+        continue;
+      }
+      case ShapeOpKind::kAddSymbol: {
+        const int64_t value = bindings[op.symbol];
+        int64_t product = 0;
+        if (value == kUnbound || __builtin_mul_overflow(value, op.operand, &product) ||
+            __builtin_add_overflow(stack[top], product, &stack[top]))
+          return false;
+        continue;
+      }
       case ShapeOpKind::kLeZero:
         stack[top] = stack[top] <= 0;
         continue;
@@ -159,6 +225,10 @@ std::optional<int64_t> evaluate_expression(std::span<const ShapeOp> code,
       case ShapeOpKind::kEqZero:
       case ShapeOpKind::kNeZero:
       case ShapeOpKind::kNot:
+      case ShapeOpKind::kAtLeast:
+      case ShapeOpKind::kAtMost:
+      case ShapeOpKind::kAddScaled:
+      case ShapeOpKind::kAddSymbol:
         break;  // handled above
     }
   }

@@ -36,10 +36,16 @@ enum class ShapeOpKind : uint8_t {
   kAnd,     // a b -> a and b (truth values 0/1)
   kOr,
   kNot,
+  // Fused forms of the commonest shapes (same results, overflow included, in fewer steps):
+  kAtLeast,    // push operand - bindings[symbol] <= 0 (`-s + c <= 0`, c > INT64_MIN)
+  kAtMost,     // push operand + bindings[symbol] <= 0 (`s + c <= 0`)
+  kAddScaled,  // a b -> a + operand * b
+  kAddSymbol,  // top += operand * bindings[symbol]   (a term of a sum)
 };
 
 struct ShapeOp {
   ShapeOpKind kind = ShapeOpKind::kConstant;
+  uint8_t symbol = 0;  // the fused kinds' symbol
   int64_t operand = 0;
 };
 
