@@ -140,14 +140,14 @@ std::optional<int64_t> evaluate_expression(std::span<const ShapeOp> code,
         const int64_t value = bindings[op.symbol];
         int64_t difference = 0;
         if (value == kUnbound || __builtin_sub_overflow(op.operand, value, &difference))
-          return false;
+          return std::nullopt;
         stack[++top] = difference <= 0;
         continue;
       }
       case ShapeOpKind::kAtMost: {  // c + s <= 0
         const int64_t value = bindings[op.symbol];
         int64_t sum = 0;
-        if (value == kUnbound || __builtin_add_overflow(op.operand, value, &sum)) return false;
+        if (value == kUnbound || __builtin_add_overflow(op.operand, value, &sum)) return std::nullopt;
         stack[++top] = sum <= 0;
         continue;
       }
@@ -156,7 +156,7 @@ std::optional<int64_t> evaluate_expression(std::span<const ShapeOp> code,
         int64_t product = 0;
         if (__builtin_mul_overflow(b, op.operand, &product) ||
             __builtin_add_overflow(stack[top], product, &stack[top]))
-          return false;
+          return std::nullopt;
         continue;
       }
       case ShapeOpKind::kAddSymbol: {
@@ -164,7 +164,7 @@ std::optional<int64_t> evaluate_expression(std::span<const ShapeOp> code,
         int64_t product = 0;
         if (value == kUnbound || __builtin_mul_overflow(value, op.operand, &product) ||
             __builtin_add_overflow(stack[top], product, &stack[top]))
-          return false;
+          return std::nullopt;
         continue;
       }
       case ShapeOpKind::kLeZero:

@@ -142,3 +142,25 @@ TEST(ShapeCheck, CompiledRelationsAgreeWithExactEvaluation) {
   EXPECT_GT(held, compared / 10);  // both outcomes are exercised
   EXPECT_LT(held, compared);
 }
+
+// A symbolic int handed back to the program (ResultPlan::kSymInt) is its exact value or no
+// value at all: an overflow in any step, fused ones included, is never a number.
+TEST(ShapeCheck, ExpressionsEvaluateExactlyOrNotAtAll) {
+  SymContext c;
+  SymId s0 = c.symbol(0), s1 = c.symbol(1);
+  std::vector<int64_t> bindings(kMaxShapeSymbols, kUnbound);
+  auto value = [&](SymId expression, int64_t a, int64_t b) {
+    auto code = compile_expression(c, expression);
+    EXPECT_TRUE(code.has_value());
+    bindings[0] = a;
+    bindings[1] = b;
+    return evaluate_expression(*code, bindings.data());
+  };
+  SymId sum = c.add(s0, c.mul(c.constant(3), s1));
+  EXPECT_EQ(value(sum, 4, 5), std::optional<int64_t>(19));
+  EXPECT_EQ(value(sum, 4, int64_t{1} << 62), std::nullopt);
+  EXPECT_EQ(value(c.sub(c.constant(-7), s0), INT64_MAX, 0), std::nullopt);
+  EXPECT_EQ(value(c.floordiv(c.mul(s0, s1), c.constant(-2)), 5, 3), std::optional<int64_t>(-8));
+  EXPECT_EQ(value(c.mod(s0, s1), -7, 3), std::optional<int64_t>(2));
+  EXPECT_EQ(value(c.mod(s0, s1), 7, 0), std::nullopt);
+}
