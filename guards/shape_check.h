@@ -60,6 +60,21 @@ std::optional<std::vector<ShapeOp>> compile_relation(const SymContext& context, 
 // or modulo by zero, and on an unbound symbol.
 bool relation_holds(std::span<const ShapeOp> code, const int64_t* bindings);
 
+// The common case inline: a one-step bound on one symbol (`x.size(0) >= 2`, most of an entry's
+// SHAPE checks), with relation_holds' semantics; anything longer goes through the evaluator.
+inline bool relation_holds_fast(std::span<const ShapeOp> code, const int64_t* bindings) {
+  if (code.size() == 1) {
+    const ShapeOp& op = code[0];
+    const int64_t value = bindings[op.symbol];
+    int64_t side = 0;
+    if (op.kind == ShapeOpKind::kAtLeast)
+      return value != kUnbound && !__builtin_sub_overflow(op.operand, value, &side) && side <= 0;
+    if (op.kind == ShapeOpKind::kAtMost)
+      return value != kUnbound && !__builtin_add_overflow(op.operand, value, &side) && side <= 0;
+  }
+  return relation_holds(code, bindings);
+}
+
 // The same for an int expression (a symbolic int the trace hands back: `n + 1`): its value,
 // or nullopt on overflow, division by zero or an unbound symbol.
 inline std::optional<std::vector<ShapeOp>> compile_expression(const SymContext& context,
