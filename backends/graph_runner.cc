@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -25,6 +27,14 @@ struct Step {
   uint32_t operands_begin = 0, operands_end = 0;  // into Plan::operands
   uint32_t release_begin = 0, release_end = 0;    // into Plan::released
   Attrs attrs;
+  // Symbolic attributes: element `element` (-1: an int attribute) of attrs[attr] is `expr`
+  // evaluated on the run's sizes. Empty for a plain call.
+  struct Patch {
+    uint32_t attr = 0;
+    int32_t element = -1;
+    SymId expr;
+  };
+  std::vector<Patch> patches;
   // An opaque call (allow_in_graph): the function, and the metas its trace-time call gave.
   std::shared_ptr<const OpaqueFunction> opaque;
   std::vector<TensorMeta> traced;
@@ -41,6 +51,9 @@ struct Plan {
   std::vector<Step> steps;
   std::vector<int32_t> operands;
   std::vector<int32_t> released;
+  // Symbolic attributes: their context, and the input dim each symbol is read from.
+  std::shared_ptr<const SymContext> sym_context;
+  std::vector<SymbolSource> symbols;
   struct Output {
     int32_t value;
     bool is_constant;  // returned as a fresh copy: callers never mutate the graph's constants
@@ -89,6 +102,15 @@ std::shared_ptr<const Plan> make_plan(const Graph& graph) {
                               release_after[i].end());
         step.release_end = static_cast<uint32_t>(plan->released.size());
         step.attrs = node.attrs;
+        for (std::size_t a = 0; a < step.attrs.size(); ++a) {
+          Attr& attr = step.attrs[a];
+          for (std::size_t k = 0; k < attr.syms.size(); ++k)
+            if (attr.syms[k].index >= 0)
+              step.patches.push_back({static_cast<uint32_t>(a),
+                                      attr.kind == AttrKind::kInts ? static_cast<int32_t>(k) : -1,
+                                      attr.syms[k]});
+          attr.syms.clear();  // the values are patched in; eager::run sees plain ints
+        }
         plan->steps.push_back(std::move(step));
         break;
       }
@@ -96,6 +118,10 @@ std::shared_ptr<const Plan> make_plan(const Graph& graph) {
   }
   for (ValueId v : graph.outputs())
     plan->outputs.push_back({v.index, graph.producer(v).kind == NodeKind::kConstant});
+  if (graph.sym_context() != nullptr) {
+    plan->sym_context = graph.shared_sym_context();
+    plan->symbols.assign(graph.symbol_sources().begin(), graph.symbol_sources().end());
+  }
   plan->placeholders.shrink_to_fit();
   plan->constants.shrink_to_fit();
   plan->steps.shrink_to_fit();
@@ -141,8 +167,52 @@ class TensorSlots {
   Tensor* data_;
 };
 
+// The run's symbol values (bindings[i] is s<i>), read from the inputs' sizes; on the native
+// stack for the usual few symbols.
+class Bindings {
+ public:
+  Bindings(const Plan& plan, std::span<const Tensor> inputs) {
+    const std::size_t count = plan.symbols.size();
+    if (count > kInline) heap_.resize(count);
+    int64_t* data = count > kInline ? heap_.data() : inline_.data();
+    for (std::size_t k = 0; k < count; ++k) {
+      const SymbolSource& source = plan.symbols[k];
+      data[k] = 0;  // a symbol no attribute reads (an int argument's)
+      if (source.input < 0) continue;
+      const Tensor& input = inputs[source.input];
+      GYRO_ASSERT(source.dim < input.dim(), "symbol s{} reads dim {} of a {}-dim input", k,
+                  source.dim, input.dim());
+      data[k] = input.size(source.dim);
+    }
+    values_ = std::span<const int64_t>(data, count);
+  }
+  std::span<const int64_t> values() const { return values_; }
+
+ private:
+  static constexpr std::size_t kInline = 8;
+  std::array<int64_t, kInline> inline_;
+  std::vector<int64_t> heap_;
+  std::span<const int64_t> values_;
+};
+
+// A step's attributes with its symbolic elements evaluated for this run.
+Expected<Attrs> patched_attrs(const Plan& plan, const Step& step, const Bindings& bindings) {
+  Attrs attrs = step.attrs;
+  for (const Step::Patch& patch : step.patches) {
+    GYRO_ASSIGN_OR_RETURN(int64_t value, plan.sym_context->evaluate(patch.expr, bindings.values()));
+    Attr& attr = attrs[patch.attr];
+    if (patch.element < 0)
+      attr.i = value;
+    else
+      attr.ints[static_cast<std::size_t>(patch.element)] = value;
+  }
+  return attrs;
+}
+
 Expected<std::vector<Tensor>> run_plan(const Plan& plan, std::span<const Tensor> inputs) {
   if (plan.steps.empty() && plan.outputs.empty()) return std::vector<Tensor>();
+  std::optional<Bindings> bindings;
+  if (plan.sym_context) bindings.emplace(plan, inputs);
   TensorSlots<8> env(plan.num_values);
   for (std::size_t i = 0; i < plan.placeholders.size(); ++i) env[plan.placeholders[i]] = inputs[i];
   for (const auto& [value, tensor] : plan.constants) env[value] = tensor;
@@ -151,14 +221,19 @@ Expected<std::vector<Tensor>> run_plan(const Plan& plan, std::span<const Tensor>
     const uint32_t count = step.operands_end - step.operands_begin;
     for (uint32_t k = 0; k < count; ++k) operands[k] = env[plan.operands[step.operands_begin + k]];
     std::span<const Tensor> args(operands.data(), count);
+    std::optional<Attrs> patched;
+    if (!step.patches.empty()) {
+      GYRO_ASSIGN_OR_RETURN(patched, patched_attrs(plan, step, *bindings));
+    }
+    const Attrs& attrs = patched ? *patched : step.attrs;
     if (step.opaque) {
       GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, step.opaque->call(args));
       GYRO_TRY(check_opaque_results(step, results));
       for (int k = 0; k < step.num_outputs; ++k) env[step.first_output + k] = std::move(results[k]);
     } else if (step.num_outputs == 1 && !op_info(step.op).has(kMultiOutput)) {
-      GYRO_ASSIGN_OR_RETURN(env[step.first_output], eager::run1(step.op, args, step.attrs));
+      GYRO_ASSIGN_OR_RETURN(env[step.first_output], eager::run1(step.op, args, attrs));
     } else {
-      GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, eager::run(step.op, args, step.attrs));
+      GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, eager::run(step.op, args, attrs));
       GYRO_ASSERT(static_cast<int>(results.size()) == step.num_outputs,
                   "{} returned {} tensors; the graph expects {}", op_name(step.op), results.size(),
                   step.num_outputs);

@@ -30,8 +30,10 @@ struct OpArguments {
 //
 // `Traits` says what an argument is: is_tensor(a) (a tensor, not a number), input(a) (a tensor
 // or a number as an op input, else nullopt), items(a) (a list's or tuple's items, else null),
-// integral(a) (an int or bool, else nullopt), attr(a) (an attribute, else nullopt) and
-// type_of(a) (for messages); keyword_name(k) and keyword_value(k) read a keyword.
+// integral(a) (an int or bool, else nullopt; a symbolic int gives its hint), sym_of(a) (a
+// symbolic int's expression, else an invalid id: packed ints keep it in Attr::syms), attr(a)
+// (an attribute, else nullopt) and type_of(a) (for messages); keyword_name(k) and
+// keyword_value(k) read a keyword.
 template <typename Arg, typename Keyword, typename Traits>
 Expected<OpArguments<typename Traits::Input>> map_op_arguments(OpKind op, std::span<const Arg> args,
                                                                std::span<const Keyword> kwargs,
@@ -70,14 +72,19 @@ Expected<OpArguments<typename Traits::Input>> map_op_arguments(OpKind op, std::s
     if (slot < specs.size() && specs[slot].type == AttrType::kInts && traits.integral(args[next]) &&
         next + 1 < args.size() && traits.integral(args[next + 1])) {
       std::vector<int64_t> ints;
+      std::vector<SymId> syms;
+      bool symbolic = false;
       while (next < args.size()) {
         auto value = traits.integral(args[next]);
         if (!value) break;
         ints.push_back(*value);
+        syms.push_back(traits.sym_of(args[next]));
+        symbolic = symbolic || syms.back().index >= 0;
         ++next;
       }
       --next;
       out.attrs.push_back(Attr::list(std::move(ints)));
+      if (symbolic) out.attrs.back().syms = std::move(syms);
       continue;
     }
     auto attr = traits.attr(args[next]);

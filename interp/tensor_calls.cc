@@ -58,6 +58,7 @@ struct ValueArguments {
     if (!v.is_integral()) return std::nullopt;
     return v.as_int();
   }
+  SymId sym_of(const Value&) const { return {}; }  // the VM's ints are plain
   std::optional<Attr> attr(const Value& v) const { return value_to_attr(v); }
   std::string_view type_of(const Value& v) const { return type_name(v); }
   std::string_view keyword_name(const KeywordArg& k) const { return k.name; }

@@ -6,6 +6,14 @@ namespace gyro::tracing {
 
 std::optional<Sym> Tracer::call(const Sym& callable, std::vector<Sym> args,
                                 std::vector<std::pair<std::string, Sym>> kwargs, int depth) {
+  // The one place calls are dispatched: symbolic ints reach an op's attributes as they are
+  // (the graph builder keeps or specializes them); every other callee sees their values.
+  if (!takes_sym_ints(callable)) {
+    for (Sym& arg : args)
+      if (holds_sym_int(arg)) arg = specialized(arg);
+    for (auto& keyword : kwargs)
+      if (holds_sym_int(keyword.second)) keyword.second = specialized(keyword.second);
+  }
   if (callable.kind == Sym::Kind::kTensorMethod && (*callable.items)[0].kind == Sym::Kind::kDict)
     return dict_method((*callable.items)[0], callable.name, args, !kwargs.empty());
   if (callable.kind == Sym::Kind::kTensorMethod && (*callable.items)[0].kind == Sym::Kind::kList) {

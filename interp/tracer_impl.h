@@ -55,8 +55,9 @@ struct Sym {
     kDict,          // a dict made in the trace: items holds key, value, key, value, ...
     kVmIterator,    // the VM's own loop iterator on a resume point's stack, passed through
     kSymInt,        // an int over symbolic sizes (x.shape[0] + 1): `expr`, with its hint in
-                    // value. Only locals, the stack and the tuples of .shape hold one; any
-                    // other use specializes it to its hint (a guard) first.
+                    // value. Only locals, the stack, the tuples of .shape, the arguments of
+                    // an op call and the bounds of a slice that indexes a tensor hold one;
+                    // any other use specializes it to its hint (a guard) first.
   };
   Kind kind = Kind::kConstant;
   Value value;       // kConstant, kObject, kMethod (the function)
@@ -157,6 +158,12 @@ class Tracer {
   // `value` with every symbolic int in it (itself, or a tuple's items) specialized to its hint.
   Sym specialized(const Sym& value);
   static bool holds_sym_int(const Sym& value);
+  // Whether `callable` is an op (a gyro builtin or a tensor method that is one): it receives
+  // symbolic ints as they are, for the op's attributes. Every other callee sees their values.
+  bool takes_sym_ints(const Sym& callable);
+  // A slice with symbolic bounds: a constant slice of their hints whose `items` hold the
+  // bounds (start, stop, step) as they are.
+  static bool is_symbolic_slice(const Sym& value);
   // Whether `instruction` works on symbolic ints itself (arithmetic, comparisons, branches,
   // locals, stack moves); before any other, its operands are specialized.
   static bool keeps_sym_ints(const Instruction& instruction, const std::vector<Sym>& stack,
@@ -223,7 +230,9 @@ class Tracer {
   std::optional<Sym> emit_one(OpKind op, std::vector<int> inputs,
                               std::span<const Attr> positional = {},
                               std::span<const NamedAttr> named = {}, int viewed = -1);
-  // A Python argument as an op attribute (constants only).
+  // A Python argument as an op attribute (constants; a symbolic int, or a tuple or list of
+  // ints some of which are symbolic, keeps its expressions in Attr::syms: the graph builder
+  // keeps or specializes them).
   std::optional<Attr> to_attr(const Sym& arg);
   // op(args...) with the VM's own argument mapping (op_arguments.h); an argument the trace
   // cannot map (a traced value where an attribute goes) leaves the call to the VM.
@@ -232,6 +241,8 @@ class Tracer {
     Tracer& tracer;
     bool is_tensor(const Sym& s) const { return s.kind == Sym::Kind::kTensor; }
     std::optional<int> input(const Sym& s) const {
+      // A symbolic int as a tensor operand (a wrapped number) is its value.
+      if (s.kind == Sym::Kind::kSymInt) return tracer.as_tensor(tracer.specialized(s));
       if (s.kind != Sym::Kind::kTensor && !(s.kind == Sym::Kind::kConstant && s.value.is_number()))
         return std::nullopt;
       return tracer.as_tensor(s);
@@ -240,8 +251,12 @@ class Tracer {
       return s.kind == Sym::Kind::kTuple || s.kind == Sym::Kind::kList ? s.items.get() : nullptr;
     }
     std::optional<int64_t> integral(const Sym& s) const {
+      if (s.kind == Sym::Kind::kSymInt) return s.value.as_int();
       if (s.kind != Sym::Kind::kConstant || !s.value.is_integral()) return std::nullopt;
       return s.value.as_int();
+    }
+    SymId sym_of(const Sym& s) const {
+      return s.kind == Sym::Kind::kSymInt ? s.expr : SymId{};
     }
     std::optional<Attr> attr(const Sym& s) const { return tracer.to_attr(s); }
     std::string type_of(const Sym& s) const {

@@ -398,10 +398,18 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
       case Opcode::BUILD_SLICE: {
         Sym step = arg == 3 ? pop() : Sym::constant(Value());
         Sym stop_bound = pop(), start = pop();
-        for (const Sym* part : {&start, &stop_bound, &step})
-          if (part->kind != Sym::Kind::kConstant)
+        bool symbolic = false;
+        for (const Sym* part : {&start, &stop_bound, &step}) {
+          symbolic = symbolic || part->kind == Sym::Kind::kSymInt;
+          if (part->kind != Sym::Kind::kConstant && part->kind != Sym::Kind::kSymInt)
             return stop(BreakReason::UnsupportedOpcode, "a slice of non-constant bounds");
-        stack.push_back(Sym::constant(make_slice(start.value, stop_bound.value, step.value)));
+        }
+        Sym slice = Sym::constant(make_slice(start.value, stop_bound.value, step.value));
+        if (symbolic) {
+          // The bounds as they are, for tensor[a:b]; any other use specializes them.
+          slice.items = std::make_shared<std::vector<Sym>>(std::vector<Sym>{start, stop_bound, step});
+        }
+        stack.push_back(std::move(slice));
         break;
       }
       case Opcode::BUILD_TUPLE:

@@ -259,6 +259,8 @@ std::optional<ResultPlan> Tracer::plan_view_of_written_input(int var) {
 }
 
 ResultPlan Tracer::plan(const Sym& value) {
+  // A slice with symbolic bounds leaves the trace as the slice of their values (guarded).
+  if (is_symbolic_slice(value)) return this->plan(specialized(value));
   ResultPlan plan;
   switch (value.kind) {
     case Sym::Kind::kTensor:

@@ -23,8 +23,13 @@ Sym Tracer::sym_int(const SymDim& size) {
   return s;
 }
 
+bool Tracer::is_symbolic_slice(const Sym& value) {
+  return value.kind == Sym::Kind::kConstant && value.items != nullptr &&
+         value.value.is(ObjectKind::Slice);
+}
+
 bool Tracer::holds_sym_int(const Sym& value) {
-  if (value.kind == Sym::Kind::kSymInt) return true;
+  if (value.kind == Sym::Kind::kSymInt || is_symbolic_slice(value)) return true;
   if (value.kind != Sym::Kind::kTuple) return false;
   for (const Sym& item : *value.items)
     if (holds_sym_int(item)) return true;
@@ -36,6 +41,11 @@ Sym Tracer::specialized(const Sym& value) {
     return Sym::constant(Value::integer(shapes_.specialize(sym_dim(value))), value.source);
   }
   if (!holds_sym_int(value)) return value;
+  if (is_symbolic_slice(value)) {
+    // Its bounds' values: the slice of the hints it already is, with their guards.
+    for (const Sym& bound : *value.items) specialized(bound);
+    return Sym::constant(value.value, value.source);
+  }
   // A tuple (of .shape) holding symbolic ints: a new tuple of their values. Tuples are
   // immutable, so no other reference can tell.
   std::vector<Sym> items;
@@ -65,13 +75,39 @@ bool Tracer::keeps_sym_ints(const Instruction& instruction, const std::vector<Sy
       return true;
     case Opcode::BINARY_SUBSCR:
       // shape[i]: the tuple's item as it is (an index that is itself symbolic is specialized).
-      return stack.size() >= 2 && stack[stack.size() - 2].kind == Sym::Kind::kTuple &&
-             stack.back().kind == Sym::Kind::kConstant;
+      // tensor[a:b]: a symbolic slice's bounds become the slice op's start and end.
+      return stack.size() >= 2 &&
+             ((stack[stack.size() - 2].kind == Sym::Kind::kTuple &&
+               stack.back().kind == Sym::Kind::kConstant && !is_symbolic_slice(stack.back())) ||
+              (stack[stack.size() - 2].kind == Sym::Kind::kTensor &&
+               is_symbolic_slice(stack.back())));
     case Opcode::RETURN_VALUE:
       return true;  // to the caller's stack, or (the frame's result) planned: recomputed per call
+    case Opcode::CALL:
+    case Opcode::CALL_METHOD:
+    case Opcode::CALL_KW:
+      return true;  // Tracer::call: an op keeps them as attributes, any other callee sees values
+    case Opcode::BUILD_SLICE:
+      return true;  // a symbolic slice (is_symbolic_slice), specialized unless it indexes a tensor
     default:
       return false;
   }
+}
+
+bool Tracer::takes_sym_ints(const Sym& callable) {
+  if (callable.kind == Sym::Kind::kTensorMethod) {
+    if ((*callable.items)[0].kind != Sym::Kind::kTensor) return false;
+    static constexpr std::string_view kNotOps[] = {"size", "dim",  "numel", "item",  "tolist",
+                                                   "add_", "sub_", "mul_",  "div_",  "fill_",
+                                                   "zero_", "copy_"};
+    if (std::find(std::begin(kNotOps), std::end(kNotOps), callable.name) != std::end(kNotOps))
+      return false;
+    return op_from_name(callable.name).has_value();
+  }
+  if (callable.kind != Sym::Kind::kConstant || !callable.value.is(ObjectKind::Builtin))
+    return false;
+  const auto& builtin = callable.value.as<BuiltinObject>();
+  return builtin.self.is_none() && op_of_builtin(builtin.fn).has_value();
 }
 
 std::optional<std::optional<Sym>> Tracer::sym_int_binary(Binop op, const Sym& a, const Sym& b) {

@@ -63,11 +63,24 @@ std::optional<Sym> Tracer::emit_one(OpKind op, std::vector<int> inputs,
 std::optional<Attr> Tracer::to_attr(const Sym& arg) {
   if (arg.kind == Sym::Kind::kTuple || arg.kind == Sym::Kind::kList) {
     std::vector<int64_t> ints;
+    std::vector<SymId> syms;
+    bool symbolic = false;
     for (const Sym& item : *arg.items) {
-      if (item.kind != Sym::Kind::kConstant || !item.value.is_integral()) return std::nullopt;
+      const bool sym_int = item.kind == Sym::Kind::kSymInt;
+      if (!sym_int && (item.kind != Sym::Kind::kConstant || !item.value.is_integral()))
+        return std::nullopt;
       ints.push_back(item.value.as_int());
+      syms.push_back(sym_int ? item.expr : SymId{});
+      symbolic = symbolic || sym_int;
     }
-    return Attr::list(std::move(ints));
+    Attr list = Attr::list(std::move(ints));
+    if (symbolic) list.syms = std::move(syms);
+    return list;
+  }
+  if (arg.kind == Sym::Kind::kSymInt) {
+    Attr value = Attr::integer(arg.value.as_int());
+    value.syms = {arg.expr};
+    return value;
   }
   if (arg.kind != Sym::Kind::kConstant) return std::nullopt;
   return value_to_attr(arg.value);
@@ -233,6 +246,16 @@ std::optional<Sym> Tracer::index_tensor(const Sym& tensor, const Sym& index) {
   if (!value) return stop(BreakReason::UnsupportedOpcode, "indexing a tensor with a tensor");
   auto steps = tensor_index_steps(meta_of(tensor.tensor).sizes.size(), *value);
   if (!steps.ok()) return stop(BreakReason::UserError, steps.error().message);
+  if (is_symbolic_slice(index)) {
+    // x[a:b] with symbolic bounds: one slice of dim 0 whose start and end keep them (a
+    // symbolic step is specialized).
+    GYRO_ASSERT(steps->size() == 1 && (*steps)[0].op == OpKind::slice, "x[a:b] is one slice");
+    Attrs& attrs = (*steps)[0].attrs;  // dim, start, end, step
+    const std::vector<Sym>& bounds = *index.items;
+    for (int k = 0; k < 2; ++k)
+      if (bounds[k].kind == Sym::Kind::kSymInt) attrs[1 + k].syms = {bounds[k].expr};
+    if (bounds[2].kind == Sym::Kind::kSymInt) specialized(bounds[2]);
+  }
   Sym current = tensor;
   for (const IndexStep& step : *steps) {
     auto next = emit_one(step.op, {this->current(current.tensor)}, step.attrs, {}, current.tensor);

@@ -24,18 +24,25 @@ DType Attr::scalar_dtype() const {
   GYRO_UNREACHABLE("scalar_dtype of a non-scalar attribute");
 }
 
-std::string Attr::to_string() const {
+std::string Attr::to_string(const SymContext* context) const {
+  auto element = [&](std::size_t k, int64_t value) {
+    SymId id = sym(k);
+    return context && id.index >= 0 ? context->print(id) : std::to_string(value);
+  };
   switch (kind) {
     case AttrKind::kNone:
       return "None";
     case AttrKind::kInt:
-      return fmt::format("{}", i);
+      return element(0, i);
     case AttrKind::kFloat:
       return fmt::format("{}", f);
     case AttrKind::kBool:
       return i ? "True" : "False";
-    case AttrKind::kInts:
-      return fmt::format("[{}]", fmt::join(ints, ", "));
+    case AttrKind::kInts: {
+      std::string text = "[";
+      for (std::size_t k = 0; k < ints.size(); ++k) text += (k ? ", " : "") + element(k, ints[k]);
+      return text + "]";
+    }
     case AttrKind::kDType:
       return std::string(dtype_name(dtype));
     case AttrKind::kString:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/dtype.h"
+#include "ir/sym_expr.h"
 
 namespace gyro {
 
@@ -20,6 +21,11 @@ struct Attr {
   std::vector<int64_t> ints;
   DType dtype = kDefaultFloat;
   std::string text;
+  // Symbolic shapes: an int (one entry) or an int list (one per element) whose values are
+  // expressions over a trace's size symbols; an entry of index -1 is a plain element. Empty for
+  // a plain attribute. `i` / `ints` then hold the hints (the values on the traced example), so
+  // everything that reads values alone sees the attribute the example gave.
+  std::vector<SymId> syms;
 
   static Attr none() { return {}; }
   static Attr integer(int64_t value) {
@@ -42,13 +48,18 @@ struct Attr {
   }
 
   bool is_none() const { return kind == AttrKind::kNone; }
+  bool is_symbolic() const { return !syms.empty(); }
+  // The expression of element `k` (of `i` when kInt), or an invalid id for a plain one.
+  SymId sym(std::size_t k = 0) const { return k < syms.size() ? syms[k] : SymId{}; }
   // A number attribute as double (ints and bools convert).
   double as_double() const { return kind == AttrKind::kFloat ? f : static_cast<double>(i); }
   bool as_bool() const { return i != 0; }
   // The dtype a Python number of this kind has: bool, int64 or float.
   DType scalar_dtype() const;
 
-  std::string to_string() const;
+  // Python's repr. Symbolic elements print as their expressions when `context` (the one their
+  // ids belong to) is given, else as their hints.
+  std::string to_string(const SymContext* context = nullptr) const;
 
  private:
   template <typename Fill>

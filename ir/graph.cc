@@ -18,7 +18,7 @@ int Graph::num_calls() const {
 }
 
 bool identical(const Attr& a, const Attr& b) {
-  if (a.kind != b.kind) return false;
+  if (a.kind != b.kind || a.syms != b.syms) return false;
   switch (a.kind) {
     case AttrKind::kNone:
       return true;

@@ -53,6 +53,13 @@ class ConstantTensor {
   std::shared_ptr<const Tensor> tensor_;
 };
 
+// Where a size symbol of a graph with symbolic attributes is read at run time: dim `dim` of
+// graph input `input`.
+struct SymbolSource {
+  int input = -1;
+  int dim = -1;
+};
+
 struct Node {
   NodeKind kind = NodeKind::kCall;
   // kCall: the op (its inputs and attributes follow below).
@@ -65,7 +72,8 @@ struct Node {
   // the number did).
   ConstantTensor constant;
   // kCall: the op's tensor inputs, and its attributes bound against the op's schema (one per
-  // schema entry, defaults filled in; see bind_attrs).
+  // schema entry, defaults filled in; see bind_attrs). An attribute may carry symbols
+  // (Attr::syms, in the graph's sym_context()): its value is then recomputed for every run.
   std::vector<ValueId> inputs;
   Attrs attrs;
   // kOpaqueCall: the function (its tensor inputs are `inputs`; its output metas were found
@@ -99,6 +107,11 @@ class Graph {
   int num_calls() const;
   // A value's sizes as text when some are symbolic ("s0, 3"; empty for static sizes), for
   // the printer.
+  // Symbolic attributes: the context their expressions belong to (null when no call has
+  // one), and the input dim each symbol is read from (by symbol index; input -1: none).
+  const SymContext* sym_context() const { return sym_context_.get(); }
+  const std::shared_ptr<const SymContext>& shared_sym_context() const { return sym_context_; }
+  std::span<const SymbolSource> symbol_sources() const { return symbol_sources_; }
   std::string_view symbolic_sizes_text(ValueId value) const {
     return static_cast<std::size_t>(value.index) < symbolic_sizes_text_.size()
                ? std::string_view(symbolic_sizes_text_[value.index])
@@ -123,10 +136,14 @@ class Graph {
   std::vector<ValueId> inputs_;
   std::vector<ValueId> outputs_;
   std::vector<std::string> symbolic_sizes_text_;  // by value; only as long as the last symbolic
+  // A snapshot of the trace's context, shared by copies of the graph (passes, cache entries).
+  std::shared_ptr<const SymContext> sym_context_;
+  std::vector<SymbolSource> symbol_sources_;
 };
 
 // Attribute equality as CSE and the printer need it: same kind and value, floats compared
-// bitwise (so -0.0 differs from 0.0 and a NaN equals the same NaN).
+// bitwise (so -0.0 differs from 0.0 and a NaN equals the same NaN), and the same symbols
+// (expression ids of one context: reshape(s0, -1) and reshape(s1, -1) differ at equal hints).
 bool identical(const Attr& a, const Attr& b);
 
 }  // namespace gyro

@@ -26,6 +26,7 @@ uint64_t hash_attr(uint64_t hash, const Attr& attr) {
   for (int64_t v : attr.ints) hash = mix(hash, static_cast<uint64_t>(v));
   hash = mix(hash, static_cast<uint64_t>(attr.dtype));
   for (char c : attr.text) hash = mix(hash, static_cast<unsigned char>(c));
+  for (SymId id : attr.syms) hash = mix(hash, static_cast<uint64_t>(id.index) + 1);
   return hash;
 }
 
@@ -79,6 +80,29 @@ bool same_call(const Node& node, OpKind op, std::span<const ValueId> inputs, con
   for (std::size_t i = 0; i < attrs.size(); ++i)
     if (!identical(node.attrs[i], attrs[i])) return false;
   return true;
+}
+
+// Calls fn(symbol index) for each symbol `id` mentions (repeats possible).
+template <typename Fn>
+void for_each_symbol(const SymContext& context, SymId id, Fn&& fn) {
+  const SymNode& node = context.node(id);
+  if (node.kind == SymKind::kSymbol) fn(static_cast<int>(node.value));
+  for (const auto& term : node.terms) for_each_symbol(context, term.first, fn);
+  for (SymId operand : node.operands) for_each_symbol(context, operand, fn);
+}
+
+// Ops whose shape rule reads some attribute as sizes (attr_may_be_symbolic).
+bool takes_symbolic_attrs(OpKind op) {
+  switch (op_info(op).shape_rule) {
+    case ShapeRule::kReshape:
+    case ShapeRule::kExpand:
+    case ShapeRule::kSizeAttr:
+    case ShapeRule::kSlice:
+    case ShapeRule::kArange:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -152,9 +176,19 @@ ValueId GraphBuilder::placeholder(std::string source, const TensorMeta& meta,
   node.kind = NodeKind::kPlaceholder;
   node.input_index = static_cast<int>(graph_.inputs_.size());
   node.source = std::move(source);
+  const int input_index = node.input_index;
   ValueId value = add_node(std::move(node), std::span<const TensorMeta>(&meta, 1),
                            std::span<const SymDims>(&sizes, 1));
   graph_.inputs_.push_back(value);
+  // The dims a symbolic attribute's symbols can be read from at run time (the first wins).
+  const SymContext& context = options_.shapes->context();
+  for (int d = 0; d < sizes.size(); ++d) {
+    if (!sizes[d].is_symbolic() || context.node(sizes[d].expr).kind != SymKind::kSymbol) continue;
+    const auto symbol = static_cast<std::size_t>(context.node(sizes[d].expr).value);
+    if (graph_.symbol_sources_.size() <= symbol) graph_.symbol_sources_.resize(symbol + 1);
+    if (graph_.symbol_sources_[symbol].input < 0)
+      graph_.symbol_sources_[symbol] = SymbolSource{input_index, d};
+  }
   return value;
 }
 
@@ -188,10 +222,63 @@ const Tensor& GraphBuilder::constant_value(ValueId value) const {
   return graph_.producer(value).constant;
 }
 
+void GraphBuilder::specialize(Attr& attr) {
+  if (!attr.is_symbolic()) return;
+  GYRO_ASSERT(options_.shapes != nullptr, "a symbolic attribute without a shape decider");
+  SymContext& context = options_.shapes->context();
+  for (std::size_t k = 0; k < attr.syms.size(); ++k) {
+    if (attr.syms[k].index < 0) continue;
+    const int64_t hint = attr.kind == AttrKind::kInts ? attr.ints[k] : attr.i;
+    const bool equal = options_.shapes->decide(context.eq(attr.syms[k], context.constant(hint)));
+    GYRO_ASSERT(equal, "a symbolic attribute differs from its own hint");
+  }
+  attr.syms.clear();
+}
+
+bool GraphBuilder::readable_at_run_time(const Attr& attr) const {
+  const SymContext* context =
+      options_.shapes ? &options_.shapes->context() : graph_.sym_context_.get();
+  if (context == nullptr) return false;
+  bool readable = true;
+  for (SymId id : attr.syms) {
+    if (id.index < 0) continue;
+    for_each_symbol(*context, id, [&](int symbol) {
+      readable = readable && static_cast<std::size_t>(symbol) < graph_.symbol_sources_.size() &&
+                 graph_.symbol_sources_[symbol].input >= 0;
+    });
+  }
+  return readable;
+}
+
 Expected<std::vector<ValueId>> GraphBuilder::call(OpKind op, std::span<const ValueId> inputs,
                                                   std::span<const Attr> attrs,
                                                   std::span<const NamedAttr> named) {
+  // Symbolic attributes: an op whose shape rule reads none as sizes sees their hints (a guard
+  // each), before binding converts them (an int where a float goes).
+  bool any_symbolic = false;
+  for (const Attr& attr : attrs) any_symbolic = any_symbolic || attr.is_symbolic();
+  for (const NamedAttr& attr : named) any_symbolic = any_symbolic || attr.value.is_symbolic();
+  std::vector<Attr> plain_attrs;
+  std::vector<NamedAttr> plain_named;
+  if (any_symbolic && !takes_symbolic_attrs(op)) {
+    plain_attrs.assign(attrs.begin(), attrs.end());
+    plain_named.assign(named.begin(), named.end());
+    for (Attr& attr : plain_attrs) specialize(attr);
+    for (NamedAttr& attr : plain_named) specialize(attr.value);
+    attrs = plain_attrs;
+    named = plain_named;
+  }
   GYRO_ASSIGN_OR_RETURN(Attrs bound, bind_attrs(op, static_cast<int>(inputs.size()), attrs, named));
+  // The rest keep their symbols where the shape rule reads them and a run can compute them
+  // from the inputs' sizes (an int argument's symbol has no input dim: specialized).
+  bool symbolic_attrs = false;
+  for (std::size_t k = 0; any_symbolic && k < bound.size(); ++k) {
+    if (!bound[k].is_symbolic()) continue;
+    if (attr_may_be_symbolic(op, bound, k) && readable_at_run_time(bound[k]))
+      symbolic_attrs = true;
+    else
+      specialize(bound[k]);
+  }
   std::vector<TensorMeta> metas;
   metas.reserve(inputs.size());
   for (ValueId v : inputs) metas.push_back(graph_.meta(v));
@@ -199,7 +286,7 @@ Expected<std::vector<ValueId>> GraphBuilder::call(OpKind op, std::span<const Val
 
   const OpInfo& info = op_info(op);
   const bool random = info.fusion == FusionClass::kRandom;
-  if (!random && options_.fold) {
+  if (!random && !symbolic_attrs && options_.fold) {
     bool foldable = true;
     for (ValueId v : inputs)
       foldable =
@@ -224,14 +311,14 @@ Expected<std::vector<ValueId>> GraphBuilder::call(OpKind op, std::span<const Val
   std::vector<SymDims> output_sym_sizes;
   bool symbolic_input = false;
   for (ValueId v : inputs) symbolic_input = symbolic_input || graph_.meta(v).has_symbolic_sizes();
-  if (symbolic_input && options_.shapes) {
+  if ((symbolic_input || symbolic_attrs) && options_.shapes) {
     std::vector<SymDims> input_sizes;
     for (ValueId v : inputs) input_sizes.push_back(sym_sizes(v));
-    auto inferred = infer_sym_sizes(op, input_sizes, bound);
+    auto inferred = infer_sym_sizes(op, input_sizes, bound, options_.shapes);
     GYRO_ASSERT(inferred.ok(), "{}: the symbolic shape rule fails where the concrete one passed: {}",
                 op_name(op), inferred.error().to_string());
     output_sym_sizes = std::move(inferred).value();
-  } else if (symbolic_input) {
+  } else if (symbolic_input || symbolic_attrs) {
     for (TensorMeta& out : output_metas)
       out.symbolic = static_cast<uint8_t>((1u << out.sizes.size()) - 1);
   }
@@ -241,6 +328,7 @@ Expected<std::vector<ValueId>> GraphBuilder::call(OpKind op, std::span<const Val
   node.inputs.assign(inputs.begin(), inputs.end());
   node.attrs = std::move(bound);
   ValueId first = add_node(std::move(node), output_metas, output_sym_sizes);
+  symbolic_attrs_ = symbolic_attrs_ || symbolic_attrs;
   if (!random && options_.cse) calls_.emplace(hash, graph_.producer_index(first));
   return outputs_of(graph_.nodes_.back());
 }
@@ -294,6 +382,11 @@ Expected<std::vector<ValueId>> GraphBuilder::fold(OpKind op, std::span<const Val
 
 std::vector<ValueId> GraphBuilder::copy(const Graph& from, const Node& node,
                                         std::span<const ValueId> inputs) {
+  if (from.sym_context_ && !graph_.sym_context_ && !options_.shapes) {
+    // Symbolic attributes stay symbolic: the copy shares their context and symbol sources.
+    graph_.sym_context_ = from.sym_context_;
+    graph_.symbol_sources_ = from.symbol_sources_;
+  }
   std::vector<ValueId> outputs = copy_node(from, node, inputs);
   // The copy's sizes are the original's, symbolic ones included (a builder without the trace's
   // decider cannot work out which they are).
@@ -341,6 +434,9 @@ void GraphBuilder::set_outputs(std::vector<ValueId> outputs) {
 Graph GraphBuilder::finish() {
   calls_.clear();
   constants_.clear();
+  if (symbolic_attrs_ && options_.shapes)
+    graph_.sym_context_ = std::make_shared<const SymContext>(options_.shapes->context());
+  symbolic_attrs_ = false;
   return std::exchange(graph_, Graph());
 }
 

@@ -51,6 +51,9 @@ class GraphBuilder {
 
   // An op call. Attributes bind as in eager::run (positional, then named, then defaults), and
   // an invalid call returns the same Error eager::run returns for inputs of these metas.
+  // Symbolic attributes (Attr::syms, over options.shapes' context) stay symbolic where the
+  // shape rule reads them as sizes (attr_may_be_symbolic) and every symbol is a placeholder's
+  // dim; any other is specialized to its hints. A call with symbolic attributes never folds.
   // Returns the call's outputs (several for split/chunk), which may be an existing value (CSE)
   // or a new constant (folding).
   Expected<std::vector<ValueId>> call(OpKind op, std::span<const ValueId> inputs,
@@ -96,6 +99,10 @@ class GraphBuilder {
   ValueId add_node(Node node, std::span<const TensorMeta> metas,
                    std::span<const SymDims> sym_sizes = {});
   std::vector<ValueId> outputs_of(const Node& node) const;
+  // A symbolic attribute fixed to its hints (each element's `expr == hint` decided: a guard).
+  void specialize(Attr& attr);
+  // Whether every symbol of `attr` is a placeholder's dim (so a run can compute it).
+  bool readable_at_run_time(const Attr& attr) const;
   std::vector<ValueId> copy_node(const Graph& from, const Node& node,
                                  std::span<const ValueId> inputs);
   Expected<std::vector<ValueId>> fold(OpKind op, std::span<const ValueId> inputs,
@@ -108,6 +115,8 @@ class GraphBuilder {
   std::unordered_multimap<uint64_t, int32_t> calls_;
   std::unordered_multimap<uint64_t, int32_t> constants_;
   std::vector<SymDims> sym_sizes_;  // by value, for values with symbolic sizes (else empty)
+  bool symbolic_attrs_ = false;     // some call kept a symbolic attribute
+
 };
 
 }  // namespace gyro

@@ -86,7 +86,7 @@ std::string nested_repr(const Tensor& t) {
   return emit(emit, 0);
 }
 
-std::string attr_repr(const Attr& attr) {
+std::string attr_repr(const Attr& attr, const SymContext* context) {
   switch (attr.kind) {
     case AttrKind::kFloat:
       return python_float_repr(attr.f);
@@ -98,7 +98,7 @@ std::string attr_repr(const Attr& attr) {
     case AttrKind::kInt:
     case AttrKind::kBool:
     case AttrKind::kInts:
-      return attr.to_string();
+      return attr.to_string(context);  // symbolic elements as expressions
   }
   GYRO_UNREACHABLE("bad AttrKind");
 }
@@ -154,7 +154,7 @@ Names make_names(const Graph& graph) {
 
 // "gyro.sum(add, dim=[1])": the call's right-hand side; an opaque call is its function's
 // name without the module ("scale_rows(x, 2.0)").
-std::string call_expression(const Node& node, const Names& names) {
+std::string call_expression(const Graph& graph, const Node& node, const Names& names) {
   std::vector<std::string> args;
   for (ValueId v : node.inputs) args.push_back(names.values[v.index]);
   if (node.kind == NodeKind::kOpaqueCall)
@@ -162,7 +162,7 @@ std::string call_expression(const Node& node, const Names& names) {
   const auto& specs = op_info(node.op).attrs;
   for (std::size_t k = 0; k < specs.size(); ++k) {
     if (specs[k].has_default && identical(specs[k].default_value, node.attrs[k])) continue;
-    args.push_back(fmt::format("{}={}", specs[k].name, attr_repr(node.attrs[k])));
+    args.push_back(fmt::format("{}={}", specs[k].name, attr_repr(node.attrs[k], graph.sym_context())));
   }
   return fmt::format("gyro.{}({})", op_name(node.op), fmt::join(args, ", "));
 }
@@ -225,14 +225,14 @@ std::string print_graph(const Graph& graph, std::string_view name) {
       case NodeKind::kCall:
       case NodeKind::kOpaqueCall:
         if (has_getitems(node)) {
-          out += fmt::format("    {} = {}\n", node_name, call_expression(node, names));
+          out += fmt::format("    {} = {}\n", node_name, call_expression(graph, node, names));
           for (int k = 0; k < node.num_outputs; ++k)
             out += fmt::format("    {}: \"{}\" = {}[{}]\n", names.values[node.output(k).index],
                                meta_text(graph, node.output(k)), node_name, k);
         } else {
           out += fmt::format("    {}: \"{}\" = {}\n", node_name,
                              meta_text(graph, node.first_output),
-                             call_expression(node, names));
+                             call_expression(graph, node, names));
         }
         break;
     }
@@ -267,7 +267,7 @@ std::string graph_to_dot(const Graph& graph, std::string_view name) {
         break;
       case NodeKind::kCall:
       case NodeKind::kOpaqueCall:
-        lines = {fmt::format("{} = {}", names.nodes[i], call_expression(node, names)),
+        lines = {fmt::format("{} = {}", names.nodes[i], call_expression(graph, node, names)),
                  fmt::format("{}", fmt::join(metas, ", "))};
         break;
     }

@@ -202,13 +202,17 @@ Status check_nonempty_reduction(OpKind op, const DimsOf<D>& in, const Attr& dims
 
 template <typename D>
 Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D>> in,
-                                             const Attrs& attrs) {
+                                             const Attrs& attrs, SymDecider* decider) {
   using Sizes = DimsOf<D>;
   const OpInfo& info = op_info(op);
   auto one = [](Sizes dims) { return std::vector<Sizes>{dims}; };
   auto int_attr = [&](std::string_view name) { return attr(op, attrs, name).i; };
   auto ints_attr = [&](std::string_view name) -> const std::vector<int64_t>& {
     return attr(op, attrs, name).ints;
+  };
+  // An int[] attribute as sizes (symbolic elements as their expressions over SymDim).
+  auto dims_attr = [&](std::string_view name) {
+    return attr_dims<D>(attr(op, attrs, name), decider);
   };
   switch (info.shape_rule) {
     case ShapeRule::kBroadcast: {
@@ -269,7 +273,8 @@ Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D
       return one(out);
     }
     case ShapeRule::kReshape: {
-      GYRO_ASSIGN_OR_RETURN(Sizes out, reshape<D>(in[0], ints_attr("shape")));
+      const std::vector<D> shape = dims_attr("shape");
+      GYRO_ASSIGN_OR_RETURN(Sizes out, reshape<D>(in[0], shape));
       return one(out);
     }
     case ShapeRule::kTranspose: {
@@ -328,15 +333,17 @@ Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D
       return one(out);
     }
     case ShapeRule::kExpand: {
-      GYRO_ASSIGN_OR_RETURN(Sizes out, expand<D>(in[0], ints_attr("size")));
+      const std::vector<D> size = dims_attr("size");
+      GYRO_ASSIGN_OR_RETURN(Sizes out, expand<D>(in[0], size));
       return one(out);
     }
     case ShapeRule::kSlice: {
       Sizes out = in[0];
       GYRO_CHECK_ARG(out.size() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
       GYRO_ASSIGN_OR_RETURN(int d, normalize_dim(int_attr("dim"), out.size()));
-      GYRO_ASSIGN_OR_RETURN(auto bounds, slice_bounds<D>(out[d], attr(op, attrs, "start"),
-                                                         attr(op, attrs, "end"), int_attr("step")));
+      GYRO_ASSIGN_OR_RETURN(auto bounds,
+                            slice_bounds<D>(out[d], attr(op, attrs, "start"), attr(op, attrs, "end"),
+                                            int_attr("step"), decider));
       out[d] = bounds.length;
       return one(out);
     }
@@ -415,7 +422,17 @@ Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D
       GYRO_TRY(check_rank(static_cast<int>(size.size()), info.name));
       Dims out(std::span<const int64_t>(size.data(), size.size()));
       GYRO_TRY(checked_numel(out, info.name));
-      return one(plain_as<D>(out));
+      if constexpr (std::is_same_v<D, int64_t>) {
+        return one(out);
+      } else {
+        // Symbolic entries: the hints passed, and each must stay a valid size.
+        Sizes sym_out;
+        for (const D& entry : dims_attr("size")) {
+          GYRO_CHECK_ARG(entry >= D(0), RuntimeError, "{}: negative dimension {}", info.name, entry);
+          sym_out.push_back(entry);
+        }
+        return one(sym_out);
+      }
     }
     case ShapeRule::kArange: {
       // arange(end) means arange(0, end).
@@ -429,7 +446,17 @@ Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D
           int64_t length,
           integral ? arange_length_int(start.i, end.i, step.i)
                    : arange_length(start.as_double(), end.as_double(), step.as_double()));
-      return one(Sizes{D(length)});
+      if (!integral || (!start.is_symbolic() && !end.is_symbolic())) return one(Sizes{D(length)});
+      // Symbolic start or end (the step is plain: attr_may_be_symbolic): the length as an
+      // expression, with the bound's order decided (the error above, on the hints).
+      const D first = attr_dim<D>(start, 0, start.i, decider);
+      const D last = attr_dim<D>(end, 0, end.i, decider);
+      const int64_t by = step.i;
+      GYRO_CHECK_ARG(by > 0 ? last >= first : last <= first, RuntimeError,
+                     "upper bound and larger bound inconsistent with step sign");
+      const D span = by > 0 ? last - first : first - last;
+      const int64_t magnitude = by > 0 ? by : -by;
+      return one(Sizes{(span + D(magnitude - 1)) / D(magnitude)});
     }
     case ShapeRule::kLinspace: {
       int64_t steps = int_attr("steps");
@@ -468,13 +495,36 @@ Expected<OutputMeta> infer_meta(OpKind op, std::span<const TensorMeta> inputs, c
     sizes = many_sizes;
   }
   for (std::size_t k = 0; k < inputs.size(); ++k) sizes[k] = inputs[k].sizes;
-  GYRO_ASSIGN_OR_RETURN(auto outputs, infer_sizes<int64_t>(op, sizes, attrs));
+  GYRO_ASSIGN_OR_RETURN(auto outputs, infer_sizes<int64_t>(op, sizes, attrs, nullptr));
   return OutputMeta{dtypes.first, dtypes.second, std::move(outputs)};
 }
 
 Expected<std::vector<SymDims>> infer_sym_sizes(OpKind op, std::span<const SymDims> inputs,
-                                               const Attrs& attrs) {
-  return infer_sizes<SymDim>(op, inputs, attrs);
+                                               const Attrs& attrs, SymDecider* decider) {
+  return infer_sizes<SymDim>(op, inputs, attrs, decider);
+}
+
+bool attr_may_be_symbolic(OpKind op, const Attrs& attrs, std::size_t slot) {
+  const auto& specs = op_info(op).attrs;
+  if (slot >= specs.size()) return false;
+  const std::string& name = specs[slot].name;
+  switch (op_info(op).shape_rule) {
+    case ShapeRule::kReshape:
+      return name == "shape";
+    case ShapeRule::kExpand:
+    case ShapeRule::kSizeAttr:
+      return name == "size";
+    case ShapeRule::kSlice:
+      return name == "start" || name == "end";
+    case ShapeRule::kArange: {
+      if (name != "start" && name != "end") return false;
+      for (const char* bound : {"start", "end", "step"})
+        if (attr(op, attrs, bound).kind == AttrKind::kFloat) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 }  // namespace gyro

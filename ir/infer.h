@@ -39,8 +39,14 @@ Expected<OutputMeta> infer_meta(OpKind op, std::span<const TensorMeta> inputs, c
 
 // The same shape rule over symbolic sizes (ir/sym_dim.h): one SymDims per output. On the
 // hints it gives infer_meta's sizes and errors; conditions the rule tests on symbolic sizes
-// are decided through their SymDecider, which records them as facts.
+// are decided through their SymDecider, which records them as facts. Attribute elements that
+// carry symbols (Attr::syms, only where attr_may_be_symbolic) are read as SymDims of `decider`.
 Expected<std::vector<SymDims>> infer_sym_sizes(OpKind op, std::span<const SymDims> inputs,
-                                               const Attrs& attrs);
+                                               const Attrs& attrs, SymDecider* decider = nullptr);
+
+// Whether bound attribute `slot` of `op` may carry symbols: the ones the shape rule reads as
+// sizes (reshape/view's shape, expand's and the creation ops' size, slice's start and end, an
+// int arange's start and end). Any other symbolic attribute is specialized to its hint.
+bool attr_may_be_symbolic(OpKind op, const Attrs& attrs, std::size_t slot);
 
 }  // namespace gyro

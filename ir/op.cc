@@ -64,7 +64,11 @@ Expected<Attr> coerce(OpKind op, const AttrSpec& spec, const Attr& value) {
       return mismatch();
     case AttrType::kInts:
       if (value.kind == AttrKind::kInts) return value;
-      if (value.kind == AttrKind::kInt) return Attr::list({value.i});  // a lone int is [int]
+      if (value.kind == AttrKind::kInt) {  // a lone int is [int]
+        Attr list = Attr::list({value.i});
+        list.syms = value.syms;
+        return list;
+      }
       return mismatch();
     case AttrType::kDType:
       if (value.kind == AttrKind::kDType) return value;

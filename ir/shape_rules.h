@@ -12,6 +12,7 @@
 #include "ir/attr.h"
 #include "ir/dims.h"
 #include "ir/error.h"
+#include "ir/sym_dim.h"
 
 namespace gyro::shape_rules {
 
@@ -25,6 +26,26 @@ int64_t hint_of(const D& size) {
     return size;
   else
     return size.hint;
+}
+
+// Element `k` of an int or int-list attribute (whose value is `value`) as a size: over SymDim,
+// an element that carries a symbol (Attr::syms) is that expression with `value` as its hint.
+template <typename D>
+D attr_dim(const Attr& attr, std::size_t k, int64_t value, SymDecider* decider) {
+  if constexpr (std::is_integral_v<D>) {
+    return value;
+  } else {
+    const SymId id = attr.sym(k);
+    return id.index >= 0 ? D(value, id, decider) : D(value);
+  }
+}
+template <typename D>
+std::vector<D> attr_dims(const Attr& attr, SymDecider* decider) {
+  std::vector<D> out;
+  out.reserve(attr.ints.size());
+  for (std::size_t k = 0; k < attr.ints.size(); ++k)
+    out.push_back(attr_dim<D>(attr, k, attr.ints[k], decider));
+  return out;
 }
 
 // The int64 forms of SymDim's sym_min/sym_max (ir/sym_dim.h), so a rule reads the same over both.
@@ -158,8 +179,10 @@ Expected<DimsOf<D>> matmul(const DimsOf<D>& a, const DimsOf<D>& b) {
   return out;
 }
 
+// The sizes of a reshape (or view) to `shape`: one entry may be -1 (inferred). Over symbolic
+// entries the tests are decided: `n == -1`, `n >= 0`, and numel divisible by the known product.
 template <typename D>
-Expected<DimsOf<D>> reshape(const DimsOf<D>& in, std::span<const int64_t> shape) {
+Expected<DimsOf<D>> reshape(const DimsOf<D>& in, std::span<const D> shape) {
   GYRO_TRY(check_rank(static_cast<int>(shape.size()), "reshape"));
   D numel(1);
   for (const auto& s : in) numel = numel * s;
@@ -167,14 +190,14 @@ Expected<DimsOf<D>> reshape(const DimsOf<D>& in, std::span<const int64_t> shape)
   int inferred = -1;
   D known(1);
   for (std::size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == -1) {
+    if (shape[i] == D(-1)) {
       GYRO_CHECK_ARG(inferred < 0, RuntimeError, "only one dimension can be inferred");
       inferred = static_cast<int>(i);
       out.push_back(D(1));
     } else {
-      GYRO_CHECK_ARG(shape[i] >= 0, RuntimeError, "invalid shape dimension {}", shape[i]);
-      out.push_back(D(shape[i]));
-      known = known * D(shape[i]);
+      GYRO_CHECK_ARG(shape[i] >= D(0), RuntimeError, "invalid shape dimension {}", shape[i]);
+      out.push_back(shape[i]);
+      known = known * shape[i];
     }
   }
   auto invalid = [&]() {
@@ -191,7 +214,7 @@ Expected<DimsOf<D>> reshape(const DimsOf<D>& in, std::span<const int64_t> shape)
 }
 
 template <typename D>
-Expected<DimsOf<D>> expand(const DimsOf<D>& in, std::span<const int64_t> size) {
+Expected<DimsOf<D>> expand(const DimsOf<D>& in, std::span<const D> size) {
   GYRO_TRY(check_rank(static_cast<int>(size.size()), "expand"));
   GYRO_CHECK_ARG(static_cast<int>(size.size()) >= in.size(), RuntimeError,
                  "expand: the number of sizes provided ({}) must be greater or equal to the number "
@@ -201,18 +224,18 @@ Expected<DimsOf<D>> expand(const DimsOf<D>& in, std::span<const int64_t> size) {
   DimsOf<D> out;
   for (int i = 0; i < static_cast<int>(size.size()); ++i) {
     if (i < lead) {
-      GYRO_CHECK_ARG(size[i] >= 0, RuntimeError,
+      GYRO_CHECK_ARG(size[i] >= D(0), RuntimeError,
                      "expand: the expanded size of the tensor ({}) isn't allowed in a leading, "
                      "non-existing dimension {}",
                      size[i], i);
-      out.push_back(D(size[i]));
+      out.push_back(size[i]);
       continue;
     }
     const D& have = in[i - lead];
-    if (size[i] == -1 || D(size[i]) == have) {
+    if (size[i] == D(-1) || size[i] == have) {
       out.push_back(have);
-    } else if (have == D(1) && size[i] >= 0) {
-      out.push_back(D(size[i]));
+    } else if (have == D(1) && size[i] >= D(0)) {
+      out.push_back(size[i]);
     } else {
       return make_error(ErrorKind::RuntimeError,
                         "The expanded size of the tensor ({}) must match the existing size ({}) at "
@@ -231,13 +254,15 @@ template <typename D>
 struct SliceBoundsOf {
   D start, length;
 };
+// A symbolic bound (Attr::syms, with `decider`) has its sign decided.
 template <typename D>
 Expected<SliceBoundsOf<D>> slice_bounds(const D& size, const Attr& start_attr, const Attr& end_attr,
-                                        int64_t step) {
+                                        int64_t step, SymDecider* decider = nullptr) {
   GYRO_CHECK_ARG(step > 0, ValueError, "slice step must be positive, got {}", step);
   auto clamp_index = [&](const Attr& attr, const D& fallback) {
     if (attr.is_none()) return fallback;
-    return attr.i < 0 ? sym_max(D(attr.i) + size, D(0)) : sym_min(D(attr.i), size);
+    const D index = attr_dim<D>(attr, 0, attr.i, decider);
+    return index < D(0) ? sym_max(index + size, D(0)) : sym_min(index, size);
   };
   D start = clamp_index(start_attr, D(0)), end = clamp_index(end_attr, size);
   D length = (sym_max(end - start, D(0)) + D(step - 1)) / D(step);

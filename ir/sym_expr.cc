@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <numeric>
+#include <optional>
 
 namespace gyro {
 
@@ -223,11 +224,35 @@ SymId SymContext::mul(SymId a, SymId b) {
   return scaled.index >= 0 ? scaled : product;
 }
 
+// `a` as `b` times a quotient, when its form shows one: b, c*b, a product with b among its
+// factors, or c times such a product (reshape(n, -1) of n*k elements divides n*k by n).
+std::optional<SymId> SymContext::exact_quotient(SymId a, SymId b) {
+  if (a == b) return constant(1);
+  const SymNode& n = node(a);
+  if (n.kind == SymKind::kAdd && n.value == 0 && n.terms.size() == 1) {
+    const auto [term, coefficient] = n.terms[0];
+    auto inner = exact_quotient(term, b);
+    if (!inner) return std::nullopt;
+    return mul(*inner, constant(coefficient));
+  }
+  if (n.kind != SymKind::kMul) return std::nullopt;
+  std::vector<SymId> rest = n.operands;
+  auto found = std::find(rest.begin(), rest.end(), b);
+  if (found == rest.end()) return std::nullopt;
+  rest.erase(found);
+  SymId product = constant(1);
+  for (SymId factor : rest) product = mul(product, factor);
+  return product;
+}
+
 SymId SymContext::floordiv(SymId a, SymId b) {
   int64_t folded = 0;
   if (is_constant(a) && is_constant(b) && python_floordiv(node(a).value, node(b).value, folded))
     return constant(folded);
   if (is_constant(b) && node(b).value == 1) return a;
+  // (q*b) // b is q for every b != 0 (and a division by zero is an error either way).
+  if (!is_constant(b))
+    if (auto quotient = exact_quotient(a, b)) return *quotient;
   return intern_operands(SymKind::kFloorDiv, {a, b});
 }
 
@@ -236,6 +261,7 @@ SymId SymContext::mod(SymId a, SymId b) {
   if (is_constant(a) && is_constant(b) && python_mod(node(a).value, node(b).value, folded))
     return constant(folded);
   if (is_constant(b) && (node(b).value == 1 || node(b).value == -1)) return constant(0);
+  if (!is_constant(b) && exact_quotient(a, b)) return constant(0);
   return intern_operands(SymKind::kMod, {a, b});
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -83,6 +84,7 @@ class SymContext {
   void linear(SymId id, int64_t scale, int64_t& constant, Terms& terms, bool& overflow) const;
   SymId make_sum(int64_t constant, Terms terms);
   SymId compare(SymKind kind, SymId difference);
+  std::optional<SymId> exact_quotient(SymId a, SymId b);
   std::string print_sum(int64_t constant, const Terms& terms) const;
   std::string print_operand(SymId id) const;
 
