@@ -72,14 +72,18 @@ Expected<OpArguments<typename Traits::Input>> map_op_arguments(OpKind op, std::s
     if (slot < specs.size() && specs[slot].type == AttrType::kInts && traits.integral(args[next]) &&
         next + 1 < args.size() && traits.integral(args[next + 1])) {
       std::vector<int64_t> ints;
-      std::vector<SymId> syms;
+      std::vector<SymId> syms;  // filled from the first symbolic int on (the VM's never are)
       bool symbolic = false;
       while (next < args.size()) {
         auto value = traits.integral(args[next]);
         if (!value) break;
         ints.push_back(*value);
-        syms.push_back(traits.sym_of(args[next]));
-        symbolic = symbolic || syms.back().index >= 0;
+        const SymId sym = traits.sym_of(args[next]);
+        if (sym.index >= 0 && !symbolic) {
+          symbolic = true;
+          syms.resize(ints.size() - 1);
+        }
+        if (symbolic) syms.push_back(sym);
         ++next;
       }
       --next;

@@ -210,9 +210,13 @@ Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D
   auto ints_attr = [&](std::string_view name) -> const std::vector<int64_t>& {
     return attr(op, attrs, name).ints;
   };
-  // An int[] attribute as sizes (symbolic elements as their expressions over SymDim).
+  // An int[] attribute as sizes (symbolic elements as their expressions over SymDim). Over
+  // int64 the attribute's own ints, uncopied: eager runs this on every call.
   auto dims_attr = [&](std::string_view name) {
-    return attr_dims<D>(attr(op, attrs, name), decider);
+    if constexpr (std::is_same_v<D, int64_t>)
+      return std::span<const int64_t>(attr(op, attrs, name).ints);
+    else
+      return attr_dims<D>(attr(op, attrs, name), decider);
   };
   switch (info.shape_rule) {
     case ShapeRule::kBroadcast: {
@@ -273,7 +277,7 @@ Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D
       return one(out);
     }
     case ShapeRule::kReshape: {
-      const std::vector<D> shape = dims_attr("shape");
+      const auto shape = dims_attr("shape");
       GYRO_ASSIGN_OR_RETURN(Sizes out, reshape<D>(in[0], shape));
       return one(out);
     }
@@ -333,7 +337,7 @@ Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D
       return one(out);
     }
     case ShapeRule::kExpand: {
-      const std::vector<D> size = dims_attr("size");
+      const auto size = dims_attr("size");
       GYRO_ASSIGN_OR_RETURN(Sizes out, expand<D>(in[0], size));
       return one(out);
     }
