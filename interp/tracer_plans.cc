@@ -252,6 +252,17 @@ std::optional<ResultPlan> Tracer::plan_view_of_written_input(int var) {
     view.view_op = vars_[*it].view_op;
     view.view_attrs = vars_[*it].view_attrs;
     view.output = vars_[*it].view_output;
+    // The view is made again after the graph with these attributes as they are: symbolic ones
+    // are fixed to their traced values (a guard), and the plan keeps plain ints.
+    for (Attr& attr : view.view_attrs) {
+      if (!attr.is_symbolic()) continue;
+      for (std::size_t k = 0; k < attr.syms.size(); ++k) {
+        if (attr.syms[k].index < 0) continue;
+        const int64_t hint = attr.kind == AttrKind::kInts ? attr.ints[k] : attr.i;
+        shapes_.specialize(SymDim(hint, attr.syms[k], &shapes_));
+      }
+      attr.syms.clear();
+    }
     view.items.push_back(std::move(plan));
     plan = std::move(view);
   }
