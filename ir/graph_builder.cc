@@ -155,13 +155,18 @@ std::vector<ValueId> GraphBuilder::outputs_of(const Node& node) const {
 }
 
 ValueId GraphBuilder::placeholder(std::string source, const TensorMeta& meta) {
+  return add_placeholder(std::move(source), meta, {});
+}
+
+ValueId GraphBuilder::add_placeholder(std::string source, const TensorMeta& meta,
+                                      std::span<const SymDims> sizes) {
   for (ValueId input : graph_.inputs_)
     GYRO_ASSERT(graph_.producer(input).source != source, "placeholder '{}' added twice", source);
   Node node;
   node.kind = NodeKind::kPlaceholder;
   node.input_index = static_cast<int>(graph_.inputs_.size());
   node.source = std::move(source);
-  ValueId value = add_node(std::move(node), std::span<const TensorMeta>(&meta, 1));
+  ValueId value = add_node(std::move(node), std::span<const TensorMeta>(&meta, 1), sizes);
   graph_.inputs_.push_back(value);
   return value;
 }
@@ -170,16 +175,8 @@ ValueId GraphBuilder::placeholder(std::string source, const TensorMeta& meta,
                                   const SymDims& sizes) {
   GYRO_ASSERT(options_.shapes != nullptr, "a symbolic placeholder without a shape decider");
   GYRO_ASSERT(hints(sizes) == meta.sizes, "placeholder '{}': sizes and hints differ", source);
-  for (ValueId input : graph_.inputs_)
-    GYRO_ASSERT(graph_.producer(input).source != source, "placeholder '{}' added twice", source);
-  Node node;
-  node.kind = NodeKind::kPlaceholder;
-  node.input_index = static_cast<int>(graph_.inputs_.size());
-  node.source = std::move(source);
-  const int input_index = node.input_index;
-  ValueId value = add_node(std::move(node), std::span<const TensorMeta>(&meta, 1),
-                           std::span<const SymDims>(&sizes, 1));
-  graph_.inputs_.push_back(value);
+  const int input_index = static_cast<int>(graph_.inputs_.size());
+  ValueId value = add_placeholder(std::move(source), meta, std::span<const SymDims>(&sizes, 1));
   // The dims a symbolic attribute's symbols can be read from at run time (the first wins).
   const SymContext& context = options_.shapes->context();
   for (int d = 0; d < sizes.size(); ++d) {

@@ -99,6 +99,8 @@ class GraphBuilder {
   ValueId add_node(Node node, std::span<const TensorMeta> metas,
                    std::span<const SymDims> sym_sizes = {});
   std::vector<ValueId> outputs_of(const Node& node) const;
+  ValueId add_placeholder(std::string source, const TensorMeta& meta,
+                          std::span<const SymDims> sizes);
   // A symbolic attribute fixed to its hints (each element's `expr == hint` decided: a guard).
   void specialize(Attr& attr);
   // Whether every symbol of `attr` is a placeholder's dim (so a run can compute it).
