@@ -29,6 +29,21 @@ Value dynamic_value(std::optional<bool> dynamic) {
   return dynamic ? Value::boolean(*dynamic) : Value();
 }
 
+// A compiled function of `function` (bound to `self` unless None) with these settings.
+Value make_compiled(Interpreter& vm, const Value& function, const Value& self,
+                    const CompileSettings& settings) {
+  Value compiled = Value::object(new CompiledFunctionObject());
+  auto& object = compiled.as<CompiledFunctionObject>();
+  object.function = function;
+  object.self = self;
+  object.backend = settings.backend;
+  object.fullgraph = settings.fullgraph;
+  object.options = settings.options;
+  object.dynamic = settings.dynamic;
+  object.epoch = vm.compile_epoch();
+  return compiled;
+}
+
 std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
                                       const CompileSettings& settings) {
   // disable() wins over compile(). Compiling a compiled function again with the same settings
@@ -46,16 +61,7 @@ std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
         compiled.fullgraph == settings.fullgraph && same_options &&
         compiled.dynamic == settings.dynamic)
       return fn;
-    Value again = Value::object(new CompiledFunctionObject());
-    auto& object = again.as<CompiledFunctionObject>();
-    object.function = compiled.function;
-    object.self = compiled.self;
-    object.backend = settings.backend;
-    object.fullgraph = settings.fullgraph;
-    object.options = settings.options;
-    object.dynamic = settings.dynamic;
-    object.epoch = vm.compile_epoch();
-    return again;
+    return make_compiled(vm, compiled.function, compiled.self, settings);
   }
   bool method = fn.is(ObjectKind::BoundMethod) &&
                 fn.as<BoundMethodObject>().function.is(ObjectKind::Function);
@@ -73,16 +79,8 @@ std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
   const Value& target = call_method.is_none() ? fn : call_method;
   if (!target.is(ObjectKind::Function) && !method)
     return vm.raise(ErrorKind::TypeError, "compile() expects a function, not {}", type_name(fn));
-  Value compiled = Value::object(new CompiledFunctionObject());
-  auto& object = compiled.as<CompiledFunctionObject>();
-  object.function = method ? target.as<BoundMethodObject>().function : target;
-  if (method) object.self = target.as<BoundMethodObject>().self;
-  object.backend = settings.backend;
-  object.fullgraph = settings.fullgraph;
-  object.options = settings.options;
-  object.dynamic = settings.dynamic;
-  object.epoch = vm.compile_epoch();
-  return compiled;
+  return make_compiled(vm, method ? target.as<BoundMethodObject>().function : target,
+                       method ? target.as<BoundMethodObject>().self : Value(), settings);
 }
 
 // The decorator @compile(...) returns: a builtin bound to its settings (a tuple).
