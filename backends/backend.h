@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,10 +42,19 @@ class Executable {
     return run(inputs);
   }
 
+  // How the backend split the graph (the vectorized backend's kernels), one line per part, for
+  // explain() and the graph log; empty when the backend says nothing.
+  const std::string& description() const { return description_ ? *description_ : kNoText; }
+  void set_description(std::string text) {
+    description_ = std::make_shared<const std::string>(std::move(text));
+  }
+
  private:
   friend Expected<Executable> compile_graph(std::string_view, const Graph&, std::span<const Tensor>,
                                             const BackendOptions&);
+  static inline const std::string kNoText;
   RunFn run_;
+  std::shared_ptr<const std::string> description_;
   std::vector<TensorMeta> expected_inputs_;  // empty and unchecked unless set by compile_graph
   bool check_inputs_ = false;
 };
@@ -61,6 +71,9 @@ struct Backend {
   std::vector<std::string> known_options;
   std::string help;
 };
+
+// The backend compile() uses when the script names none.
+inline constexpr std::string_view kDefaultBackend = "vectorized";
 
 // Adds a backend (host-defined backends come in here). ValueError for an empty name, an empty
 // compile function, or a name already registered. Built-in: "eager", "aot_eager".

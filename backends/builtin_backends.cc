@@ -2,6 +2,7 @@
 #include "backends/builtin_backends.h"
 
 #include "backends/graph_runner.h"
+#include "backends/vectorized/vectorized.h"
 #include "ir/passes.h"
 
 namespace gyro {
@@ -28,6 +29,7 @@ std::vector<Backend> builtin_backends() {
                       compile_aot_eager,
                       {},
                       "decomposes composite ops into primitive ones, then runs eagerly"});
+  backends.push_back(vectorized::backend());
   return backends;
 }
 

@@ -38,6 +38,9 @@ struct Step {
   // An opaque call (allow_in_graph): the function, and the metas its trace-time call gave.
   std::shared_ptr<const OpaqueFunction> opaque;
   std::vector<TensorMeta> traced;
+  // A backend's kernel (operands are its inputs; it writes the values of `results`).
+  std::shared_ptr<const KernelStep> kernel;
+  uint32_t results_begin = 0, results_end = 0;  // into Plan::results
 };
 
 // The graph reduced to what running it reads: placeholders and constants bind values before
@@ -46,11 +49,13 @@ struct Step {
 struct Plan {
   int32_t num_values = 0;
   uint32_t max_operands = 0;          // the most operands one call has
+  uint32_t max_results = 0;           // the most values one kernel step produces
   std::vector<int32_t> placeholders;  // the value of each input, in input order
   std::vector<std::pair<int32_t, Tensor>> constants;
   std::vector<Step> steps;
   std::vector<int32_t> operands;
   std::vector<int32_t> released;
+  std::vector<int32_t> results;  // kernel steps' output values
   // Symbolic attributes: their context, and the input dim each symbol is read from.
   std::shared_ptr<const SymContext> sym_context;
   std::vector<SymbolSource> symbols;
@@ -61,13 +66,24 @@ struct Plan {
   std::vector<Output> outputs;
 };
 
-std::shared_ptr<const Plan> make_plan(const Graph& graph) {
+std::shared_ptr<const Plan> make_plan(const Graph& graph, std::vector<KernelStep> kernels) {
   auto plan = std::make_shared<Plan>();
   plan->num_values = graph.num_values();
   const auto num_nodes = static_cast<int32_t>(graph.nodes().size());
+  // Which kernel replaces each node (-1: none); a kernel runs at its last node.
+  std::vector<int32_t> kernel_of(num_nodes, -1);
+  for (std::size_t k = 0; k < kernels.size(); ++k)
+    for (int32_t node : kernels[k].nodes) kernel_of[node] = static_cast<int32_t>(k);
+  auto runs_kernel_at = [&](int32_t i) {
+    return kernel_of[i] >= 0 && kernels[kernel_of[i]].nodes.back() == i;
+  };
   std::vector<int32_t> last_use(graph.num_values(), -1);
-  for (int32_t i = 0; i < num_nodes; ++i)
-    for (ValueId v : graph.node(i).inputs) last_use[v.index] = i;
+  for (int32_t i = 0; i < num_nodes; ++i) {
+    if (kernel_of[i] < 0)
+      for (ValueId v : graph.node(i).inputs) last_use[v.index] = i;
+    else if (runs_kernel_at(i))
+      for (ValueId v : kernels[kernel_of[i]].inputs) last_use[v.index] = i;
+  }
   for (ValueId v : graph.outputs()) last_use[v.index] = num_nodes;  // kept to the end
   std::vector<std::vector<int32_t>> release_after(num_nodes);
   for (int32_t v = 0; v < graph.num_values(); ++v)
@@ -84,6 +100,27 @@ std::shared_ptr<const Plan> make_plan(const Graph& graph) {
         break;
       case NodeKind::kCall:
       case NodeKind::kOpaqueCall: {
+        if (kernel_of[i] >= 0) {
+          if (!runs_kernel_at(i)) break;
+          Step step;
+          auto kernel = std::make_shared<const KernelStep>(std::move(kernels[kernel_of[i]]));
+          step.operands_begin = static_cast<uint32_t>(plan->operands.size());
+          for (ValueId v : kernel->inputs) plan->operands.push_back(v.index);
+          step.operands_end = static_cast<uint32_t>(plan->operands.size());
+          plan->max_operands =
+              std::max(plan->max_operands, step.operands_end - step.operands_begin);
+          step.results_begin = static_cast<uint32_t>(plan->results.size());
+          for (ValueId v : kernel->outputs) plan->results.push_back(v.index);
+          step.results_end = static_cast<uint32_t>(plan->results.size());
+          plan->max_results = std::max(plan->max_results, step.results_end - step.results_begin);
+          step.release_begin = static_cast<uint32_t>(plan->released.size());
+          plan->released.insert(plan->released.end(), release_after[i].begin(),
+                                release_after[i].end());
+          step.release_end = static_cast<uint32_t>(plan->released.size());
+          step.kernel = std::move(kernel);
+          plan->steps.push_back(std::move(step));
+          break;
+        }
         Step step;
         step.op = node.op;
         if (node.kind == NodeKind::kOpaqueCall) {
@@ -127,6 +164,7 @@ std::shared_ptr<const Plan> make_plan(const Graph& graph) {
   plan->steps.shrink_to_fit();
   plan->operands.shrink_to_fit();
   plan->released.shrink_to_fit();
+  plan->results.shrink_to_fit();
   plan->outputs.shrink_to_fit();
   return plan;
 }
@@ -217,6 +255,7 @@ Expected<std::vector<Tensor>> run_plan(const Plan& plan, std::span<const Tensor>
   for (std::size_t i = 0; i < plan.placeholders.size(); ++i) env[plan.placeholders[i]] = inputs[i];
   for (const auto& [value, tensor] : plan.constants) env[value] = tensor;
   TensorSlots<4> operands(plan.max_operands);
+  TensorSlots<1> results(plan.max_results);
   for (const Step& step : plan.steps) {
     const uint32_t count = step.operands_end - step.operands_begin;
     for (uint32_t k = 0; k < count; ++k) operands[k] = env[plan.operands[step.operands_begin + k]];
@@ -226,7 +265,13 @@ Expected<std::vector<Tensor>> run_plan(const Plan& plan, std::span<const Tensor>
       GYRO_ASSIGN_OR_RETURN(patched, patched_attrs(plan, step, *bindings));
     }
     const Attrs& attrs = patched ? *patched : step.attrs;
-    if (step.opaque) {
+    if (step.kernel) {
+      const uint32_t produced = step.results_end - step.results_begin;
+      for (uint32_t k = 0; k < produced; ++k) results[k] = Tensor();
+      GYRO_TRY(step.kernel->run(args, std::span<Tensor>(results.data(), produced)));
+      for (uint32_t k = 0; k < produced; ++k)
+        env[plan.results[step.results_begin + k]] = std::move(results[k]);
+    } else if (step.opaque) {
       GYRO_ASSIGN_OR_RETURN(std::vector<Tensor> results, step.opaque->call(args));
       GYRO_TRY(check_opaque_results(step, results));
       for (int k = 0; k < step.num_outputs; ++k) env[step.first_output + k] = std::move(results[k]);
@@ -258,8 +303,10 @@ Expected<std::vector<Tensor>> run_plan(const Plan& plan, std::span<const Tensor>
 
 }  // namespace
 
-Executable eager_executable(const Graph& graph) {
-  std::shared_ptr<const Plan> plan = make_plan(graph);
+Executable eager_executable(const Graph& graph) { return graph_executable(graph, {}); }
+
+Executable graph_executable(const Graph& graph, std::vector<KernelStep> kernels) {
+  std::shared_ptr<const Plan> plan = make_plan(graph, std::move(kernels));
   return Executable([plan](std::span<const Tensor> inputs) { return run_plan(*plan, inputs); });
 }
 

@@ -2,6 +2,10 @@
 // function); also folds constants.
 #pragma once
 
+#include <functional>
+#include <span>
+#include <vector>
+
 #include "backends/backend.h"
 #include "ir/graph_builder.h"
 
@@ -14,6 +18,20 @@ namespace gyro {
 // function and must return the dtypes and sizes its traced call did (else a RuntimeError).
 // Inputs are not checked here (compile_graph does that).
 Executable eager_executable(const Graph& graph);
+
+// A step a backend runs in place of some call nodes (the vectorized backend's fused kernels):
+// it reads the values `inputs` and produces every value in `outputs`, and runs where the last
+// of its nodes stood. The nodes' other values are never materialized.
+struct KernelStep {
+  std::vector<int32_t> nodes;  // the call nodes it replaces, in ascending order
+  std::vector<ValueId> inputs;
+  std::vector<ValueId> outputs;
+  std::function<Status(std::span<const Tensor> inputs, std::span<Tensor> outputs)> run;
+};
+
+// eager_executable with `kernels` replacing their nodes; the other calls run through eager::run
+// as above. A kernel's inputs must be produced before its last node (the partitioner's job).
+Executable graph_executable(const Graph& graph, std::vector<KernelStep> kernels);
 
 // The ConstantFolder GraphBuilder needs: eager::run with the bound attributes.
 ConstantFolder eager_constant_folder();

@@ -551,6 +551,7 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
     if (name == "graphs") return strings(explanation.graphs);
     if (name == "shape_regions") return strings(explanation.shape_regions);
     if (name == "shape_guard_stats") return strings(explanation.shape_guard_stats);
+    if (name == "kernels") return strings(explanation.kernels);
   } else if (is_disabled(object)) {
     if (name == "__wrapped__") return object.as<BuiltinObject>().self;
   } else if (object.is(ObjectKind::Super)) {

@@ -117,7 +117,7 @@ std::optional<Value> call_explained(Interpreter& vm, Args args, Kwargs kwargs) {
   } else {
     object.function = fn;
   }
-  object.backend = make_str("eager");
+  object.backend = make_str(std::string(kDefaultBackend));
   object.epoch = vm.compile_epoch();
   if (!vm.call(fresh, args.subspan(1), kwargs)) return std::nullopt;
   return make_explanation(object);
@@ -150,6 +150,16 @@ std::string ExplanationObject::describe() const {
   for (const std::string& region : shape_regions) text += fmt::format("\n  {}", region);
   if (!shape_guard_stats.empty()) text += "\nShape Guard Pruning:";
   for (const std::string& stats : shape_guard_stats) text += fmt::format("\n  {}", stats);
+  if (!kernels.empty()) text += "\nKernels:";
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    text += fmt::format("\n  graph {}:", i + 1);
+    std::string_view rest = kernels[i];
+    while (!rest.empty()) {  // one indented line per kernel
+      std::size_t end = rest.find('\n');
+      text += fmt::format("\n    {}", rest.substr(0, end));
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    }
+  }
   return text;
 }
 
@@ -223,7 +233,7 @@ std::optional<Value> set_config_attribute(Interpreter& vm, ConfigObject& config,
 
 std::optional<Value> builtin_compile(Interpreter& vm, Args args, Kwargs kwargs) {
   CompileSettings settings;
-  settings.backend = make_str("eager");
+  settings.backend = make_str(std::string(kDefaultBackend));
   if (args.size() > 1)
     return vm.raise(ErrorKind::TypeError, "compile() takes 1 positional argument but {} were given",
                     args.size());

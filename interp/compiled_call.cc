@@ -406,7 +406,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     auto entry = std::make_shared<CompileEntry>();
     entry->capture = std::make_shared<const Capture>(std::move(*capture));
     entry->keys = source_keys(entry->capture->sources);
-    std::string backend = "eager";
+    std::string backend(kDefaultBackend);
     if (compiled.backend.is(ObjectKind::Str))
       backend = compiled.backend.as<StrObject>().text;
     else if (entry->capture->graph.num_calls() > 0 &&  // as Dynamo: no backend for no ops
@@ -435,8 +435,10 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
         fmt::format("entry {} added ({} guards)", compiled.entries.size() - 1, made.guards.size()));
     if (log_enabled(LogChannel::graph))
       log(LogChannel::graph,
-          fmt::format("{}, {} guards\n{}", code_location(code), made.guards.size(),
-                      without_trailing_newline(made.describe())));
+          fmt::format("{}, {} guards\n{}{}{}", code_location(code), made.guards.size(),
+                      without_trailing_newline(made.describe()),
+                      entry->executable.description().empty() ? "" : "\nkernels:\n",
+                      without_trailing_newline(entry->executable.description())));
     if (log_enabled(LogChannel::guards)) {
       std::string message =
           fmt::format("{}, entry {}:", code_location(code), compiled.entries.size() - 1);
@@ -489,6 +491,8 @@ Value make_explanation(const CompiledFunctionObject& compiled) {
     if (!capture.shape_guard_stats.empty())
       explanation.shape_guard_stats.push_back(capture.shape_guard_stats);
     if (!capture.shape_region.empty()) explanation.shape_regions.push_back(capture.shape_region);
+    if (!entry->executable.description().empty())
+      explanation.kernels.push_back(entry->executable.description());
   }
   explanation.break_reasons = compiled.break_reasons;
   return result;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <unordered_set>
 
+#include "backends/backend.h"
 #include "interp/frame.h"
 #include "interp/python_ops.h"
 #include "interp/special_methods.h"
@@ -379,7 +380,7 @@ std::optional<Value> Interpreter::call(const Value& callable, std::span<const Va
       if (it == implicitly_compiled_.end()) {
         Value compiled = Value::object(new CompiledFunctionObject());
         compiled.as<CompiledFunctionObject>().function = callable;
-        compiled.as<CompiledFunctionObject>().backend = make_str("eager");
+        compiled.as<CompiledFunctionObject>().backend = make_str(std::string(kDefaultBackend));
         compiled.as<CompiledFunctionObject>().epoch = compile_epoch_;
         compiled.as<CompiledFunctionObject>().implicit = true;
         it = implicitly_compiled_.emplace(callable.as_object(), std::move(compiled)).first;

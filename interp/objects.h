@@ -167,6 +167,7 @@ struct ExplanationObject : Object {
   std::vector<std::string> graphs;         // each graph as code
   std::vector<std::string> shape_guard_stats;  // per entry with symbolic sizes: pruning figures
   std::vector<std::string> shape_regions;      // per entry with symbolic sizes: what it accepts
+  std::vector<std::string> kernels;  // per entry: how its backend split the graph (if it says)
   std::string describe() const;            // what print() shows
 };
 

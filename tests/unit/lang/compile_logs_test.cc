@@ -255,7 +255,7 @@ TEST(CompileLogs, PerfTimesEachTraceAndBackendCompile) {
   ASSERT_EQ(logged.messages.size(), 2u);
   for (const std::string& message : logged.messages) {
     EXPECT_TRUE(message.starts_with("[gyro perf] double (logs.gy:2) at pc 0: trace ")) << message;
-    EXPECT_NE(message.find(" ms, backend eager "), std::string::npos) << message;
+    EXPECT_NE(message.find(" ms, backend vectorized "), std::string::npos) << message;
     EXPECT_TRUE(message.ends_with(" ms")) << message;
   }
 }
