@@ -67,7 +67,12 @@ Status RowKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
   const int64_t row_bytes =
       std::max<int64_t>(1, head_out.numel() / std::max<int64_t>(1, total_rows) *
                                static_cast<int64_t>(head_out.itemsize()));
-  const int64_t panel_rows = std::max<int64_t>(1, kPanelBytes / row_bytes);
+  int64_t panel_rows = std::max<int64_t>(1, kPanelBytes / row_bytes);
+  if (op_ == OpKind::matmul || op_ == OpKind::linear) {
+    // Each GEMM call packs the whole right operand again, so GEMM panels are as large as the
+    // cores allow: one per core, whatever `threads` is (results stay thread-independent).
+    panel_rows = std::max<int64_t>(1, (total_rows + default_thread_count() - 1) / default_thread_count());
+  }
   const int64_t panels = (total_rows + panel_rows - 1) / panel_rows;
   std::vector<Status> failures(static_cast<std::size_t>(panels));
   parallel_for(threads, panels, 1, [&](int64_t begin, int64_t end) {
