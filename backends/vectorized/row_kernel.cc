@@ -13,6 +13,8 @@ namespace {
 
 // A panel's output stays in L2 while the epilogue reads it.
 inline constexpr int64_t kPanelBytes = int64_t{256} << 10;
+// Eigen's GEMM row block (mr) is 48 floats with AVX-512, 24 with AVX2, 12 with SSE.
+inline constexpr int64_t kGemmRowQuantum = 48;
 
 // Rows [begin, end) of t along dim 0.
 Tensor rows(const Tensor& t, int64_t begin, int64_t end) {
@@ -69,9 +71,14 @@ Status RowKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
                                static_cast<int64_t>(head_out.itemsize()));
   int64_t panel_rows = std::max<int64_t>(1, kPanelBytes / row_bytes);
   if (op_ == OpKind::matmul || op_ == OpKind::linear) {
-    // Each GEMM call packs the whole right operand again, so GEMM panels are as large as the
-    // cores allow: one per core, whatever `threads` is (results stay thread-independent).
-    panel_rows = std::max<int64_t>(1, (total_rows + default_thread_count() - 1) / default_thread_count());
+    // Each GEMM call packs the whole right operand again, so there is one panel per thread.
+    // Eigen's GEMM sums each element in an order set by K (its kc blocking) and by the row's
+    // place in its block of mr rows (the last rows take narrower kernels). Panels that start
+    // at multiples of kGemmRowQuantum (a multiple of mr for every ISA) keep every row's place,
+    // so the split does not change results on any thread count.
+    const int64_t per_thread = (total_rows + threads - 1) / threads;
+    panel_rows = std::max<int64_t>(1, (per_thread + kGemmRowQuantum - 1) / kGemmRowQuantum) *
+                 kGemmRowQuantum;
   }
   const int64_t panels = (total_rows + panel_rows - 1) / panel_rows;
   std::vector<Status> failures(static_cast<std::size_t>(panels));
