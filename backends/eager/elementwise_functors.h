@@ -51,8 +51,6 @@ inline int64_t wrap_mul(int64_t a, int64_t b) {
   };
 GYRO_FLOAT_UNARY(ExpFn, a.exp())
 GYRO_FLOAT_UNARY(LogFn, a.log())
-GYRO_FLOAT_UNARY(SqrtFn, a.sqrt())
-GYRO_FLOAT_UNARY(RsqrtFn, a.rsqrt())
 GYRO_FLOAT_UNARY(SinFn, a.sin())
 GYRO_FLOAT_UNARY(CosFn, a.cos())
 GYRO_FLOAT_UNARY(TanhFn, a.tanh())
@@ -60,6 +58,27 @@ GYRO_FLOAT_UNARY(SigmoidFn, a.logistic())
 GYRO_FLOAT_UNARY(ReciprocalFn, a.inverse())
 GYRO_FLOAT_UNARY(SiluFn, a* a.logistic())
 #undef GYRO_FLOAT_UNARY
+
+// sqrt and rsqrt as plain loops: Eigen's packet versions (an rsqrt estimate and a Newton step,
+// under its default EIGEN_FAST_MATH) lose 1-2 bits and give NaN for +inf in the SIMD body but
+// inf in the scalar tail, so a result depended on the element's place in a loop. The loops
+// compile to the exact SIMD sqrt (-fno-math-errno) and agree with PyTorch in every lane.
+struct SqrtFn {
+  static constexpr unsigned kTypes = kFloats;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* in) const {
+    for (int64_t i = 0; i < n; ++i) out[i] = std::sqrt(in[i]);
+    return true;
+  }
+};
+struct RsqrtFn {
+  static constexpr unsigned kTypes = kFloats;
+  template <typename T>
+  bool operator()(int64_t n, T* out, const T* in) const {
+    for (int64_t i = 0; i < n; ++i) out[i] = T(1) / std::sqrt(in[i]);
+    return true;
+  }
+};
 
 // Ops that are the identity on integers and a rounding on floats.
 #define GYRO_ROUNDING_UNARY(Name, expression)               \

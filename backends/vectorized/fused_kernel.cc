@@ -25,8 +25,9 @@ inline constexpr int64_t kRegisterBytes = kBlock * 8;  // a block of the widest 
 // A reduction's rows are split into chunks of this many elements, whatever the thread count,
 // and the chunks' partial results are combined in order: results do not depend on threads.
 inline constexpr int64_t kReduceChunk = 64 * kBlock;
-// Fewer elements than this per thread are not worth a worker's wake-up.
-inline constexpr int64_t kMinElementsPerThread = 16 * kBlock;
+// Fewer elements than this per thread are not worth a worker's wake-up (tens of microseconds
+// when the machine is busy; a 64K-element chain takes about as long).
+inline constexpr int64_t kMinElementsPerThread = 64 * kBlock;
 
 // Per-thread register storage, grown on demand and kept (a kernel call allocates nothing).
 char* thread_scratch(std::size_t bytes) {
