@@ -89,6 +89,17 @@ std::shared_ptr<const Plan> make_plan(const Graph& graph, std::vector<KernelStep
   for (int32_t v = 0; v < graph.num_values(); ++v)
     if (last_use[v] >= 0 && last_use[v] < num_nodes) release_after[last_use[v]].push_back(v);
 
+  // A step's operands (the values it reads) and the values to drop after it.
+  auto add_operands_and_releases = [&](Step& step, std::span<const ValueId> operands,
+                                       const std::vector<int32_t>& releases) {
+    step.operands_begin = static_cast<uint32_t>(plan->operands.size());
+    for (ValueId v : operands) plan->operands.push_back(v.index);
+    step.operands_end = static_cast<uint32_t>(plan->operands.size());
+    plan->max_operands = std::max(plan->max_operands, step.operands_end - step.operands_begin);
+    step.release_begin = static_cast<uint32_t>(plan->released.size());
+    plan->released.insert(plan->released.end(), releases.begin(), releases.end());
+    step.release_end = static_cast<uint32_t>(plan->released.size());
+  };
   for (ValueId v : graph.inputs()) plan->placeholders.push_back(v.index);
   for (int32_t i = 0; i < num_nodes; ++i) {
     const Node& node = graph.node(i);
@@ -104,19 +115,11 @@ std::shared_ptr<const Plan> make_plan(const Graph& graph, std::vector<KernelStep
           if (!runs_kernel_at(i)) break;
           Step step;
           auto kernel = std::make_shared<const KernelStep>(std::move(kernels[kernel_of[i]]));
-          step.operands_begin = static_cast<uint32_t>(plan->operands.size());
-          for (ValueId v : kernel->inputs) plan->operands.push_back(v.index);
-          step.operands_end = static_cast<uint32_t>(plan->operands.size());
-          plan->max_operands =
-              std::max(plan->max_operands, step.operands_end - step.operands_begin);
+          add_operands_and_releases(step, kernel->inputs, release_after[i]);
           step.results_begin = static_cast<uint32_t>(plan->results.size());
           for (ValueId v : kernel->outputs) plan->results.push_back(v.index);
           step.results_end = static_cast<uint32_t>(plan->results.size());
           plan->max_results = std::max(plan->max_results, step.results_end - step.results_begin);
-          step.release_begin = static_cast<uint32_t>(plan->released.size());
-          plan->released.insert(plan->released.end(), release_after[i].begin(),
-                                release_after[i].end());
-          step.release_end = static_cast<uint32_t>(plan->released.size());
           step.kernel = std::move(kernel);
           plan->steps.push_back(std::move(step));
           break;
@@ -130,14 +133,7 @@ std::shared_ptr<const Plan> make_plan(const Graph& graph, std::vector<KernelStep
         }
         step.first_output = node.first_output.index;
         step.num_outputs = node.num_outputs;
-        step.operands_begin = static_cast<uint32_t>(plan->operands.size());
-        for (ValueId v : node.inputs) plan->operands.push_back(v.index);
-        step.operands_end = static_cast<uint32_t>(plan->operands.size());
-        plan->max_operands = std::max(plan->max_operands, step.operands_end - step.operands_begin);
-        step.release_begin = static_cast<uint32_t>(plan->released.size());
-        plan->released.insert(plan->released.end(), release_after[i].begin(),
-                              release_after[i].end());
-        step.release_end = static_cast<uint32_t>(plan->released.size());
+        add_operands_and_releases(step, node.inputs, release_after[i]);
         step.attrs = node.attrs;
         for (std::size_t a = 0; a < step.attrs.size(); ++a) {
           Attr& attr = step.attrs[a];

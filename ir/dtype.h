@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -66,6 +67,20 @@ struct CTypeOf;
 #undef DTYPE
 template <DType D>
 using ctype_t = typename CTypeOf<D>::type;
+
+// The dtype whose element type is T (the inverse of ctype_t).
+template <typename T>
+constexpr DType dtype_of() {
+#define DTYPE(name, ctype, script_name, category) \
+  if constexpr (std::is_same_v<T, ctype>)         \
+    return DType::name;                           \
+  else
+#include "ir/dtypes.def"
+#undef DTYPE
+  {
+    static_assert(!sizeof(T*), "not the element type of a dtype");
+  }
+}
 
 // Calls fn(T{}) with the element type of `dtype`: the one place dtype switches happen.
 template <typename Fn>

@@ -65,18 +65,11 @@ Expected<Tensor> contiguous_as(const Tensor& t, DType dtype) {
 #undef ELEMENTWISE
 
 Status kernel_clamp(KernelCall& call) {
-  ClampFn fn;
   const Attr& low = attr(call, "min");
   const Attr& high = attr(call, "max");
   GYRO_CHECK_ARG(!low.is_none() || !high.is_none(), RuntimeError,
                  "torch.clamp: At least one of 'min' or 'max' must not be None");
-  fn.has_min = !low.is_none();
-  fn.has_max = !high.is_none();
-  fn.min = low.as_double();
-  fn.max = high.as_double();
-  fn.min_int = low.kind == AttrKind::kFloat ? convert<int64_t>(low.f) : low.i;
-  fn.max_int = high.kind == AttrKind::kFloat ? convert<int64_t>(high.f) : high.i;
-  return elementwise<1>(call, fn);
+  return elementwise<1>(call, ClampFn::from_attrs(low, high));
 }
 
 Status kernel_pow(KernelCall& call) {

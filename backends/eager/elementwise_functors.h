@@ -13,6 +13,8 @@
 #include <unsupported/Eigen/SpecialFunctions>
 
 #include "backends/eager/array_util.h"
+#include "ir/attr.h"
+#include "ir/convert.h"
 #include "ir/python_arith.h"
 
 namespace gyro::eager {
@@ -386,6 +388,18 @@ struct ClampFn {
   bool has_min = false, has_max = false;
   double min = 0, max = 0;
   int64_t min_int = 0, max_int = 0;
+
+  // The bounds clamp's `min` and `max` attributes give (None: no bound).
+  static ClampFn from_attrs(const Attr& low, const Attr& high) {
+    ClampFn fn;
+    fn.has_min = !low.is_none();
+    fn.has_max = !high.is_none();
+    fn.min = low.as_double();
+    fn.max = high.as_double();
+    fn.min_int = low.kind == AttrKind::kFloat ? convert<int64_t>(low.f) : low.i;
+    fn.max_int = high.kind == AttrKind::kFloat ? convert<int64_t>(high.f) : high.i;
+    return fn;
+  }
   template <typename T>
   bool operator()(int64_t n, T* out, const T* x) const {
     T low = std::is_integral_v<T> ? T(min_int) : T(min);

@@ -131,26 +131,8 @@ inline void scatter(char* dst, DType to, int64_t stride, const O* src, int64_t n
 template <typename T, typename O, int N, typename Fn>
 bool run_loop(const LoopPlan& plan, Fn&& fn) {
   static_assert(N >= 0 && N <= 3);
-  constexpr DType kT = [] {
-    if constexpr (std::is_same_v<T, bool>)
-      return DType::Bool;
-    else if constexpr (std::is_same_v<T, int64_t>)
-      return DType::Int64;
-    else if constexpr (std::is_same_v<T, float>)
-      return DType::Float32;
-    else
-      return DType::Float64;
-  }();
-  constexpr DType kO = [] {
-    if constexpr (std::is_same_v<O, bool>)
-      return DType::Bool;
-    else if constexpr (std::is_same_v<O, int64_t>)
-      return DType::Int64;
-    else if constexpr (std::is_same_v<O, float>)
-      return DType::Float32;
-    else
-      return DType::Float64;
-  }();
+  constexpr DType kT = dtype_of<T>();
+  constexpr DType kO = dtype_of<O>();
   LoopScratch& scratch = loop_scratch();
   const int rank = plan.rank;
   const int64_t inner = plan.sizes[rank - 1];

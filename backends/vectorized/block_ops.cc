@@ -13,18 +13,6 @@ namespace {
 using eager::in_set;
 using eager::OutputOf;
 
-template <typename T>
-constexpr DType dtype_of() {
-  if constexpr (std::is_same_v<T, bool>)
-    return DType::Bool;
-  else if constexpr (std::is_same_v<T, int64_t>)
-    return DType::Int64;
-  else if constexpr (std::is_same_v<T, float>)
-    return DType::Float32;
-  else
-    return DType::Float64;
-}
-
 template <typename Fn, typename T, int N>
 bool apply(const void* state, int64_t n, void* out, const void* const* in) {
   const Fn& fn = *static_cast<const Fn*>(state);
@@ -94,14 +82,7 @@ std::optional<BlockOp> elementwise_block_op(OpKind op, const Attrs& attrs,
       const Attr& low = attrs[0];
       const Attr& high = attrs[1];
       if (low.is_none() && high.is_none()) return std::nullopt;  // eager's error
-      eager::ClampFn fn;
-      fn.has_min = !low.is_none();
-      fn.has_max = !high.is_none();
-      fn.min = low.as_double();
-      fn.max = high.as_double();
-      fn.min_int = low.kind == AttrKind::kFloat ? convert<int64_t>(low.f) : low.i;
-      fn.max_int = high.kind == AttrKind::kFloat ? convert<int64_t>(high.f) : high.i;
-      return make<1>(fn, compute);
+      return make<1>(eager::ClampFn::from_attrs(low, high), compute);
     }
     case OpKind::to:
       if (inputs[0].dtype == meta->dtype) return std::nullopt;  // returns its input itself
