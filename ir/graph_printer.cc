@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -43,19 +44,24 @@ std::string identifier_from(std::string_view source) {
   return name;
 }
 
-// Hands out unique names: `base`, then base_1, base_2, ...
+// Hands out unique names: `base`, then base_1, base_2, ... Each base resumes at the suffix after
+// its last one (every lower suffix is taken for good), so naming n adds is linear, not
+// quadratic: the vectorized backend names the values of every graph it compiles.
 class Namer {
  public:
   Namer() { used_.insert("gyro"); }  // the module the code refers to
   std::string take(const std::string& base) {
-    std::string name = base;
-    for (int k = 1; used_.count(name); ++k) name = fmt::format("{}_{}", base, k);
+    int& next = next_suffix_[base];
+    std::string name = next == 0 ? base : fmt::format("{}_{}", base, next);
+    while (used_.count(name)) name = fmt::format("{}_{}", base, ++next);
+    ++next;
     used_.insert(name);
     return name;
   }
 
  private:
   std::set<std::string> used_;
+  std::unordered_map<std::string, int> next_suffix_;
 };
 
 std::string element_repr(const Tensor& t, int64_t offset) {
