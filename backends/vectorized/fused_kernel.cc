@@ -109,6 +109,8 @@ FusedKernel FusedKernel::compile(const Graph& graph, const KernelGroup& group,
   std::unordered_map<int32_t, int> register_of;
   const int num_inputs = static_cast<int>(inputs.size());
   for (int k = 0; k < num_inputs; ++k) register_of[inputs[k].index] = k;
+  for (const auto& [copy, source] : group.read_through)
+    register_of[copy.index] = register_of.at(source.index);
   kernel.input_used_.assign(num_inputs, false);
   kernel.num_registers_ = num_inputs;
 

@@ -161,12 +161,40 @@ class Partitioner {
     open_.reset();
   }
 
+  // A `contiguous` copy that only this group's members (or its reduction) read costs nothing:
+  // members gather its input through any strides. It is never run, so it may not be read by
+  // anyone else (a graph output would need its alias-or-copy result).
+  void absorb_copies(KernelGroup& group) {
+    std::vector<int32_t> readers = group.members;
+    if (group.reduction >= 0) readers.push_back(group.reduction);
+    std::sort(readers.begin(), readers.end());
+    for (int32_t reader : readers) {
+      for (ValueId v : graph_.node(reader).inputs) {
+        const Node& producer = graph_.producer(v);
+        if (producer.kind != NodeKind::kCall || producer.op != OpKind::contiguous) continue;
+        const int32_t copy = graph_.producer_index(v);
+        if (std::find(group.absorbed.begin(), group.absorbed.end(), copy) != group.absorbed.end())
+          continue;
+        const auto& users = users_[v.index];
+        if (std::all_of(users.begin(), users.end(), [&](int32_t u) {
+              return u >= 0 && std::binary_search(readers.begin(), readers.end(), u);
+            })) {
+          group.absorbed.push_back(copy);
+          group.read_through.emplace_back(v, producer.inputs[0]);
+        }
+      }
+    }
+  }
+
   // Fills in the group's inputs and outputs and keeps it.
   void finish(KernelGroup& group) {
+    absorb_copies(group);
     std::vector<int32_t> nodes = group.nodes();
     auto inside = [&](int32_t node) { return std::binary_search(nodes.begin(), nodes.end(), node); };
     auto produced_inside = [&](ValueId v) { return inside(graph_.producer_index(v)); };
     auto add_input = [&](ValueId v) {
+      for (const auto& [copy, source] : group.read_through)
+        if (v == copy) v = source;
       if (!produced_inside(v) &&
           std::find(group.inputs.begin(), group.inputs.end(), v) == group.inputs.end())
         group.inputs.push_back(v);
@@ -176,6 +204,8 @@ class Partitioner {
     for (int32_t node : nodes)
       for (ValueId v : graph_.node(node).inputs) add_input(v);
     for (int32_t node : nodes) {
+      if (std::find(group.absorbed.begin(), group.absorbed.end(), node) != group.absorbed.end())
+        continue;  // never made
       ValueId v = graph_.node(node).output();
       const auto& users = users_[v.index];
       if (node == group.reduction ||
@@ -200,6 +230,7 @@ class Partitioner {
 
 std::vector<int32_t> KernelGroup::nodes() const {
   std::vector<int32_t> all = members;
+  all.insert(all.end(), absorbed.begin(), absorbed.end());
   if (head >= 0) all.push_back(head);
   if (reduction >= 0) all.push_back(reduction);
   std::sort(all.begin(), all.end());
@@ -225,6 +256,9 @@ std::string describe_partition(const Graph& graph, const std::vector<KernelGroup
       body = fmt::format("fused [{}]", fmt::join(members, ", "));
       if (group.reduction >= 0) body += " -> " + name(group.reduction);
     }
+    std::vector<std::string> absorbed;
+    for (int32_t node : group.absorbed) absorbed.push_back(name(node));
+    if (!absorbed.empty()) body += fmt::format(", reading [{}] in place", fmt::join(absorbed, ", "));
     auto count = [](std::size_t n, std::string_view noun) {
       return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
     };

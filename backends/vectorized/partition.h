@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backends/vectorized/block_ops.h"
@@ -22,9 +23,13 @@ struct KernelGroup {
   std::vector<int32_t> members;     // elementwise nodes, in graph order
   std::vector<BlockOp> ops;         // members[i]'s block op
   int32_t reduction = -1;           // kFused: the terminal reduction's node, or -1
+  // Copies fused into loads: a `contiguous` call whose value only members read is not run;
+  // members read its input in place instead (first: the copy's value, second: its input).
+  std::vector<int32_t> absorbed;
+  std::vector<std::pair<ValueId, ValueId>> read_through;
   std::vector<ValueId> inputs;      // values read from outside (kRows: the head's inputs first)
   std::vector<ValueId> outputs;     // values needed outside: later nodes or graph outputs
-  // Every node the group replaces, ascending (head, members and reduction).
+  // Every node the group replaces, ascending (head, members, reduction and absorbed copies).
   std::vector<int32_t> nodes() const;
 };
 

@@ -69,6 +69,23 @@ TEST(VectorizedPlan, Chain5AllocatesOnlyItsOutput) {
   EXPECT_GE(large_allocations(eager, inputs), 5u);
 }
 
+// Buffers at kernel boundaries and outputs come back to the allocator's cache after their last
+// use, so once an executable of static shapes has run, later runs map no fresh memory.
+TEST(VectorizedPlan, LaterRunsReuseBuffers) {
+  std::vector<Tensor> inputs = {random_tensor({512, 1024}, 0)};  // 2 MiB
+  GraphBuilder b;
+  ValueId x = b.placeholder("x", TensorMeta::of(inputs[0]));
+  ValueId s = b.call1(OpKind::softmax, {call(b, OpKind::exp, {x})}, {Attr::integer(-1)}).value();
+  b.set_outputs({call(b, OpKind::mul, {s, x})});
+  Executable e = compile_graph("vectorized", b.finish(), inputs).value();
+  (void)e.run(inputs).value();
+  for (int run = 0; run < 3; ++run) {
+    const uint64_t misses = buffer_cache_stats().misses;
+    auto outputs = e.run(inputs).value();
+    EXPECT_EQ(buffer_cache_stats().misses, misses) << "run " << run;
+  }
+}
+
 TEST(VectorizedPlan, MlpFusesTheBiasAndActivationIntoTheFirstGemm) {
   std::vector<Tensor> inputs = {random_tensor({8, 16}, 0), random_tensor({16, 32}, 1),
                                 random_tensor({32}, 2), random_tensor({32, 4}, 3)};
@@ -128,6 +145,41 @@ TEST(VectorizedPlan, AReaderOutsideClosesTheGroup) {
   auto want = compile_graph("eager", graph, inputs).value().run(inputs).value();
   ASSERT_EQ(got.size(), 2u);
   for (int k = 0; k < 2; ++k) EXPECT_EQ(got[k].to_vector<float>(), want[k].to_vector<float>());
+}
+
+// x.t().contiguous() + 1: the copy is fused into the add's loads (it gathers the transposed x)
+// when only the group reads it; returned, it stays an eager call (it may alias its input).
+TEST(VectorizedPlan, AContiguousCopyIsReadInPlace) {
+  std::vector<Tensor> inputs = {random_tensor({37, 45}, 0)};
+  for (bool copy_returned : {false, true}) {
+    GraphBuilder b;
+    ValueId x = b.placeholder("x", TensorMeta::of(inputs[0]));
+    ValueId t = b.call1(OpKind::transpose, {x}, {Attr::integer(0), Attr::integer(1)}).value();
+    ValueId c = call(b, OpKind::contiguous, {t});
+    ValueId one = b.constant(Tensor::scalar(1.0, DType::Float32, /*wrapped=*/true));
+    ValueId y = call(b, OpKind::add, {c, one});
+    ValueId m = b.call1(OpKind::sum, {y}, {Attr::list({1})}).value();
+    if (copy_returned)
+      b.set_outputs({y, m, c});
+    else
+      b.set_outputs({y, m});
+    Graph graph = b.finish();
+    Executable v = compile_graph("vectorized", graph, inputs).value();
+    EXPECT_EQ(v.description(),
+              copy_returned
+                  ? "kernel 0: fused [add] -> sum (2 inputs, 2 outputs)\neager: transpose, contiguous\n"
+                  : "kernel 0: fused [add] -> sum, reading [contiguous] in place (2 inputs, 2 outputs)\n"
+                    "eager: transpose\n");
+    auto got = v.run(inputs).value();
+    auto want = compile_graph("eager", graph, inputs).value().run(inputs).value();
+    ASSERT_EQ(got.size(), want.size());
+    EXPECT_EQ(got[0].to_vector<float>(), want[0].to_vector<float>());
+    auto sums = got[1].to_vector<double>(), expected = want[1].to_vector<double>();
+    for (std::size_t i = 0; i < sums.size(); ++i) EXPECT_NEAR(sums[i], expected[i], 1e-4);
+    if (copy_returned) {
+      EXPECT_EQ(got[2].to_vector<float>(), want[2].to_vector<float>());
+    }
+  }
 }
 
 TEST(VectorizedPlan, ThreadsMustBeAPositiveInt) {
