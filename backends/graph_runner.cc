@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/eager/eager.h"
+#include "backends/inline_slots.h"
 #include "ir/graph_printer.h"
 
 namespace gyro {
@@ -183,24 +184,6 @@ Status check_opaque_results(const Step& step, std::span<const Tensor> results) {
   return Status();
 }
 
-// Storage for a run's values that stays on the native stack for small graphs (most cached
-// ones): a hit then allocates only its outputs' buffers.
-template <std::size_t kInline>
-class TensorSlots {
- public:
-  explicit TensorSlots(std::size_t count) {
-    if (count > kInline) heap_.resize(count);
-    data_ = count > kInline ? heap_.data() : inline_.data();
-  }
-  Tensor& operator[](std::size_t index) { return data_[index]; }
-  Tensor* data() { return data_; }
-
- private:
-  std::array<Tensor, kInline> inline_;
-  std::vector<Tensor> heap_;
-  Tensor* data_;
-};
-
 // The run's symbol values (bindings[i] is s<i>), read from the inputs' sizes; on the native
 // stack for the usual few symbols.
 class Bindings {
@@ -247,11 +230,11 @@ Expected<std::vector<Tensor>> run_plan(const Plan& plan, std::span<const Tensor>
   if (plan.steps.empty() && plan.outputs.empty()) return std::vector<Tensor>();
   std::optional<Bindings> bindings;
   if (plan.sym_context) bindings.emplace(plan, inputs);
-  TensorSlots<8> env(plan.num_values);
+  InlineSlots<Tensor, 8> env(plan.num_values);
   for (std::size_t i = 0; i < plan.placeholders.size(); ++i) env[plan.placeholders[i]] = inputs[i];
   for (const auto& [value, tensor] : plan.constants) env[value] = tensor;
-  TensorSlots<4> operands(plan.max_operands);
-  TensorSlots<1> results(plan.max_results);
+  InlineSlots<Tensor, 4> operands(plan.max_operands);
+  InlineSlots<Tensor, 1> results(plan.max_results);
   for (const Step& step : plan.steps) {
     const uint32_t count = step.operands_end - step.operands_begin;
     for (uint32_t k = 0; k < count; ++k) operands[k] = env[plan.operands[step.operands_begin + k]];

@@ -14,6 +14,7 @@
 #include <Eigen/Core>
 
 #include "backends/eager/loop.h"
+#include "backends/inline_slots.h"
 #include "backends/vectorized/thread_pool.h"
 #include "ir/shape_rules.h"
 
@@ -54,21 +55,22 @@ struct Partial {
 template <typename T>
 using Block = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 
-double extreme(bool max, double a, double b) {
-  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<double>::quiet_NaN();
-  return max ? std::max(a, b) : std::min(a, b);
-}
+// How partials fold: sum and mean add, max and min keep the extreme (NaN wins), var and std
+// merge count/mean/M2.
+enum class Fold : unsigned char { kSum, kMax, kMin, kMoments };
 
 // Folds `b` (the later elements) into `a`.
-void combine(bool is_max, int kind_extreme, int kind_moments, Partial& a, const Partial& b) {
+void combine(Fold fold, Partial& a, const Partial& b) {
   if (b.count == 0) return;
   if (a.count == 0) {
     a = b;
     return;
   }
-  if (kind_extreme) {
-    a.value = extreme(is_max, a.value, b.value);
-  } else if (kind_moments) {
+  if (fold == Fold::kMax || fold == Fold::kMin) {
+    a.value = std::isnan(a.value) || std::isnan(b.value) ? std::numeric_limits<double>::quiet_NaN()
+              : fold == Fold::kMax                      ? std::max(a.value, b.value)
+                                                        : std::min(a.value, b.value);
+  } else if (fold == Fold::kMoments) {
     const double total = static_cast<double>(a.count + b.count);
     const double delta = b.mean - a.mean;
     a.mean += delta * static_cast<double>(b.count) / total;
@@ -90,10 +92,13 @@ struct FusedKernel::Plan {
     int itemsize = 0;
     std::array<int64_t, kMaxRank> strides{};  // in elements, 0 on broadcast dims
   };
+  Plan(std::size_t num_inputs, std::size_t num_outputs)
+      : inputs(num_inputs), outputs(num_outputs) {}
+
   Dims shape;
   int64_t numel = 1;
-  std::vector<Input> inputs;
-  std::vector<Tensor> outputs;  // contiguous, of `shape` (the reduction's last)
+  InlineSlots<Input, 8> inputs;
+  InlineSlots<Tensor, 4> outputs;  // contiguous, of `shape` (the reduction's last)
   bool streamed = false;        // outputs too large for the cache: stored past it
   int64_t rows = 1, count = 1;  // the reduction's outputs and elements per output
 };
@@ -262,36 +267,32 @@ void gather(char* dst, const char* base, int itemsize, const int64_t* strides, c
 }
 
 template <typename T>
-void accumulate_block(int kind, Partial& partial, const void* data, int64_t n) {
+void accumulate_block(Fold fold, Partial& partial, const void* data, int64_t n) {
   Block<T> block(static_cast<const T*>(data), n);
   Partial b;
   b.count = n;
-  switch (kind) {
-    case 0:  // sum, mean
+  switch (fold) {
+    case Fold::kSum:
       b.value = static_cast<double>(block.sum());
-      partial.value += b.value;
-      partial.count += n;
-      return;
-    case 1:  // max
-    case 2:  // min
-      b.value = kind == 1 ? static_cast<double>(block.template maxCoeff<Eigen::PropagateNaN>())
-                          : static_cast<double>(block.template minCoeff<Eigen::PropagateNaN>());
-      combine(kind == 1, 1, 0, partial, b);
-      return;
-    default: {  // var, std: this block's mean and M2, folded in by Chan's formula
+      break;
+    case Fold::kMax:
+      b.value = static_cast<double>(block.template maxCoeff<Eigen::PropagateNaN>());
+      break;
+    case Fold::kMin:
+      b.value = static_cast<double>(block.template minCoeff<Eigen::PropagateNaN>());
+      break;
+    case Fold::kMoments:  // this block's mean and M2, merged by Chan's formula
       b.mean = static_cast<double>(block.template cast<double>().sum()) / static_cast<double>(n);
       b.m2 = (block.template cast<double>() - b.mean).square().sum();
-      combine(false, 0, 1, partial, b);
-      return;
-    }
+      break;
   }
+  combine(fold, partial, b);
 }
 
 }  // namespace
 
 // Reads each used input as the plan's shape needs it.
 void FusedKernel::plan_inputs(std::span<const Tensor> inputs, Plan& plan) const {
-  plan.inputs.resize(inputs.size());
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     if (!input_used_[k]) continue;
     const Tensor& in = inputs[k];
@@ -309,13 +310,14 @@ void FusedKernel::plan_inputs(std::span<const Tensor> inputs, Plan& plan) const 
 
 Status FusedKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
                         int threads) const {
-  Plan plan;
+  Plan plan(inputs.size(), output_dtypes_.size());
   // The shape: the used inputs broadcast together, at the compiled rank.
-  std::vector<Dims> shapes;
-  for (std::size_t k = 0; k < inputs.size(); ++k)
-    if (input_used_[k]) shapes.push_back(inputs[k].sizes());
-  shapes.push_back(Dims::filled(rank_, 1));
-  GYRO_ASSIGN_OR_RETURN(plan.shape, shape_rules::broadcast<int64_t>(shapes));
+  plan.shape = Dims::filled(rank_, 1);
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    if (!input_used_[k]) continue;
+    const std::array<Dims, 2> pair = {plan.shape, inputs[k].sizes()};
+    GYRO_ASSIGN_OR_RETURN(plan.shape, shape_rules::broadcast<int64_t>(pair));
+  }
   if (plan.shape.size() != rank_)
     return make_error(ErrorKind::RuntimeError,
                       "vectorized: a fused kernel's inputs have rank {}, compiled for {}",
@@ -324,7 +326,7 @@ Status FusedKernel::run(std::span<const Tensor> inputs, std::span<Tensor> output
   const std::size_t member_outputs = output_dtypes_.size() - (reduce_ != Reduce::kNone);
   for (std::size_t k = 0; k < member_outputs; ++k) {
     GYRO_ASSIGN_OR_RETURN(outputs[k], Tensor::empty(plan.shape, output_dtypes_[k]));
-    plan.outputs.push_back(outputs[k]);
+    plan.outputs[k] = outputs[k];
   }
   if (reduce_ != Reduce::kNone) {
     Dims reduced_shape;
@@ -338,7 +340,7 @@ Status FusedKernel::run(std::span<const Tensor> inputs, std::span<Tensor> output
       }
     }
     GYRO_ASSIGN_OR_RETURN(outputs.back(), Tensor::empty(reduced_shape, output_dtypes_.back()));
-    plan.outputs.push_back(outputs.back());
+    plan.outputs[member_outputs] = outputs.back();
   }
   plan.streamed = plan.numel * 8 >= eager::kStreamingStoreBytes;
   plan_inputs(inputs, plan);
@@ -347,10 +349,10 @@ Status FusedKernel::run(std::span<const Tensor> inputs, std::span<Tensor> output
 
 Status FusedKernel::run_into(std::span<const Tensor> inputs, std::span<const Tensor> outputs,
                              const Dims& shape) const {
-  Plan plan;
+  Plan plan(inputs.size(), outputs.size());
   plan.shape = shape;
   for (int d = 0; d < shape.size(); ++d) plan.numel *= shape[d];
-  plan.outputs.assign(outputs.begin(), outputs.end());
+  for (std::size_t k = 0; k < outputs.size(); ++k) plan.outputs[k] = outputs[k];
   plan_inputs(inputs, plan);
   return execute(plan, 1);
 }
@@ -358,17 +360,17 @@ Status FusedKernel::run_into(std::span<const Tensor> inputs, std::span<const Ten
 Status FusedKernel::execute(const Plan& plan, int threads) const {
   const int num_inputs = static_cast<int>(plan.inputs.size());
   const std::size_t scratch_bytes = static_cast<std::size_t>(num_registers_) * kRegisterBytes;
-  const int reduce_kind = reduce_ == Reduce::kSum || reduce_ == Reduce::kMean ? 0
-                          : reduce_ == Reduce::kMax                            ? 1
-                          : reduce_ == Reduce::kMin                            ? 2
-                                                                               : 3;
+  const Fold fold = reduce_ == Reduce::kSum || reduce_ == Reduce::kMean ? Fold::kSum
+                    : reduce_ == Reduce::kMax                            ? Fold::kMax
+                    : reduce_ == Reduce::kMin                            ? Fold::kMin
+                                                                         : Fold::kMoments;
   const bool reducing = reduce_ != Reduce::kNone;
   const DType reduce_dtype = reducing ? output_dtypes_.back() : DType::Float32;
   auto accumulate = reduce_dtype == DType::Float64 ? &accumulate_block<double>
                                                    : &accumulate_block<float>;
 
   // Runs the instructions on elements [first, first + n); the reduction folds into `partial`.
-  auto evaluate = [&](char* scratch, std::vector<const void*>& reg, int64_t first, int64_t n,
+  auto evaluate = [&](char* scratch, const void** reg, int64_t first, int64_t n,
                       Partial* partial) {
     for (int k = 0; k < num_inputs; ++k) {
       const Plan::Input& in = plan.inputs[k];
@@ -394,11 +396,10 @@ Status FusedKernel::execute(const Plan& plan, int threads) const {
           std::memcpy(dst, reg[instr.in[0]], n * size);
       }
     }
-    if (partial != nullptr) accumulate(reduce_kind, *partial, reg[reduce_register_], n);
+    if (partial != nullptr) accumulate(fold, *partial, reg[reduce_register_], n);
   };
   // Sets up a thread's registers: scratch storage, splatted inputs filled once.
-  auto registers = [&](char* scratch) {
-    std::vector<const void*> reg(num_registers_);
+  auto set_up = [&](char* scratch, const void** reg) {
     for (int r = 0; r < num_registers_; ++r) reg[r] = scratch + r * kRegisterBytes;
     for (int k = 0; k < num_inputs; ++k) {
       const Plan::Input& in = plan.inputs[k];
@@ -406,7 +407,6 @@ Status FusedKernel::execute(const Plan& plan, int threads) const {
       char* block = scratch + k * kRegisterBytes;
       for (int64_t i = 0; i < kBlock; ++i) std::memcpy(block + i * in.itemsize, in.base, in.itemsize);
     }
-    return reg;
   };
   auto fence = [&] {
 #if defined(__AVX__)
@@ -418,9 +418,10 @@ Status FusedKernel::execute(const Plan& plan, int threads) const {
     const int64_t blocks = (plan.numel + kBlock - 1) / kBlock;
     parallel_for(threads, blocks, kMinElementsPerThread / kBlock, [&](int64_t begin, int64_t end) {
       char* scratch = thread_scratch(scratch_bytes);
-      std::vector<const void*> reg = registers(scratch);
+      InlineSlots<const void*, 16> reg(num_registers_);
+      set_up(scratch, reg.data());
       for (int64_t b = begin; b < end; ++b)
-        evaluate(scratch, reg, b * kBlock, std::min(kBlock, plan.numel - b * kBlock), nullptr);
+        evaluate(scratch, reg.data(), b * kBlock, std::min(kBlock, plan.numel - b * kBlock), nullptr);
       fence();
     });
     return {};
@@ -433,21 +434,22 @@ Status FusedKernel::execute(const Plan& plan, int threads) const {
   const int64_t step = reads_in_place ? 4 * kBlock : kBlock;
   // Reduction: rows x chunks units, each a partial; then each row folds its chunks in order.
   const int64_t chunks = std::max<int64_t>(1, (plan.count + kReduceChunk - 1) / kReduceChunk);
-  std::vector<Partial> partials(static_cast<std::size_t>(plan.rows * chunks));
+  InlineSlots<Partial, 16> partials(static_cast<std::size_t>(plan.rows * chunks));
   const int64_t min_units = std::max<int64_t>(1, kMinElementsPerThread / std::max<int64_t>(1, std::min(plan.count, kReduceChunk)));
   parallel_for(threads, plan.rows * chunks, min_units, [&](int64_t begin, int64_t end) {
     char* scratch = thread_scratch(scratch_bytes);
-    std::vector<const void*> reg = registers(scratch);
+    InlineSlots<const void*, 16> reg(num_registers_);
+    set_up(scratch, reg.data());
     for (int64_t unit = begin; unit < end; ++unit) {
       const int64_t row = unit / chunks, chunk = unit % chunks;
       const int64_t first = row * plan.count + chunk * kReduceChunk;
       const int64_t last = row * plan.count + std::min(plan.count, (chunk + 1) * kReduceChunk);
       for (int64_t at = first; at < last; at += step)
-        evaluate(scratch, reg, at, std::min(step, last - at), &partials[unit]);
+        evaluate(scratch, reg.data(), at, std::min(step, last - at), &partials[unit]);
     }
     fence();
   });
-  const Tensor& out = plan.outputs.back();
+  const Tensor& out = plan.outputs[plan.outputs.size() - 1];
   visit_dtype(reduce_dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
@@ -455,8 +457,7 @@ Status FusedKernel::execute(const Plan& plan, int threads) const {
       for (int64_t row = 0; row < plan.rows; ++row) {
         Partial total;
         for (int64_t c = 0; c < chunks; ++c)
-          combine(reduce_kind == 1, reduce_kind == 1 || reduce_kind == 2, reduce_kind == 3, total,
-                  partials[row * chunks + c]);
+          combine(fold, total, partials[row * chunks + c]);
         const auto n = static_cast<double>(plan.count);
         double result;
         switch (reduce_) {

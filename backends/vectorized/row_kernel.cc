@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "backends/eager/eager.h"
+#include "backends/inline_slots.h"
 #include "backends/vectorized/thread_pool.h"
 
 namespace gyro::vectorized {
@@ -53,17 +54,15 @@ RowKernel RowKernel::compile(const Graph& graph, const KernelGroup& group) {
 
 Status RowKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
                       int threads) const {
-  std::vector<Tensor> head_inputs;
-  std::vector<TensorMeta> metas;
-  for (int k : head_inputs_) {
-    head_inputs.push_back(inputs[k]);
-    metas.push_back(TensorMeta::of(inputs[k]));
-  }
-  GYRO_ASSIGN_OR_RETURN(OutputMeta meta, infer_meta(op_, metas, attrs_));
+  const std::size_t num_head_inputs = head_inputs_.size();
+  InlineSlots<TensorMeta, 3> metas(num_head_inputs);
+  for (std::size_t k = 0; k < num_head_inputs; ++k) metas[k] = TensorMeta::of(inputs[head_inputs_[k]]);
+  GYRO_ASSIGN_OR_RETURN(OutputMeta meta, infer_meta(op_, std::span(metas.data(), num_head_inputs),
+                                                    attrs_));
   GYRO_ASSIGN_OR_RETURN(Tensor head_out, Tensor::empty(meta.sizes[0], meta.dtype));
-  std::vector<Tensor> epilogue_out;
-  for (DType dtype : epilogue_dtypes_) {
-    GYRO_ASSIGN_OR_RETURN(epilogue_out.emplace_back(), Tensor::empty(head_out.sizes(), dtype));
+  InlineSlots<Tensor, 4> epilogue_out(epilogue_dtypes_.size());
+  for (std::size_t k = 0; k < epilogue_dtypes_.size(); ++k) {
+    GYRO_ASSIGN_OR_RETURN(epilogue_out[k], Tensor::empty(head_out.sizes(), epilogue_dtypes_[k]));
   }
   const int64_t total_rows = head_out.size(0);
   const int64_t row_bytes =
@@ -81,16 +80,18 @@ Status RowKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
                  kGemmRowQuantum;
   }
   const int64_t panels = (total_rows + panel_rows - 1) / panel_rows;
-  std::vector<Status> failures(static_cast<std::size_t>(panels));
+  InlineSlots<Status, 8> failures(static_cast<std::size_t>(panels));
   parallel_for(threads, panels, 1, [&](int64_t begin, int64_t end) {
-    std::vector<Tensor> panel_inputs(head_inputs);
-    std::vector<Tensor> epilogue_inputs(inputs.size() + 1);
-    std::vector<Tensor> panel_out(epilogue_out.size());
+    InlineSlots<Tensor, 3> panel_inputs(num_head_inputs);
+    for (std::size_t k = 1; k < num_head_inputs; ++k) panel_inputs[k] = inputs[head_inputs_[k]];
+    InlineSlots<Tensor, 8> epilogue_inputs(inputs.size() + 1);
+    InlineSlots<Tensor, 4> panel_out(epilogue_out.size());
     for (int64_t p = begin; p < end; ++p) {
       const int64_t first = p * panel_rows, last = std::min(total_rows, first + panel_rows);
-      panel_inputs[0] = rows(head_inputs[0], first, last);
+      panel_inputs[0] = rows(inputs[head_inputs_[0]], first, last);
       Tensor out = rows(head_out, first, last);
-      Status status = eager::run_into(op_, panel_inputs, attrs_, out);
+      Status status = eager::run_into(
+          op_, std::span<const Tensor>(panel_inputs.data(), num_head_inputs), attrs_, out);
       if (status.ok() && epilogue_) {
         // Inputs that span the rows are cut to the panel; broadcast ones are read whole.
         epilogue_inputs[0] = out;
@@ -102,7 +103,9 @@ Status RowKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
         }
         for (std::size_t k = 0; k < epilogue_out.size(); ++k)
           panel_out[k] = rows(epilogue_out[k], first, last);
-        status = epilogue_->run_into(epilogue_inputs, panel_out, out.sizes());
+        status = epilogue_->run_into(
+            std::span<const Tensor>(epilogue_inputs.data(), epilogue_inputs.size()),
+            std::span<const Tensor>(panel_out.data(), panel_out.size()), out.sizes());
       }
       if (!status.ok()) {
         failures[p] = std::move(status);
@@ -110,8 +113,8 @@ Status RowKernel::run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
       }
     }
   });
-  for (Status& failure : failures)
-    if (!failure.ok()) return std::move(failure);
+  for (std::size_t p = 0; p < failures.size(); ++p)
+    if (!failures[p].ok()) return std::move(failures[p]);
   if (head_output_ >= 0) outputs[head_output_] = head_out;
   for (std::size_t k = 0; k < epilogue_outputs_.size(); ++k)
     outputs[epilogue_outputs_[k]] = std::move(epilogue_out[k]);

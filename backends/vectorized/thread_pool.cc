@@ -26,13 +26,13 @@ int default_thread_count() {
   return count;
 }
 
-void parallel_for(int threads, int64_t units, int64_t min_units_per_thread,
-                  const std::function<void(int64_t begin, int64_t end)>& body) {
+void parallel_ranges(int threads, int64_t units, int64_t min_units_per_thread, RangeFn fn,
+                     const void* body) {
   if (units <= 0) return;
   int64_t parts = std::min<int64_t>(std::max(threads, 1),
                                     std::max<int64_t>(1, units / std::max<int64_t>(1, min_units_per_thread)));
   if (parts <= 1) {
-    body(0, units);
+    fn(body, 0, units);
     return;
   }
   auto range = [&](int64_t part) {
@@ -42,11 +42,11 @@ void parallel_for(int threads, int64_t units, int64_t min_units_per_thread,
   for (int64_t part = 1; part < parts; ++part)
     shared_pool().Schedule([&, part] {
       auto [begin, end] = range(part);
-      body(begin, end);
+      fn(body, begin, end);
       done.Notify();
     });
   auto [begin, end] = range(0);
-  body(begin, end);
+  fn(body, begin, end);
   done.Wait();
 }
 

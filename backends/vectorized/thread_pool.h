@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 
 namespace gyro::vectorized {
 
@@ -15,7 +14,24 @@ int default_thread_count();
 // Callers decide the units (blocks, rows, chunks) independently of `threads`, so a result is
 // the same whichever thread computed each unit. Work under `min_units_per_thread` units per
 // thread is not worth waking a worker for and runs on fewer threads.
-void parallel_for(int threads, int64_t units, int64_t min_units_per_thread,
-                  const std::function<void(int64_t begin, int64_t end)>& body);
+// `body` is called by reference, not copied into a std::function: a loop that stays on the
+// calling thread allocates nothing.
+template <typename Body>
+void parallel_for(int threads, int64_t units, int64_t min_units_per_thread, const Body& body);
+
+// parallel_for's untyped core: fn(body, begin, end) per range.
+using RangeFn = void (*)(const void* body, int64_t begin, int64_t end);
+void parallel_ranges(int threads, int64_t units, int64_t min_units_per_thread, RangeFn fn,
+                     const void* body);
+
+template <typename Body>
+void parallel_for(int threads, int64_t units, int64_t min_units_per_thread, const Body& body) {
+  parallel_ranges(
+      threads, units, min_units_per_thread,
+      [](const void* erased, int64_t begin, int64_t end) {
+        (*static_cast<const Body*>(erased))(begin, end);
+      },
+      &body);
+}
 
 }  // namespace gyro::vectorized
