@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include "ir/assert.h"
+#include "ir/byte_io.h"
 #include "ir/verifier.h"
 
 namespace gyro {
@@ -59,58 +60,6 @@ std::string tag_name(uint32_t tag) {
 
 // ---------------------------------------------------------------------------------------------
 // Writing
-
-class ByteWriter {
- public:
-  void u8(uint8_t value) { out_.push_back(value); }
-  void u16(uint16_t value) { little_endian(value, 2); }
-  void u32(uint32_t value) { little_endian(value, 4); }
-  void u64(uint64_t value) { little_endian(value, 8); }
-  void varint(uint64_t value) {
-    while (value >= 0x80) {
-      out_.push_back(static_cast<uint8_t>(value | 0x80));
-      value >>= 7;
-    }
-    out_.push_back(static_cast<uint8_t>(value));
-  }
-  void string(std::string_view text) {
-    u32(checked_u32(text.size()));
-    out_.insert(out_.end(), text.begin(), text.end());
-  }
-  // A count the format stores in a u32; a larger in-memory table cannot be a valid program.
-  static uint32_t checked_u32(std::size_t size) {
-    GYRO_ASSERT(size <= UINT32_MAX, "{} items do not fit the bytecode format's u32 count", size);
-    return static_cast<uint32_t>(size);
-  }
-
-  // Starts a section; returns where its length goes, for end_section.
-  std::size_t begin_section(uint32_t tag, uint32_t flags) {
-    u32(tag);
-    u32(flags);
-    std::size_t length_at = out_.size();
-    u64(0);
-    return length_at;
-  }
-  void end_section(std::size_t length_at) { patch_u64(length_at, out_.size() - length_at - 8); }
-  void patch_u64(std::size_t at, uint64_t value) {
-    for (int i = 0; i < 8; ++i) out_[at + i] = static_cast<uint8_t>(value >> (8 * i));
-  }
-
-  std::vector<uint8_t>& bytes() { return out_; }
-
- private:
-  void little_endian(uint64_t value, int size) {
-    for (int i = 0; i < size; ++i) out_.push_back(static_cast<uint8_t>(value >> (8 * i)));
-  }
-  std::vector<uint8_t> out_;
-};
-
-uint64_t zigzag(int64_t value) {
-  return (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
-}
-int64_t unzigzag(uint64_t value) {
-  return static_cast<int64_t>((value >> 1) ^ (~(value & 1) + 1));
-}
 
 // The code objects a code's constants name directly, tuples included, in constant order.
 std::vector<const Code*> child_codes(const Code& code) {
@@ -231,83 +180,6 @@ class CodeWriter {
 
 // Reads a span front to back; every read checks remaining() first, and every error names the
 // absolute file offset (base_ is where the span starts in the file).
-class ByteReader {
- public:
-  ByteReader(std::span<const uint8_t> bytes, std::size_t base) : bytes_(bytes), base_(base) {}
-
-  std::size_t offset() const { return base_ + pos_; }
-  std::size_t remaining() const { return bytes_.size() - pos_; }
-  bool at_end() const { return pos_ == bytes_.size(); }
-
-  template <typename... Args>
-  Error error_at(std::size_t offset, fmt::format_string<Args...> format, Args&&... args) const {
-    return make_error(ErrorKind::BytecodeError, "{} at byte {}",
-                      fmt::format(format, std::forward<Args>(args)...), offset);
-  }
-
-  Expected<std::span<const uint8_t>> take(std::size_t size, std::string_view what) {
-    if (size > remaining())
-      return make_error(ErrorKind::BytecodeError,
-                        "truncated {} at byte {}: needs {} bytes, {} remain", what, offset(), size,
-                        remaining());
-    std::span<const uint8_t> out = bytes_.subspan(pos_, size);
-    pos_ += size;
-    return out;
-  }
-  Expected<uint8_t> u8(std::string_view what) { return little_endian<uint8_t>(what); }
-  Expected<uint16_t> u16(std::string_view what) { return little_endian<uint16_t>(what); }
-  Expected<uint32_t> u32(std::string_view what) { return little_endian<uint32_t>(what); }
-  Expected<uint64_t> u64(std::string_view what) { return little_endian<uint64_t>(what); }
-
-  // LEB128; at most 10 bytes, and the 10th may only carry the 64th bit.
-  Expected<uint64_t> varint(std::string_view what) {
-    const std::size_t start = offset();
-    uint64_t value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      GYRO_ASSIGN_OR_RETURN(uint8_t byte, u8(what));
-      if (shift == 63 && (byte & 0x7e)) return error_at(start, "{} overflows 64 bits", what);
-      value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if (!(byte & 0x80)) return value;
-    }
-    return error_at(start, "{} is longer than 10 bytes", what);
-  }
-
-  Expected<std::string> string(std::string_view what) {
-    const std::size_t start = offset();
-    GYRO_ASSIGN_OR_RETURN(uint32_t size, u32(what));
-    if (size > remaining())
-      return error_at(start, "{} of {} bytes runs past the end of its section ({} bytes remain)",
-                      what, size, remaining());
-    GYRO_ASSIGN_OR_RETURN(auto text, take(size, what));
-    return std::string(text.begin(), text.end());
-  }
-
-  // A u32 count of items that each take at least `min_bytes`: rejected unless that many could
-  // fit in what remains, so that reserving `count` items is bounded by the input's size.
-  Expected<uint32_t> count(std::string_view what, std::size_t min_bytes) {
-    const std::size_t start = offset();
-    GYRO_ASSIGN_OR_RETURN(uint32_t value, u32(what));
-    // value < 2^32 and min_bytes is small, so the product cannot overflow 64 bits.
-    if (uint64_t{value} * min_bytes > remaining())
-      return error_at(start, "{} count {} exceeds the {} bytes that remain", what, value,
-                      remaining());
-    return value;
-  }
-
- private:
-  template <typename T>
-  Expected<T> little_endian(std::string_view what) {
-    GYRO_ASSIGN_OR_RETURN(auto raw, take(sizeof(T), what));
-    uint64_t value = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) value |= uint64_t{raw[i]} << (8 * i);
-    return static_cast<T>(value);
-  }
-
-  std::span<const uint8_t> bytes_;
-  std::size_t base_;
-  std::size_t pos_ = 0;
-};
-
 class Loader {
  public:
   Expected<Module> load(ByteReader& payload) {
