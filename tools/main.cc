@@ -1,4 +1,5 @@
-// The gyro command line: disassemble, assemble and run bytecode on the reference VM.
+// The gyro command line: run gyro script, assembly or bytecode; compile script to .gyc;
+// disassemble and assemble.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "ir/assembler.h"
 #include "ir/bytecode_file.h"
 #include "ir/disassembler.h"
+#include "ir/version.h"
 #include "lang/compiler.h"
 #include "lang/prelude.h"
 
@@ -65,7 +67,7 @@ int run_module(const gyro::Module& module) {
 
 int main(int argc, char** argv) {
   CLI::App app{"gyro: a symbolic tensor-program compiler and runtime"};
-  app.set_version_flag("--version", fmt::format("gyro 0.1.0 (bytecode {}.{})", gyro::kBytecodeMajor,
+  app.set_version_flag("--version", fmt::format("gyro {} (bytecode {}.{})", gyro::kGyroVersion, gyro::kBytecodeMajor,
                                                 gyro::kBytecodeMinor));
   app.require_subcommand(1);
 
@@ -78,6 +80,12 @@ int main(int argc, char** argv) {
   CLI::App* dis = app.add_subcommand("dis", "Print the disassembly of a .gy, .gya or .gyc file");
   dis->add_option("file", dis_path, "gyro script (.gy), assembly (.gya) or bytecode (.gyc)")
       ->required();
+
+  std::string compile_path, compile_output;
+  CLI::App* compile =
+      app.add_subcommand("compile", "Compile gyro script (.gy) to a verified bytecode file (.gyc)");
+  compile->add_option("file", compile_path, "gyro script (.gy)")->required();
+  compile->add_option("-o,--output", compile_output, "the .gyc to write (default: FILE.gyc)");
 
   std::string asm_path, output_path;
   bool no_run = false;
@@ -92,6 +100,18 @@ int main(int argc, char** argv) {
     auto module = load(dis_path);
     if (!module.ok()) return report(module.error());
     std::fputs(gyro::disassemble(*module->top).c_str(), stdout);
+    return kExitOk;
+  }
+  if (compile->parsed()) {
+    if (!compile_path.ends_with(".gy")) {
+      std::fprintf(stderr, "gyro: compile takes gyro script (.gy), not %s\n", compile_path.c_str());
+      return kExitBadInput;
+    }
+    auto module = load(compile_path);
+    if (!module.ok()) return report(module.error());
+    if (compile_output.empty()) compile_output = compile_path + "c";
+    gyro::Status written = gyro::write_bytecode_file(compile_output, *module);
+    if (!written.ok()) return report(written.error());
     return kExitOk;
   }
   if (run->parsed()) {

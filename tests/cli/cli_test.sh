@@ -41,6 +41,27 @@ set -e
 [[ $status -eq 2 ]] || { echo "expected exit 2 for a syntax error, got $status"; exit 1; }
 grep -q "SyntaxError: .*bad.gy:1:6: '(' was never closed" "$work/syntax.err"
 
+# gyro compile writes verified bytecode that gyro run and dis read back: same output.
+"$gyro" compile "$source_dir/examples/tour.gy" -o "$work/tour.gyc"
+diff -u <("$gyro" run "$source_dir/examples/tour.gy") <("$gyro" run "$work/tour.gyc")
+diff -u <("$gyro" dis "$source_dir/examples/tour.gy") <("$gyro" dis "$work/tour.gyc")
+cp "$source_dir/examples/tour.gy" "$work/tour_copy.gy"
+"$gyro" compile "$work/tour_copy.gy"
+[[ -s "$work/tour_copy.gyc" ]]
+# A truncated .gyc is a bytecode error (exit 2) that names the problem.
+head -c 100 "$work/tour.gyc" > "$work/truncated.gyc"
+set +e
+"$gyro" run "$work/truncated.gyc" 2> "$work/truncated.err"
+status=$?
+set -e
+[[ $status -eq 2 ]] || { echo "expected exit 2 for a truncated .gyc, got $status"; exit 1; }
+grep -q "truncated.gyc: " "$work/truncated.err"
+# compile takes only gyro script; a syntax error exits 2.
+set +e
+"$gyro" compile "$work/tour.gyc" 2> /dev/null; status=$?
+set -e
+[[ $status -eq 2 ]] || { echo "expected exit 2 for compile of a .gyc, got $status"; exit 1; }
+
 # A runtime traceback shows each frame's source line, and collapses recursion as CPython does.
 printf 'def f(n):\n    return 1 // n if n == 0 else f(n - 1)\n\nf(10)\n' > "$work/deep.gy"
 set +e
