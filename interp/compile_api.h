@@ -19,6 +19,9 @@ struct CompileEntry {
   std::shared_ptr<const Capture> capture;
   std::vector<Value> keys;
   Executable executable;
+  // The persistent cache's pool item this entry was loaded from (null: traced here), so a
+  // saved entry is installed once per compiled function.
+  const void* loaded_from = nullptr;
 };
 
 // explain()'s result for a compiled function: its entries' graphs, op counts and guards, and

@@ -8,6 +8,7 @@
 
 #include "backends/backend.h"
 #include "interp/compile_api.h"
+#include "interp/persistent_cache.h"
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
 
@@ -286,6 +287,44 @@ std::optional<Value> builtin_list_backends(Interpreter& vm, Args args, Kwargs kw
   std::vector<Value> names;
   for (const std::string& name : list_backends()) names.push_back(make_str(name));
   return make_list(std::move(names));
+}
+
+// save_cache(path) / load_cache(path): the persistent compile cache (interp/persistent_cache.h).
+// The one argument is the artifact's path, a str.
+std::optional<std::string> cache_path(Interpreter& vm, const char* name, Args args,
+                                      Kwargs kwargs) {
+  if (args.size() != 1 || !kwargs.empty()) {
+    vm.raise(ErrorKind::TypeError, "{}() takes exactly one argument (the file's path)", name);
+    return std::nullopt;
+  }
+  if (!args[0].is(ObjectKind::Str)) {
+    vm.raise(ErrorKind::TypeError, "{}() path must be str, not {}", name, type_name(args[0]));
+    return std::nullopt;
+  }
+  return args[0].as<StrObject>().text;
+}
+
+// Returns how many entries the file holds; each entry that cannot be saved is a warning that
+// says why (an identity guard on an object of this process, symbolic shapes...).
+std::optional<Value> builtin_save_cache(Interpreter& vm, Args args, Kwargs kwargs) {
+  auto path = cache_path(vm, "save_cache", args, kwargs);
+  if (!path) return std::nullopt;
+  auto report = vm.persistent_cache().save(*path);
+  if (!report.ok()) return vm.raise(report.error());
+  for (const std::string& reason : report->not_saved)
+    vm.warn(fmt::format("save_cache: entry not saved: {}", reason));
+  return Value::integer(report->saved);
+}
+
+// Returns how many saved entries the file adds (0 for another format or library version, a
+// miss logged under GYRO_LOGS=cache); a damaged file is an error that loads nothing.
+std::optional<Value> builtin_load_cache(Interpreter& vm, Args args, Kwargs kwargs) {
+  auto path = cache_path(vm, "load_cache", args, kwargs);
+  if (!path) return std::nullopt;
+  auto loaded = vm.persistent_cache().load(
+      *path, [&vm](std::string message) { vm.log(LogChannel::cache, message); });
+  if (!loaded.ok()) return vm.raise(loaded.error());
+  return Value::integer(*loaded);
 }
 
 // mark_dynamic(t, dim, min=None, max=None) / mark_static(t, dim): `dim` an int or a list of

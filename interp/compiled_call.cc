@@ -12,6 +12,7 @@
 #include "interp/compile_api.h"
 #include "interp/frame.h"
 #include "interp/guard_check.h"
+#include "interp/persistent_cache.h"
 #include "interp/python_ops.h"
 #include "interp/tracer.h"
 #include "ir/disassembler.h"
@@ -36,6 +37,11 @@ __attribute__((noinline)) void log_cache(Interpreter& vm, const Code& code, std:
                                          std::string_view event) {
   if (vm.log_enabled(LogChannel::cache))
     vm.log(LogChannel::cache, fmt::format("{} at pc {}: {}", code_location(code), pc, event));
+}
+
+// The persistent cache's messages, on the cache channel.
+std::function<void(std::string)> cache_logger(Interpreter& vm, const Code& code, std::size_t pc) {
+  return [&vm, &code, pc](std::string message) { log_cache(vm, code, pc, message); };
 }
 
 std::string_view without_trailing_newline(std::string_view text) {
@@ -82,6 +88,25 @@ bool call_script_backend(Interpreter& vm, const Value& backend,
   std::vector<Value> example_inputs;
   auto result = vm.call(backend, std::vector<Value>{graph, make_list(std::move(example_inputs))});
   return result.has_value();
+}
+
+// The backend's executable for a capture, with the frame's tensors as example inputs; nullopt
+// with the exception raised if the options or the backend fail. A script backend's entries run
+// on the default backend (call_script_backend).
+std::optional<Executable> make_executable(Interpreter& vm, const CompiledFunctionObject& compiled,
+                                          const Capture& capture, std::span<const Value> keys,
+                                          const GuardSubject& subject) {
+  std::string backend(kDefaultBackend);
+  if (compiled.backend.is(ObjectKind::Str)) backend = compiled.backend.as<StrObject>().text;
+  auto options = backend_options(vm, compiled.options);
+  if (!options) return std::nullopt;
+  SourceLoader examples(capture.sources, keys, subject);
+  std::vector<Tensor> example_inputs;
+  for (guards::SourceId source : capture.inputs)
+    example_inputs.push_back(examples.load(source)->as<TensorBoxObject>().tensor);
+  auto executable = compile_graph(backend, capture.graph, example_inputs, *options);
+  if (!executable.ok()) return vm.raise(executable.error());
+  return std::move(*executable);
 }
 
 // The common hit, without entering a frame: a call with exactly the positional parameters
@@ -159,6 +184,7 @@ std::optional<Value> Interpreter::run_entry(const CompileEntry& entry, Frame& fr
 void Interpreter::reset_compiled() {
   ++compile_epoch_;
   accumulated_entries_ = 0;
+  persistent_cache_->clear_recorded();
   compile_start_callbacks_.clear();
   compile_end_callbacks_.clear();
 }
@@ -367,6 +393,24 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     }
   }
 
+  // A saved entry (load_cache, GYRO_CACHE_DIR) that accepts the frame serves without a trace.
+  if (auto found = persistent_cache_->find(compiled, subject, pc, cache_logger(*this, code, pc))) {
+    auto entry = std::make_shared<CompileEntry>();
+    entry->capture = std::move(found->capture);
+    entry->keys = source_keys(entry->capture->sources);
+    entry->loaded_from = found->pool_item;
+    auto executable = make_executable(*this, compiled, *entry->capture, entry->keys, subject);
+    if (!executable) return std::nullopt;
+    entry->executable = std::move(*executable);
+    compiled.entries.push_back(entry);
+    if (!compiled.implicit) ++accumulated_entries_;
+    log_cache(*this, code, pc,
+              fmt::format("entry {} loaded from the compile cache ({} guards)",
+                          compiled.entries.size() - 1, entry->capture->guards.size()));
+    SourceLoader loader(entry->capture->sources, entry->keys, subject);
+    return run_entry(*entry, *frame, loader, breaks_at);
+  }
+
   // on_compile_start / on_compile_end, with the function's name (the program's own compiles
   // only: compile_all's must not change what a program prints).
   auto notify = [&](const std::vector<Value>& registered) {
@@ -406,27 +450,23 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     auto entry = std::make_shared<CompileEntry>();
     entry->capture = std::make_shared<const Capture>(std::move(*capture));
     entry->keys = source_keys(entry->capture->sources);
-    std::string backend(kDefaultBackend);
-    if (compiled.backend.is(ObjectKind::Str))
-      backend = compiled.backend.as<StrObject>().text;
-    else if (entry->capture->graph.num_calls() > 0 &&  // as Dynamo: no backend for no ops
-             !call_script_backend(*this, compiled.backend, entry->capture))
+    if (!compiled.backend.is(ObjectKind::Str) &&
+        entry->capture->graph.num_calls() > 0 &&  // as Dynamo: no backend for no ops
+        !call_script_backend(*this, compiled.backend, entry->capture))
       return std::nullopt;
-    auto options = backend_options(*this, compiled.options);
-    if (!options) return std::nullopt;
-    SourceLoader examples(entry->capture->sources, entry->keys, subject);
-    std::vector<Tensor> example_inputs;
-    for (guards::SourceId source : entry->capture->inputs)
-      example_inputs.push_back(examples.load(source)->as<TensorBoxObject>().tensor);
     const auto backend_start = Clock::now();
-    auto executable = compile_graph(backend, entry->capture->graph, example_inputs, *options);
-    if (!executable.ok()) return raise(executable.error());
+    auto executable = make_executable(*this, compiled, *entry->capture, entry->keys, subject);
+    if (!executable) return std::nullopt;
     if (log_enabled(LogChannel::perf))
       log(LogChannel::perf,
-          fmt::format("{} at pc {}: trace {:.3f} ms, backend {} {:.3f} ms", code_location(code), pc,
-                      milliseconds(trace_end - trace_start), backend,
+          fmt::format("{} at pc {}: trace {:.3f} ms, backend {} {:.3f} ms", code_location(code),
+                      pc, milliseconds(trace_end - trace_start),
+                      compiled.backend.is(ObjectKind::Str)
+                          ? std::string_view(compiled.backend.as<StrObject>().text)
+                          : kDefaultBackend,
                       milliseconds(Clock::now() - backend_start)));
     entry->executable = std::move(*executable);
+    persistent_cache_->record(compiled, pc, entry, cache_logger(*this, code, pc));
     compiled.entries.push_back(entry);
     if (!compiled.implicit) ++accumulated_entries_;
     const Capture& made = *entry->capture;

@@ -1,5 +1,6 @@
 // The reference VM's machinery around the evaluation loop: frames, calls with CPython's
 // argument binding, exceptions with tracebacks, iteration, and the per-code caches.
+#include "interp/persistent_cache.h"
 #include "interp/interpreter.h"
 
 #include <algorithm>
@@ -15,7 +16,8 @@
 
 namespace gyro {
 
-Interpreter::Interpreter(std::function<void(std::string_view)> write) : write_(std::move(write)) {
+Interpreter::Interpreter(std::function<void(std::string_view)> write)
+    : write_(std::move(write)), persistent_cache_(std::make_unique<PersistentCache>()) {
   if (!write_)
     write_ = [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); };
   no_self_ = make_cell();

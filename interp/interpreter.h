@@ -69,6 +69,7 @@ enum class TraceMark : uint8_t {
 
 struct CompileEntry;
 struct GuardSubject;
+class PersistentCache;
 class SourceLoader;
 
 class Interpreter {
@@ -89,6 +90,8 @@ class Interpreter {
   // the accumulated entry count restarts and the compile callbacks are dropped, as in Dynamo.
   void reset_compiled();
   uint64_t compile_epoch() const { return compile_epoch_; }
+  // The persistent compile cache (save_cache, load_cache, GYRO_CACHE_DIR).
+  PersistentCache& persistent_cache() { return *persistent_cache_; }
   // Cache entries made since the last reset() by explicitly compiled functions (compile_all's
   // implicit ones do not count), checked against config.accumulated_recompile_limit.
   int accumulated_entries() const { return accumulated_entries_; }
@@ -298,6 +301,7 @@ class Interpreter {
   std::vector<Value> compile_start_callbacks_, compile_end_callbacks_;
   LogCallback log_;
   uint32_t log_mask_ = 0;
+  std::unique_ptr<PersistentCache> persistent_cache_;
   CompileConfig compile_config_;  // an interrupt or the step budget is unwinding the whole run
   Value exception_;
   Value builtins_;  // dict: name -> builtin function or class

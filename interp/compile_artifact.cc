@@ -1,0 +1,1154 @@
+// Encoding and decoding one cache entry (see compile_artifact.h for what is saved and how it
+// is checked), and the fingerprints that find its pinned objects again.
+#include "interp/compile_artifact.h"
+
+#include <cstring>
+
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <xxhash.h>
+
+#include "backends/eager/eager.h"
+#include "interp/guard_check.h"
+#include "interp/objects.h"
+#include "ir/byte_io.h"
+#include "ir/bytecode_file.h"
+#include "ir/graph_builder.h"
+
+namespace gyro {
+
+namespace {
+
+using guards::Guard;
+using guards::GuardKind;
+using guards::SourceId;
+
+// Largest counts a decoder accepts, beyond the bytes-remaining check: they bound the work (and
+// the recursion) a crafted artifact can ask for.
+constexpr int kMaxPlanDepth = 64;
+constexpr uint32_t kNoValue = UINT32_MAX;
+
+Error unsaveable(std::string reason) { return Error{ErrorKind::ValueError, std::move(reason)}; }
+
+// ---------------------------------------------------------------------------------------------
+// Fingerprints
+
+class Hasher {
+ public:
+  Hasher() { XXH3_64bits_reset(&state_); }
+  void bytes(const void* data, std::size_t size) { XXH3_64bits_update(&state_, data, size); }
+  void u64(uint64_t value) { bytes(&value, sizeof(value)); }
+  void text(std::string_view value) {
+    u64(value.size());
+    bytes(value.data(), value.size());
+  }
+  uint64_t digest() { return XXH3_64bits_digest(&state_); }
+
+ private:
+  XXH3_state_t state_;
+};
+
+// A value's contribution to a fingerprint: constants by value; nullopt for anything whose
+// equality across processes cannot be decided (a list, an instance, a tensor).
+bool hash_constant_value(Hasher& hasher, const Value& value, int depth = 0) {
+  if (depth > kMaxPlanDepth) return false;
+  hasher.u64(static_cast<uint64_t>(value.tag()));
+  if (value.is_none()) return true;
+  if (value.is_bool() || value.is_int()) {
+    hasher.u64(static_cast<uint64_t>(value.as_int()));
+    return true;
+  }
+  if (value.is_float()) {
+    double number = value.as_float();
+    uint64_t bits;
+    std::memcpy(&bits, &number, sizeof(bits));
+    hasher.u64(bits);
+    return true;
+  }
+  hasher.u64(static_cast<uint64_t>(value.as_object()->kind()));
+  if (value.is(ObjectKind::Str)) {
+    hasher.text(value.as<StrObject>().text);
+    return true;
+  }
+  if (value.is(ObjectKind::DTypeValue)) {
+    hasher.u64(static_cast<uint64_t>(value.as<DTypeValueObject>().dtype));
+    return true;
+  }
+  if (value.is(ObjectKind::Tuple)) {
+    const auto& items = value.as<TupleObject>().items;
+    hasher.u64(items.size());
+    for (const Value& item : items)
+      if (!hash_constant_value(hasher, item, depth + 1)) return false;
+    return true;
+  }
+  return false;
+}
+
+std::string module_name(const Value& globals) {
+  if (!globals.is(ObjectKind::Dict)) return {};
+  auto found = globals.as<DictObject>().table.get(make_str("__name__"));
+  if (!found.ok() || !*found || !(*found)->is(ObjectKind::Str)) return {};
+  return (*found)->as<StrObject>().text;
+}
+
+}  // namespace
+
+uint64_t Fingerprints::code(const std::shared_ptr<const Code>& code) {
+  auto it = codes_.find(code.get());
+  if (it != codes_.end() && !it->second.code.expired() && it->second.code.lock() == code)
+    return it->second.hash;
+  // The .gyc image covers everything a code object is, nested codes included.
+  const std::vector<uint8_t> image = write_bytecode(Module{"", code});
+  const uint64_t hash = XXH3_64bits(image.data(), image.size());
+  codes_[code.get()] = Memo{code, hash};
+  return hash;
+}
+
+std::optional<uint64_t> Fingerprints::function(const FunctionObject& function) {
+  Hasher hasher;
+  hasher.u64(code(function.code));
+  hasher.text(module_name(function.globals));
+  if (!hash_constant_value(hasher, function.defaults)) return std::nullopt;
+  // Closure cells by content: constants by value, classes by name (a method that calls super()
+  // closes over its own class, whose fingerprint would contain this one).
+  if (function.closure.is(ObjectKind::Tuple)) {
+    for (const Value& cell : function.closure.as<TupleObject>().items) {
+      if (!cell.is(ObjectKind::Cell)) return std::nullopt;
+      const auto& contents = cell.as<CellObject>();
+      hasher.u64(contents.bound);
+      if (!contents.bound) continue;
+      if (contents.value.is(ObjectKind::Class))
+        hasher.text(contents.value.as<ClassObject>().name);
+      else if (!hash_constant_value(hasher, contents.value))
+        return std::nullopt;
+    }
+  } else if (!function.closure.is_none()) {
+    return std::nullopt;
+  }
+  return hasher.digest();
+}
+
+std::optional<uint64_t> Fingerprints::of_class(const ClassObject& cls) {
+  Hasher hasher;
+  // The base chain is finite (a class's bases exist before it), and each link is hashed here.
+  for (const ClassObject* link = &cls; link;) {
+    hasher.text(link->name);
+    hasher.u64(static_cast<uint64_t>(link->builtin_tag + 1));
+    hasher.u64(link->is_exception);
+    bool comparable = true;
+    if (link->attributes.is(ObjectKind::Dict)) {
+      link->attributes.as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
+        if (!comparable) return;
+        if (!key.is(ObjectKind::Str)) {
+          comparable = false;
+          return;
+        }
+        hasher.text(key.as<StrObject>().text);
+        if (value.is(ObjectKind::Function)) {
+          auto inner = function(value.as<FunctionObject>());
+          if (!inner) comparable = false;
+          hasher.u64(inner.value_or(0));
+        } else if (value.is(ObjectKind::Class)) {
+          hasher.text(value.as<ClassObject>().name);  // a nested class: by name
+        } else if (!hash_constant_value(hasher, value)) {
+          comparable = false;
+        }
+      });
+    }
+    if (!comparable) return std::nullopt;
+    link = link->base.is(ObjectKind::Class) ? &link->base.as<ClassObject>() : nullptr;
+    hasher.u64(link != nullptr);
+  }
+  return hasher.digest();
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+class Encoder {
+ public:
+  Encoder(const Capture& capture, Fingerprints& fingerprints)
+      : capture_(capture), fingerprints_(fingerprints) {}
+
+  Expected<std::vector<uint8_t>> encode() {
+    sources();
+    GYRO_TRY(guards());
+    GYRO_TRY(graph());
+    out_.u32(static_cast<uint32_t>(capture_.inputs.size()));
+    for (SourceId source : capture_.inputs) out_.u32(static_cast<uint32_t>(source));
+    out_.u64(zigzag(capture_.start_pc));
+    out_.u64(zigzag(capture_.resume_pc));
+    out_.u32(static_cast<uint32_t>(capture_.effects.size()));
+    for (const SideEffect& effect : capture_.effects) GYRO_TRY(side_effect(effect));
+    GYRO_TRY(plan(capture_.result, 0));
+    out_.u32(static_cast<uint32_t>(capture_.write_backs.size()));
+    for (const auto& write_back : capture_.write_backs) {
+      out_.u32(static_cast<uint32_t>(write_back.source));
+      out_.u32(static_cast<uint32_t>(write_back.output));
+    }
+    out_.u32(static_cast<uint32_t>(capture_.locals.size()));
+    for (const auto& local : capture_.locals) {
+      out_.u8(local.has_value());
+      if (local) GYRO_TRY(plan(*local, 0));
+    }
+    out_.u32(static_cast<uint32_t>(capture_.stack.size()));
+    for (const ResultPlan& item : capture_.stack) GYRO_TRY(plan(item, 0));
+    out_.string(capture_.break_reason);
+    return std::move(out_.bytes());
+  }
+
+ private:
+  std::string name(SourceId source) const { return capture_.sources.describe(source); }
+
+  void sources() {
+    const auto& table = capture_.sources;
+    out_.u32(static_cast<uint32_t>(table.size()));
+    for (std::size_t id = 0; id < table.size(); ++id) {
+      const auto& node = table[static_cast<SourceId>(id)];
+      out_.u8(static_cast<uint8_t>(node.kind));
+      out_.u32(static_cast<uint32_t>(node.parent));
+      out_.u64(zigzag(node.index));
+      out_.string(node.name);
+    }
+  }
+
+  Status guards() {
+    out_.u32(static_cast<uint32_t>(capture_.guards.size()));
+    for (const Guard& guard : capture_.guards) {
+      out_.u8(static_cast<uint8_t>(guard.kind));
+      out_.u32(static_cast<uint32_t>(guard.source));
+      switch (guard.kind) {
+        case GuardKind::TYPE_MATCH:
+        case GuardKind::ID_MATCH:
+          out_.string(guard.type_name);
+          GYRO_TRY(recipe(guard));
+          break;
+        case GuardKind::CONSTANT_MATCH:
+          GYRO_TRY(constant(guard.constant, guard.source));
+          break;
+        case GuardKind::LENGTH:
+          out_.u64(zigzag(guard.length));
+          break;
+        case GuardKind::TENSOR_MATCH: {
+          const auto& match = guard.tensor;
+          for (int64_t size : match.sizes)
+            if (size < 0)
+              return unsaveable(fmt::format(
+                  "tensor '{}' has symbolic sizes (entries with symbolic shapes are not saved yet)",
+                  name(guard.source)));
+          out_.u8(static_cast<uint8_t>(match.dtype));
+          out_.u8(static_cast<uint8_t>(match.sizes.size()));
+          for (int64_t size : match.sizes) out_.u64(zigzag(size));
+          out_.u8(static_cast<uint8_t>(match.strides.size()));
+          for (int64_t stride : match.strides) out_.u64(zigzag(stride));
+          break;
+        }
+        case GuardKind::NO_ALIASING:
+        case GuardKind::DUPLICATE_INPUT:
+          out_.u32(static_cast<uint32_t>(guard.unaliased.size()));
+          for (SourceId other : guard.unaliased) out_.u32(static_cast<uint32_t>(other));
+          break;
+        case GuardKind::SYMBOLIC_INT:
+        case GuardKind::SHAPE:
+          return unsaveable(fmt::format("guard {} on '{}' is symbolic (entries with symbolic "
+                                        "shapes are not saved yet)",
+                                        guards::guard_kind_name(guard.kind), name(guard.source)));
+      }
+    }
+    return {};
+  }
+
+  Status recipe(const Guard& guard) {
+    auto pinned = [&](std::string_view what) {
+      return unsaveable(fmt::format("guard {} on '{}' pins {} of this process",
+                                    guards::guard_kind_name(guard.kind), name(guard.source), what));
+    };
+    const auto address = reinterpret_cast<uintptr_t>(guard.identity);
+    if (guard.kind == GuardKind::TYPE_MATCH && address < kMaxBuiltinTypeKey) {
+      out_.u8(static_cast<uint8_t>(IdentityRecipe::Kind::kBuiltinType));
+      out_.u64(address);
+      return {};
+    }
+    const auto* object = static_cast<const Object*>(guard.identity);
+    if (guard.kind == GuardKind::TYPE_MATCH || object->kind() == ObjectKind::Class) {
+      auto fingerprint = fingerprints_.of_class(*static_cast<const ClassObject*>(object));
+      if (!fingerprint)
+        return pinned(fmt::format("class {} (whose attributes are not all functions and "
+                                  "constants)",
+                                  static_cast<const ClassObject*>(object)->name));
+      out_.u8(static_cast<uint8_t>(IdentityRecipe::Kind::kClass));
+      out_.u64(*fingerprint);
+      return {};
+    }
+    if (object->kind() == ObjectKind::Builtin) {
+      const auto* builtin = static_cast<const BuiltinObject*>(object);
+      if (!builtin->self.is_none()) return pinned("a builtin method bound to an object");
+      out_.u8(static_cast<uint8_t>(IdentityRecipe::Kind::kBuiltinFunction));
+      out_.string(builtin->name);
+      return {};
+    }
+    if (object->kind() == ObjectKind::Function) {
+      auto fingerprint = fingerprints_.function(*static_cast<const FunctionObject*>(object));
+      if (!fingerprint)
+        return pinned("a function whose defaults or closure cells are not constants");
+      out_.u8(static_cast<uint8_t>(IdentityRecipe::Kind::kFunction));
+      out_.u64(*fingerprint);
+      return {};
+    }
+    return pinned(fmt::format("a {}", guard.type_name));
+  }
+
+  Status constant(const Constant& value, SourceId source) {
+    switch (value.kind()) {
+      case Constant::Kind::kNone:
+      case Constant::Kind::kEllipsis:
+        out_.u8(static_cast<uint8_t>(value.kind()));
+        return {};
+      case Constant::Kind::kBool:
+        out_.u8(static_cast<uint8_t>(value.kind()));
+        out_.u8(value.as_bool());
+        return {};
+      case Constant::Kind::kInt:
+        out_.u8(static_cast<uint8_t>(value.kind()));
+        out_.u64(static_cast<uint64_t>(value.as_int()));
+        return {};
+      case Constant::Kind::kFloat: {
+        out_.u8(static_cast<uint8_t>(value.kind()));
+        double number = value.as_float();
+        uint64_t bits;
+        std::memcpy(&bits, &number, sizeof(bits));
+        out_.u64(bits);
+        return {};
+      }
+      case Constant::Kind::kString:
+        out_.u8(static_cast<uint8_t>(value.kind()));
+        out_.string(value.as_string());
+        return {};
+      case Constant::Kind::kCode:
+      case Constant::Kind::kTuple:
+        break;
+    }
+    return unsaveable(fmt::format("the constant guarded on '{}' is not a None, bool, int, "
+                                  "float or str",
+                                  name(source)));
+  }
+
+  Status attr(const Attr& value) {
+    if (!value.syms.empty())
+      return unsaveable("the graph has a symbolic attribute (entries with symbolic shapes are "
+                        "not saved yet)");
+    out_.u8(static_cast<uint8_t>(value.kind));
+    switch (value.kind) {
+      case AttrKind::kNone:
+        break;
+      case AttrKind::kInt:
+      case AttrKind::kBool:
+        out_.u64(static_cast<uint64_t>(value.i));
+        break;
+      case AttrKind::kFloat: {
+        uint64_t bits;
+        std::memcpy(&bits, &value.f, sizeof(bits));
+        out_.u64(bits);
+        break;
+      }
+      case AttrKind::kInts:
+        out_.u32(static_cast<uint32_t>(value.ints.size()));
+        for (int64_t item : value.ints) out_.u64(static_cast<uint64_t>(item));
+        break;
+      case AttrKind::kDType:
+        out_.u8(static_cast<uint8_t>(value.dtype));
+        break;
+      case AttrKind::kString:
+        out_.string(value.text);
+        break;
+    }
+    return {};
+  }
+
+  void meta(const TensorMeta& value) {
+    out_.u8(static_cast<uint8_t>(value.dtype));
+    out_.u8(static_cast<uint8_t>(value.sizes.size()));
+    for (int64_t size : value.sizes) out_.u64(static_cast<uint64_t>(size));
+    out_.u8(value.wrapped_number);
+  }
+
+  Status graph() {
+    const Graph& graph = capture_.graph;
+    if (graph.sym_context() != nullptr)
+      return unsaveable("the graph has symbolic attributes (entries with symbolic shapes are not "
+                        "saved yet)");
+    out_.u32(static_cast<uint32_t>(graph.nodes().size()));
+    for (const Node& node : graph.nodes()) {
+      out_.u8(static_cast<uint8_t>(node.kind));
+      switch (node.kind) {
+        case NodeKind::kPlaceholder: {
+          const TensorMeta& placeholder = graph.meta(node.output());
+          if (placeholder.has_symbolic_sizes())
+            return unsaveable(fmt::format("graph input '{}' has symbolic sizes (entries with "
+                                          "symbolic shapes are not saved yet)",
+                                          node.source));
+          out_.string(node.source);
+          meta(placeholder);
+          break;
+        }
+        case NodeKind::kConstant: {
+          const Tensor& value = node.constant.get();
+          meta(TensorMeta::of(value));
+          Tensor dense = value;
+          if (!value.is_contiguous()) {
+            auto copy = eager::run1(OpKind::contiguous, std::span<const Tensor>(&value, 1));
+            if (!copy.ok()) return copy.error();
+            dense = std::move(*copy);
+          }
+          const auto* data = static_cast<const uint8_t*>(dense.raw_data());
+          const std::size_t size = static_cast<std::size_t>(dense.numel()) * dense.itemsize();
+          out_.u64(size);
+          out_.bytes().insert(out_.bytes().end(), data, data + size);
+          break;
+        }
+        case NodeKind::kCall:
+          out_.string(op_name(node.op));
+          out_.u32(static_cast<uint32_t>(node.num_outputs));
+          out_.u32(static_cast<uint32_t>(node.inputs.size()));
+          for (ValueId input : node.inputs) out_.u32(static_cast<uint32_t>(input.index));
+          out_.u32(static_cast<uint32_t>(node.attrs.size()));
+          for (const Attr& value : node.attrs) GYRO_TRY(attr(value));
+          break;
+        case NodeKind::kOpaqueCall:
+          return unsaveable("the graph calls an allow_in_graph function (not saved yet)");
+      }
+    }
+    out_.u32(static_cast<uint32_t>(graph.outputs().size()));
+    for (ValueId output : graph.outputs()) out_.u32(static_cast<uint32_t>(output.index));
+    return {};
+  }
+
+  Status value(const Value& constant, int depth) {
+    if (depth > kMaxPlanDepth) return unsaveable("a constant nests too deeply");
+    if (constant.is_none()) {
+      out_.u8(0);
+    } else if (constant.is_bool()) {
+      out_.u8(1);
+      out_.u8(constant.as_bool());
+    } else if (constant.is_int()) {
+      out_.u8(2);
+      out_.u64(static_cast<uint64_t>(constant.as_int()));
+    } else if (constant.is_float()) {
+      out_.u8(3);
+      double number = constant.as_float();
+      uint64_t bits;
+      std::memcpy(&bits, &number, sizeof(bits));
+      out_.u64(bits);
+    } else if (constant.is(ObjectKind::Str)) {
+      out_.u8(4);
+      out_.string(constant.as<StrObject>().text);
+    } else if (constant.is(ObjectKind::DTypeValue)) {
+      out_.u8(5);
+      out_.u8(static_cast<uint8_t>(constant.as<DTypeValueObject>().dtype));
+    } else if (constant.is(ObjectKind::Tuple)) {
+      out_.u8(6);
+      const auto& items = constant.as<TupleObject>().items;
+      out_.u32(static_cast<uint32_t>(items.size()));
+      for (const Value& item : items) GYRO_TRY(value(item, depth + 1));
+    } else {
+      return unsaveable(fmt::format("the result holds a constant {} (only None, bool, int, "
+                                    "float, str, dtype and tuples of those are saved)",
+                                    constant.as_object()->kind() == ObjectKind::Function
+                                        ? "function"
+                                        : "object"));
+    }
+    return {};
+  }
+
+  Status plan(const ResultPlan& item, int depth) {
+    if (depth > kMaxPlanDepth) return unsaveable("a result nests too deeply");
+    using Kind = ResultPlan::Kind;
+    if (item.kind == Kind::kNewObject)
+      return unsaveable("the result holds an object made inside the trace (not saved yet)");
+    if (item.kind == Kind::kSymInt)
+      return unsaveable("the result holds a symbolic int (entries with symbolic shapes are not "
+                        "saved yet)");
+    if (item.kind == Kind::kView && !item.view_attrs.empty())
+      for (const Attr& value : item.view_attrs)
+        if (!value.syms.empty()) return unsaveable("a view in the result has symbolic sizes");
+    out_.u8(static_cast<uint8_t>(item.kind));
+    out_.u32(static_cast<uint32_t>(item.output));
+    GYRO_TRY(value(item.constant, 0));
+    out_.u32(static_cast<uint32_t>(item.source));
+    out_.u32(static_cast<uint32_t>(item.made));
+    out_.string(item.name);
+    out_.string(op_name(item.view_op));
+    out_.u32(static_cast<uint32_t>(item.view_attrs.size()));
+    for (const Attr& value : item.view_attrs) GYRO_TRY(attr(value));
+    out_.u32(static_cast<uint32_t>(item.items.size()));
+    for (const ResultPlan& child : item.items) GYRO_TRY(plan(child, depth + 1));
+    return {};
+  }
+
+  Status side_effect(const SideEffect& effect) {
+    out_.u8(static_cast<uint8_t>(effect.kind));
+    GYRO_TRY(plan(effect.target, 0));
+    out_.string(effect.name);
+    out_.u32(static_cast<uint32_t>(effect.args.size()));
+    for (const ResultPlan& arg : effect.args) GYRO_TRY(plan(arg, 0));
+    out_.u32(static_cast<uint32_t>(effect.kwargs.size()));
+    for (const auto& [key, arg] : effect.kwargs) {
+      out_.string(key);
+      GYRO_TRY(plan(arg, 0));
+    }
+    return {};
+  }
+
+  static constexpr uintptr_t kMaxBuiltinTypeKey = 4096;
+  const Capture& capture_;
+  Fingerprints& fingerprints_;
+  ByteWriter out_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+class Decoder {
+ public:
+  Decoder(std::span<const uint8_t> bytes, std::size_t base)
+      : in_(bytes, base, ErrorKind::ValueError) {}
+
+  Expected<DecodedCapture> decode() {
+    DecodedCapture out;
+    Capture& capture = out.capture;
+    GYRO_TRY(sources(capture.sources));
+    GYRO_TRY(guards(out));
+    GYRO_TRY(graph(capture.graph));
+    GYRO_ASSIGN_OR_RETURN(uint32_t inputs, in_.count("graph input count", 4));
+    if (inputs != capture.graph.inputs().size())
+      return in_.error_at(in_.offset(), "{} input sources for a graph of {} inputs", inputs,
+                          capture.graph.inputs().size());
+    for (uint32_t i = 0; i < inputs; ++i) {
+      GYRO_ASSIGN_OR_RETURN(SourceId source, source_id("graph input source"));
+      capture.inputs.push_back(source);
+    }
+    GYRO_ASSIGN_OR_RETURN(uint64_t start, in_.u64("start pc"));
+    GYRO_ASSIGN_OR_RETURN(uint64_t resume, in_.u64("resume pc"));
+    capture.start_pc = unzigzag(start);
+    capture.resume_pc = unzigzag(resume);
+    if (capture.start_pc < 0 || capture.resume_pc < -1)
+      return in_.error_at(in_.offset(), "bad start pc {} or resume pc {}", capture.start_pc,
+                          capture.resume_pc);
+    GYRO_ASSIGN_OR_RETURN(uint32_t effects, in_.count("side effect count", 1));
+    for (uint32_t i = 0; i < effects; ++i) {
+      GYRO_ASSIGN_OR_RETURN(SideEffect effect, side_effect());
+      capture.effects.push_back(std::move(effect));
+    }
+    GYRO_ASSIGN_OR_RETURN(capture.result, plan(0));
+    GYRO_ASSIGN_OR_RETURN(uint32_t write_backs, in_.count("write-back count", 8));
+    for (uint32_t i = 0; i < write_backs; ++i) {
+      GYRO_ASSIGN_OR_RETURN(SourceId source, source_id("write-back source"));
+      GYRO_ASSIGN_OR_RETURN(int output, output_index("write-back output"));
+      capture.write_backs.push_back({source, output});
+    }
+    GYRO_ASSIGN_OR_RETURN(uint32_t locals, in_.count("local count", 1));
+    for (uint32_t i = 0; i < locals; ++i) {
+      GYRO_ASSIGN_OR_RETURN(uint8_t present, in_.u8("local plan flag"));
+      if (present > 1) return in_.error_at(in_.offset() - 1, "bad local plan flag {}", present);
+      if (!present) {
+        capture.locals.emplace_back();
+        continue;
+      }
+      GYRO_ASSIGN_OR_RETURN(ResultPlan local, plan(0));
+      capture.locals.emplace_back(std::move(local));
+    }
+    GYRO_ASSIGN_OR_RETURN(uint32_t stack, in_.count("stack plan count", 1));
+    for (uint32_t i = 0; i < stack; ++i) {
+      GYRO_ASSIGN_OR_RETURN(ResultPlan item, plan(0));
+      capture.stack.push_back(std::move(item));
+    }
+    GYRO_ASSIGN_OR_RETURN(capture.break_reason, in_.string("break reason"));
+    if (!in_.at_end())
+      return in_.error_at(in_.offset(), "{} bytes after the entry's end", in_.remaining());
+    return out;
+  }
+
+ private:
+  Expected<SourceId> source_id(std::string_view what) {
+    const std::size_t at = in_.offset();
+    GYRO_ASSIGN_OR_RETURN(uint32_t id, in_.u32(what));
+    if (id >= source_count_)
+      return in_.error_at(at, "{} {} is not one of the {} sources", what, id, source_count_);
+    return static_cast<SourceId>(id);
+  }
+  Expected<int> output_index(std::string_view what) {
+    const std::size_t at = in_.offset();
+    GYRO_ASSIGN_OR_RETURN(uint32_t index, in_.u32(what));
+    if (index >= output_count_)
+      return in_.error_at(at, "{} {} is not one of the graph's {} outputs", what, index,
+                          output_count_);
+    return static_cast<int>(index);
+  }
+  template <typename Enum>
+  Expected<Enum> enumerator(std::string_view what, int count) {
+    const std::size_t at = in_.offset();
+    GYRO_ASSIGN_OR_RETURN(uint8_t raw, in_.u8(what));
+    if (raw >= count) return in_.error_at(at, "bad {} {}", what, raw);
+    return static_cast<Enum>(raw);
+  }
+  Expected<DType> dtype(std::string_view what) {
+    return enumerator<DType>(what, kNumDTypes);
+  }
+
+  Status sources(guards::SourceTable& table) {
+    GYRO_ASSIGN_OR_RETURN(uint32_t count, in_.count("source count", 17));
+    for (uint32_t id = 0; id < count; ++id) {
+      const std::size_t at = in_.offset();
+      GYRO_ASSIGN_OR_RETURN(auto kind, enumerator<guards::SourceKind>(
+                                           "source kind",
+                                           static_cast<int>(guards::SourceKind::kCell) + 1));
+      GYRO_ASSIGN_OR_RETURN(uint32_t parent_raw, in_.u32("source parent"));
+      GYRO_ASSIGN_OR_RETURN(uint64_t index_raw, in_.u64("source index"));
+      GYRO_ASSIGN_OR_RETURN(std::string name, in_.string("source name"));
+      const auto parent = static_cast<SourceId>(parent_raw);
+      const int64_t index = unzigzag(index_raw);
+      // Parents come first (ids are a loading order); roots have none, other kinds need one
+      // (a cell may have none: the frame's own function).
+      const bool root = kind == guards::SourceKind::kLocal ||
+                        kind == guards::SourceKind::kStackSlot ||
+                        kind == guards::SourceKind::kGlobal;
+      const bool no_parent = parent == guards::kNoSource;
+      if (root != no_parent && !(kind == guards::SourceKind::kCell && no_parent))
+        return in_.error_at(at, "source {} has {} parent", id, no_parent ? "no" : "a");
+      if (!no_parent && (parent < 0 || static_cast<uint32_t>(parent) >= id))
+        return in_.error_at(at, "source {} names parent {}, which does not come before it", id,
+                            parent_raw);
+      if (index < 0 && kind != guards::SourceKind::kGlobal &&
+          kind != guards::SourceKind::kAttribute && kind != guards::SourceKind::kLength)
+        return in_.error_at(at, "source {} has a negative index {}", id, index);
+      SourceId made = guards::kNoSource;
+      switch (kind) {
+        case guards::SourceKind::kLocal:
+          made = table.local(index, name);
+          break;
+        case guards::SourceKind::kStackSlot:
+          made = table.stack_slot(index);
+          break;
+        case guards::SourceKind::kGlobal:
+          made = table.global(name);
+          break;
+        case guards::SourceKind::kAttribute:
+          made = table.attribute(parent, name);
+          break;
+        case guards::SourceKind::kItem:
+          made = table.item(parent, index);
+          break;
+        case guards::SourceKind::kLength:
+          made = table.length(parent);
+          break;
+        case guards::SourceKind::kDictKey:
+          made = table.dict_key(parent, index);
+          break;
+        case guards::SourceKind::kDictValue:
+          made = table.dict_value(parent, index, name);
+          break;
+        case guards::SourceKind::kCell:
+          made = table.cell(parent, index, name);
+          break;
+      }
+      // A repeated source interns to an earlier id: the writer never makes one.
+      if (made != static_cast<SourceId>(id))
+        return in_.error_at(at, "source {} repeats source {}", id, made);
+    }
+    table.freeze();
+    source_count_ = count;
+    return {};
+  }
+
+  Expected<IdentityRecipe> recipe() {
+    IdentityRecipe out;
+    GYRO_ASSIGN_OR_RETURN(out.kind, enumerator<IdentityRecipe::Kind>(
+                                        "identity recipe",
+                                        static_cast<int>(IdentityRecipe::Kind::kClass) + 1));
+    switch (out.kind) {
+      case IdentityRecipe::Kind::kNone:
+        return in_.error_at(in_.offset() - 1, "an identity guard without a recipe");
+      case IdentityRecipe::Kind::kBuiltinType:
+      case IdentityRecipe::Kind::kFunction:
+      case IdentityRecipe::Kind::kClass: {
+        GYRO_ASSIGN_OR_RETURN(out.key, in_.u64("identity key"));
+        if (out.kind == IdentityRecipe::Kind::kBuiltinType && (out.key == 0 || out.key >= 4096))
+          return in_.error_at(in_.offset() - 8, "bad builtin type key {}", out.key);
+        break;
+      }
+      case IdentityRecipe::Kind::kBuiltinFunction: {
+        GYRO_ASSIGN_OR_RETURN(out.name, in_.string("builtin name"));
+        break;
+      }
+    }
+    return out;
+  }
+
+  Expected<Constant> constant() {
+    const std::size_t at = in_.offset();
+    GYRO_ASSIGN_OR_RETURN(uint8_t kind, in_.u8("constant kind"));
+    switch (static_cast<Constant::Kind>(kind)) {
+      case Constant::Kind::kNone:
+        return Constant();
+      case Constant::Kind::kEllipsis:
+        return Constant::ellipsis();
+      case Constant::Kind::kBool: {
+        GYRO_ASSIGN_OR_RETURN(uint8_t value, in_.u8("bool constant"));
+        if (value > 1) return in_.error_at(at, "bad bool constant {}", value);
+        return Constant::boolean(value != 0);
+      }
+      case Constant::Kind::kInt: {
+        GYRO_ASSIGN_OR_RETURN(uint64_t value, in_.u64("int constant"));
+        return Constant::integer(static_cast<int64_t>(value));
+      }
+      case Constant::Kind::kFloat: {
+        GYRO_ASSIGN_OR_RETURN(uint64_t bits, in_.u64("float constant"));
+        double value;
+        std::memcpy(&value, &bits, sizeof(value));
+        return Constant::real(value);
+      }
+      case Constant::Kind::kString: {
+        GYRO_ASSIGN_OR_RETURN(std::string value, in_.string("str constant"));
+        return Constant::string(std::move(value));
+      }
+      case Constant::Kind::kCode:
+      case Constant::Kind::kTuple:
+        break;
+    }
+    return in_.error_at(at, "bad guard constant kind {}", kind);
+  }
+
+  Expected<Dims> dims(std::string_view what, bool non_negative) {
+    const std::size_t at = in_.offset();
+    GYRO_ASSIGN_OR_RETURN(uint8_t rank, in_.u8(what));
+    if (rank > kMaxRank) return in_.error_at(at, "{} of rank {} (at most {})", what, rank, kMaxRank);
+    Dims out;
+    for (int d = 0; d < rank; ++d) {
+      GYRO_ASSIGN_OR_RETURN(uint64_t raw, in_.u64(what));
+      const int64_t value = unzigzag(raw);
+      if (non_negative && value < 0) return in_.error_at(at, "{} has a negative entry", what);
+      out.push_back(value);
+    }
+    return out;
+  }
+
+  Status guards(DecodedCapture& out) {
+    GYRO_ASSIGN_OR_RETURN(uint32_t count, in_.count("guard count", 5));
+    for (uint32_t i = 0; i < count; ++i) {
+      GYRO_ASSIGN_OR_RETURN(auto kind, enumerator<GuardKind>(
+                                           "guard kind",
+                                           static_cast<int>(GuardKind::DUPLICATE_INPUT) + 1));
+      GYRO_ASSIGN_OR_RETURN(SourceId source, source_id("guard source"));
+      Guard guard(kind, source);
+      IdentityRecipe identity;
+      switch (kind) {
+        case GuardKind::TYPE_MATCH:
+        case GuardKind::ID_MATCH: {
+          GYRO_ASSIGN_OR_RETURN(guard.type_name, in_.string("type name"));
+          GYRO_ASSIGN_OR_RETURN(identity, recipe());
+          if (kind == GuardKind::ID_MATCH && identity.kind == IdentityRecipe::Kind::kBuiltinType)
+            return in_.error_at(in_.offset(), "ID_MATCH with a builtin type key");
+          if (identity.kind == IdentityRecipe::Kind::kBuiltinType)
+            guard.identity = reinterpret_cast<const void*>(identity.key);
+          break;
+        }
+        case GuardKind::CONSTANT_MATCH: {
+          GYRO_ASSIGN_OR_RETURN(guard.constant, constant());
+          break;
+        }
+        case GuardKind::LENGTH: {
+          GYRO_ASSIGN_OR_RETURN(uint64_t length, in_.u64("length"));
+          guard.length = unzigzag(length);
+          if (guard.length < 0) return in_.error_at(in_.offset() - 8, "negative length");
+          break;
+        }
+        case GuardKind::TENSOR_MATCH: {
+          GYRO_ASSIGN_OR_RETURN(guard.tensor.dtype, dtype("tensor dtype"));
+          GYRO_ASSIGN_OR_RETURN(guard.tensor.sizes, dims("tensor sizes", true));
+          GYRO_ASSIGN_OR_RETURN(guard.tensor.strides, dims("tensor strides", false));
+          if (guard.tensor.strides.size() != guard.tensor.sizes.size())
+            return in_.error_at(in_.offset(), "tensor strides and sizes differ in rank");
+          break;
+        }
+        case GuardKind::NO_ALIASING:
+        case GuardKind::DUPLICATE_INPUT: {
+          GYRO_ASSIGN_OR_RETURN(uint32_t others, in_.count("aliasing source count", 4));
+          if (kind == GuardKind::DUPLICATE_INPUT && others != 1)
+            return in_.error_at(in_.offset(), "DUPLICATE_INPUT names {} sources, not 1", others);
+          for (uint32_t j = 0; j < others; ++j) {
+            GYRO_ASSIGN_OR_RETURN(SourceId other, source_id("aliasing source"));
+            guard.unaliased.push_back(other);
+          }
+          break;
+        }
+        case GuardKind::SYMBOLIC_INT:
+        case GuardKind::SHAPE:
+          return in_.error_at(in_.offset(), "symbolic guard {} in an artifact",
+                              guards::guard_kind_name(kind));
+      }
+      out.guards.push_back(std::move(guard));
+      out.recipes.push_back(std::move(identity));
+    }
+    return {};
+  }
+
+  Expected<Attr> attr() {
+    Attr out;
+    GYRO_ASSIGN_OR_RETURN(out.kind, enumerator<AttrKind>(
+                                        "attribute kind", static_cast<int>(AttrKind::kString) + 1));
+    switch (out.kind) {
+      case AttrKind::kNone:
+        break;
+      case AttrKind::kInt:
+      case AttrKind::kBool: {
+        GYRO_ASSIGN_OR_RETURN(uint64_t value, in_.u64("attribute"));
+        out.i = static_cast<int64_t>(value);
+        if (out.kind == AttrKind::kBool && value > 1)
+          return in_.error_at(in_.offset() - 8, "bad bool attribute {}", value);
+        break;
+      }
+      case AttrKind::kFloat: {
+        GYRO_ASSIGN_OR_RETURN(uint64_t bits, in_.u64("attribute"));
+        std::memcpy(&out.f, &bits, sizeof(bits));
+        break;
+      }
+      case AttrKind::kInts: {
+        GYRO_ASSIGN_OR_RETURN(uint32_t count, in_.count("attribute list length", 8));
+        for (uint32_t i = 0; i < count; ++i) {
+          GYRO_ASSIGN_OR_RETURN(uint64_t value, in_.u64("attribute list item"));
+          out.ints.push_back(static_cast<int64_t>(value));
+        }
+        break;
+      }
+      case AttrKind::kDType: {
+        GYRO_ASSIGN_OR_RETURN(out.dtype, dtype("attribute dtype"));
+        break;
+      }
+      case AttrKind::kString: {
+        GYRO_ASSIGN_OR_RETURN(out.text, in_.string("attribute"));
+        break;
+      }
+    }
+    return out;
+  }
+
+  Expected<TensorMeta> meta() {
+    TensorMeta out;
+    GYRO_ASSIGN_OR_RETURN(out.dtype, dtype("dtype"));
+    const std::size_t at = in_.offset();
+    GYRO_ASSIGN_OR_RETURN(uint8_t rank, in_.u8("rank"));
+    if (rank > kMaxRank) return in_.error_at(at, "rank {} (at most {})", rank, kMaxRank);
+    for (int d = 0; d < rank; ++d) {
+      GYRO_ASSIGN_OR_RETURN(uint64_t size, in_.u64("size"));
+      if (size > static_cast<uint64_t>(INT64_MAX)) return in_.error_at(at, "negative size");
+      out.sizes.push_back(static_cast<int64_t>(size));
+    }
+    GYRO_ASSIGN_OR_RETURN(uint8_t wrapped, in_.u8("wrapped flag"));
+    if (wrapped > 1) return in_.error_at(in_.offset() - 1, "bad wrapped flag {}", wrapped);
+    out.wrapped_number = wrapped != 0;
+    return out;
+  }
+
+  Expected<Tensor> constant_tensor() {
+    const std::size_t at = in_.offset();
+    GYRO_ASSIGN_OR_RETURN(TensorMeta info, meta());
+    GYRO_ASSIGN_OR_RETURN(uint64_t size, in_.u64("constant size"));
+    // The element count is checked against the bytes the file holds before anything is made.
+    uint64_t numel = 1;
+    for (int64_t dim : info.sizes)
+      if (__builtin_mul_overflow(numel, static_cast<uint64_t>(dim), &numel))
+        return in_.error_at(at, "constant's sizes overflow");
+    uint64_t expected = 0;
+    if (__builtin_mul_overflow(numel, dtype_size(info.dtype), &expected) || expected != size)
+      return in_.error_at(at, "constant of {} bytes for {} elements of {}", size, numel,
+                          dtype_name(info.dtype));
+    GYRO_ASSIGN_OR_RETURN(auto data, in_.take(size, "constant data"));
+    if (info.wrapped_number) {
+      if (!info.sizes.empty()) return in_.error_at(at, "a wrapped number with sizes");
+      Tensor out;
+      visit_dtype(info.dtype, [&](auto tag) {
+        using T = decltype(tag);
+        T element;
+        std::memcpy(&element, data.data(), sizeof(T));
+        out = info.dtype == DType::Int64 ? Tensor::integer(static_cast<int64_t>(element), true)
+                                         : Tensor::scalar(static_cast<double>(element),
+                                                          info.dtype, true);
+      });
+      return out;
+    }
+    GYRO_ASSIGN_OR_RETURN(Tensor out, Tensor::empty(info.sizes, info.dtype));
+    if (info.dtype == DType::Bool)
+      for (uint8_t byte : data)
+        if (byte > 1) return in_.error_at(at, "bool constant holds byte {}", byte);
+    if (size > 0) std::memcpy(out.raw_data(), data.data(), size);
+    return out;
+  }
+
+  Status graph(Graph& out) {
+    GraphBuilderOptions options;
+    options.cse = false;  // the saved graph is rebuilt node for node
+    GraphBuilder builder(options);
+    std::vector<ValueId> values;  // saved value id -> rebuilt value
+    auto value = [&](std::string_view what) -> Expected<ValueId> {
+      const std::size_t at = in_.offset();
+      GYRO_ASSIGN_OR_RETURN(uint32_t index, in_.u32(what));
+      if (index >= values.size())
+        return in_.error_at(at, "{} names value {}, which is not made yet ({} are)", what, index,
+                            values.size());
+      return values[index];
+    };
+    GYRO_ASSIGN_OR_RETURN(uint32_t nodes, in_.count("node count", 1));
+    for (uint32_t i = 0; i < nodes; ++i) {
+      const std::size_t at = in_.offset();
+      GYRO_ASSIGN_OR_RETURN(auto kind, enumerator<NodeKind>(
+                                           "node kind",
+                                           static_cast<int>(NodeKind::kOpaqueCall) + 1));
+      switch (kind) {
+        case NodeKind::kPlaceholder: {
+          GYRO_ASSIGN_OR_RETURN(std::string source, in_.string("placeholder source"));
+          GYRO_ASSIGN_OR_RETURN(TensorMeta info, meta());
+          values.push_back(builder.placeholder(std::move(source), info));
+          break;
+        }
+        case NodeKind::kConstant: {
+          GYRO_ASSIGN_OR_RETURN(Tensor tensor, constant_tensor());
+          values.push_back(builder.constant(std::move(tensor)));
+          break;
+        }
+        case NodeKind::kCall: {
+          GYRO_ASSIGN_OR_RETURN(std::string name, in_.string("op name"));
+          auto op = op_from_name(name);
+          if (!op) return in_.error_at(at, "unknown op '{}'", name);
+          GYRO_ASSIGN_OR_RETURN(uint32_t outputs, in_.u32("output count"));
+          GYRO_ASSIGN_OR_RETURN(uint32_t input_count, in_.count("input count", 4));
+          std::vector<ValueId> inputs;
+          for (uint32_t j = 0; j < input_count; ++j) {
+            GYRO_ASSIGN_OR_RETURN(ValueId input, value("op input"));
+            inputs.push_back(input);
+          }
+          GYRO_ASSIGN_OR_RETURN(uint32_t attr_count, in_.count("attribute count", 1));
+          std::vector<Attr> attrs;
+          for (uint32_t j = 0; j < attr_count; ++j) {
+            GYRO_ASSIGN_OR_RETURN(Attr item, attr());
+            attrs.push_back(std::move(item));
+          }
+          // The builder checks the call as tracing did (arity, attributes, dtypes, shapes).
+          auto made = builder.call(*op, inputs, attrs);
+          if (!made.ok())
+            return in_.error_at(at, "{} call does not build: {}", name, made.error().message);
+          if (made->size() != outputs)
+            return in_.error_at(at, "{} call makes {} outputs, the artifact says {}", name,
+                                made->size(), outputs);
+          values.insert(values.end(), made->begin(), made->end());
+          break;
+        }
+        case NodeKind::kOpaqueCall:
+          return in_.error_at(at, "an opaque call in an artifact");
+      }
+    }
+    GYRO_ASSIGN_OR_RETURN(uint32_t outputs, in_.count("graph output count", 4));
+    std::vector<ValueId> results;
+    for (uint32_t i = 0; i < outputs; ++i) {
+      GYRO_ASSIGN_OR_RETURN(ValueId output, value("graph output"));
+      results.push_back(output);
+    }
+    builder.set_outputs(std::move(results));
+    out = builder.finish();
+    output_count_ = outputs;
+    return {};
+  }
+
+  Expected<Value> constant_value(int depth) {
+    const std::size_t at = in_.offset();
+    if (depth > kMaxPlanDepth) return in_.error_at(at, "a constant nests too deeply");
+    GYRO_ASSIGN_OR_RETURN(uint8_t kind, in_.u8("value kind"));
+    switch (kind) {
+      case 0:
+        return Value();
+      case 1: {
+        GYRO_ASSIGN_OR_RETURN(uint8_t value, in_.u8("bool"));
+        if (value > 1) return in_.error_at(at, "bad bool {}", value);
+        return Value::boolean(value != 0);
+      }
+      case 2: {
+        GYRO_ASSIGN_OR_RETURN(uint64_t value, in_.u64("int"));
+        return Value::integer(static_cast<int64_t>(value));
+      }
+      case 3: {
+        GYRO_ASSIGN_OR_RETURN(uint64_t bits, in_.u64("float"));
+        double value;
+        std::memcpy(&value, &bits, sizeof(value));
+        return Value::real(value);
+      }
+      case 4: {
+        GYRO_ASSIGN_OR_RETURN(std::string text, in_.string("str"));
+        return make_str(std::move(text));
+      }
+      case 5: {
+        GYRO_ASSIGN_OR_RETURN(DType value, dtype("dtype"));
+        return dtype_value(value);
+      }
+      case 6: {
+        GYRO_ASSIGN_OR_RETURN(uint32_t count, in_.count("tuple length", 1));
+        std::vector<Value> items;
+        for (uint32_t i = 0; i < count; ++i) {
+          GYRO_ASSIGN_OR_RETURN(Value item, constant_value(depth + 1));
+          items.push_back(std::move(item));
+        }
+        return make_tuple(std::move(items));
+      }
+      default:
+        return in_.error_at(at, "bad value kind {}", kind);
+    }
+  }
+
+  Expected<ResultPlan> plan(int depth) {
+    const std::size_t at = in_.offset();
+    if (depth > kMaxPlanDepth) return in_.error_at(at, "a plan nests too deeply");
+    using Kind = ResultPlan::Kind;
+    ResultPlan out;
+    GYRO_ASSIGN_OR_RETURN(out.kind, enumerator<Kind>("plan kind",
+                                                     static_cast<int>(Kind::kSymInt) + 1));
+    if (out.kind == Kind::kNewObject || out.kind == Kind::kSymInt)
+      return in_.error_at(at, "plan kind {} in an artifact", static_cast<int>(out.kind));
+    GYRO_ASSIGN_OR_RETURN(uint32_t output, in_.u32("plan output"));
+    if (out.kind == Kind::kTensor || out.kind == Kind::kView) {
+      if (output >= output_count_)
+        return in_.error_at(at, "plan output {} is not one of the graph's {} outputs", output,
+                            output_count_);
+      out.output = static_cast<int>(output);
+    } else if (output != kNoValue) {
+      return in_.error_at(at, "plan kind {} with an output", static_cast<int>(out.kind));
+    }
+    GYRO_ASSIGN_OR_RETURN(out.constant, constant_value(0));
+    GYRO_ASSIGN_OR_RETURN(uint32_t source, in_.u32("plan source"));
+    if (out.kind == Kind::kSource) {
+      if (source >= source_count_)
+        return in_.error_at(at, "plan source {} is not one of the {} sources", source,
+                            source_count_);
+      out.source = static_cast<SourceId>(source);
+    } else if (source != kNoValue) {
+      return in_.error_at(at, "plan kind {} with a source", static_cast<int>(out.kind));
+    }
+    GYRO_ASSIGN_OR_RETURN(uint32_t made, in_.u32("made slot"));
+    if (made != kNoValue) {
+      if (made > 1u << 16) return in_.error_at(at, "made slot {} is too large", made);
+      out.made = static_cast<int32_t>(made);
+    }
+    GYRO_ASSIGN_OR_RETURN(out.name, in_.string("plan name"));
+    GYRO_ASSIGN_OR_RETURN(std::string view_op, in_.string("view op"));
+    auto op = op_from_name(view_op);
+    if (!op) return in_.error_at(at, "unknown view op '{}'", view_op);
+    out.view_op = *op;
+    GYRO_ASSIGN_OR_RETURN(uint32_t attrs, in_.count("view attribute count", 1));
+    for (uint32_t i = 0; i < attrs; ++i) {
+      GYRO_ASSIGN_OR_RETURN(Attr item, attr());
+      out.view_attrs.push_back(std::move(item));
+    }
+    if (out.kind == Kind::kView) {
+      // The view is applied by the op table at run time: check its attributes bind now.
+      if (!bind_attrs(out.view_op, 1, out.view_attrs).ok())
+        return in_.error_at(at, "view {} with attributes that do not bind", view_op);
+    }
+    GYRO_ASSIGN_OR_RETURN(uint32_t items, in_.count("plan item count", 1));
+    for (uint32_t i = 0; i < items; ++i) {
+      GYRO_ASSIGN_OR_RETURN(ResultPlan item, plan(depth + 1));
+      out.items.push_back(std::move(item));
+    }
+    const bool needs_one_item = out.kind == Kind::kAttribute || out.kind == Kind::kView;
+    if (needs_one_item && out.items.size() != 1)
+      return in_.error_at(at, "plan kind {} with {} items", static_cast<int>(out.kind),
+                          out.items.size());
+    if (out.kind == Kind::kDict && out.items.size() % 2 != 0)
+      return in_.error_at(at, "a dict plan with an odd item count");
+    return out;
+  }
+
+  Expected<SideEffect> side_effect() {
+    SideEffect out;
+    GYRO_ASSIGN_OR_RETURN(out.kind, enumerator<SideEffect::Kind>(
+                                        "side effect kind",
+                                        static_cast<int>(SideEffect::Kind::kSetCell) + 1));
+    GYRO_ASSIGN_OR_RETURN(out.target, plan(0));
+    GYRO_ASSIGN_OR_RETURN(out.name, in_.string("side effect name"));
+    GYRO_ASSIGN_OR_RETURN(uint32_t args, in_.count("side effect argument count", 1));
+    for (uint32_t i = 0; i < args; ++i) {
+      GYRO_ASSIGN_OR_RETURN(ResultPlan arg, plan(0));
+      out.args.push_back(std::move(arg));
+    }
+    GYRO_ASSIGN_OR_RETURN(uint32_t kwargs, in_.count("side effect keyword count", 1));
+    for (uint32_t i = 0; i < kwargs; ++i) {
+      GYRO_ASSIGN_OR_RETURN(std::string key, in_.string("keyword"));
+      GYRO_ASSIGN_OR_RETURN(ResultPlan arg, plan(0));
+      out.kwargs.emplace_back(std::move(key), std::move(arg));
+    }
+    // What replay reads: each kind's arguments.
+    const std::size_t needed = out.kind == SideEffect::Kind::kPrint   ? 0
+                               : out.kind == SideEffect::Kind::kSetItem ? 2
+                                                                          : 1;
+    if (out.kind != SideEffect::Kind::kPrint ? out.args.size() != needed : false)
+      return in_.error_at(in_.offset(), "side effect with {} arguments, not {}", out.args.size(),
+                          needed);
+    return out;
+  }
+
+  ByteReader in_;
+  uint32_t source_count_ = 0;
+  uint32_t output_count_ = 0;
+};
+
+}  // namespace
+
+Expected<std::vector<uint8_t>> encode_capture(const Capture& capture, Fingerprints& fingerprints) {
+  return Encoder(capture, fingerprints).encode();
+}
+
+Expected<DecodedCapture> decode_capture(std::span<const uint8_t> bytes, std::size_t base) {
+  return Decoder(bytes, base).decode();
+}
+
+std::optional<Capture> resolve_capture(const DecodedCapture& decoded, SourceLoader& loader,
+                                       Fingerprints& fingerprints) {
+  Capture capture = decoded.capture;
+  for (std::size_t i = 0; i < decoded.guards.size(); ++i) {
+    Guard guard = decoded.guards[i];
+    const IdentityRecipe& recipe = decoded.recipes[i];
+    if (recipe.kind != IdentityRecipe::Kind::kNone &&
+        recipe.kind != IdentityRecipe::Kind::kBuiltinType) {
+      const Value* value = loader.load(guard.source);
+      if (!value || !value->is_object()) return std::nullopt;
+      Value pinned = *value;
+      if (guard.kind == GuardKind::TYPE_MATCH) {
+        if (!value->is(ObjectKind::Instance)) return std::nullopt;
+        pinned = value->as<InstanceObject>().cls;
+      }
+      bool same = false;
+      switch (recipe.kind) {
+        case IdentityRecipe::Kind::kBuiltinFunction:
+          same = pinned.is(ObjectKind::Builtin) && pinned.as<BuiltinObject>().self.is_none() &&
+                 pinned.as<BuiltinObject>().name == recipe.name;
+          break;
+        case IdentityRecipe::Kind::kFunction:
+          same = pinned.is(ObjectKind::Function) &&
+                 fingerprints.function(pinned.as<FunctionObject>()) == recipe.key;
+          break;
+        case IdentityRecipe::Kind::kClass:
+          same = pinned.is(ObjectKind::Class) &&
+                 fingerprints.of_class(pinned.as<ClassObject>()) == recipe.key;
+          break;
+        case IdentityRecipe::Kind::kNone:
+        case IdentityRecipe::Kind::kBuiltinType:
+          break;
+      }
+      if (!same) return std::nullopt;
+      guard.identity = pinned.as_object();
+      capture.keep_alive.push_back(std::move(pinned));
+    }
+    capture.guards.push_back(guard);
+  }
+  capture.guards.finish();
+  return capture;
+}
+
+}  // namespace gyro

@@ -1,0 +1,90 @@
+// A cache entry as bytes, for the persistent compile cache: its sources, guards, graph, result
+// and break plans, side effects and write-backs, and how to find again, in another process,
+// the objects its identity guards pinned (see IdentityRecipe).
+//
+// What can be saved (anything else makes the entry unsaveable, with the reason in words):
+// - guards TYPE_MATCH, ID_MATCH (of the objects IdentityRecipe names), CONSTANT_MATCH, LENGTH,
+//   TENSOR_MATCH with static sizes, NO_ALIASING, DUPLICATE_INPUT;
+// - graphs of placeholders, constants and op calls with plain (not symbolic) attributes;
+// - plans whose constants are None, bools, ints, floats, strs, dtypes and tuples of those.
+// Symbolic shapes (SHAPE, SYMBOLIC_INT, symbolic sizes), allow_in_graph calls and objects made
+// inside the trace are not saved yet.
+//
+// Decoding checks every count, index, kind and op before use and rebuilds the graph through
+// GraphBuilder, which infers every value's meta again (a graph that would not have traced is an
+// error): a decoded capture is as safe to run as a traced one. Errors are ValueError naming
+// the byte offset.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "interp/capture.h"
+#include "ir/error.h"
+
+namespace gyro {
+
+class Interpreter;
+class SourceLoader;
+struct ClassObject;
+struct FunctionObject;
+
+// How an identity guard finds its object again in another process: the object the guard's
+// source gives there must be equivalent to the one traced (same builtin, or a function or
+// class with the same fingerprint); the guard then pins that object, as a traced one does.
+struct IdentityRecipe {
+  enum class Kind : uint8_t {
+    kNone,             // the guard pins nothing
+    kBuiltinType,      // TYPE_MATCH of a builtin kind of value: `key` is type_identity's key
+    kBuiltinFunction,  // a builtin function (not bound to a receiver) called `name`
+    kFunction,         // a script function whose fingerprint is `fingerprint`
+    kClass,            // a class (TYPE_MATCH: the instance's class) with `fingerprint`
+  };
+  Kind kind = Kind::kNone;
+  uint64_t key = 0;  // kBuiltinType: the key; kFunction, kClass: the fingerprint
+  std::string name;  // kBuiltinFunction
+};
+
+// Content hashes, memoized per code object. A function's fingerprint covers its code (every
+// instruction, constant and name, nested codes included), its defaults, its module's __name__
+// and its closure cells (constants by value, classes by name); a class's covers its name, its
+// attributes (functions by fingerprint, constants by value) and its bases. nullopt: not
+// comparable across processes (a default or a cell that is not a constant, say).
+class Fingerprints {
+ public:
+  uint64_t code(const std::shared_ptr<const Code>& code);
+  std::optional<uint64_t> function(const FunctionObject& function);
+  std::optional<uint64_t> of_class(const ClassObject& cls);
+
+ private:
+  struct Memo {
+    std::weak_ptr<const Code> code;  // the memo is valid while this is the same code
+    uint64_t hash;
+  };
+  std::unordered_map<const Code*, Memo> codes_;
+};
+
+// The capture as bytes, or why it cannot be saved ("guard ID_MATCH on 'self.cfg' pins a dict
+// of this process").
+Expected<std::vector<uint8_t>> encode_capture(const Capture& capture, Fingerprints& fingerprints);
+
+// A decoded capture whose identity guards still need their objects (resolve_capture).
+struct DecodedCapture {
+  Capture capture;                      // everything but `guards` and `keep_alive`
+  std::vector<guards::Guard> guards;    // identities unset where recipes say
+  std::vector<IdentityRecipe> recipes;  // one per guard
+};
+Expected<DecodedCapture> decode_capture(std::span<const uint8_t> bytes, std::size_t base);
+
+// The capture for a frame: each identity guard's object found through `loader` and checked
+// against its recipe. nullopt when one is missing or differs (the entry does not apply to
+// this frame; it may to another).
+std::optional<Capture> resolve_capture(const DecodedCapture& decoded, SourceLoader& loader,
+                                       Fingerprints& fingerprints);
+
+}  // namespace gyro
