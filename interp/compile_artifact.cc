@@ -8,7 +8,9 @@
 #include <xxhash.h>
 
 #include "backends/eager/eager.h"
+#include "interp/dict.h"
 #include "interp/guard_check.h"
+#include "interp/python_ops.h"
 #include "interp/objects.h"
 #include "ir/byte_io.h"
 #include "ir/bytecode_file.h"
@@ -288,6 +290,11 @@ class Encoder {
       out_.string(builtin->name);
       return {};
     }
+    if (object->kind() == ObjectKind::DTypeValue) {
+      out_.u8(static_cast<uint8_t>(IdentityRecipe::Kind::kDType));
+      out_.u64(static_cast<uint64_t>(static_cast<const DTypeValueObject*>(object)->dtype));
+      return {};
+    }
     if (object->kind() == ObjectKind::Function) {
       auto fingerprint = fingerprints_.function(*static_cast<const FunctionObject*>(object));
       if (!fingerprint)
@@ -446,17 +453,19 @@ class Encoder {
     } else if (constant.is(ObjectKind::DTypeValue)) {
       out_.u8(5);
       out_.u8(static_cast<uint8_t>(constant.as<DTypeValueObject>().dtype));
+    } else if (constant.is(ObjectKind::Builtin) && constant.as<BuiltinObject>().self.is_none()) {
+      out_.u8(7);
+      out_.string(constant.as<BuiltinObject>().name);
     } else if (constant.is(ObjectKind::Tuple)) {
       out_.u8(6);
       const auto& items = constant.as<TupleObject>().items;
       out_.u32(static_cast<uint32_t>(items.size()));
       for (const Value& item : items) GYRO_TRY(value(item, depth + 1));
     } else {
-      return unsaveable(fmt::format("the result holds a constant {} (only None, bool, int, "
-                                    "float, str, dtype and tuples of those are saved)",
-                                    constant.as_object()->kind() == ObjectKind::Function
-                                        ? "function"
-                                        : "object"));
+      return unsaveable(fmt::format("a result plan holds a constant {} (only None, bool, int, "
+                                    "float, str, dtype, builtin functions and tuples of those "
+                                    "are saved)",
+                                    type_name(constant)));
     }
     return {};
   }
@@ -511,8 +520,8 @@ class Encoder {
 
 class Decoder {
  public:
-  Decoder(std::span<const uint8_t> bytes, std::size_t base)
-      : in_(bytes, base, ErrorKind::ValueError) {}
+  Decoder(std::span<const uint8_t> bytes, std::size_t base, const Dict* builtins)
+      : in_(bytes, base, ErrorKind::ValueError), builtins_(builtins) {}
 
   Expected<DecodedCapture> decode() {
     DecodedCapture out;
@@ -665,16 +674,19 @@ class Decoder {
     IdentityRecipe out;
     GYRO_ASSIGN_OR_RETURN(out.kind, enumerator<IdentityRecipe::Kind>(
                                         "identity recipe",
-                                        static_cast<int>(IdentityRecipe::Kind::kClass) + 1));
+                                        static_cast<int>(IdentityRecipe::Kind::kDType) + 1));
     switch (out.kind) {
       case IdentityRecipe::Kind::kNone:
         return in_.error_at(in_.offset() - 1, "an identity guard without a recipe");
       case IdentityRecipe::Kind::kBuiltinType:
       case IdentityRecipe::Kind::kFunction:
-      case IdentityRecipe::Kind::kClass: {
+      case IdentityRecipe::Kind::kClass:
+      case IdentityRecipe::Kind::kDType: {
         GYRO_ASSIGN_OR_RETURN(out.key, in_.u64("identity key"));
         if (out.kind == IdentityRecipe::Kind::kBuiltinType && (out.key == 0 || out.key >= 4096))
           return in_.error_at(in_.offset() - 8, "bad builtin type key {}", out.key);
+        if (out.kind == IdentityRecipe::Kind::kDType && out.key >= kNumDTypes)
+          return in_.error_at(in_.offset() - 8, "bad dtype {}", out.key);
         break;
       }
       case IdentityRecipe::Kind::kBuiltinFunction: {
@@ -998,6 +1010,14 @@ class Decoder {
         }
         return make_tuple(std::move(items));
       }
+      case 7: {
+        GYRO_ASSIGN_OR_RETURN(std::string name, in_.string("builtin name"));
+        if (!builtins_) return Value();
+        auto found = builtins_->get(make_str(name));
+        if (!found.ok() || !*found || !(*found)->is(ObjectKind::Builtin))
+          return in_.error_at(at, "unknown builtin '{}'", name);
+        return **found;
+      }
       default:
         return in_.error_at(at, "bad value kind {}", kind);
     }
@@ -1094,6 +1114,7 @@ class Decoder {
   }
 
   ByteReader in_;
+  const Dict* builtins_;
   uint32_t source_count_ = 0;
   uint32_t output_count_ = 0;
 };
@@ -1104,8 +1125,9 @@ Expected<std::vector<uint8_t>> encode_capture(const Capture& capture, Fingerprin
   return Encoder(capture, fingerprints).encode();
 }
 
-Expected<DecodedCapture> decode_capture(std::span<const uint8_t> bytes, std::size_t base) {
-  return Decoder(bytes, base).decode();
+Expected<DecodedCapture> decode_capture(std::span<const uint8_t> bytes, std::size_t base,
+                                        const Dict* builtins) {
+  return Decoder(bytes, base, builtins).decode();
 }
 
 std::optional<Capture> resolve_capture(const DecodedCapture& decoded, SourceLoader& loader,
@@ -1136,6 +1158,10 @@ std::optional<Capture> resolve_capture(const DecodedCapture& decoded, SourceLoad
         case IdentityRecipe::Kind::kClass:
           same = pinned.is(ObjectKind::Class) &&
                  fingerprints.of_class(pinned.as<ClassObject>()) == recipe.key;
+          break;
+        case IdentityRecipe::Kind::kDType:
+          same = pinned.is(ObjectKind::DTypeValue) &&
+                 static_cast<uint64_t>(pinned.as<DTypeValueObject>().dtype) == recipe.key;
           break;
         case IdentityRecipe::Kind::kNone:
         case IdentityRecipe::Kind::kBuiltinType:

@@ -6,7 +6,8 @@
 // - guards TYPE_MATCH, ID_MATCH (of the objects IdentityRecipe names), CONSTANT_MATCH, LENGTH,
 //   TENSOR_MATCH with static sizes, NO_ALIASING, DUPLICATE_INPUT;
 // - graphs of placeholders, constants and op calls with plain (not symbolic) attributes;
-// - plans whose constants are None, bools, ints, floats, strs, dtypes and tuples of those.
+// - plans whose constants are None, bools, ints, floats, strs, dtypes, builtin functions
+//   and tuples of those.
 // Symbolic shapes (SHAPE, SYMBOLIC_INT, symbolic sizes), allow_in_graph calls and objects made
 // inside the trace are not saved yet.
 //
@@ -44,9 +45,10 @@ struct IdentityRecipe {
     kBuiltinFunction,  // a builtin function (not bound to a receiver) called `name`
     kFunction,         // a script function whose fingerprint is `fingerprint`
     kClass,            // a class (TYPE_MATCH: the instance's class) with `fingerprint`
+    kDType,            // the dtype object of dtype `key` (float32, ...)
   };
   Kind kind = Kind::kNone;
-  uint64_t key = 0;  // kBuiltinType: the key; kFunction, kClass: the fingerprint
+  uint64_t key = 0;  // kBuiltinType: the key; kFunction, kClass: the fingerprint; kDType
   std::string name;  // kBuiltinFunction
 };
 
@@ -79,7 +81,12 @@ struct DecodedCapture {
   std::vector<guards::Guard> guards;    // identities unset where recipes say
   std::vector<IdentityRecipe> recipes;  // one per guard
 };
-Expected<DecodedCapture> decode_capture(std::span<const uint8_t> bytes, std::size_t base);
+// Builtin functions in plans (a call pending at a graph break) are saved by name and looked up
+// in `builtins`; with none given (checking a file before its entries are used) they decode
+// as None.
+class Dict;
+Expected<DecodedCapture> decode_capture(std::span<const uint8_t> bytes, std::size_t base,
+                                        const Dict* builtins = nullptr);
 
 // The capture for a frame: each identity guard's object found through `loader` and checked
 // against its recipe. nullopt when one is missing or differs (the entry does not apply to

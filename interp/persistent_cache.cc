@@ -263,7 +263,16 @@ std::optional<PersistentCache::Found> PersistentCache::find(
         compiled.entries.begin(), compiled.entries.end(),
         [&](const auto& entry) { return entry->loaded_from == item.get(); });
     if (installed) continue;
-    const DecodedCapture& decoded = *item->decoded;
+    if (!item->ready) {
+      // The bytes decoded once already; only builtin names can fail now (another library).
+      auto ready = decode_capture(item->bytes, 0, subject.builtins);
+      if (!ready.ok()) {
+        log(fmt::format("saved entry of {} is a miss: {}", item->name, ready.error().message));
+        continue;
+      }
+      item->ready = std::make_shared<const DecodedCapture>(std::move(*ready));
+    }
+    const DecodedCapture& decoded = *item->ready;
     std::vector<Value> keys = source_keys(decoded.capture.sources);
     SourceLoader loader(decoded.capture.sources, keys, subject);
     auto capture = resolve_capture(decoded, loader, fingerprints_);

@@ -95,7 +95,8 @@ class PersistentCache {
     int64_t pc = 0;
     std::string key;
     std::vector<uint8_t> bytes;  // the encoded capture, for saving again
-    std::shared_ptr<const DecodedCapture> decoded;
+    std::shared_ptr<const DecodedCapture> decoded;  // checked at load, builtins unset
+    std::shared_ptr<const DecodedCapture> ready;    // decoded again with the builtins
   };
   struct Recorded {
     std::weak_ptr<CompileEntry> entry;

@@ -62,6 +62,34 @@ set +e
 set -e
 [[ $status -eq 2 ]] || { echo "expected exit 2 for compile of a .gyc, got $status"; exit 1; }
 
+# GYRO_CACHE_DIR: a second process starts warm (entries loaded, nothing traced), with the same
+# output; processes sharing the directory at once never read a half-written artifact.
+cat > "$work/warm.gy" <<'PROGRAM'
+def f(x, y):
+    return (x * y + 1).relu().sum()
+g = compile(f)
+print(g(ones(3, 4), ones(3, 4)), g(ones(2), arange(2.0)))
+PROGRAM
+rm -rf "$work/cache" && mkdir "$work/cache"
+cold=$(cd "$work" && GYRO_CACHE_DIR="$work/cache" GYRO_LOGS=cache "$gyro" run warm.gy 2> cold.log)
+grep -q 'tracing a new entry' "$work/cold.log"
+ls "$work/cache"/*.gyrocache > /dev/null
+warm=$(cd "$work" && GYRO_CACHE_DIR="$work/cache" GYRO_LOGS=cache "$gyro" run warm.gy 2> warm.log)
+[[ "$cold" == "$warm" ]] || { echo "warm output differs: $warm"; exit 1; }
+[[ $(grep -c 'loaded from the compile cache' "$work/warm.log") -eq 2 ]]
+grep -q 'tracing a new entry' "$work/warm.log" && { echo "the warm start traced"; exit 1; }
+rm -rf "$work/cache" && mkdir "$work/cache"
+pids=()
+for i in 1 2 3 4; do
+  (cd "$work" && GYRO_CACHE_DIR="$work/cache" "$gyro" run warm.gy > "shared$i.out") & pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+for i in 1 2 3 4; do [[ "$(cat "$work/shared$i.out")" == "$cold" ]]; done
+ls "$work/cache" | grep -v '\.gyrocache$' && { echo "a temp file was left behind"; exit 1; }
+after=$(cd "$work" && GYRO_CACHE_DIR="$work/cache" GYRO_LOGS=cache "$gyro" run warm.gy 2> after.log)
+[[ "$after" == "$cold" ]]
+grep -q 'loaded from the compile cache' "$work/after.log"
+
 # A runtime traceback shows each frame's source line, and collapses recursion as CPython does.
 printf 'def f(n):\n    return 1 // n if n == 0 else f(n - 1)\n\nf(10)\n' > "$work/deep.gy"
 set +e
