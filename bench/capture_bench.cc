@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "interp/interpreter.h"
+#include "interp/persistent_cache.h"
 #include "lang/compiler.h"
 #include "lang/prelude.h"
 
@@ -418,6 +419,39 @@ void BM_first_compile_tiles_dynamic(benchmark::State& state) {
   first_compile(state, "tiles", "tiles_d", {"w", "d"}, "tiles_z3");
 }
 
+// 2b. A warm start: the same first call when the persistent compile cache holds the entry (a
+// second program, whose cache was loaded from an artifact the first one saved). The miss
+// installs the saved entry (identity guards resolved, backend compile) instead of tracing.
+// Compare with BM_first_compile_chain (budget: <= 10% of it).
+void BM_warm_start_chain(benchmark::State& state) {
+  Program& p = program();
+  Value chain_c = p.global("chain_c");
+  std::vector<Value> args{p.global("a"), p.global("b")};
+  p.vm.reset_compiled();
+  benchmark::DoNotOptimize(p.call(chain_c, args));
+  const std::string path = "/tmp/gyro_capture_bench_warm_start.gyk";
+  auto saved = p.vm.persistent_cache().save(path);
+  if (!saved.ok() || saved->saved < 1) fail("the chain entry was not saved");
+  static Program warm;
+  if (!warm.vm.persistent_cache().load(path, [](std::string) {}).ok()) fail("load_cache failed");
+  std::remove(path.c_str());
+  Value interpreted = warm.global("chain"), compiled = warm.global("chain_c");
+  std::vector<Value> warm_args{warm.global("a"), warm.global("b")};
+  double first_call_seconds = 0;
+  for (auto _ : state) {
+    warm.vm.reset_compiled();
+    auto start = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(warm.call(interpreted, warm_args));
+    auto middle = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(warm.call(compiled, warm_args));
+    auto end = std::chrono::steady_clock::now();
+    const double first_call_time = std::chrono::duration<double>(end - middle).count();
+    first_call_seconds += first_call_time;
+    state.SetIterationTime(first_call_time - std::chrono::duration<double>(middle - start).count());
+  }
+  state.counters["first_call_us"] = first_call_seconds / static_cast<double>(state.iterations()) * 1e6;
+}
+
 // 3. The heap one cache entry of a 3-input function keeps: the live heap bytes a first
 // call adds (with its result released) minus what an interpreted call adds: the entry, its
 // capture (sources, guard program, graph, result plan), source keys and executable (run plan,
@@ -474,6 +508,7 @@ GYRO_CAPTURE_BENCH(BM_interpreted_shaped_3_inputs);
 GYRO_CAPTURE_BENCH(BM_hit_shaped_guards_3_inputs_symbolic);
 GYRO_CAPTURE_BENCH(BM_hit_shaped_guards_3_inputs_static);
 GYRO_CAPTURE_BENCH(BM_first_compile_chain)->UseManualTime()->Unit(benchmark::kMicrosecond);
+GYRO_CAPTURE_BENCH(BM_warm_start_chain)->UseManualTime()->Unit(benchmark::kMicrosecond);
 GYRO_CAPTURE_BENCH(BM_first_compile_chain_dynamic)->UseManualTime()->Unit(benchmark::kMicrosecond);
 GYRO_CAPTURE_BENCH(BM_first_compile_flat_pair_dynamic)
     ->UseManualTime()
