@@ -71,27 +71,37 @@ Expected<Ref<MappedFile>> map_file(const std::string& path) {
 }
 
 Status write_file_atomically(const std::string& path, std::span<const uint8_t> bytes) {
+  const std::span<const uint8_t> pieces[] = {bytes};
+  return write_file_atomically(path, pieces);
+}
+
+Status write_file_atomically(const std::string& path,
+                             std::span<const std::span<const uint8_t>> pieces) {
   static std::atomic<uint64_t> counter{0};
   const std::string temp =
       fmt::format("{}.tmp.{}.{}", path, static_cast<long>(::getpid()), counter.fetch_add(1));
   FileDescriptor fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return io_error("create", temp, errno);
+  // Errors name `path`, not the temp file: that is the file the caller asked for, and the temp
+  // name (pid, counter) would make messages differ from run to run.
+  if (fd.get() < 0) return io_error("write", path, errno);
   auto fail = [&](std::string_view action, const std::string& name) {
     Error error = io_error(action, name, errno);
     ::unlink(temp.c_str());
     return error;
   };
-  std::size_t written = 0;
-  while (written < bytes.size()) {
-    ssize_t count = ::write(fd.get(), bytes.data() + written, bytes.size() - written);
-    if (count < 0 && errno == EINTR) continue;
-    if (count <= 0) return fail("write", temp);
-    written += static_cast<std::size_t>(count);
+  for (std::span<const uint8_t> bytes : pieces) {
+    std::size_t written = 0;
+    while (written < bytes.size()) {
+      ssize_t count = ::write(fd.get(), bytes.data() + written, bytes.size() - written);
+      if (count < 0 && errno == EINTR) continue;
+      if (count <= 0) return fail("write", path);
+      written += static_cast<std::size_t>(count);
+    }
   }
   // The data reaches the disk before the rename does, so a crash leaves the old file or the
   // whole new one.
-  if (::fsync(fd.get()) != 0) return fail("write", temp);
-  if (fd.close() != 0) return fail("write", temp);
+  if (::fsync(fd.get()) != 0) return fail("write", path);
+  if (fd.close() != 0) return fail("write", path);
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail("replace", path);
   return {};
 }

@@ -49,5 +49,9 @@ Expected<Ref<MappedFile>> map_file(const std::string& path);
 // directory, flushes it to disk, renames it over `path` (and removes it on any failure).
 // Concurrent writers of one path each rename a complete file; the last rename wins.
 Status write_file_atomically(const std::string& path, std::span<const uint8_t> bytes);
+// The same for a file made of `pieces` written one after another, so that a writer can pass
+// tensors' memory as it is instead of first copying everything into one buffer.
+Status write_file_atomically(const std::string& path,
+                             std::span<const std::span<const uint8_t>> pieces);
 
 }  // namespace gyro

@@ -21,6 +21,8 @@ class Storage : public RefCounted {
 
   void* data() const { return data_; }
   std::size_t nbytes() const { return nbytes_; }
+  // Memory from wrap_external (a host's, or a mapped file's), not gyro's allocator.
+  bool is_external() const { return owner_ == Owner::kExternal; }
 
  private:
   enum class Owner : unsigned char { kInline, kBuffer, kExternal };

@@ -43,6 +43,20 @@ Expected<Tensor> Tensor::empty(const Dims& sizes, DType dtype) {
   return tensor;
 }
 
+Tensor Tensor::from_storage(Ref<Storage> storage, const Dims& sizes, DType dtype) {
+  Tensor tensor;
+  tensor.numel_ = product(sizes);
+  GYRO_ASSERT(
+      storage && static_cast<std::size_t>(tensor.numel_) * dtype_size(dtype) <= storage->nbytes(),
+      "from_storage: {} elements of {} do not fit in {} bytes", tensor.numel_, dtype_name(dtype),
+      storage ? storage->nbytes() : 0);
+  tensor.storage_ = std::move(storage);
+  tensor.sizes_ = sizes;
+  tensor.strides_ = contiguous_strides(sizes);
+  tensor.dtype_ = dtype;
+  return tensor;
+}
+
 Tensor Tensor::scalar(double value, DType dtype, bool wrapped) {
   Tensor tensor = std::move(empty({}, dtype)).value();
   visit_dtype(dtype, [&](auto tag) {

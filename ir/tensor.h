@@ -27,6 +27,10 @@ class Tensor {
   static Tensor scalar(double value, DType dtype, bool wrapped = false);
   // A 0-d int64 tensor, exact for every int64 (a double holds only 53 bits).
   static Tensor integer(int64_t value, bool wrapped = false);
+  // A contiguous tensor over `storage` from its first byte (memory a host or a file owns). The
+  // caller has checked the sizes (checked_numel) and that the storage holds their elements,
+  // aligned for the dtype.
+  static Tensor from_storage(Ref<Storage> storage, const Dims& sizes, DType dtype);
   // A contiguous tensor copied from `values` (values.size() must equal the sizes' product).
   template <typename T>
   static Expected<Tensor> from_vector(const std::vector<T>& values, const Dims& sizes);
