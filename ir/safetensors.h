@@ -11,11 +11,17 @@
 // gyro's dtypes map to F32, F64, I64 and BOOL; a file with another dtype (F16, BF16, I32...)
 // is rejected naming the tensor and its dtype.
 //
+// Writing follows HF's writer byte for byte: tensors sorted by dtype (I64, F64, F32, BOOL:
+// HF's Dtype enum, descending) then by name, compact JSON with "__metadata__" first (its keys
+// sorted; omitted when empty) and each entry's keys as dtype, shape, data_offsets.
+//
 // Reading checks everything before it allocates: N against the file (and a 100 MB cap, as
-// the reference reader), the JSON, each entry's keys and types, that each dtype is known, that
+// the reference reader), the JSON, each entry's keys and types (exactly the three keys; a key
+// twice is an error), shapes of at most kMaxRank sizes, that each dtype is gyro's, that
 // end - begin == numel * itemsize (with overflow checks), that the data regions lie inside the
-// data section, cover it exactly and do not overlap. Every error names the file and the tensor
-// or byte offset at fault. Tensors come back in data-offset order.
+// data section, cover it exactly and do not overlap, and that BOOL bytes are 0 or 1. Every
+// error is a ValueError that names the file and the tensor or byte offset at fault. Tensors
+// come back in data-offset order (what HF's load_file returns). docs/files.md has the details.
 #pragma once
 
 #include <cstdint>
