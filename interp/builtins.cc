@@ -11,6 +11,7 @@
 #include "interp/special_methods.h"
 #include "interp/tensor_calls.h"
 #include "ir/random.h"
+#include "ir/safetensors.h"
 
 namespace gyro {
 
@@ -511,6 +512,134 @@ std::optional<Value> builtin_tensor(Interpreter& vm, Args args, Kwargs kwargs) {
     return vm.raise(ErrorKind::TypeError,
                     "tensor() missing 1 required positional arguments: \"data\"");
   return tensor_from_data(vm, *data, dtype);
+}
+
+// Binds positional and keyword arguments to `parameters` by name, with CPython's messages;
+// the first `required` must be given, the others default to None.
+bool bind_parameters(Interpreter& vm, std::string_view name, Args args, Kwargs kwargs,
+                     std::span<const std::string_view> parameters, std::size_t required,
+                     std::span<Value> bound) {
+  if (args.size() > parameters.size()) {
+    if (required == parameters.size())
+      vm.raise(ErrorKind::TypeError, "{}() takes {} positional argument{} but {} were given", name,
+               required, required == 1 ? "" : "s", args.size());
+    else
+      vm.raise(ErrorKind::TypeError,
+               "{}() takes from {} to {} positional arguments but {} were "
+               "given",
+               name, required, parameters.size(), args.size());
+    return false;
+  }
+  std::vector<bool> given(parameters.size(), false);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    bound[i] = args[i];
+    given[i] = true;
+  }
+  for (const KeywordArg& keyword : kwargs) {
+    auto at = std::find(parameters.begin(), parameters.end(), keyword.name);
+    if (at == parameters.end()) {
+      vm.raise(ErrorKind::TypeError, "{}() got an unexpected keyword argument '{}'", name,
+               keyword.name);
+      return false;
+    }
+    std::size_t index = static_cast<std::size_t>(at - parameters.begin());
+    if (given[index]) {
+      vm.raise(ErrorKind::TypeError, "{}() got multiple values for argument '{}'", name,
+               keyword.name);
+      return false;
+    }
+    bound[index] = keyword.value;
+    given[index] = true;
+  }
+  std::vector<std::string> missing;
+  for (std::size_t i = 0; i < required; ++i)
+    if (!given[i]) missing.push_back(fmt::format("'{}'", parameters[i]));
+  if (missing.empty()) return true;
+  std::string listed = missing.back();
+  if (missing.size() > 1)
+    listed = fmt::format("{} and {}", fmt::join(missing.begin(), missing.end() - 1, ", "),
+                         missing.back());
+  vm.raise(ErrorKind::TypeError, "{}() missing {} required positional argument{}: {}", name,
+           missing.size(), missing.size() == 1 ? "" : "s", listed);
+  return false;
+}
+
+// save_file(tensors, filename, metadata=None), as safetensors.torch.save_file: a dict of str
+// to Tensor written as a safetensors file (atomically), with optional str-to-str metadata.
+// Tensors are written in Hugging Face's order (ir/safetensors.h); views are written
+// contiguously, and tensors that share memory are each written whole.
+std::optional<Value> builtin_save_file(Interpreter& vm, Args args, Kwargs kwargs) {
+  static constexpr std::string_view kParameters[] = {"tensors", "filename", "metadata"};
+  Value bound[3];
+  if (!bind_parameters(vm, "save_file", args, kwargs, kParameters, 2, bound)) return std::nullopt;
+  const Value& tensors = bound[0];
+  const Value& filename = bound[1];
+  const Value& metadata = bound[2];
+  if (!tensors.is(ObjectKind::Dict))
+    return vm.raise(ErrorKind::TypeError,
+                    "save_file(): tensors must be a dict of str to Tensor, not {}",
+                    type_name(tensors));
+  if (!filename.is(ObjectKind::Str))
+    return vm.raise(ErrorKind::TypeError, "save_file(): filename must be str, not {}",
+                    type_name(filename));
+  if (!metadata.is_none() && !metadata.is(ObjectKind::Dict))
+    return vm.raise(ErrorKind::TypeError,
+                    "save_file(): metadata must be a dict of str to str or None, not {}",
+                    type_name(metadata));
+  std::vector<NamedTensor> named;
+  std::optional<Error> failure;
+  tensors.as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
+    if (failure) return;
+    if (!key.is(ObjectKind::Str))
+      failure = make_error(ErrorKind::TypeError,
+                           "save_file(): tensors' keys must be str, not {} (key {})",
+                           type_name(key), repr(key));
+    else if (value.is(ObjectKind::SparseTensor))
+      failure = make_error(ErrorKind::ValueError,
+                           "save_file(): tensors[{}] is a sparse tensor; safetensors holds dense "
+                           "tensors (call to_dense() first)",
+                           repr(key));
+    else if (!value.is(ObjectKind::TensorBox))
+      failure =
+          make_error(ErrorKind::TypeError, "save_file(): tensors[{}] must be a Tensor, not {}",
+                     repr(key), type_name(value));
+    else
+      named.push_back({key.as<StrObject>().text, value.as<TensorBoxObject>().tensor});
+  });
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!failure && metadata.is(ObjectKind::Dict))
+    metadata.as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
+      if (failure) return;
+      if (!key.is(ObjectKind::Str) || !value.is(ObjectKind::Str))
+        failure = make_error(ErrorKind::TypeError,
+                             "save_file(): metadata must be a dict of str to str, but it maps {} "
+                             "to {}",
+                             repr(key), type_name(value));
+      else
+        pairs.emplace_back(key.as<StrObject>().text, value.as<StrObject>().text);
+    });
+  if (failure) return vm.raise(*failure);
+  Status saved = save_safetensors_file(filename.as<StrObject>().text, named, pairs);
+  if (!saved.ok()) return vm.raise(saved.error());
+  return Value();
+}
+
+// load_file(filename), as safetensors.torch.load_file: a dict of name to Tensor, in the
+// file's data order. Aligned tensors view the file's pages (copy-on-write) instead of copies.
+std::optional<Value> builtin_load_file(Interpreter& vm, Args args, Kwargs kwargs) {
+  static constexpr std::string_view kParameters[] = {"filename"};
+  Value bound[1];
+  if (!bind_parameters(vm, "load_file", args, kwargs, kParameters, 1, bound)) return std::nullopt;
+  if (!bound[0].is(ObjectKind::Str))
+    return vm.raise(ErrorKind::TypeError, "load_file(): filename must be str, not {}",
+                    type_name(bound[0]));
+  auto contents = load_safetensors_file(bound[0].as<StrObject>().text);
+  if (!contents.ok()) return vm.raise(contents.error());
+  Value result = make_dict();
+  Dict& table = result.as<DictObject>().table;
+  for (NamedTensor& named : contents->tensors)
+    (void)table.set(make_str(std::move(named.name)), make_tensor(std::move(named.tensor)));
+  return result;
 }
 
 std::optional<Value> builtin_iter(Interpreter& vm, Args args, Kwargs kwargs) {

@@ -1,11 +1,14 @@
 // The golden-test runner: runs each program in a folder (with the prelude installed, as
 // `gyro run` does) and compares what it prints (and the exception it ends with) against the
-// file's own "expect" comment lines.
+// file's own "expect" comment lines. The programs run in a scratch directory made for the run
+// (and removed after it), so a program may write files by relative paths (save_file) without
+// touching the source tree or another run's files.
 //
 //   ; expect: <a line the program prints>           (in order; "#" instead of ";" in .gy files)
 //   ; expect error: <Type: message>                  (the uncaught exception's last line)
 //   ; expect traceback: File "x.gya", line 2, in f   (traceback lines, in order)
 #include <pthread.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -163,6 +166,14 @@ int run_all(int argc, char** argv) {
     if (entry.path().extension() == ".gya" || entry.path().extension() == ".gy")
       files.push_back(entry.path());
   std::sort(files.begin(), files.end());
+  for (auto& file : files) file = std::filesystem::absolute(file);
+  std::string scratch = (std::filesystem::temp_directory_path() / "gyro_golden_XXXXXX").string();
+  if (!::mkdtemp(scratch.data())) {
+    std::perror("gyro_golden_runner: mkdtemp");
+    return 2;
+  }
+  const std::filesystem::path home = std::filesystem::current_path();
+  std::filesystem::current_path(scratch);
   int passed = 0, failed = 0;
   for (const auto& file : files) {
     std::string report = run_file(file, compiled);
@@ -173,6 +184,9 @@ int run_all(int argc, char** argv) {
       std::printf("FAIL %s\n%s", file.string().c_str(), report.c_str());
     }
   }
+  std::filesystem::current_path(home);
+  std::error_code ignored;
+  std::filesystem::remove_all(scratch, ignored);
   std::printf("golden: %d passed, %d failed\n", passed, failed);
   return failed == 0 && passed > 0 ? 0 : 1;
 }
