@@ -672,6 +672,15 @@ std::optional<Value> Interpreter::build_class(const Value& body, const Value& na
       base.as<ClassObject>().builtin_tag >= 0)
     base = Value();
   Value cls = make_class(name.as<StrObject>().text, base);
+  // The module is the body's globals' __name__, as CPython's __module__ (a saved instance
+  // names its class by module and name).
+  const Value& globals = body.as<FunctionObject>().globals;
+  cls.as<ClassObject>().module.clear();
+  if (globals.is(ObjectKind::Dict)) {
+    auto module = globals.as<DictObject>().table.get(make_str("__name__"));
+    if (module.ok() && module->has_value() && (*module)->is(ObjectKind::Str))
+      cls.as<ClassObject>().module = (*module)->as<StrObject>().text;
+  }
   Value namespace_dict = cls.as<ClassObject>().attributes;
   auto result = call_function(body, {}, {}, namespace_dict);
   if (!result) return std::nullopt;

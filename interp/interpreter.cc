@@ -596,18 +596,37 @@ bool Interpreter::bind_arguments(Frame& frame, std::span<const Value> args,
   return true;
 }
 
-std::optional<Value> Interpreter::run_module(const Module& module) {
+std::optional<Value> Interpreter::run_module(const Module& module, std::string_view name) {
   HostLock lock(*this);
   if (!module.top) return raise(ErrorKind::ValueError, "module '{}' has no code", module.name);
   Value function = Value::object(new FunctionObject());
   auto& object = function.as<FunctionObject>();
   object.code = module.top;
   object.globals = make_dict();
-  (void)object.globals.as<DictObject>().table.set(make_str("__name__"), make_str("__main__"));
+  (void)object.globals.as<DictObject>().table.set(make_str("__name__"),
+                                                  make_str(std::string(name)));
   modules_.push_back(object.globals);
   auto result = call_function(function, {}, {}, Value());
   if (!result) return std::nullopt;
   return object.globals;
+}
+
+Value Interpreter::module_globals(std::string_view name) const {
+  const Value name_key = make_str("__name__");
+  auto named = [&](const Value& globals) {
+    if (!globals.is(ObjectKind::Dict)) return false;
+    auto found = globals.as<DictObject>().table.get(name_key);
+    return found.ok() && found->has_value() && (*found)->is(ObjectKind::Str) &&
+           (*found)->as<StrObject>().text == name;
+  };
+  // Two programs run on one interpreter both call themselves __main__: the one running wins.
+  for (int depth = depth_ - 1; depth >= 0; --depth) {
+    const Frame& frame = *frames_[depth];
+    if (frame.function.is(ObjectKind::Function) && named(frame.globals())) return frame.globals();
+  }
+  for (auto it = modules_.rbegin(); it != modules_.rend(); ++it)
+    if (named(*it)) return *it;
+  return Value();
 }
 
 // A constant as a value. Code objects travel as a Function shell that MAKE_FUNCTION completes.

@@ -158,8 +158,13 @@ class Interpreter {
     bool acquired_;  // false when this thread held the lock already (a nested entry)
   };
 
-  // Runs a module's top level in fresh globals and returns them (a dict).
-  std::optional<Value> run_module(const Module& module);
+  // Runs a module's top level in fresh globals (their `__name__` is `name`: "__main__" for a
+  // program, "gyro.nn" for the prelude) and returns them (a dict).
+  std::optional<Value> run_module(const Module& module, std::string_view name = "__main__");
+  // The globals of the module whose `__name__` is `name`: the innermost running frame's if it
+  // is that module's, else those of the last module run under that name; None if there is
+  // none. Saved objects find their classes here.
+  Value module_globals(std::string_view name) const;
   // Calls any callable with positional and keyword arguments.
   std::optional<Value> call(const Value& callable, std::span<const Value> args,
                             std::span<const KeywordArg> kwargs = {});

@@ -230,6 +230,9 @@ struct ClassObject : Object {
   explicit ClassObject(std::string class_name)
       : Object(ObjectKind::Class), name(std::move(class_name)) {}
   std::string name;
+  // The `__name__` of the globals whose code defined it ("__main__", the prelude's "gyro.nn");
+  // "builtins" for the builtin types and exceptions. Saved objects refer to classes by it.
+  std::string module = "builtins";
   Value base;            // a Class, or None
   Value attributes;      // dict
   int builtin_tag = -1;  // ValueTag or 100 + ObjectKind for builtin types; -1 for classes

@@ -17,7 +17,8 @@ Status install_prelude(Interpreter& vm) {
   static const Expected<std::shared_ptr<const Code>> compiled =
       compile_source(kPreludeSource, "prelude.gy");
   if (!compiled.ok()) return compiled.error();
-  auto globals = vm.run_module(gyro::Module{"prelude", *compiled});
+  // Its own module name, so that saved objects tell its classes from a program's.
+  auto globals = vm.run_module(gyro::Module{"prelude", *compiled}, kPreludeModuleName);
   if (!globals) return vm.exception_as_error();
   Dict& builtins = vm.builtins().as<DictObject>().table;
   Status status;

@@ -9,6 +9,9 @@
 
 namespace gyro::lang {
 
+// The prelude's `__name__` (torch.nn's place in gyro): its classes' module.
+inline constexpr std::string_view kPreludeModuleName = "gyro.nn";
+
 // The text of lang/prelude.gy, embedded in the binary at build time.
 std::string_view prelude_source();
 
