@@ -24,6 +24,19 @@ struct CompileEntry {
   const void* loaded_from = nullptr;
 };
 
+// What compile(fn, backend=, fullgraph=, options=, dynamic=) was given.
+struct CompileSettings {
+  Value backend;  // a registered backend's name (str) or a callable
+  bool fullgraph = false;
+  Value options;                // dict or None
+  std::optional<bool> dynamic;  // None: automatic dynamic
+};
+
+// A compiled function of `function` (bound to `self` unless None) with these settings and no
+// cache entries (compile() and loading a saved one make them here).
+Value make_compiled(Interpreter& vm, const Value& function, const Value& self,
+                    const CompileSettings& settings);
+
 // explain()'s result for a compiled function: its entries' graphs, op counts and guards, and
 // the reasons its traces stopped.
 Value make_explanation(const CompiledFunctionObject& compiled);

@@ -19,30 +19,8 @@ namespace {
 using Args = std::span<const Value>;
 using Kwargs = std::span<const KeywordArg>;
 
-struct CompileSettings {
-  Value backend;
-  bool fullgraph = false;
-  Value options;
-  std::optional<bool> dynamic;
-};
-
 Value dynamic_value(std::optional<bool> dynamic) {
   return dynamic ? Value::boolean(*dynamic) : Value();
-}
-
-// A compiled function of `function` (bound to `self` unless None) with these settings.
-Value make_compiled(Interpreter& vm, const Value& function, const Value& self,
-                    const CompileSettings& settings) {
-  Value compiled = Value::object(new CompiledFunctionObject());
-  auto& object = compiled.as<CompiledFunctionObject>();
-  object.function = function;
-  object.self = self;
-  object.backend = settings.backend;
-  object.fullgraph = settings.fullgraph;
-  object.options = settings.options;
-  object.dynamic = settings.dynamic;
-  object.epoch = vm.compile_epoch();
-  return compiled;
 }
 
 std::optional<Value> compile_function(Interpreter& vm, const Value& fn,
@@ -125,6 +103,20 @@ std::optional<Value> call_explained(Interpreter& vm, Args args, Kwargs kwargs) {
 }
 
 }  // namespace
+
+Value make_compiled(Interpreter& vm, const Value& function, const Value& self,
+                    const CompileSettings& settings) {
+  Value compiled = Value::object(new CompiledFunctionObject());
+  auto& object = compiled.as<CompiledFunctionObject>();
+  object.function = function;
+  object.self = self;
+  object.backend = settings.backend;
+  object.fullgraph = settings.fullgraph;
+  object.options = settings.options;
+  object.dynamic = settings.dynamic;
+  object.epoch = vm.compile_epoch();
+  return compiled;
+}
 
 Value make_disabled(const Value& function) {
   // The name is what a trace that meets the call reports: "disable(add_one)".
