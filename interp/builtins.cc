@@ -874,6 +874,8 @@ constexpr BuiltinType kBuiltinTypes[] = {
   std::optional<Value> builtin_##name(Interpreter& vm, std::span<const Value> args, \
                                       std::span<const KeywordArg> kwargs);
 #include "interp/compile_builtins.def"
+BUILTIN(save)  // saved_object.cc
+BUILTIN(load)
 #undef BUILTIN
 
 struct BuiltinsInstaller {
