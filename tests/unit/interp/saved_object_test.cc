@@ -427,6 +427,29 @@ TEST(SavedObject, ForeignAndDamagedHeadersAreNamed) {
   newer[kSavedObjectMajorOffset] = 2;
   EXPECT_TRUE(fails_with(load_object(vm, newer, "f.gyo"), ErrorKind::ValueError,
                          "f.gyo: unsupported saved object version 2.0"));
+  // A newer minor version may append header fields and sections marked skippable.
+  auto newer_file = [&](uint8_t section_flags) {
+    auto longer = *bytes;
+    longer[kSavedObjectMajorOffset + 2] = 7;
+    longer[kSavedObjectHeaderSizeOffset] = kSavedObjectHeaderSize + 8;
+    longer.insert(longer.begin() + kSavedObjectHeaderSize, 8, 0xee);
+    const uint8_t section[] = {'N', 'E', 'W', 'S', section_flags, 0, 0, 0,
+                               2,   0,   0,   0,   0,             0, 0, 0, 9, 9};
+    longer.insert(longer.end(), std::begin(section), std::end(section));
+    const std::size_t payload_at = kSavedObjectHeaderSize + 8;
+    const uint64_t payload_size = longer.size() - payload_at;
+    const uint64_t checksum = saved_object_checksum(std::span(longer).subspan(payload_at));
+    for (int i = 0; i < 8; ++i) {
+      longer[kSavedObjectPayloadSizeOffset + i] = static_cast<uint8_t>(payload_size >> (8 * i));
+      longer[kSavedObjectChecksumOffset + i] = static_cast<uint8_t>(checksum >> (8 * i));
+    }
+    return longer;
+  };
+  auto newer_minor = load_object(vm, newer_file(1), "f.gyo");
+  ASSERT_TRUE(newer_minor.ok()) << newer_minor.error().to_string();
+  EXPECT_EQ(repr(*newer_minor), "[1]");
+  EXPECT_TRUE(fails_with(load_object(vm, newer_file(0), "f.gyo"), ErrorKind::ValueError,
+                         "unknown section 'NEWS' that is not marked skippable"));
   auto corrupt = *bytes;
   corrupt.back() ^= 1;
   EXPECT_TRUE(fails_with(load_object(vm, corrupt, "f.gyo"), ErrorKind::ValueError,
