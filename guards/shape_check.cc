@@ -115,6 +115,57 @@ std::optional<std::vector<ShapeOp>> compile_relation(const SymContext& context, 
   return code;
 }
 
+bool valid_shape_code(std::span<const ShapeOp> code, int num_symbols) {
+  int depth = 0;
+  auto symbol_ok = [&](int64_t symbol) { return symbol >= 0 && symbol < num_symbols; };
+  for (const ShapeOp& op : code) {
+    // A kind byte past the last kind (bytes from a file) is no kind at all.
+    if (static_cast<uint8_t>(op.kind) > static_cast<uint8_t>(ShapeOpKind::kAddSymbol)) return false;
+    int pops = 0, pushes = 0;
+    switch (op.kind) {
+      case ShapeOpKind::kConstant:
+        pushes = 1;
+        break;
+      case ShapeOpKind::kSymbol:
+        if (!symbol_ok(op.operand)) return false;
+        pushes = 1;
+        break;
+      case ShapeOpKind::kAtLeast:
+      case ShapeOpKind::kAtMost:
+        if (!symbol_ok(op.symbol)) return false;
+        pushes = 1;
+        break;
+      case ShapeOpKind::kAddSymbol:
+        if (!symbol_ok(op.symbol)) return false;
+        pops = pushes = 1;
+        break;
+      case ShapeOpKind::kScale:
+      case ShapeOpKind::kLeZero:
+      case ShapeOpKind::kEqZero:
+      case ShapeOpKind::kNeZero:
+      case ShapeOpKind::kNot:
+        pops = pushes = 1;
+        break;
+      case ShapeOpKind::kAdd:
+      case ShapeOpKind::kMul:
+      case ShapeOpKind::kFloorDiv:
+      case ShapeOpKind::kMod:
+      case ShapeOpKind::kMin:
+      case ShapeOpKind::kMax:
+      case ShapeOpKind::kAnd:
+      case ShapeOpKind::kOr:
+      case ShapeOpKind::kAddScaled:
+        pops = 2;
+        pushes = 1;
+        break;
+    }
+    if (depth < pops) return false;
+    depth += pushes - pops;
+    if (depth > kMaxShapeStack) return false;
+  }
+  return depth == 1;
+}
+
 bool relation_holds(std::span<const ShapeOp> code, const int64_t* bindings) {
   const std::optional<int64_t> value = evaluate_expression(code, bindings);
   return value && *value != 0;

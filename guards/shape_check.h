@@ -56,6 +56,11 @@ inline constexpr int kMaxShapeStack = 32;
 // kMaxShapeStack or a symbol past kMaxShapeSymbols.
 std::optional<std::vector<ShapeOp>> compile_relation(const SymContext& context, SymId relation);
 
+// Whether `code` is safe to evaluate over `num_symbols` bindings: known kinds, symbols in range,
+// every step finds the operands it pops, the stack stays within kMaxShapeStack and ends with
+// one value. Code from a file is checked with this before it joins a guard program.
+bool valid_shape_code(std::span<const ShapeOp> code, int num_symbols);
+
 // Whether the relation holds for `bindings` (one per symbol); false on overflow, on a division
 // or modulo by zero, and on an unbound symbol.
 bool relation_holds(std::span<const ShapeOp> code, const int64_t* bindings);

@@ -90,6 +90,7 @@ struct Capture {
   std::string break_reason;      // why the trace broke (TraceStop::describe)
   std::string shape_guard_stats;  // what deciding and pruning shape guards took (if symbolic)
   std::string shape_region;       // the sizes the entry accepts, in words (if symbolic)
+  std::vector<int64_t> symbol_hints;  // each symbol's example value (s0, s1, ...)
   std::string describe() const;  // the graph as code, for explain() and logs
 };
 

@@ -3,6 +3,8 @@
 #include "interp/compile_artifact.h"
 
 #include <cstring>
+#include <map>
+#include <set>
 
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include <xxhash.h>
@@ -133,6 +135,7 @@ std::optional<uint64_t> Fingerprints::of_class(const ClassObject& cls) {
   Hasher hasher;
   // The base chain is finite (a class's bases exist before it), and each link is hashed here.
   for (const ClassObject* link = &cls; link;) {
+    hasher.text(link->module);
     hasher.text(link->name);
     hasher.u64(static_cast<uint64_t>(link->builtin_tag + 1));
     hasher.u64(link->is_exception);
@@ -234,11 +237,7 @@ class Encoder {
           break;
         case GuardKind::TENSOR_MATCH: {
           const auto& match = guard.tensor;
-          for (int64_t size : match.sizes)
-            if (size < 0)
-              return unsaveable(fmt::format(
-                  "tensor '{}' has symbolic sizes (entries with symbolic shapes are not saved yet)",
-                  name(guard.source)));
+          tensor_matches_[guard.source] = match;
           out_.u8(static_cast<uint8_t>(match.dtype));
           out_.u8(static_cast<uint8_t>(match.sizes.size()));
           for (int64_t size : match.sizes) out_.u64(zigzag(size));
@@ -252,13 +251,29 @@ class Encoder {
           for (SourceId other : guard.unaliased) out_.u32(static_cast<uint32_t>(other));
           break;
         case GuardKind::SYMBOLIC_INT:
+          out_.u32(static_cast<uint32_t>(guard.symbol));
+          break;
         case GuardKind::SHAPE:
-          return unsaveable(fmt::format("guard {} on '{}' is symbolic (entries with symbolic "
-                                        "shapes are not saved yet)",
-                                        guards::guard_kind_name(guard.kind), name(guard.source)));
+          shape_code(guard.relation);
+          out_.string(guard.relation_text);
+          break;
       }
     }
+    const auto names = capture_.guards.symbol_names();
+    out_.u32(static_cast<uint32_t>(names.size()));
+    for (const std::string& symbol : names) out_.string(symbol);
+    out_.string(capture_.shape_guard_stats);
+    out_.string(capture_.shape_region);
     return {};
+  }
+
+  void shape_code(std::span<const guards::ShapeOp> code) {
+    out_.u32(static_cast<uint32_t>(code.size()));
+    for (const guards::ShapeOp& op : code) {
+      out_.u8(static_cast<uint8_t>(op.kind));
+      out_.u8(op.symbol);
+      out_.u64(static_cast<uint64_t>(op.operand));
+    }
   }
 
   Status recipe(const Guard& guard) {
@@ -341,10 +356,11 @@ class Encoder {
                                   name(source)));
   }
 
-  Status attr(const Attr& value) {
-    if (!value.syms.empty())
-      return unsaveable("the graph has a symbolic attribute (entries with symbolic shapes are "
-                        "not saved yet)");
+  // A graph's attributes may be symbolic (expressions of its context, by id); a view replayed
+  // on a result may not.
+  Status attr(const Attr& value, bool symbolic_allowed = false) {
+    if (!value.syms.empty() && !symbolic_allowed)
+      return unsaveable("a view in the result has symbolic sizes (not saved yet)");
     out_.u8(static_cast<uint8_t>(value.kind));
     switch (value.kind) {
       case AttrKind::kNone:
@@ -370,6 +386,10 @@ class Encoder {
         out_.string(value.text);
         break;
     }
+    if (symbolic_allowed) {
+      out_.u32(static_cast<uint32_t>(value.syms.size()));
+      for (SymId id : value.syms) out_.u32(static_cast<uint32_t>(id.index));
+    }
     return {};
   }
 
@@ -380,23 +400,55 @@ class Encoder {
     out_.u8(value.wrapped_number);
   }
 
+  // The graph's context of size expressions, node by node (operands come first).
+  void sym_context(const SymContext* context) {
+    const int32_t count = context ? context->size() : 0;
+    out_.u32(static_cast<uint32_t>(count));
+    for (int32_t i = 0; i < count; ++i) {
+      const SymNode& node = context->node(SymId{i});
+      out_.u8(static_cast<uint8_t>(node.kind));
+      out_.u64(zigzag(node.value));
+      out_.u32(static_cast<uint32_t>(node.terms.size()));
+      for (const auto& [term, coefficient] : node.terms) {
+        out_.u32(static_cast<uint32_t>(term.index));
+        out_.u64(zigzag(coefficient));
+      }
+      out_.u32(static_cast<uint32_t>(node.operands.size()));
+      for (SymId operand : node.operands) out_.u32(static_cast<uint32_t>(operand.index));
+    }
+  }
+
   Status graph() {
     const Graph& graph = capture_.graph;
-    if (graph.sym_context() != nullptr)
-      return unsaveable("the graph has symbolic attributes (entries with symbolic shapes are not "
-                        "saved yet)");
+    sym_context(graph.sym_context());
+    // Decisions while the graph is rebuilt are taken on the symbols' example values, as
+    // tracing took them.
+    out_.u32(static_cast<uint32_t>(capture_.symbol_hints.size()));
+    for (int64_t hint : capture_.symbol_hints) out_.u64(zigzag(hint));
     out_.u32(static_cast<uint32_t>(graph.nodes().size()));
     for (const Node& node : graph.nodes()) {
       out_.u8(static_cast<uint8_t>(node.kind));
       switch (node.kind) {
         case NodeKind::kPlaceholder: {
           const TensorMeta& placeholder = graph.meta(node.output());
-          if (placeholder.has_symbolic_sizes())
-            return unsaveable(fmt::format("graph input '{}' has symbolic sizes (entries with "
-                                          "symbolic shapes are not saved yet)",
-                                          node.source));
           out_.string(node.source);
           meta(placeholder);
+          // Each symbolic size by its symbol, as the input's TENSOR_MATCH binds it.
+          out_.u8(placeholder.symbolic);
+          if (placeholder.symbolic == 0) break;
+          auto match = tensor_matches_.find(capture_.inputs[node.input_index]);
+          if (match == tensor_matches_.end() ||
+              match->second.sizes.size() != placeholder.sizes.size())
+            return unsaveable(fmt::format("graph input '{}' has symbolic sizes no guard binds",
+                                          node.source));
+          for (int d = 0; d < static_cast<int>(placeholder.sizes.size()); ++d) {
+            if (!((placeholder.symbolic >> d) & 1)) continue;
+            if (match->second.sizes[d] >= 0)
+              return unsaveable(fmt::format("size {} of graph input '{}' is symbolic, its guard "
+                                            "static",
+                                            d, node.source));
+            out_.u32(static_cast<uint32_t>(guards::symbol_of_size(match->second.sizes[d])));
+          }
           break;
         }
         case NodeKind::kConstant: {
@@ -420,7 +472,7 @@ class Encoder {
           out_.u32(static_cast<uint32_t>(node.inputs.size()));
           for (ValueId input : node.inputs) out_.u32(static_cast<uint32_t>(input.index));
           out_.u32(static_cast<uint32_t>(node.attrs.size()));
-          for (const Attr& value : node.attrs) GYRO_TRY(attr(value));
+          for (const Attr& value : node.attrs) GYRO_TRY(attr(value, true));
           break;
         case NodeKind::kOpaqueCall:
           return unsaveable("the graph calls an allow_in_graph function (not saved yet)");
@@ -475,9 +527,6 @@ class Encoder {
     using Kind = ResultPlan::Kind;
     if (item.kind == Kind::kNewObject)
       return unsaveable("the result holds an object made inside the trace (not saved yet)");
-    if (item.kind == Kind::kSymInt)
-      return unsaveable("the result holds a symbolic int (entries with symbolic shapes are not "
-                        "saved yet)");
     if (item.kind == Kind::kView && !item.view_attrs.empty())
       for (const Attr& value : item.view_attrs)
         if (!value.syms.empty()) return unsaveable("a view in the result has symbolic sizes");
@@ -492,6 +541,12 @@ class Encoder {
     for (const Attr& value : item.view_attrs) GYRO_TRY(attr(value));
     out_.u32(static_cast<uint32_t>(item.items.size()));
     for (const ResultPlan& child : item.items) GYRO_TRY(plan(child, depth + 1));
+    shape_code(item.expression);
+    out_.u32(static_cast<uint32_t>(item.symbols.size()));
+    for (const auto& [source, dim] : item.symbols) {
+      out_.u32(static_cast<uint32_t>(source));
+      out_.u32(static_cast<uint32_t>(dim));
+    }
     return {};
   }
 
@@ -511,6 +566,7 @@ class Encoder {
 
   static constexpr uintptr_t kMaxBuiltinTypeKey = 4096;
   const Capture& capture_;
+  std::map<SourceId, guards::TensorMatch> tensor_matches_;
   Fingerprints& fingerprints_;
   ByteWriter out_;
 };
@@ -751,7 +807,14 @@ class Decoder {
       GYRO_ASSIGN_OR_RETURN(auto kind, enumerator<GuardKind>(
                                            "guard kind",
                                            static_cast<int>(GuardKind::DUPLICATE_INPUT) + 1));
-      GYRO_ASSIGN_OR_RETURN(SourceId source, source_id("guard source"));
+      // A SHAPE relation reads symbols, not a source.
+      SourceId source = guards::kNoSource;
+      if (kind == GuardKind::SHAPE) {
+        GYRO_ASSIGN_OR_RETURN(uint32_t none, in_.u32("guard source"));
+        if (none != kNoValue) return in_.error_at(in_.offset() - 4, "a SHAPE guard with a source");
+      } else {
+        GYRO_ASSIGN_OR_RETURN(source, source_id("guard source"));
+      }
       Guard guard(kind, source);
       IdentityRecipe identity;
       switch (kind) {
@@ -777,7 +840,9 @@ class Decoder {
         }
         case GuardKind::TENSOR_MATCH: {
           GYRO_ASSIGN_OR_RETURN(guard.tensor.dtype, dtype("tensor dtype"));
-          GYRO_ASSIGN_OR_RETURN(guard.tensor.sizes, dims("tensor sizes", true));
+          GYRO_ASSIGN_OR_RETURN(guard.tensor.sizes, dims("tensor sizes", false));
+          for (int64_t size : guard.tensor.sizes)
+            if (size < 0) GYRO_TRY(note_symbol(guards::symbol_of_size(size)));
           GYRO_ASSIGN_OR_RETURN(guard.tensor.strides, dims("tensor strides", false));
           if (guard.tensor.strides.size() != guard.tensor.sizes.size())
             return in_.error_at(in_.offset(), "tensor strides and sizes differ in rank");
@@ -794,18 +859,67 @@ class Decoder {
           }
           break;
         }
-        case GuardKind::SYMBOLIC_INT:
-        case GuardKind::SHAPE:
-          return in_.error_at(in_.offset(), "symbolic guard {} in an artifact",
-                              guards::guard_kind_name(kind));
+        case GuardKind::SYMBOLIC_INT: {
+          GYRO_ASSIGN_OR_RETURN(uint32_t symbol, in_.u32("symbol"));
+          GYRO_TRY(note_symbol(static_cast<int64_t>(symbol)));
+          guard.symbol = static_cast<int>(symbol);
+          break;
+        }
+        case GuardKind::SHAPE: {
+          GYRO_ASSIGN_OR_RETURN(guard.relation, shape_code());
+          GYRO_ASSIGN_OR_RETURN(guard.relation_text, in_.string("relation text"));
+          break;
+        }
       }
       out.guards.push_back(std::move(guard));
       out.recipes.push_back(std::move(identity));
     }
+    GYRO_ASSIGN_OR_RETURN(uint32_t names, in_.count("symbol name count", 4));
+    if (names > static_cast<uint32_t>(guards::kMaxShapeSymbols))
+      return in_.error_at(in_.offset() - 4, "{} symbols (at most {})", names,
+                          guards::kMaxShapeSymbols);
+    for (uint32_t i = 0; i < names; ++i) {
+      GYRO_ASSIGN_OR_RETURN(std::string symbol, in_.string("symbol name"));
+      out.symbol_names.push_back(std::move(symbol));
+    }
+    // Every symbol a check binds or reads is one the program has a binding slot for.
+    if (max_symbol_ >= static_cast<int64_t>(names))
+      return in_.error_at(in_.offset(), "a guard uses s{}, but the entry has {} symbols",
+                          max_symbol_, names);
+    for (const Guard& guard : out.guards)
+      if (guard.kind == GuardKind::SHAPE &&
+          !guards::valid_shape_code(guard.relation, static_cast<int>(names)))
+        return in_.error_at(in_.offset(), "the relation of SHAPE guard '{}' is malformed",
+                            guard.relation_text);
+    num_symbols_ = static_cast<int>(names);
+    GYRO_ASSIGN_OR_RETURN(out.capture.shape_guard_stats, in_.string("shape guard figures"));
+    GYRO_ASSIGN_OR_RETURN(out.capture.shape_region, in_.string("shape region"));
     return {};
   }
 
-  Expected<Attr> attr() {
+  Status note_symbol(int64_t symbol) {
+    if (symbol < 0 || symbol >= guards::kMaxShapeSymbols)
+      return in_.error_at(in_.offset(), "symbol s{} is out of range", symbol);
+    max_symbol_ = std::max(max_symbol_, symbol);
+    return {};
+  }
+
+  Expected<std::vector<guards::ShapeOp>> shape_code() {
+    GYRO_ASSIGN_OR_RETURN(uint32_t count, in_.count("shape code length", 10));
+    std::vector<guards::ShapeOp> code;
+    for (uint32_t i = 0; i < count; ++i) {
+      guards::ShapeOp op;
+      GYRO_ASSIGN_OR_RETURN(uint8_t kind, in_.u8("shape op"));
+      GYRO_ASSIGN_OR_RETURN(op.symbol, in_.u8("shape op symbol"));
+      GYRO_ASSIGN_OR_RETURN(uint64_t operand, in_.u64("shape op operand"));
+      op.kind = static_cast<guards::ShapeOpKind>(kind);  // valid_shape_code checks the kind
+      op.operand = static_cast<int64_t>(operand);
+      code.push_back(op);
+    }
+    return code;
+  }
+
+  Expected<Attr> attr(bool symbolic_allowed = false) {
     Attr out;
     GYRO_ASSIGN_OR_RETURN(out.kind, enumerator<AttrKind>(
                                         "attribute kind", static_cast<int>(AttrKind::kString) + 1));
@@ -840,6 +954,34 @@ class Decoder {
       case AttrKind::kString: {
         GYRO_ASSIGN_OR_RETURN(out.text, in_.string("attribute"));
         break;
+      }
+    }
+    if (symbolic_allowed) {
+      const std::size_t at = in_.offset();
+      GYRO_ASSIGN_OR_RETURN(uint32_t count, in_.count("symbolic attribute length", 4));
+      for (uint32_t k = 0; k < count; ++k) {
+        GYRO_ASSIGN_OR_RETURN(uint32_t id, in_.u32("symbolic attribute"));
+        if (id == kNoValue) {
+          out.syms.push_back(SymId{});
+          continue;
+        }
+        if (id >= context_ids_.size())
+          return in_.error_at(at, "attribute names expression {}, the context has {}", id,
+                              context_ids_.size());
+        out.syms.push_back(context_ids_[id]);
+      }
+      // Symbols stand for the attribute's values (one per int, or the int): each must equal
+      // its hint, as tracing made it.
+      const std::size_t values = out.kind == AttrKind::kInts ? out.ints.size() : 1;
+      if (count != 0 && (count != values || (out.kind != AttrKind::kInts &&
+                                             out.kind != AttrKind::kInt)))
+        return in_.error_at(at, "{} symbols for an attribute of {} values", count, values);
+      for (uint32_t k = 0; k < count; ++k) {
+        if (out.syms[k].index < 0) continue;
+        auto value = decider_.context().evaluate(out.syms[k], decider_.hints);
+        const int64_t hint = out.kind == AttrKind::kInts ? out.ints[k] : out.i;
+        if (!value.ok() || *value != hint)
+          return in_.error_at(at, "a symbolic attribute differs from its example value");
       }
     }
     return out;
@@ -897,10 +1039,120 @@ class Decoder {
     return out;
   }
 
+  // The context's nodes, rebuilt through SymContext's own operations (so a node is what they
+  // make of its operands, never a raw record); context_ids_ maps saved ids to rebuilt ones.
+  Status sym_context() {
+    GYRO_ASSIGN_OR_RETURN(uint32_t count, in_.count("expression count", 13));
+    if (count > kMaxExpressions)
+      return in_.error_at(in_.offset() - 4, "{} expressions (at most {})", count,
+                          kMaxExpressions);
+    SymContext& context = decider_.context();
+    for (uint32_t i = 0; i < count; ++i) {
+      const std::size_t at = in_.offset();
+      GYRO_ASSIGN_OR_RETURN(auto kind, enumerator<SymKind>("expression kind",
+                                                           static_cast<int>(SymKind::kNot) + 1));
+      GYRO_ASSIGN_OR_RETURN(uint64_t raw_value, in_.u64("expression value"));
+      const int64_t value = unzigzag(raw_value);
+      auto earlier = [&](std::string_view what) -> Expected<SymId> {
+        GYRO_ASSIGN_OR_RETURN(uint32_t id, in_.u32(what));
+        if (id >= i) return in_.error_at(at, "expression {} uses {}, not an earlier one", i, id);
+        return context_ids_[id];
+      };
+      GYRO_ASSIGN_OR_RETURN(uint32_t terms, in_.count("term count", 12));
+      SymId made = context.constant(kind == SymKind::kAdd ? value : 0);
+      for (uint32_t t = 0; t < terms; ++t) {
+        GYRO_ASSIGN_OR_RETURN(SymId term, earlier("term"));
+        GYRO_ASSIGN_OR_RETURN(uint64_t coefficient, in_.u64("coefficient"));
+        made = context.add(made, context.mul(term, context.constant(unzigzag(coefficient))));
+      }
+      GYRO_ASSIGN_OR_RETURN(uint32_t operand_count, in_.count("operand count", 4));
+      std::vector<SymId> operands;
+      for (uint32_t o = 0; o < operand_count; ++o) {
+        GYRO_ASSIGN_OR_RETURN(SymId operand, earlier("operand"));
+        operands.push_back(operand);
+      }
+      const bool binary = kind == SymKind::kFloorDiv || kind == SymKind::kMod ||
+                          kind == SymKind::kMin || kind == SymKind::kMax;
+      const bool unary = kind == SymKind::kLe || kind == SymKind::kEq || kind == SymKind::kNe ||
+                         kind == SymKind::kNot;
+      const bool folds = kind == SymKind::kMul || kind == SymKind::kAnd || kind == SymKind::kOr;
+      const std::size_t expected = binary ? 2 : unary ? 1 : folds ? operands.size() : 0;
+      if (operands.size() != expected || (folds && operands.size() < 2) ||
+          (kind != SymKind::kAdd && terms != 0))
+        return in_.error_at(at, "expression {} has {} operands and {} terms", i, operands.size(),
+                            terms);
+      const SymId zero = context.constant(0);
+      switch (kind) {
+        case SymKind::kConstant:
+          made = context.constant(value);
+          break;
+        case SymKind::kSymbol:
+          if (value < 0 || value >= num_symbols_)
+            return in_.error_at(at, "expression {} is s{}, the entry has {} symbols", i, value,
+                                num_symbols_);
+          made = context.symbol(static_cast<int>(value));
+          break;
+        case SymKind::kAdd:
+          break;
+        case SymKind::kMul:
+        case SymKind::kAnd:
+        case SymKind::kOr:
+          made = operands[0];
+          for (std::size_t o = 1; o < operands.size(); ++o)
+            made = kind == SymKind::kMul   ? context.mul(made, operands[o])
+                   : kind == SymKind::kAnd ? context.logical_and(made, operands[o])
+                                           : context.logical_or(made, operands[o]);
+          break;
+        case SymKind::kFloorDiv:
+          made = context.floordiv(operands[0], operands[1]);
+          break;
+        case SymKind::kMod:
+          made = context.mod(operands[0], operands[1]);
+          break;
+        case SymKind::kMin:
+          made = context.min(operands[0], operands[1]);
+          break;
+        case SymKind::kMax:
+          made = context.max(operands[0], operands[1]);
+          break;
+        case SymKind::kLe:
+          made = context.le(operands[0], zero);
+          break;
+        case SymKind::kEq:
+          made = context.eq(operands[0], zero);
+          break;
+        case SymKind::kNe:
+          made = context.ne(operands[0], zero);
+          break;
+        case SymKind::kNot:
+          made = context.logical_not(operands[0]);
+          break;
+      }
+      context_ids_.push_back(made);
+    }
+    return {};
+  }
+
+  Status hints() {
+    const std::size_t at = in_.offset();
+    GYRO_ASSIGN_OR_RETURN(uint32_t count, in_.count("hint count", 8));
+    if (count != static_cast<uint32_t>(num_symbols_))
+      return in_.error_at(at, "{} example values for {} symbols", count, num_symbols_);
+    for (uint32_t i = 0; i < count; ++i) {
+      GYRO_ASSIGN_OR_RETURN(uint64_t hint, in_.u64("example value"));
+      decider_.hints.push_back(unzigzag(hint));
+    }
+    return {};
+  }
+
   Status graph(Graph& out) {
+    GYRO_TRY(sym_context());
+    GYRO_TRY(hints());
     GraphBuilderOptions options;
     options.cse = false;  // the saved graph is rebuilt node for node
+    options.shapes = &decider_;
     GraphBuilder builder(options);
+    std::set<std::string> placeholder_sources;
     std::vector<ValueId> values;  // saved value id -> rebuilt value
     auto value = [&](std::string_view what) -> Expected<ValueId> {
       const std::size_t at = in_.offset();
@@ -920,7 +1172,27 @@ class Decoder {
         case NodeKind::kPlaceholder: {
           GYRO_ASSIGN_OR_RETURN(std::string source, in_.string("placeholder source"));
           GYRO_ASSIGN_OR_RETURN(TensorMeta info, meta());
-          values.push_back(builder.placeholder(std::move(source), info));
+          GYRO_ASSIGN_OR_RETURN(uint8_t symbolic, in_.u8("symbolic sizes"));
+          if (symbolic >> info.sizes.size())
+            return in_.error_at(at, "symbolic sizes {:#x} for rank {}", symbolic,
+                                info.sizes.size());
+          if (!placeholder_sources.insert(source).second)
+            return in_.error_at(at, "graph input '{}' appears twice", source);
+          if (!symbolic) {
+            values.push_back(builder.placeholder(std::move(source), info));
+            break;
+          }
+          SymDims sizes = plain_dims(info.sizes);
+          for (int d = 0; d < static_cast<int>(info.sizes.size()); ++d) {
+            if (!((symbolic >> d) & 1)) continue;
+            GYRO_ASSIGN_OR_RETURN(uint32_t symbol, in_.u32("size symbol"));
+            if (symbol >= decider_.hints.size() || decider_.hints[symbol] != info.sizes[d])
+              return in_.error_at(at, "size {} of '{}' is s{}, whose example value differs", d,
+                                  source, symbol);
+            sizes[d] = SymDim(info.sizes[d], decider_.context().symbol(static_cast<int>(symbol)),
+                              &decider_);
+          }
+          values.push_back(builder.placeholder(std::move(source), info, sizes));
           break;
         }
         case NodeKind::kConstant: {
@@ -942,7 +1214,7 @@ class Decoder {
           GYRO_ASSIGN_OR_RETURN(uint32_t attr_count, in_.count("attribute count", 1));
           std::vector<Attr> attrs;
           for (uint32_t j = 0; j < attr_count; ++j) {
-            GYRO_ASSIGN_OR_RETURN(Attr item, attr());
+            GYRO_ASSIGN_OR_RETURN(Attr item, attr(true));
             attrs.push_back(std::move(item));
           }
           // The builder checks the call as tracing did (arity, attributes, dtypes, shapes).
@@ -952,6 +1224,9 @@ class Decoder {
           if (made->size() != outputs)
             return in_.error_at(at, "{} call makes {} outputs, the artifact says {}", name,
                                 made->size(), outputs);
+          if (decider_.failed)
+            return in_.error_at(at, "{} call needs a size decision the example values cannot make",
+                                name);
           values.insert(values.end(), made->begin(), made->end());
           break;
         }
@@ -1030,7 +1305,7 @@ class Decoder {
     ResultPlan out;
     GYRO_ASSIGN_OR_RETURN(out.kind, enumerator<Kind>("plan kind",
                                                      static_cast<int>(Kind::kSymInt) + 1));
-    if (out.kind == Kind::kNewObject || out.kind == Kind::kSymInt)
+    if (out.kind == Kind::kNewObject)
       return in_.error_at(at, "plan kind {} in an artifact", static_cast<int>(out.kind));
     GYRO_ASSIGN_OR_RETURN(uint32_t output, in_.u32("plan output"));
     if (out.kind == Kind::kTensor || out.kind == Kind::kView) {
@@ -1076,6 +1351,21 @@ class Decoder {
       GYRO_ASSIGN_OR_RETURN(ResultPlan item, plan(depth + 1));
       out.items.push_back(std::move(item));
     }
+    GYRO_ASSIGN_OR_RETURN(out.expression, shape_code());
+    GYRO_ASSIGN_OR_RETURN(uint32_t symbols, in_.count("symbol count", 8));
+    if (symbols > static_cast<uint32_t>(guards::kMaxShapeSymbols))
+      return in_.error_at(at, "a symbolic int over {} symbols", symbols);
+    for (uint32_t i = 0; i < symbols; ++i) {
+      GYRO_ASSIGN_OR_RETURN(SourceId source, source_id("symbol source"));
+      GYRO_ASSIGN_OR_RETURN(uint32_t dim, in_.u32("symbol dim"));
+      if (static_cast<int32_t>(dim) < -1 || static_cast<int32_t>(dim) >= kMaxRank)
+        return in_.error_at(at, "symbol dim {}", static_cast<int32_t>(dim));
+      out.symbols.emplace_back(source, static_cast<int32_t>(dim));
+    }
+    if (out.kind == Kind::kSymInt
+            ? !guards::valid_shape_code(out.expression, static_cast<int>(symbols))
+            : !out.expression.empty() || symbols != 0)
+      return in_.error_at(at, "a malformed symbolic int plan");
     const bool needs_one_item = out.kind == Kind::kAttribute || out.kind == Kind::kView;
     if (needs_one_item && out.items.size() != 1)
       return in_.error_at(at, "plan kind {} with {} items", static_cast<int>(out.kind),
@@ -1113,7 +1403,26 @@ class Decoder {
     return out;
   }
 
+  // Size decisions while the graph is rebuilt, taken on the example values, as tracing took
+  // them (a decision they cannot make fails the rebuild).
+  struct ReplayDecider : SymDecider {
+    SymContext& context() override { return context_; }
+    bool decide(SymId condition) override {
+      auto value = context_.evaluate(condition, hints);
+      if (!value.ok()) failed = true;
+      return value.ok() && *value != 0;
+    }
+    SymContext context_;
+    std::vector<int64_t> hints;
+    bool failed = false;
+  };
+  static constexpr uint32_t kMaxExpressions = 4096;
+
   ByteReader in_;
+  ReplayDecider decider_;
+  std::vector<SymId> context_ids_;
+  int64_t max_symbol_ = -1;
+  int num_symbols_ = 0;
   const Dict* builtins_;
   uint32_t source_count_ = 0;
   uint32_t output_count_ = 0;
@@ -1174,6 +1483,7 @@ std::optional<Capture> resolve_capture(const DecodedCapture& decoded, SourceLoad
     capture.guards.push_back(guard);
   }
   capture.guards.finish();
+  capture.guards.set_symbol_names(decoded.symbol_names);
   return capture;
 }
 

@@ -4,12 +4,14 @@
 //
 // What can be saved (anything else makes the entry unsaveable, with the reason in words):
 // - guards TYPE_MATCH, ID_MATCH (of the objects IdentityRecipe names), CONSTANT_MATCH, LENGTH,
-//   TENSOR_MATCH with static sizes, NO_ALIASING, DUPLICATE_INPUT;
-// - graphs of placeholders, constants and op calls with plain (not symbolic) attributes;
+//   TENSOR_MATCH, SYMBOLIC_INT, SHAPE, NO_ALIASING, DUPLICATE_INPUT;
+// - graphs of placeholders, constants and op calls, symbolic sizes and attributes included
+//   (their size expressions rebuilt through SymContext, decisions replayed on the example
+//   values);
 // - plans whose constants are None, bools, ints, floats, strs, dtypes, builtin functions
 //   and tuples of those.
-// Symbolic shapes (SHAPE, SYMBOLIC_INT, symbolic sizes), allow_in_graph calls and objects made
-// inside the trace are not saved yet.
+// allow_in_graph calls, objects made inside the trace and views of results with symbolic sizes
+// are not saved yet.
 //
 // Decoding checks every count, index, kind and op before use and rebuilds the graph through
 // GraphBuilder, which infers every value's meta again (a graph that would not have traced is an
@@ -54,9 +56,9 @@ struct IdentityRecipe {
 
 // Content hashes, memoized per code object. A function's fingerprint covers its code (every
 // instruction, constant and name, nested codes included), its defaults, its module's __name__
-// and its closure cells (constants by value, classes by name); a class's covers its name, its
-// attributes (functions by fingerprint, constants by value) and its bases. nullopt: not
-// comparable across processes (a default or a cell that is not a constant, say).
+// and its closure cells (constants by value, classes by name); a class's covers its module and
+// name, its attributes (functions by fingerprint, constants by value) and its bases. nullopt:
+// not comparable across processes (a default or a cell that is not a constant, say).
 class Fingerprints {
  public:
   uint64_t code(const std::shared_ptr<const Code>& code);
@@ -80,6 +82,7 @@ struct DecodedCapture {
   Capture capture;                      // everything but `guards` and `keep_alive`
   std::vector<guards::Guard> guards;    // identities unset where recipes say
   std::vector<IdentityRecipe> recipes;  // one per guard
+  std::vector<std::string> symbol_names;  // the guard program's symbols (`x.size(0)`)
 };
 // Builtin functions in plans (a call pending at a graph break) are saved by name and looked up
 // in `builtins`; with none given (checking a file before its entries are used) they decode

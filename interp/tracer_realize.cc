@@ -102,8 +102,10 @@ bool Tracer::int_is_symbolic(int64_t value, SourceId source) {
 
 bool Tracer::guard_shapes() {
   std::vector<std::string> names;
-  for (std::size_t i = 0; i < shapes_.symbols().size(); ++i)
+  for (std::size_t i = 0; i < shapes_.symbols().size(); ++i) {
     names.push_back(shapes_.symbol_name(static_cast<int>(i), capture_.sources));
+    capture_.symbol_hints.push_back(shapes_.symbols()[i].hint);
+  }
   if (shapes_.symbols().empty()) return true;
   guards::PruneStats stats;
   const std::vector<SymId> relations = shapes_.pruned_relations(&stats);

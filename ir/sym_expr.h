@@ -47,6 +47,7 @@ class SymContext {
   SymId symbol(int index);  // s<index>
   bool is_constant(SymId id) const { return node(id).kind == SymKind::kConstant; }
   const SymNode& node(SymId id) const { return nodes_[id.index]; }
+  int32_t size() const { return static_cast<int32_t>(nodes_.size()); }
 
   // Arithmetic. Constants fold (with Python's // and %); results that would overflow int64
   // while folding are kept symbolic rather than wrapped.
