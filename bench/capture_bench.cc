@@ -421,22 +421,24 @@ void BM_first_compile_tiles_dynamic(benchmark::State& state) {
 
 // 2b. A warm start: the same first call when the persistent compile cache holds the entry (a
 // second program, whose cache was loaded from an artifact the first one saved). The miss
-// installs the saved entry (identity guards resolved, backend compile) instead of tracing.
-// Compare with BM_first_compile_chain (budget: <= 10% of it).
-void BM_warm_start_chain(benchmark::State& state) {
+// installs the saved entry (identity guards resolved, graph rebuilt, backend compile) instead
+// of tracing. Compare with the BM_first_compile_* of the same function (budget: <= 10%).
+void warm_start(benchmark::State& state, const char* interpreted_name, const char* compiled_name,
+                std::vector<const char*> arg_names) {
   Program& p = program();
-  Value chain_c = p.global("chain_c");
-  std::vector<Value> args{p.global("a"), p.global("b")};
+  std::vector<Value> args;
+  for (const char* name : arg_names) args.push_back(p.global(name));
   p.vm.reset_compiled();
-  benchmark::DoNotOptimize(p.call(chain_c, args));
-  const std::string path = "/tmp/gyro_capture_bench_warm_start.gyk";
+  benchmark::DoNotOptimize(p.call(p.global(compiled_name), args));
+  const std::string path = std::string("/tmp/gyro_capture_bench_") + compiled_name + ".gyk";
   auto saved = p.vm.persistent_cache().save(path);
-  if (!saved.ok() || saved->saved < 1) fail("the chain entry was not saved");
-  static Program warm;
+  if (!saved.ok() || saved->saved < 1) fail(std::string(compiled_name) + " was not saved");
+  Program warm;
   if (!warm.vm.persistent_cache().load(path, [](std::string) {}).ok()) fail("load_cache failed");
   std::remove(path.c_str());
-  Value interpreted = warm.global("chain"), compiled = warm.global("chain_c");
-  std::vector<Value> warm_args{warm.global("a"), warm.global("b")};
+  Value interpreted = warm.global(interpreted_name), compiled = warm.global(compiled_name);
+  std::vector<Value> warm_args;
+  for (const char* name : arg_names) warm_args.push_back(warm.global(name));
   double first_call_seconds = 0;
   for (auto _ : state) {
     warm.vm.reset_compiled();
@@ -447,9 +449,20 @@ void BM_warm_start_chain(benchmark::State& state) {
     auto end = std::chrono::steady_clock::now();
     const double first_call_time = std::chrono::duration<double>(end - middle).count();
     first_call_seconds += first_call_time;
-    state.SetIterationTime(first_call_time - std::chrono::duration<double>(middle - start).count());
+    state.SetIterationTime(first_call_time -
+                           std::chrono::duration<double>(middle - start).count());
   }
-  state.counters["first_call_us"] = first_call_seconds / static_cast<double>(state.iterations()) * 1e6;
+  state.counters["first_call_us"] =
+      first_call_seconds / static_cast<double>(state.iterations()) * 1e6;
+}
+void BM_warm_start_chain(benchmark::State& state) {
+  warm_start(state, "chain", "chain_c", {"a", "b"});
+}
+void BM_warm_start_chain_dynamic(benchmark::State& state) {
+  warm_start(state, "chain", "chain_d", {"a", "b"});
+}
+void BM_warm_start_tiles_dynamic(benchmark::State& state) {
+  warm_start(state, "tiles", "tiles_d", {"w", "d"});
 }
 
 // 3. The heap one cache entry of a 3-input function keeps: the live heap bytes a first
@@ -508,12 +521,14 @@ GYRO_CAPTURE_BENCH(BM_interpreted_shaped_3_inputs);
 GYRO_CAPTURE_BENCH(BM_hit_shaped_guards_3_inputs_symbolic);
 GYRO_CAPTURE_BENCH(BM_hit_shaped_guards_3_inputs_static);
 GYRO_CAPTURE_BENCH(BM_first_compile_chain)->UseManualTime()->Unit(benchmark::kMicrosecond);
-GYRO_CAPTURE_BENCH(BM_warm_start_chain)->UseManualTime()->Unit(benchmark::kMicrosecond);
 GYRO_CAPTURE_BENCH(BM_first_compile_chain_dynamic)->UseManualTime()->Unit(benchmark::kMicrosecond);
 GYRO_CAPTURE_BENCH(BM_first_compile_flat_pair_dynamic)
     ->UseManualTime()
     ->Unit(benchmark::kMicrosecond);
 GYRO_CAPTURE_BENCH(BM_first_compile_tiles_dynamic)->UseManualTime()->Unit(benchmark::kMicrosecond);
+GYRO_CAPTURE_BENCH(BM_warm_start_chain)->UseManualTime()->Unit(benchmark::kMicrosecond);
+GYRO_CAPTURE_BENCH(BM_warm_start_chain_dynamic)->UseManualTime()->Unit(benchmark::kMicrosecond);
+GYRO_CAPTURE_BENCH(BM_warm_start_tiles_dynamic)->UseManualTime()->Unit(benchmark::kMicrosecond);
 GYRO_CAPTURE_BENCH(BM_entry_bytes_triple_3_inputs)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
