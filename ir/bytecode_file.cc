@@ -18,6 +18,7 @@
 
 #include "ir/assert.h"
 #include "ir/byte_io.h"
+#include "ir/file_io.h"
 #include "ir/verifier.h"
 
 namespace gyro {
@@ -378,17 +379,6 @@ class Loader {
   uint32_t top_ = 0;
 };
 
-// Opens with "rb"/"wb"; closes on scope exit.
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-Error io_error(std::string_view action, const std::string& path, int error_number) {
-  return make_error(ErrorKind::RuntimeError, "cannot {} {}: {}", action, path,
-                    std::strerror(error_number));
-}
-
 }  // namespace
 
 uint64_t bytecode_checksum(std::span<const uint8_t> payload) {
@@ -495,17 +485,8 @@ Expected<Module> read_bytecode(std::span<const uint8_t> bytes) {
 }
 
 Expected<Module> read_bytecode_file(const std::string& path) {
-  FilePtr file(std::fopen(path.c_str(), "rb"));
-  if (!file) return io_error("open", path, errno);
-  std::vector<uint8_t> bytes;
-  uint8_t buffer[1 << 16];
-  while (true) {
-    std::size_t got = std::fread(buffer, 1, sizeof(buffer), file.get());
-    bytes.insert(bytes.end(), buffer, buffer + got);
-    if (got < sizeof(buffer)) break;
-  }
-  if (std::ferror(file.get())) return io_error("read", path, errno);
-  Expected<Module> module = read_bytecode(bytes);
+  GYRO_ASSIGN_OR_RETURN(Ref<MappedFile> file, map_file(path));
+  Expected<Module> module = read_bytecode(file->bytes());
   if (!module.ok()) {
     Error error = std::move(module).error();
     error.message = path + ": " + error.message;
@@ -514,16 +495,9 @@ Expected<Module> read_bytecode_file(const std::string& path) {
   return module;
 }
 
+// Atomic, as every file gyro writes: a process loading the file never sees half of it.
 Status write_bytecode_file(const std::string& path, const Module& module) {
-  const std::vector<uint8_t> bytes = write_bytecode(module);
-  std::FILE* raw = std::fopen(path.c_str(), "wb");
-  if (!raw) return io_error("open", path, errno);
-  FilePtr file(raw);
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file.get()) != bytes.size())
-    return io_error("write", path, errno);
-  // fclose flushes; a full disk often only shows up here.
-  if (std::fclose(file.release()) != 0) return io_error("write", path, errno);
-  return {};
+  return write_file_atomically(path, write_bytecode(module));
 }
 
 }  // namespace gyro

@@ -73,8 +73,9 @@ std::vector<uint8_t> write_bytecode(const Module& module);
 // Parses and verifies a .gyc image. Errors are BytecodeError with the byte offset.
 Expected<Module> read_bytecode(std::span<const uint8_t> bytes);
 
-// The same through a file. I/O failures are RuntimeError ("cannot open PATH: reason");
-// content errors are BytecodeError prefixed with the path.
+// The same through a file (mapped; written atomically). I/O failures are OSError or
+// FileNotFoundError ("cannot open PATH: reason"); content errors are BytecodeError prefixed
+// with the path.
 Expected<Module> read_bytecode_file(const std::string& path);
 Status write_bytecode_file(const std::string& path, const Module& module);
 

@@ -281,10 +281,11 @@ TEST(BytecodeFile, RoundTripsThroughAFile) {
 
 TEST(BytecodeFile, ReportsIoErrorsWithThePath) {
   const std::string missing = ::testing::TempDir() + "no_such_dir/missing.gyc";
-  EXPECT_TRUE(fails_with(read_bytecode_file(missing), ErrorKind::RuntimeError,
+  EXPECT_TRUE(fails_with(read_bytecode_file(missing), ErrorKind::FileNotFoundError,
                          "cannot open " + missing + ": No such file or directory"));
-  EXPECT_TRUE(fails_with(write_bytecode_file(missing, tiny_module()), ErrorKind::RuntimeError,
-                         "cannot open " + missing + ": No such file or directory"));
+  EXPECT_TRUE(fails_with(write_bytecode_file(missing, tiny_module()),
+                         ErrorKind::FileNotFoundError,
+                         "cannot write " + missing + ": No such file or directory"));
 }
 
 // ---------------------------------------------------------------------------------------------
