@@ -60,6 +60,22 @@ std::optional<Sym> Tracer::call(const Sym& callable, std::vector<Sym> args,
     }
     if (callable.name == "item" || callable.name == "tolist")
       return stop(BreakReason::TensorToPython, callable.name + "()");
+    // x.float(), x.double(), x.long(), x.bool(): x.to(dtype), as the VM runs them; their
+    // argument errors are the VM's (the trace stops and the VM raises them).
+    static constexpr std::pair<std::string_view, DType> kConversions[] = {
+        {"float", DType::Float32}, {"double", DType::Float64},
+        {"long", DType::Int64},    {"bool", DType::Bool}};
+    for (const auto& [name, dtype] : kConversions) {
+      if (callable.name != name) continue;
+      if (!args.empty() || !kwargs.empty())
+        return stop(BreakReason::UserError, fmt::format("{}() arguments", name));
+      std::vector<Sym> to_args{self, Sym::constant(dtype_value(dtype))};
+      return call_op(OpKind::to, to_args, {});
+    }
+    if (callable.name == "is_floating_point" && args.empty() && kwargs.empty())
+      return Sym::constant(Value::boolean(is_floating(meta.dtype)));
+    if (callable.name == "element_size" && args.empty() && kwargs.empty())
+      return Sym::constant(Value::integer(static_cast<int64_t>(dtype_size(meta.dtype))));
     static constexpr std::string_view kInPlace[] = {"add_",  "sub_",  "mul_", "div_",
                                                     "fill_", "zero_", "copy_"};
     if (std::find(std::begin(kInPlace), std::end(kInPlace), callable.name) != std::end(kInPlace))
