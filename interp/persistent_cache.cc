@@ -72,7 +72,7 @@ std::vector<uint8_t> PersistentCache::write_artifact(std::span<const Written> en
   file.u16(kCacheArtifactMinor);
   file.u32(kCacheArtifactHeaderSize);
   file.u64(payload.bytes().size());
-  file.u64(XXH3_64bits(payload.bytes().data(), payload.bytes().size()));
+  file.u64(payload_checksum(payload.bytes()));
   file.u64(0);
   file.u64(0);
   file.bytes().insert(file.bytes().end(), payload.bytes().begin(), payload.bytes().end());
@@ -145,20 +145,10 @@ Expected<int> PersistentCache::load_image(std::span<const uint8_t> bytes,
   if (*header_size < kCacheArtifactHeaderSize || *header_size > bytes.size())
     return fail(make_error(ErrorKind::ValueError, "header size {} at byte 12 is out of range",
                            *header_size));
-  if (*payload_size != bytes.size() - *header_size)
-    return fail(make_error(ErrorKind::ValueError,
-                           "truncated or extended: the header (byte 16) says {} payload bytes, "
-                           "{} are present",
-                           *payload_size, bytes.size() - *header_size));
-  const auto payload = bytes.subspan(*header_size);
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-  if (uint64_t actual = XXH3_64bits(payload.data(), payload.size()); actual != *checksum)
-    return fail(make_error(ErrorKind::ValueError,
-                           "checksum mismatch: the header (byte 24) says {:#018x}, the payload "
-                           "hashes to {:#018x}; the file is corrupt",
-                           *checksum, actual));
-#endif
-  ByteReader reader(payload, *header_size, ErrorKind::ValueError);
+  auto payload = checked_payload(bytes, *header_size, *payload_size, *checksum, 24,
+                                 ErrorKind::ValueError);
+  if (!payload.ok()) return fail(std::move(payload).error());
+  ByteReader reader(*payload, *header_size, ErrorKind::ValueError);
   auto version = reader.string("library version");
   if (!version.ok()) return fail(std::move(version).error());
   if (*version != kGyroVersion) {

@@ -12,7 +12,6 @@
 #include <unordered_map>
 #include <utility>
 
-#include <xxhash.h>
 
 #include "backends/backend.h"
 #include "interp/compile_api.h"
@@ -452,7 +451,7 @@ class Writer {
           break;
         case EdgeKind::kDictValue:
           if (!edge.key.is_object() || edge.key.is(ObjectKind::Str))
-            text += "[" + repr(edge.key) + "]";
+            text += fmt::format("[{}]", repr(edge.key));
           else
             text += fmt::format(".values()[{}]", edge.index);
           break;
@@ -1283,25 +1282,9 @@ Expected<Value> load_image(Interpreter& vm, std::span<const uint8_t> bytes) {
   // Fields a newer minor version appended.
   GYRO_TRY(header.take(header_size - kSavedObjectHeaderSize, "header"));
 
-  const std::size_t present = header.remaining();
-  if (payload_size > present)
-    return make_error(ErrorKind::ValueError,
-                      "truncated payload at byte {}: the header says {} bytes, {} are present",
-                      bytes.size(), payload_size, present);
-  if (payload_size < present)
-    return make_error(ErrorKind::ValueError,
-                      "trailing garbage: {} bytes after the payload, which ends at byte {}",
-                      present - payload_size, header.offset() + payload_size);
-  std::span<const uint8_t> payload = bytes.subspan(header.offset());
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-  if (uint64_t actual = saved_object_checksum(payload); actual != checksum)
-    return make_error(ErrorKind::ValueError,
-                      "checksum mismatch: the header (byte {}) says {:#018x}, the payload hashes "
-                      "to {:#018x}; the file is corrupt",
-                      kSavedObjectChecksumOffset, checksum, actual);
-#else
-  (void)checksum;
-#endif
+  GYRO_ASSIGN_OR_RETURN(std::span<const uint8_t> payload,
+                        checked_payload(bytes, header.offset(), payload_size, checksum,
+                                        kSavedObjectChecksumOffset, ErrorKind::ValueError));
   Loader loader(vm);
   return loader.load(payload, header.offset());
 }
@@ -1309,7 +1292,7 @@ Expected<Value> load_image(Interpreter& vm, std::span<const uint8_t> bytes) {
 }  // namespace
 
 uint64_t saved_object_checksum(std::span<const uint8_t> payload) {
-  return XXH3_64bits(payload.data(), payload.size());
+  return payload_checksum(payload);
 }
 
 Expected<std::vector<uint8_t>> save_object(Interpreter& vm, const Value& object,

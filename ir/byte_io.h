@@ -150,4 +150,18 @@ class ByteReader {
   ErrorKind error_kind_;
 };
 
+// The XXH3-64 checksum every container format (.gyc, .gyo, compile-cache artifacts) keeps of
+// its payload.
+uint64_t payload_checksum(std::span<const uint8_t> payload);
+
+// A container's payload: the bytes from `payload_start` (where the header ends), which must be
+// exactly `payload_size` long and hash to `checksum` (read from byte `checksum_offset`). A
+// truncated file, trailing bytes and a checksum mismatch are errors of `kind` naming the byte.
+// Builds with FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION skip the checksum, so that fuzzers
+// reach the structural checks behind it.
+Expected<std::span<const uint8_t>> checked_payload(std::span<const uint8_t> bytes,
+                                                   std::size_t payload_start,
+                                                   uint64_t payload_size, uint64_t checksum,
+                                                   std::size_t checksum_offset, ErrorKind kind);
+
 }  // namespace gyro

@@ -381,9 +381,7 @@ class Loader {
 
 }  // namespace
 
-uint64_t bytecode_checksum(std::span<const uint8_t> payload) {
-  return XXH3_64bits(payload.data(), payload.size());
-}
+uint64_t bytecode_checksum(std::span<const uint8_t> payload) { return payload_checksum(payload); }
 
 std::vector<uint8_t> write_bytecode(const Module& module) {
   std::vector<const Code*> table;
@@ -459,25 +457,9 @@ Expected<Module> read_bytecode(std::span<const uint8_t> bytes) {
   // Fields a newer minor version appended.
   GYRO_TRY(header.take(header_size - kBytecodeHeaderSize, "header"));
 
-  const std::size_t present = header.remaining();
-  if (payload_size > present)
-    return make_error(ErrorKind::BytecodeError,
-                      "truncated payload at byte {}: the header says {} bytes, {} are present",
-                      bytes.size(), payload_size, present);
-  if (payload_size < present)
-    return make_error(ErrorKind::BytecodeError,
-                      "trailing garbage: {} bytes after the payload, which ends at byte {}",
-                      present - payload_size, header.offset() + payload_size);
-  std::span<const uint8_t> payload = bytes.subspan(header.offset());
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-  if (uint64_t actual = bytecode_checksum(payload); actual != checksum)
-    return make_error(ErrorKind::BytecodeError,
-                      "checksum mismatch: the header (byte {}) says {:#018x}, the payload hashes "
-                      "to {:#018x}; the file is corrupt",
-                      kBytecodeChecksumOffset, checksum, actual);
-#else
-  (void)checksum;
-#endif
+  GYRO_ASSIGN_OR_RETURN(std::span<const uint8_t> payload,
+                        checked_payload(bytes, header.offset(), payload_size, checksum,
+                                        kBytecodeChecksumOffset, ErrorKind::BytecodeError));
 
   ByteReader reader(payload, header.offset());
   Loader loader;

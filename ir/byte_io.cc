@@ -1,0 +1,38 @@
+// The container checks every binary format shares: payload size and checksum.
+#include "ir/byte_io.h"
+
+#include <xxhash.h>
+
+namespace gyro {
+
+uint64_t payload_checksum(std::span<const uint8_t> payload) {
+  return XXH3_64bits(payload.data(), payload.size());
+}
+
+Expected<std::span<const uint8_t>> checked_payload(std::span<const uint8_t> bytes,
+                                                   std::size_t payload_start,
+                                                   uint64_t payload_size, uint64_t checksum,
+                                                   std::size_t checksum_offset, ErrorKind kind) {
+  GYRO_ASSERT(payload_start <= bytes.size(), "the header ends past the file");
+  const std::size_t present = bytes.size() - payload_start;
+  if (payload_size > present)
+    return make_error(kind, "truncated payload at byte {}: the header says {} bytes, {} are present",
+                      bytes.size(), payload_size, present);
+  if (payload_size < present)
+    return make_error(kind, "trailing garbage: {} bytes after the payload, which ends at byte {}",
+                      present - payload_size, payload_start + payload_size);
+  std::span<const uint8_t> payload = bytes.subspan(payload_start);
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  if (uint64_t actual = payload_checksum(payload); actual != checksum)
+    return make_error(kind,
+                      "checksum mismatch: the header (byte {}) says {:#018x}, the payload hashes "
+                      "to {:#018x}; the file is corrupt",
+                      checksum_offset, checksum, actual);
+#else
+  (void)checksum;
+  (void)checksum_offset;
+#endif
+  return payload;
+}
+
+}  // namespace gyro
