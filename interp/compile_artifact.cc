@@ -525,14 +525,24 @@ class Encoder {
   Status plan(const ResultPlan& item, int depth) {
     if (depth > kMaxPlanDepth) return unsaveable("a result nests too deeply");
     using Kind = ResultPlan::Kind;
-    if (item.kind == Kind::kNewObject)
-      return unsaveable("the result holds an object made inside the trace (not saved yet)");
+    // An object made in the trace names its class by fingerprint (the class itself is found
+    // again among the classes the entry's identity guards pin).
+    Value constant = item.constant;
+    if (item.kind == Kind::kNewObject) {
+      std::optional<uint64_t> fingerprint;
+      if (item.constant.is(ObjectKind::Class))
+        fingerprint = fingerprints_.of_class(item.constant.as<ClassObject>());
+      if (!fingerprint)
+        return unsaveable("the result holds an object made inside the trace whose class cannot "
+                          "be found again");
+      constant = Value::integer(static_cast<int64_t>(*fingerprint));
+    }
     if (item.kind == Kind::kView && !item.view_attrs.empty())
       for (const Attr& value : item.view_attrs)
         if (!value.syms.empty()) return unsaveable("a view in the result has symbolic sizes");
     out_.u8(static_cast<uint8_t>(item.kind));
     out_.u32(static_cast<uint32_t>(item.output));
-    GYRO_TRY(value(item.constant, 0));
+    GYRO_TRY(value(constant, 0));
     out_.u32(static_cast<uint32_t>(item.source));
     out_.u32(static_cast<uint32_t>(item.made));
     out_.string(item.name);
@@ -1305,8 +1315,6 @@ class Decoder {
     ResultPlan out;
     GYRO_ASSIGN_OR_RETURN(out.kind, enumerator<Kind>("plan kind",
                                                      static_cast<int>(Kind::kSymInt) + 1));
-    if (out.kind == Kind::kNewObject)
-      return in_.error_at(at, "plan kind {} in an artifact", static_cast<int>(out.kind));
     GYRO_ASSIGN_OR_RETURN(uint32_t output, in_.u32("plan output"));
     if (out.kind == Kind::kTensor || out.kind == Kind::kView) {
       if (output >= output_count_)
@@ -1317,6 +1325,8 @@ class Decoder {
       return in_.error_at(at, "plan kind {} with an output", static_cast<int>(out.kind));
     }
     GYRO_ASSIGN_OR_RETURN(out.constant, constant_value(0));
+    if (out.kind == Kind::kNewObject && !out.constant.is_int())
+      return in_.error_at(at, "an object plan without its class's fingerprint");
     GYRO_ASSIGN_OR_RETURN(uint32_t source, in_.u32("plan source"));
     if (out.kind == Kind::kSource) {
       if (source >= source_count_)
@@ -1442,6 +1452,7 @@ Expected<DecodedCapture> decode_capture(std::span<const uint8_t> bytes, std::siz
 std::optional<Capture> resolve_capture(const DecodedCapture& decoded, SourceLoader& loader,
                                        Fingerprints& fingerprints) {
   Capture capture = decoded.capture;
+  std::vector<std::pair<uint64_t, Value>> pinned_classes;  // fingerprint, class
   for (std::size_t i = 0; i < decoded.guards.size(); ++i) {
     Guard guard = decoded.guards[i];
     const IdentityRecipe& recipe = decoded.recipes[i];
@@ -1478,12 +1489,36 @@ std::optional<Capture> resolve_capture(const DecodedCapture& decoded, SourceLoad
       }
       if (!same) return std::nullopt;
       guard.identity = pinned.as_object();
+      if (recipe.kind == IdentityRecipe::Kind::kClass) pinned_classes.emplace_back(recipe.key, pinned);
       capture.keep_alive.push_back(std::move(pinned));
     }
     capture.guards.push_back(guard);
   }
   capture.guards.finish();
   capture.guards.set_symbol_names(decoded.symbol_names);
+  // Objects made in the trace: their classes are among the classes just pinned.
+  bool classes_found = true;
+  auto find_classes = [&](auto& self, ResultPlan& plan) -> void {
+    if (plan.kind == ResultPlan::Kind::kNewObject) {
+      const auto fingerprint = static_cast<uint64_t>(plan.constant.as_int());
+      Value found;
+      for (const auto& [key, cls] : pinned_classes)
+        if (key == fingerprint) found = cls;
+      classes_found = classes_found && !found.is_none();
+      plan.constant = found;
+    }
+    for (ResultPlan& item : plan.items) self(self, item);
+  };
+  find_classes(find_classes, capture.result);
+  for (auto& local : capture.locals)
+    if (local) find_classes(find_classes, *local);
+  for (ResultPlan& item : capture.stack) find_classes(find_classes, item);
+  for (SideEffect& effect : capture.effects) {
+    find_classes(find_classes, effect.target);
+    for (ResultPlan& arg : effect.args) find_classes(find_classes, arg);
+    for (auto& [key, arg] : effect.kwargs) find_classes(find_classes, arg);
+  }
+  if (!classes_found) return std::nullopt;
   return capture;
 }
 

@@ -10,8 +10,9 @@
 //   values);
 // - plans whose constants are None, bools, ints, floats, strs, dtypes, builtin functions
 //   and tuples of those.
-// allow_in_graph calls, objects made inside the trace and views of results with symbolic sizes
-// are not saved yet.
+// An object made inside the trace names its class by fingerprint; the class is found again
+// among those the identity guards pin. allow_in_graph calls and views of results with symbolic
+// sizes are not saved yet.
 //
 // Decoding checks every count, index, kind and op before use and rebuilds the graph through
 // GraphBuilder, which infers every value's meta again (a graph that would not have traced is an
