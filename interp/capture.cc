@@ -208,6 +208,8 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
       const Tensor input[] = {base->as<TensorBoxObject>().tensor};
       auto views = eager::run(plan.view_op, input, plan.view_attrs);
       if (!views.ok()) return vm.raise(views.error());
+      if (static_cast<std::size_t>(plan.output) >= views->size())  // a damaged saved entry
+        return vm.raise(ErrorKind::RuntimeError, "a result view has no output {}", plan.output);
       return make_tensor(std::move((*views)[plan.output]));
     }
     case ResultPlan::Kind::kAttribute: {
@@ -267,10 +269,15 @@ bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Ten
           }
           break;
         }
-        if (!target || !target->is(ObjectKind::List)) return false;
+        if (!target) return false;
+        if (!target->is(ObjectKind::List) || !args[0].is_int()) {
+          vm.raise(ErrorKind::RuntimeError, "a captured item store no longer targets a list");
+          return false;
+        }
         auto& items = target->as<ListObject>().items;
-        const int64_t index = args[0].as_int();
-        if (index >= static_cast<int64_t>(items.size())) {
+        int64_t index = args[0].as_int();
+        if (index < 0) index += static_cast<int64_t>(items.size());
+        if (index < 0 || index >= static_cast<int64_t>(items.size())) {
           vm.raise(ErrorKind::IndexError, "list assignment index out of range");
           return false;
         }
@@ -279,7 +286,11 @@ bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Ten
       }
       case SideEffect::Kind::kListAppend: {
         auto target = build_value(vm, effect.target, outputs, loader);
-        if (!target || !target->is(ObjectKind::List)) return false;
+        if (!target) return false;
+        if (!target->is(ObjectKind::List)) {
+          vm.raise(ErrorKind::RuntimeError, "a captured append no longer targets a list");
+          return false;
+        }
         target->as<ListObject>().items.push_back(std::move(args[0]));
         break;
       }

@@ -77,6 +77,10 @@ bool hash_constant_value(Hasher& hasher, const Value& value, int depth = 0) {
     hasher.u64(static_cast<uint64_t>(value.as<DTypeValueObject>().dtype));
     return true;
   }
+  if (value.is(ObjectKind::Builtin) && value.as<BuiltinObject>().self.is_none()) {
+    hasher.text(value.as<BuiltinObject>().name);  // a builtin class's methods
+    return true;
+  }
   if (value.is(ObjectKind::Tuple)) {
     const auto& items = value.as<TupleObject>().items;
     hasher.u64(items.size());
@@ -276,6 +280,14 @@ class Encoder {
     }
   }
 
+  // Which pinned object a guard's recipe names: guards that pinned one object share a group,
+  // so that a warm start keeps "the same object" and "another object" as the trace saw them.
+  void identity_group(const void* identity) {
+    auto found = std::find(identities_.begin(), identities_.end(), identity);
+    out_.u32(static_cast<uint32_t>(found - identities_.begin()));
+    if (found == identities_.end()) identities_.push_back(identity);
+  }
+
   Status recipe(const Guard& guard) {
     auto pinned = [&](std::string_view what) {
       return unsaveable(fmt::format("guard {} on '{}' pins {} of this process",
@@ -296,6 +308,7 @@ class Encoder {
                                   static_cast<const ClassObject*>(object)->name));
       out_.u8(static_cast<uint8_t>(IdentityRecipe::Kind::kClass));
       out_.u64(*fingerprint);
+      identity_group(object);
       return {};
     }
     if (object->kind() == ObjectKind::Builtin) {
@@ -303,11 +316,13 @@ class Encoder {
       if (!builtin->self.is_none()) return pinned("a builtin method bound to an object");
       out_.u8(static_cast<uint8_t>(IdentityRecipe::Kind::kBuiltinFunction));
       out_.string(builtin->name);
+      identity_group(object);
       return {};
     }
     if (object->kind() == ObjectKind::DTypeValue) {
       out_.u8(static_cast<uint8_t>(IdentityRecipe::Kind::kDType));
       out_.u64(static_cast<uint64_t>(static_cast<const DTypeValueObject*>(object)->dtype));
+      identity_group(object);
       return {};
     }
     if (object->kind() == ObjectKind::Function) {
@@ -316,6 +331,7 @@ class Encoder {
         return pinned("a function whose defaults or closure cells are not constants");
       out_.u8(static_cast<uint8_t>(IdentityRecipe::Kind::kFunction));
       out_.u64(*fingerprint);
+      identity_group(object);
       return {};
     }
     return pinned(fmt::format("a {}", guard.type_name));
@@ -577,6 +593,7 @@ class Encoder {
   static constexpr uintptr_t kMaxBuiltinTypeKey = 4096;
   const Capture& capture_;
   std::map<SourceId, guards::TensorMatch> tensor_matches_;
+  std::vector<const void*> identities_;  // identity_group's groups, in order
   Fingerprints& fingerprints_;
   ByteWriter out_;
 };
@@ -601,6 +618,21 @@ class Decoder {
                           capture.graph.inputs().size());
     for (uint32_t i = 0; i < inputs; ++i) {
       GYRO_ASSIGN_OR_RETURN(SourceId source, source_id("graph input source"));
+      // The graph runs on what the guards accept: each input is a tensor of its
+      // placeholder's dtype and rank, with its static sizes (TENSOR_MATCH).
+      const TensorMeta& meta = capture.graph.meta(capture.graph.inputs()[i]);
+      const auto match = std::find_if(out.guards.begin(), out.guards.end(), [&](const Guard& g) {
+        return g.kind == GuardKind::TENSOR_MATCH && g.source == source;
+      });
+      bool agrees = match != out.guards.end() && match->tensor.dtype == meta.dtype &&
+                    match->tensor.sizes.size() == meta.sizes.size();
+      for (int d = 0; agrees && d < meta.sizes.size(); ++d)
+        agrees = match->tensor.sizes[d] < 0 ? ((meta.symbolic >> d) & 1) != 0
+                                             : match->tensor.sizes[d] == meta.sizes[d];
+      if (!agrees)
+        return in_.error_at(in_.offset(), "graph input {} has no TENSOR_MATCH guard that agrees "
+                            "with its placeholder",
+                            i);
       capture.inputs.push_back(source);
     }
     GYRO_ASSIGN_OR_RETURN(uint64_t start, in_.u64("start pc"));
@@ -759,6 +791,14 @@ class Decoder {
         GYRO_ASSIGN_OR_RETURN(out.name, in_.string("builtin name"));
         break;
       }
+    }
+    if (out.kind != IdentityRecipe::Kind::kBuiltinType) {
+      const std::size_t at = in_.offset();
+      GYRO_ASSIGN_OR_RETURN(out.group, in_.u32("identity group"));
+      // Groups are numbered in order of first use.
+      if (out.group > identity_groups_)
+        return in_.error_at(at, "identity group {} before group {}", out.group, identity_groups_);
+      if (out.group == identity_groups_) ++identity_groups_;
     }
     return out;
   }
@@ -1008,6 +1048,11 @@ class Decoder {
       if (size > static_cast<uint64_t>(INT64_MAX)) return in_.error_at(at, "negative size");
       out.sizes.push_back(static_cast<int64_t>(size));
     }
+    // Sizes a tensor can have: their product, in bytes, fits an int64.
+    int64_t bytes = static_cast<int64_t>(dtype_size(out.dtype));
+    for (int64_t size : out.sizes)
+      if (__builtin_mul_overflow(bytes, size, &bytes))
+        return in_.error_at(at, "sizes whose product overflows");
     GYRO_ASSIGN_OR_RETURN(uint8_t wrapped, in_.u8("wrapped flag"));
     if (wrapped > 1) return in_.error_at(in_.offset() - 1, "bad wrapped flag {}", wrapped);
     out.wrapped_number = wrapped != 0;
@@ -1069,6 +1114,10 @@ class Decoder {
         return context_ids_[id];
       };
       GYRO_ASSIGN_OR_RETURN(uint32_t terms, in_.count("term count", 12));
+      // Each term is one more SymContext operation (and interned sum): bounded in all.
+      total_terms_ += terms;
+      if (total_terms_ > kMaxExpressions)
+        return in_.error_at(at, "more than {} terms in the size expressions", kMaxExpressions);
       SymId made = context.constant(kind == SymKind::kAdd ? value : 0);
       for (uint32_t t = 0; t < terms; ++t) {
         GYRO_ASSIGN_OR_RETURN(SymId term, earlier("term"));
@@ -1076,6 +1125,9 @@ class Decoder {
         made = context.add(made, context.mul(term, context.constant(unzigzag(coefficient))));
       }
       GYRO_ASSIGN_OR_RETURN(uint32_t operand_count, in_.count("operand count", 4));
+      total_terms_ += operand_count;
+      if (total_terms_ > kMaxExpressions)
+        return in_.error_at(at, "more than {} operands in the size expressions", kMaxExpressions);
       std::vector<SymId> operands;
       for (uint32_t o = 0; o < operand_count; ++o) {
         GYRO_ASSIGN_OR_RETURN(SymId operand, earlier("operand"));
@@ -1337,6 +1389,11 @@ class Decoder {
       return in_.error_at(at, "plan kind {} with a source", static_cast<int>(out.kind));
     }
     GYRO_ASSIGN_OR_RETURN(uint32_t made, in_.u32("made slot"));
+    const bool can_be_made = out.kind == Kind::kTensor || out.kind == Kind::kView ||
+                             out.kind == Kind::kList || out.kind == Kind::kDict ||
+                             out.kind == Kind::kNewObject;
+    if (made != kNoValue && !can_be_made)
+      return in_.error_at(at, "plan kind {} with a made slot", static_cast<int>(out.kind));
     if (made != kNoValue) {
       if (made > 1u << 16) return in_.error_at(at, "made slot {} is too large", made);
       out.made = static_cast<int32_t>(made);
@@ -1380,8 +1437,12 @@ class Decoder {
     if (needs_one_item && out.items.size() != 1)
       return in_.error_at(at, "plan kind {} with {} items", static_cast<int>(out.kind),
                           out.items.size());
-    if (out.kind == Kind::kDict && out.items.size() % 2 != 0)
-      return in_.error_at(at, "a dict plan with an odd item count");
+    if ((out.kind == Kind::kDict || out.kind == Kind::kNewObject) && out.items.size() % 2 != 0)
+      return in_.error_at(at, "a dict or object plan with an odd item count");
+    if (out.kind == Kind::kNewObject)
+      for (std::size_t i = 0; i < out.items.size(); i += 2)
+        if (out.items[i].kind != Kind::kConstant || !out.items[i].constant.is(ObjectKind::Str))
+          return in_.error_at(at, "an object plan whose field names are not strs");
     return out;
   }
 
@@ -1403,6 +1464,8 @@ class Decoder {
       GYRO_ASSIGN_OR_RETURN(ResultPlan arg, plan(0));
       out.kwargs.emplace_back(std::move(key), std::move(arg));
     }
+    if (out.kind == SideEffect::Kind::kSetCell)  // never saved: a cell is no constant
+      return in_.error_at(in_.offset(), "a closure cell store in an artifact");
     // What replay reads: each kind's arguments.
     const std::size_t needed = out.kind == SideEffect::Kind::kPrint   ? 0
                                : out.kind == SideEffect::Kind::kSetItem ? 2
@@ -1431,7 +1494,9 @@ class Decoder {
   ByteReader in_;
   ReplayDecider decider_;
   std::vector<SymId> context_ids_;
+  uint32_t total_terms_ = 0;
   int64_t max_symbol_ = -1;
+  uint32_t identity_groups_ = 0;
   int num_symbols_ = 0;
   const Dict* builtins_;
   uint32_t source_count_ = 0;
@@ -1453,6 +1518,7 @@ std::optional<Capture> resolve_capture(const DecodedCapture& decoded, SourceLoad
                                        Fingerprints& fingerprints) {
   Capture capture = decoded.capture;
   std::vector<std::pair<uint64_t, Value>> pinned_classes;  // fingerprint, class
+  std::vector<const void*> groups;  // the object each identity group pinned
   for (std::size_t i = 0; i < decoded.guards.size(); ++i) {
     Guard guard = decoded.guards[i];
     const IdentityRecipe& recipe = decoded.recipes[i];
@@ -1488,6 +1554,15 @@ std::optional<Capture> resolve_capture(const DecodedCapture& decoded, SourceLoad
           break;
       }
       if (!same) return std::nullopt;
+      // One object per group, and another object for each other group, as in the trace.
+      if (recipe.group >= groups.size()) groups.resize(recipe.group + 1, nullptr);
+      if (groups[recipe.group] == nullptr) {
+        if (std::find(groups.begin(), groups.end(), pinned.as_object()) != groups.end())
+          return std::nullopt;
+        groups[recipe.group] = pinned.as_object();
+      } else if (groups[recipe.group] != pinned.as_object()) {
+        return std::nullopt;
+      }
       guard.identity = pinned.as_object();
       if (recipe.kind == IdentityRecipe::Kind::kClass) pinned_classes.emplace_back(recipe.key, pinned);
       capture.keep_alive.push_back(std::move(pinned));

@@ -4,7 +4,8 @@
 //
 // What can be saved (anything else makes the entry unsaveable, with the reason in words):
 // - guards TYPE_MATCH, ID_MATCH (of the objects IdentityRecipe names), CONSTANT_MATCH, LENGTH,
-//   TENSOR_MATCH, SYMBOLIC_INT, SHAPE, NO_ALIASING, DUPLICATE_INPUT;
+//   TENSOR_MATCH, SYMBOLIC_INT, SHAPE, NO_ALIASING, DUPLICATE_INPUT (every graph input has a
+//   TENSOR_MATCH that agrees with its placeholder);
 // - graphs of placeholders, constants and op calls, symbolic sizes and attributes included
 //   (their size expressions rebuilt through SymContext, decisions replayed on the example
 //   values);
@@ -52,6 +53,9 @@ struct IdentityRecipe {
   };
   Kind kind = Kind::kNone;
   uint64_t key = 0;  // kBuiltinType: the key; kFunction, kClass: the fingerprint; kDType
+  // Every kind but kBuiltinType: guards that pinned one object in the trace share a group (and
+  // different objects have different groups); a warm start must find the same relations.
+  uint32_t group = 0;
   std::string name;  // kBuiltinFunction
 };
 

@@ -407,6 +407,10 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     log_cache(*this, code, pc,
               fmt::format("entry {} loaded from the compile cache ({} guards)",
                           compiled.entries.size() - 1, entry->capture->guards.size()));
+    if (entry->capture->resume_pc >= 0) {  // explain() and the logs see the break as traced
+      compiled.break_reasons.push_back(entry->capture->break_reason);
+      log(LogChannel::graph_breaks, entry->capture->break_reason);
+    }
     SourceLoader loader(entry->capture->sources, entry->keys, subject);
     return run_entry(*entry, *frame, loader, breaks_at);
   }

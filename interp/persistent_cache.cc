@@ -13,6 +13,7 @@
 #include "interp/python_ops.h"
 #include "ir/byte_io.h"
 #include "ir/file_io.h"
+#include "ir/verifier.h"
 #include "ir/version.h"
 
 namespace gyro {
@@ -35,10 +36,27 @@ std::string code_name(const Code& code) {
 
 }  // namespace
 
-std::string compile_key(const CompiledFunctionObject& compiled) {
-  std::string backend = compiled.backend.is(ObjectKind::Str)
-                            ? compiled.backend.as<StrObject>().text
-                            : fmt::format("script backend {}", type_name(compiled.backend));
+std::optional<std::string> PersistentCache::compile_key(const CompiledFunctionObject& compiled) {
+  std::string backend;
+  if (compiled.backend.is(ObjectKind::Str)) {
+    backend = compiled.backend.as<StrObject>().text;
+  } else {
+    // A script backend by content: a function's fingerprint, or an instance's class's
+    // (CompileCounter() in another process is the same backend; another class, one that might
+    // refuse a graph this one accepted, is not).
+    std::optional<uint64_t> fingerprint;
+    const Value& callable = compiled.backend;
+    if (callable.is(ObjectKind::Function)) {
+      fingerprint = fingerprints_.function(callable.as<FunctionObject>());
+    } else if (callable.is(ObjectKind::Instance) &&
+               callable.as<InstanceObject>().cls.is(ObjectKind::Class)) {
+      // By class: an instance's attributes are its state (CompileCounter's counts), not what
+      // it does with a graph.
+      fingerprint = fingerprints_.of_class(callable.as<InstanceObject>().cls.as<ClassObject>());
+    }
+    if (!fingerprint) return std::nullopt;
+    backend = fmt::format("script backend {} {:016x}", type_name(callable), *fingerprint);
+  }
   std::vector<std::string> options;
   if (compiled.options.is(ObjectKind::Dict))
     compiled.options.as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
@@ -89,6 +107,12 @@ void PersistentCache::encode_recorded(
     if (!entry) continue;
     const uint64_t hash = fingerprints_.code(recorded.code);
     if (!select(recorded, hash)) continue;
+    if (!recorded.key) {
+      not_saved.push_back(fmt::format("{} at pc {}: its script backend cannot be recognized in "
+                                      "another process",
+                                      recorded.name, recorded.pc));
+      continue;
+    }
     auto bytes = encode_capture(*entry->capture, fingerprints_);
     if (!bytes.ok()) {
       not_saved.push_back(
@@ -96,7 +120,7 @@ void PersistentCache::encode_recorded(
       continue;
     }
     storage.push_back(std::move(*bytes));
-    out.push_back({hash, recorded.name, recorded.pc, recorded.key, storage.back()});
+    out.push_back({hash, recorded.name, recorded.pc, *recorded.key, storage.back()});
   }
 }
 
@@ -185,7 +209,15 @@ Expected<int> PersistentCache::load_image(std::span<const uint8_t> bytes,
   };
   if (Status status = read_entries(); !status.ok()) return fail(status.error());
   const int count = static_cast<int>(items.size());
-  for (auto& item : items) pool_.push_back(std::move(item));
+  // An entry already in the pool (the same file loaded twice, or read again from the cache
+  // directory) is not added again.
+  for (auto& item : items) {
+    const bool known = std::any_of(pool_.begin(), pool_.end(), [&](const auto& other) {
+      return other->code_hash == item->code_hash && other->pc == item->pc &&
+             other->key == item->key && other->bytes == item->bytes;
+    });
+    if (!known) pool_.push_back(std::move(item));
+  }
   return count;
 }
 
@@ -195,9 +227,10 @@ std::string PersistentCache::directory_file(uint64_t code_hash, const std::strin
 }
 
 void PersistentCache::read_directory_file(uint64_t code_hash, const std::string& key,
-                                          const std::function<void(std::string)>& log) {
+                                          const std::function<void(std::string)>& log,
+                                          bool again) {
   const std::string path = directory_file(code_hash, key);
-  if (!directory_read_.insert(path).second) return;
+  if (!directory_read_.insert(path).second && !again) return;
   auto file = map_file(path);
   if (!file.ok()) {
     if (file.error().kind != ErrorKind::FileNotFoundError) log(file.error().message);
@@ -214,14 +247,15 @@ void PersistentCache::record(const CompiledFunctionObject& compiled, std::size_t
   const auto& code = compiled.function.as<FunctionObject>().code;
   recorded_.push_back({entry, code, code_name(*code), static_cast<int64_t>(pc),
                        compile_key(compiled)});
-  if (directory_.empty()) return;
   const Recorded& added = recorded_.back();
+  if (directory_.empty() || !added.key) return;
   const uint64_t hash = fingerprints_.code(code);
-  read_directory_file(hash, added.key, log);
+  // Read again: another process may have added entries since (they are kept, not overwritten).
+  read_directory_file(hash, *added.key, log, /*again=*/true);
   // The function's file holds every entry this process and earlier ones saved for it.
   std::vector<Written> entries;
   for (const auto& item : pool_)
-    if (item->code_hash == hash && item->key == added.key)
+    if (item->code_hash == hash && item->key == *added.key)
       entries.push_back({item->code_hash, item->name, item->pc, item->key, item->bytes});
   std::vector<std::vector<uint8_t>> storage;
   std::vector<std::string> not_saved;
@@ -230,8 +264,32 @@ void PersistentCache::record(const CompiledFunctionObject& compiled, std::size_t
   });
   for (const std::string& reason : not_saved) log("not saved: " + reason);
   if (entries.empty()) return;
-  Status written = write_file_atomically(directory_file(hash, added.key), write_artifact(entries));
+  Status written =
+      write_file_atomically(directory_file(hash, *added.key), write_artifact(entries));
   if (!written.ok()) log(written.error().message);
+}
+
+Status PersistentCache::fits_code(const DecodedCapture& decoded, const Code& code) {
+  const Capture& capture = decoded.capture;
+  if (capture.locals.size() > code.local_names.size())
+    return make_error(ErrorKind::ValueError, "plans for {} locals, the code has {}",
+                      capture.locals.size(), code.local_names.size());
+  if (capture.resume_pc < 0) {
+    if (!capture.stack.empty())
+      return make_error(ErrorKind::ValueError, "a stack plan without a resume point");
+    return {};
+  }
+  GYRO_ASSIGN_OR_RETURN(std::vector<FlowDepth> depths, flow_depths(code));
+  if (static_cast<std::size_t>(capture.resume_pc) >= depths.size())
+    return make_error(ErrorKind::ValueError, "resume point {} is past the code's {} instructions",
+                      capture.resume_pc, depths.size());
+  const FlowDepth& at = depths[static_cast<std::size_t>(capture.resume_pc)];
+  if (at.stack != static_cast<int>(capture.stack.size()) || at.blocks != 0)
+    return make_error(ErrorKind::ValueError,
+                      "resume point {} holds {} stack values inside {} try blocks, the entry "
+                      "plans {}",
+                      capture.resume_pc, at.stack, at.blocks, capture.stack.size());
+  return {};
 }
 
 std::optional<PersistentCache::Found> PersistentCache::find(
@@ -240,7 +298,9 @@ std::optional<PersistentCache::Found> PersistentCache::find(
   if (pool_.empty() && directory_.empty()) return std::nullopt;
   const auto& code = compiled.function.as<FunctionObject>().code;
   const uint64_t hash = fingerprints_.code(code);
-  const std::string key = compile_key(compiled);
+  const std::optional<std::string> maybe_key = compile_key(compiled);
+  if (!maybe_key) return std::nullopt;
+  const std::string& key = *maybe_key;
   if (!directory_.empty()) read_directory_file(hash, key, log);
   for (const auto& item : pool_) {
     if (item->code_hash != hash || item->pc != static_cast<int64_t>(pc)) continue;
@@ -258,6 +318,13 @@ std::optional<PersistentCache::Found> PersistentCache::find(
       auto ready = decode_capture(item->bytes, 0, subject.builtins);
       if (!ready.ok()) {
         log(fmt::format("saved entry of {} is a miss: {}", item->name, ready.error().message));
+        continue;
+      }
+      // The frame the entry resumes must be one this code can have: as many locals, and at
+      // the resume point the stack depth the verifier found there (a damaged entry with a
+      // matching code hash could otherwise write past the frame).
+      if (Status fits = fits_code(*ready, *code); !fits.ok()) {
+        log(fmt::format("saved entry of {} is a miss: {}", item->name, fits.error().message));
         continue;
       }
       item->ready = std::make_shared<const DecodedCapture>(std::move(*ready));

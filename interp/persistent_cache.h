@@ -46,10 +46,6 @@ inline constexpr uint16_t kCacheArtifactMajor = 1;
 inline constexpr uint16_t kCacheArtifactMinor = 0;
 inline constexpr std::size_t kCacheArtifactHeaderSize = 48;
 
-// What a cache entry is keyed by beside its code and resume point: the backend (a name, or
-// "script backend <type>"), the options in a canonical order, fullgraph and dynamic.
-std::string compile_key(const CompiledFunctionObject& compiled);
-
 class PersistentCache {
  public:
   PersistentCache();  // reads GYRO_CACHE_DIR
@@ -84,6 +80,12 @@ class PersistentCache {
   std::optional<Found> find(const CompiledFunctionObject& compiled, const GuardSubject& subject,
                             std::size_t pc, const std::function<void(std::string)>& log);
 
+  // What a cache entry is keyed by beside its code and resume point: the backend (a name, or a
+  // script backend by fingerprint), the options in a canonical order, fullgraph and dynamic.
+  // nullopt for a script backend that cannot be recognized in another process (its entries
+  // are neither saved nor served).
+  std::optional<std::string> compile_key(const CompiledFunctionObject& compiled);
+
   // reset(): entries made so far are no longer this process's to save.
   void clear_recorded() { recorded_.clear(); }
   bool empty() const { return pool_.empty(); }
@@ -103,7 +105,7 @@ class PersistentCache {
     std::shared_ptr<const Code> code;
     std::string name;  // "f (file:line)"
     int64_t pc = 0;
-    std::string key;
+    std::optional<std::string> key;
   };
   // One artifact entry as written: from the pool or encoded from a recorded entry.
   struct Written {
@@ -119,7 +121,8 @@ class PersistentCache {
                        const std::function<bool(const Recorded&, uint64_t)>& select);
   std::string directory_file(uint64_t code_hash, const std::string& key) const;
   void read_directory_file(uint64_t code_hash, const std::string& key,
-                           const std::function<void(std::string)>& log);
+                           const std::function<void(std::string)>& log, bool again = false);
+  static Status fits_code(const DecodedCapture& decoded, const Code& code);
 
   Fingerprints fingerprints_;
   std::vector<std::unique_ptr<PoolItem>> pool_;

@@ -54,7 +54,9 @@ void* MappedFile::retain_for_storage() const {
 }
 
 Expected<Ref<MappedFile>> map_file(const std::string& path) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then rejected as not a regular
+  // file); it changes nothing for the regular files read here.
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) return io_error("open", path, errno);
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return io_error("stat", path, errno);

@@ -56,6 +56,19 @@ inline int64_t sym_max(int64_t a, int64_t b) {
   return std::max(a, b);
 }
 
+// acc *= value; false when an int64 product overflows (a shape from a program or a file that no
+// tensor can have). SymDim's hints wrap by definition (sym_dim.cc) and its expressions are
+// exact, so over SymDim this always succeeds.
+template <typename D>
+bool multiply_size(D& acc, const D& value) {
+  if constexpr (std::is_integral_v<D>)
+    return !__builtin_mul_overflow(acc, value, &acc);
+  else {
+    acc = acc * value;
+    return true;
+  }
+}
+
 template <typename D>
 D product_of(const DimsOf<D>& dims) {
   D result(1);
@@ -185,7 +198,8 @@ template <typename D>
 Expected<DimsOf<D>> reshape(const DimsOf<D>& in, std::span<const D> shape) {
   GYRO_TRY(check_rank(static_cast<int>(shape.size()), "reshape"));
   D numel(1);
-  for (const auto& s : in) numel = numel * s;
+  for (const auto& s : in)
+    GYRO_CHECK_ARG(multiply_size(numel, s), RuntimeError, "reshape: the input's size overflows");
   DimsOf<D> out;
   int inferred = -1;
   D known(1);
@@ -197,7 +211,9 @@ Expected<DimsOf<D>> reshape(const DimsOf<D>& in, std::span<const D> shape) {
     } else {
       GYRO_CHECK_ARG(shape[i] >= D(0), RuntimeError, "invalid shape dimension {}", shape[i]);
       out.push_back(shape[i]);
-      known = known * shape[i];
+      if (!multiply_size(known, shape[i]))
+        return make_error(ErrorKind::RuntimeError, "shape '[{}]' is invalid for input of size {}",
+                          fmt::join(shape, ", "), numel);
     }
   }
   auto invalid = [&]() {

@@ -103,7 +103,7 @@ struct Verifier {
 
   // Walks every path from offset 0, recording the stack and try-block depth on entry to each
   // instruction; a second path must agree with the first. Returns the deepest stack seen.
-  Expected<int> check_flow() const {
+  Expected<int> check_flow(std::vector<FlowDepth>* depths = nullptr) const {
     const std::size_t size = code.instructions.size();
     std::vector<int> depth_at(size, -1), block_at(size, -1);
     std::vector<std::size_t> worklist{0};
@@ -166,11 +166,20 @@ struct Verifier {
         GYRO_TRY(reach(pc, pc + 1, after, blocks_after));
       }
     }
+    if (depths)
+      for (std::size_t pc = 0; pc < size; ++pc) depths->push_back({depth_at[pc], block_at[pc]});
     return max_depth;
   }
 };
 
 }  // namespace
+
+Expected<std::vector<FlowDepth>> flow_depths(const Code& code) {
+  Verifier verifier{code};
+  std::vector<FlowDepth> depths;
+  GYRO_TRY(verifier.check_flow(&depths));
+  return depths;
+}
 
 Status verify(Code& code) {
   Verifier verifier{code};

@@ -1,6 +1,8 @@
 // The bytecode verifier: every code object passes it before it runs, whatever produced it.
 #pragma once
 
+#include <vector>
+
 #include "ir/code.h"
 #include "ir/error.h"
 
@@ -17,5 +19,14 @@ inline constexpr std::size_t kMaxInstructions = std::size_t{1} << 24;
 // local names. Nested code constants must already be verified (builders and loaders verify
 // inner functions first). Errors are BytecodeError: "code 'f', offset 4 (BINARY_OP): ...".
 Status verify(Code& code);
+
+// The operand stack depth and try-block depth on entry to each instruction of verified code
+// (-1 for an instruction no path reaches): what a frame resumed at that pc must hold (a saved
+// compile-cache entry's resume point is checked against it).
+struct FlowDepth {
+  int stack = -1;
+  int blocks = -1;
+};
+Expected<std::vector<FlowDepth>> flow_depths(const Code& code);
 
 }  // namespace gyro

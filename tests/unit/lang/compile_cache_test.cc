@@ -363,3 +363,91 @@ w(ones(4, 6), 3)
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind, ErrorKind::FileNotFoundError);
 }
+
+// Review findings: a warm start must keep what the trace saw of object identity, tell script
+// backends apart, and report its graph breaks.
+TEST(CompileCache, TwoObjectsWithOneFingerprintAreNotConfused) {
+  // K1 and K2 are identical classes (one fingerprint); the entry saved for a K1 instance
+  // pinned K1 twice (the global and the instance's class): a K2 instance must not pass.
+  auto program = [](const char* which) {
+    return fmt::format(R"(
+def make():
+    class K:
+        pass
+    return K
+K1 = make()
+K2 = make()
+
+def f(obj, x):
+    if isinstance(obj, K1):
+        return x * 2
+    return x * 3
+
+g = compile(f)
+print(g({}(), ones(2)))
+)",
+                       which);
+  };
+  const std::string path = temp_path("identity_groups.gyk");
+  ScriptRun original(program("K1"));
+  original.save(path);
+  ScriptRun other(program("K2"), path);
+  EXPECT_EQ(other.count("loaded from the compile cache"), 0);
+  EXPECT_EQ(other.output, "tensor([3., 3.])\n");
+  ScriptRun same(program("K1"), path);
+  EXPECT_EQ(same.count("loaded from the compile cache"), 1);
+  EXPECT_EQ(same.output, "tensor([2., 2.])\n");
+}
+
+TEST(CompileCache, ScriptBackendsAreKeyedByWhatTheyAre) {
+  auto program = [](const char* backend) {
+    return fmt::format(R"(
+class Permissive:
+    def __call__(self, gm, example_inputs):
+        return gm
+
+class Strict:
+    def __call__(self, gm, example_inputs):
+        raise RuntimeError("this backend refuses every graph")
+
+def f(x):
+    return x + 1
+
+g = compile(f, backend={}())
+try:
+    print(g(ones(2)))
+except RuntimeError as e:
+    print(e)
+)",
+                       backend);
+  };
+  const std::string path = temp_path("script_backends.gyk");
+  ScriptRun permissive(program("Permissive"));
+  EXPECT_EQ(permissive.save(path).saved, 1);
+  ScriptRun strict(program("Strict"), path);
+  EXPECT_EQ(strict.count("loaded from the compile cache"), 0);
+  EXPECT_EQ(strict.output, "this backend refuses every graph\n");
+  ScriptRun again(program("Permissive"), path);  // the same backend: no call, a warm start
+  EXPECT_EQ(again.count("loaded from the compile cache"), 1);
+}
+
+TEST(CompileCache, ExplainAfterAWarmStartReportsTheGraphBreak) {
+  constexpr std::string_view kSource = R"(
+def f(x):
+    y = x + 1
+    graph_break()
+    return y * 2
+
+g = compile(f)
+g(ones(2))
+print(len(explain(g)(ones(2)).break_reasons) > 0)
+)";
+  const std::string path = temp_path("breaks.gyk");
+  ScriptRun cold(kSource);
+  cold.save(path);
+  ScriptRun warm(kSource, path);
+  EXPECT_GE(warm.count("loaded from the compile cache"), 1);
+  auto& compiled = warm.global("g").as<CompiledFunctionObject>();
+  ASSERT_EQ(compiled.break_reasons.size(), 1u);
+  EXPECT_NE(compiled.break_reasons[0].find("graph_break()"), std::string::npos);
+}
