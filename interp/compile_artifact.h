@@ -30,14 +30,18 @@
 #include <vector>
 
 #include "interp/capture.h"
+#include "interp/fingerprints.h"
 #include "ir/error.h"
 
 namespace gyro {
 
 class Interpreter;
 class SourceLoader;
-struct ClassObject;
-struct FunctionObject;
+
+// Format constants the encoder and decoder share: nesting bounds the work (and the recursion) a
+// crafted artifact can ask for; kNoIndex stands for "none" (-1) where an index is stored.
+inline constexpr int kMaxArtifactPlanDepth = 64;
+inline constexpr uint32_t kNoIndex = UINT32_MAX;
 
 // How an identity guard finds its object again in another process: the object the guard's
 // source gives there must be equivalent to the one traced (same builtin, or a function or
@@ -57,25 +61,6 @@ struct IdentityRecipe {
   // different objects have different groups); a warm start must find the same relations.
   uint32_t group = 0;
   std::string name;  // kBuiltinFunction
-};
-
-// Content hashes, memoized per code object. A function's fingerprint covers its code (every
-// instruction, constant and name, nested codes included), its defaults, its module's __name__
-// and its closure cells (constants by value, classes by name); a class's covers its module and
-// name, its attributes (functions by fingerprint, constants by value) and its bases. nullopt:
-// not comparable across processes (a default or a cell that is not a constant, say).
-class Fingerprints {
- public:
-  uint64_t code(const std::shared_ptr<const Code>& code);
-  std::optional<uint64_t> function(const FunctionObject& function);
-  std::optional<uint64_t> of_class(const ClassObject& cls);
-
- private:
-  struct Memo {
-    std::weak_ptr<const Code> code;  // the memo is valid while this is the same code
-    uint64_t hash;
-  };
-  std::unordered_map<const Code*, Memo> codes_;
 };
 
 // The capture as bytes, or why it cannot be saved ("guard ID_MATCH on 'self.cfg' pins a dict

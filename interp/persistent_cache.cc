@@ -244,6 +244,8 @@ void PersistentCache::read_directory_file(uint64_t code_hash, const std::string&
 void PersistentCache::record(const CompiledFunctionObject& compiled, std::size_t pc,
                              const std::shared_ptr<CompileEntry>& entry,
                              const std::function<void(std::string)>& log) {
+  // Entries dropped since (a function freed, a cache entry replaced) are forgotten here too.
+  std::erase_if(recorded_, [](const Recorded& recorded) { return recorded.entry.expired(); });
   const auto& code = compiled.function.as<FunctionObject>().code;
   recorded_.push_back({entry, code, code_name(*code), static_cast<int64_t>(pc),
                        compile_key(compiled)});
