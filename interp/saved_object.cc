@@ -282,10 +282,8 @@ class Writer {
       out.end_section(length_at);
     }
 
-    std::span<const uint8_t> payload(out.bytes().data() + kSavedObjectHeaderSize,
-                                     out.bytes().size() - kSavedObjectHeaderSize);
-    out.patch_u64(kSavedObjectPayloadSizeOffset, payload.size());
-    out.patch_u64(kSavedObjectChecksumOffset, saved_object_checksum(payload));
+    out.seal_payload(kSavedObjectHeaderSize, kSavedObjectPayloadSizeOffset,
+                     kSavedObjectChecksumOffset);
     return std::move(out.bytes());
   }
 

@@ -9,6 +9,14 @@ uint64_t payload_checksum(std::span<const uint8_t> payload) {
   return XXH3_64bits(payload.data(), payload.size());
 }
 
+void ByteWriter::seal_payload(std::size_t header_size, std::size_t size_offset,
+                              std::size_t checksum_offset) {
+  GYRO_ASSERT(out_.size() >= header_size, "the payload starts past the end");
+  std::span<const uint8_t> payload(out_.data() + header_size, out_.size() - header_size);
+  patch_u64(size_offset, payload.size());
+  patch_u64(checksum_offset, payload_checksum(payload));
+}
+
 Expected<std::span<const uint8_t>> checked_payload(std::span<const uint8_t> bytes,
                                                    std::size_t payload_start,
                                                    uint64_t payload_size, uint64_t checksum,

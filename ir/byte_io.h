@@ -54,6 +54,11 @@ class ByteWriter {
     for (int i = 0; i < 8; ++i) out_[at + i] = static_cast<uint8_t>(value >> (8 * i));
   }
 
+  // Ends a container file: the payload (everything after `header_size` bytes) gets its size
+  // and checksum (payload_checksum) patched into the header at the given offsets.
+  void seal_payload(std::size_t header_size, std::size_t size_offset,
+                    std::size_t checksum_offset);
+
   std::vector<uint8_t>& bytes() { return out_; }
 
  private:

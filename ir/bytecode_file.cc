@@ -413,10 +413,7 @@ std::vector<uint8_t> write_bytecode(const Module& module) {
     out.end_section(length_at);
   }
 
-  std::span<const uint8_t> payload(out.bytes().data() + kBytecodeHeaderSize,
-                                   out.bytes().size() - kBytecodeHeaderSize);
-  out.patch_u64(kBytecodePayloadSizeOffset, payload.size());
-  out.patch_u64(kBytecodeChecksumOffset, bytecode_checksum(payload));
+  out.seal_payload(kBytecodeHeaderSize, kBytecodePayloadSizeOffset, kBytecodeChecksumOffset);
   return std::move(out.bytes());
 }
 
