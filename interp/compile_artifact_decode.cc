@@ -561,6 +561,18 @@ class Decoder {
           (kind != SymKind::kAdd && terms != 0))
         return in_.error_at(at, "expression {} has {} operands and {} terms", i, operands.size(),
                             terms);
+      // and/or/not take truth values (SymContext asserts it): a comparison, a logic node, or
+      // the constant 0 or 1.
+      const bool logic = kind == SymKind::kAnd || kind == SymKind::kOr || kind == SymKind::kNot;
+      for (SymId operand : operands) {
+        const SymNode& node = context.node(operand);
+        const bool truth = node.kind == SymKind::kLe || node.kind == SymKind::kEq ||
+                           node.kind == SymKind::kNe || node.kind == SymKind::kAnd ||
+                           node.kind == SymKind::kOr || node.kind == SymKind::kNot ||
+                           (node.kind == SymKind::kConstant && (node.value == 0 || node.value == 1));
+        if (logic && !truth)
+          return in_.error_at(at, "expression {} applies logic to a non-truth value", i);
+      }
       const SymId zero = context.constant(0);
       switch (kind) {
         case SymKind::kConstant:
