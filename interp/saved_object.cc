@@ -666,17 +666,6 @@ Expected<int64_t> read_non_negative(ByteReader& body, std::string_view what) {
   return static_cast<int64_t>(value);
 }
 
-// "'OBJS'" for a printable tag, "0x..." otherwise.
-std::string tag_name(uint32_t tag) {
-  std::string text;
-  for (int i = 0; i < 4; ++i) {
-    const auto ch = static_cast<unsigned char>(tag >> (8 * i));
-    if (ch < 0x20 || ch > 0x7e) return fmt::format("{:#010x}", tag);
-    text += static_cast<char>(ch);
-  }
-  return "'" + text + "'";
-}
-
 // A value as parsed: inline, or an index into the table (checked against its size).
 struct SavedValue {
   ValueCode code = ValueCode::kNone;
@@ -728,11 +717,11 @@ class Loader {
       GYRO_ASSIGN_OR_RETURN(uint64_t length, reader.u64("section length"));
       if (flags & ~kSectionSkippable)
         return reader.error_at(start, "section {} has reserved flag bits {:#x} set",
-                               tag_name(tag), flags & ~kSectionSkippable);
+                               section_tag_name(tag), flags & ~kSectionSkippable);
       if (length > reader.remaining())
         return make_error(ErrorKind::ValueError,
                           "truncated section {} at byte {}: its length is {} bytes, {} remain",
-                          tag_name(tag), start, length, reader.remaining());
+                          section_tag_name(tag), start, length, reader.remaining());
       const std::size_t body_offset = reader.offset();
       GYRO_ASSIGN_OR_RETURN(auto body, reader.take(static_cast<std::size_t>(length), "section"));
       std::optional<ByteReader>* slot = tag == kSectionObjects   ? &objects
@@ -741,10 +730,10 @@ class Loader {
       if (!slot) {
         if (flags & kSectionSkippable) continue;
         return reader.error_at(start, "unknown section {} that is not marked skippable",
-                               tag_name(tag));
+                               section_tag_name(tag));
       }
       if (slot->has_value())
-        return reader.error_at(start, "a second {} section", tag_name(tag));
+        return reader.error_at(start, "a second {} section", section_tag_name(tag));
       slot->emplace(body, body_offset, ErrorKind::ValueError);
     }
     if (!objects) return make_error(ErrorKind::ValueError, "the payload has no 'OBJS' section");

@@ -5,6 +5,16 @@
 
 namespace gyro {
 
+std::string section_tag_name(uint32_t tag) {
+  std::string text;
+  for (int i = 0; i < 4; ++i) {
+    const auto ch = static_cast<unsigned char>(tag >> (8 * i));
+    if (ch < 0x20 || ch > 0x7e) return fmt::format("{:#010x}", tag);
+    text += static_cast<char>(ch);
+  }
+  return "'" + text + "'";
+}
+
 uint64_t payload_checksum(std::span<const uint8_t> payload) {
   return XXH3_64bits(payload.data(), payload.size());
 }

@@ -155,6 +155,9 @@ class ByteReader {
   ErrorKind error_kind_;
 };
 
+// A section tag for messages: "'CODE'" when its four bytes are printable, "0x..." otherwise.
+std::string section_tag_name(uint32_t tag);
+
 // The XXH3-64 checksum every container format (.gyc, .gyo, compile-cache artifacts) keeps of
 // its payload.
 uint64_t payload_checksum(std::span<const uint8_t> payload);

@@ -48,17 +48,6 @@ static_assert(static_cast<int>(Constant::Kind::kNone) == 0 &&
 // Each instruction is an opcode byte and a u32 operand.
 constexpr std::size_t kInstructionBytes = 5;
 
-// "'CODE'" for a printable tag, "0x..." otherwise.
-std::string tag_name(uint32_t tag) {
-  std::string text;
-  for (int i = 0; i < 4; ++i) {
-    const auto ch = static_cast<unsigned char>(tag >> (8 * i));
-    if (ch < 0x20 || ch > 0x7e) return fmt::format("{:#010x}", tag);
-    text += static_cast<char>(ch);
-  }
-  return "'" + text + "'";
-}
-
 // ---------------------------------------------------------------------------------------------
 // Writing
 
@@ -202,12 +191,13 @@ class Loader {
     GYRO_ASSIGN_OR_RETURN(uint32_t flags, payload.u32("section flags"));
     GYRO_ASSIGN_OR_RETURN(uint64_t length, payload.u64("section length"));
     if (flags & ~kSectionSkippable)
-      return payload.error_at(start, "section {} has reserved flag bits {:#x} set", tag_name(tag),
+      return payload.error_at(start, "section {} has reserved flag bits {:#x} set",
+                              section_tag_name(tag),
                               flags & ~kSectionSkippable);
     if (length > payload.remaining())
       return make_error(ErrorKind::BytecodeError,
                         "truncated section {} at byte {}: its length is {} bytes, {} remain",
-                        tag_name(tag), start, length, payload.remaining());
+                        section_tag_name(tag), start, length, payload.remaining());
     const std::size_t body_offset = payload.offset();
     GYRO_ASSIGN_OR_RETURN(auto body_bytes,
                           payload.take(static_cast<std::size_t>(length), "section body"));
@@ -222,11 +212,11 @@ class Loader {
       default:
         if (flags & kSectionSkippable) return {};
         return payload.error_at(start, "unknown section {} that is not marked skippable",
-                                tag_name(tag));
+                                section_tag_name(tag));
     }
     if (!body.at_end())
       return body.error_at(body.offset(), "{} unexpected bytes at the end of section {}",
-                           body.remaining(), tag_name(tag));
+                           body.remaining(), section_tag_name(tag));
     return {};
   }
 
