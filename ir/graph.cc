@@ -11,12 +11,6 @@ const Tensor& ConstantTensor::undefined() {
   return kUndefined;
 }
 
-int Graph::num_calls() const {
-  return static_cast<int>(std::count_if(nodes_.begin(), nodes_.end(), [](const Node& n) {
-    return n.kind == NodeKind::kCall || n.kind == NodeKind::kOpaqueCall;
-  }));
-}
-
 bool identical(const Attr& a, const Attr& b) {
   if (a.kind != b.kind || a.syms != b.syms) return false;
   switch (a.kind) {

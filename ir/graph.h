@@ -103,8 +103,9 @@ class Graph {
   // Placeholder values in input order, and the values the graph returns, in order.
   std::span<const ValueId> inputs() const { return inputs_; }
   std::span<const ValueId> outputs() const { return outputs_; }
-  // The number of kCall and kOpaqueCall nodes (CompileCounter's op_count).
-  int num_calls() const;
+  // The number of kCall and kOpaqueCall nodes (CompileCounter's op_count). Kept as nodes are
+  // added: the tracer reads it at every instruction.
+  int num_calls() const { return num_calls_; }
   // A value's sizes as text when some are symbolic ("s0, 3"; empty for static sizes), for
   // the printer.
   // Symbolic attributes: the context their expressions belong to (null when no call has
@@ -132,6 +133,7 @@ class Graph {
   }
 
   std::vector<Node> nodes_;
+  int num_calls_ = 0;
   std::vector<ValueInfo> values_;
   std::vector<ValueId> inputs_;
   std::vector<ValueId> outputs_;

@@ -137,6 +137,7 @@ ValueId GraphBuilder::add_node(Node node, std::span<const TensorMeta> metas,
     }
     graph_.values_.push_back({meta, node_index, static_cast<int>(i)});
   }
+  if (node.kind == NodeKind::kCall || node.kind == NodeKind::kOpaqueCall) ++graph_.num_calls_;
   graph_.nodes_.push_back(std::move(node));
   return graph_.nodes_.back().first_output;
 }
