@@ -571,7 +571,9 @@ bool bind_parameters(Interpreter& vm, std::string_view name, Args args, Kwargs k
 std::optional<Value> builtin_save_file(Interpreter& vm, Args args, Kwargs kwargs) {
   static constexpr std::string_view kParameters[] = {"tensors", "filename", "metadata"};
   Value bound[3];
-  if (!bind_parameters(vm, "save_file", args, kwargs, kParameters, 2, bound)) return std::nullopt;
+  if (!vm.check_file_access("save_file") ||
+      !bind_parameters(vm, "save_file", args, kwargs, kParameters, 2, bound))
+    return std::nullopt;
   const Value& tensors = bound[0];
   const Value& filename = bound[1];
   const Value& metadata = bound[2];
@@ -629,7 +631,9 @@ std::optional<Value> builtin_save_file(Interpreter& vm, Args args, Kwargs kwargs
 std::optional<Value> builtin_load_file(Interpreter& vm, Args args, Kwargs kwargs) {
   static constexpr std::string_view kParameters[] = {"filename"};
   Value bound[1];
-  if (!bind_parameters(vm, "load_file", args, kwargs, kParameters, 1, bound)) return std::nullopt;
+  if (!vm.check_file_access("load_file") ||
+      !bind_parameters(vm, "load_file", args, kwargs, kParameters, 1, bound))
+    return std::nullopt;
   if (!bound[0].is(ObjectKind::Str))
     return vm.raise(ErrorKind::TypeError, "load_file(): filename must be str, not {}",
                     type_name(bound[0]));

@@ -285,6 +285,7 @@ std::optional<Value> builtin_list_backends(Interpreter& vm, Args args, Kwargs kw
 // The one argument is the artifact's path, a str.
 std::optional<std::string> cache_path(Interpreter& vm, const char* name, Args args,
                                       Kwargs kwargs) {
+  if (!vm.check_file_access(name)) return std::nullopt;
   if (args.size() != 1 || !kwargs.empty()) {
     vm.raise(ErrorKind::TypeError, "{}() takes exactly one argument (the file's path)", name);
     return std::nullopt;

@@ -130,6 +130,13 @@ std::nullopt_t Interpreter::raise_with_args(std::string_view class_name, std::ve
   return raise_value(std::move(instance));
 }
 
+bool Interpreter::check_file_access(std::string_view builtin) {
+  if (limits_.file_access) return true;
+  raise(ErrorKind::OSError, "{}(): file access is disabled (InterpreterLimits::file_access)",
+        builtin);
+  return false;
+}
+
 std::nullopt_t Interpreter::raise(const Error& error) {
   return raise_named(error_kind_name(error.kind), error.message);
 }

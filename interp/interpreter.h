@@ -47,6 +47,10 @@ struct InterpreterLimits {
   // host thread with a small stack lowers this; sanitizer builds have much larger frames).
   std::size_t max_stack_bytes = kDefaultMaxStackBytes;
   uint64_t step_budget = 0;  // instructions per run_module/call; 0 = unlimited
+  // false: the builtins that read or write files (save_file, load_file, save, load,
+  // save_cache, load_cache) raise OSError instead, for hosts that run untrusted programs (the
+  // fuzzers among them).
+  bool file_access = true;
 };
 
 // The compile knobs (`config` in scripts), with Dynamo's defaults: one field per row of
@@ -191,6 +195,10 @@ class Interpreter {
   std::optional<Value> next(const Value& iterator, bool& exhausted);
   // All items of an iterable.
   std::optional<std::vector<Value>> collect(const Value& iterable);
+
+  // For the builtins that open files: false, with OSError raised, when limits().file_access
+  // is off.
+  bool check_file_access(std::string_view builtin);
 
   void write(std::string_view text) { write_(text); }
   const Value& builtins() const { return builtins_; }

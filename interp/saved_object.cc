@@ -1313,6 +1313,7 @@ Expected<Value> load_object_file(Interpreter& vm, const std::string& path) {
 // save(obj, path) and load(path): the script builtins (builtins.def).
 std::optional<Value> builtin_save(Interpreter& vm, std::span<const Value> args,
                                   std::span<const KeywordArg> kwargs) {
+  if (!vm.check_file_access("save")) return std::nullopt;
   if (args.size() != 2 || !kwargs.empty())
     return vm.raise(ErrorKind::TypeError, "save() takes exactly 2 arguments (obj, path)");
   if (!args[1].is(ObjectKind::Str))
@@ -1325,6 +1326,7 @@ std::optional<Value> builtin_save(Interpreter& vm, std::span<const Value> args,
 
 std::optional<Value> builtin_load(Interpreter& vm, std::span<const Value> args,
                                   std::span<const KeywordArg> kwargs) {
+  if (!vm.check_file_access("load")) return std::nullopt;
   if (args.size() != 1 || !kwargs.empty())
     return vm.raise(ErrorKind::TypeError, "load() takes exactly 1 argument (path)");
   if (!args[0].is(ObjectKind::Str))

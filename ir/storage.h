@@ -26,6 +26,7 @@ class Storage : public RefCounted {
 
  private:
   enum class Owner : unsigned char { kInline, kBuffer, kExternal };
+  static Ref<Storage> allocate_unreserved(std::size_t nbytes);
   Storage(void* data, std::size_t nbytes, Owner owner)
       : data_(data), nbytes_(nbytes), owner_(owner) {}
   ~Storage() = default;
@@ -36,5 +37,13 @@ class Storage : public RefCounted {
   ExternalDeleter deleter_ = nullptr;
   void* deleter_context_ = nullptr;
 };
+
+// The bytes the storages gyro allocated hold now (external storages, such as mapped files and
+// host buffers, do not count).
+std::size_t tensor_memory_in_use();
+// A cap on tensor_memory_in_use() (0, the default, means none): an allocation of more than
+// 1 KiB past it fails, which ops report as MemoryError (smaller ones, scalars among them,
+// always succeed). For hosts that run untrusted programs (the fuzzers do).
+void set_tensor_memory_limit(std::size_t bytes);
 
 }  // namespace gyro

@@ -1,0 +1,76 @@
+// The limits a host puts on untrusted programs: no file access (every builtin that opens a
+// file raises OSError and touches nothing) and a cap on tensor memory (MemoryError, and the
+// memory counted back when tensors go).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "interp/interpreter.h"
+#include "ir/storage.h"
+#include "lang/compiler.h"
+
+using namespace gyro;
+
+namespace {
+
+// Runs `source` on `vm`; returns the uncaught exception's last line ("" when none).
+std::string run(Interpreter& vm, const std::string& source) {
+  auto code = lang::compile_source(source, "limits.gy");
+  EXPECT_TRUE(code.ok()) << code.error().to_string();
+  if (!code.ok()) return "does not compile";
+  if (vm.run_module(Module{"limits", *code})) return "";
+  std::string text = vm.format_exception(vm.exception());
+  text.erase(text.find_last_not_of('\n') + 1);
+  return text.substr(text.rfind('\n') + 1);
+}
+
+TEST(HostLimits, WithoutFileAccessEveryFileBuiltinRaisesOSErrorAndWritesNothing) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / "gyro_host_limits_test.bin";
+  std::filesystem::remove(path);
+  Interpreter vm([](std::string_view) {});
+  vm.limits().file_access = false;
+  const std::string p = "'" + path.string() + "'";
+  const std::pair<std::string, std::string> calls[] = {
+      {"save_file({'a': ones(2)}, " + p + ")", "save_file"},
+      {"load_file(" + p + ")", "load_file"},
+      {"save([1, 2], " + p + ")", "save"},
+      {"load(" + p + ")", "load"},
+      {"save_cache(" + p + ")", "save_cache"},
+      {"load_cache(" + p + ")", "load_cache"}};
+  for (const auto& [call, name] : calls) {
+    EXPECT_EQ(run(vm, call),
+              "OSError: " + name + "(): file access is disabled (InterpreterLimits::file_access)");
+    EXPECT_FALSE(std::filesystem::exists(path)) << call;
+  }
+  vm.limits().file_access = true;
+  EXPECT_EQ(run(vm, "save([1, 2], " + p + ")\nassert load(" + p + ") == [1, 2]"), "");
+  std::filesystem::remove(path);
+}
+
+TEST(HostLimits, TensorMemoryPastTheLimitIsAMemoryErrorAndFreedMemoryCountsBack) {
+  const std::size_t before = tensor_memory_in_use();
+  set_tensor_memory_limit(before + (std::size_t{8} << 20));
+  {
+    Interpreter vm([](std::string_view) {});
+    EXPECT_EQ(run(vm, "a = zeros(1024, 1024)\nb = zeros(1024, 1024)\nc = zeros(1024, 1024)"),
+              "MemoryError: cannot allocate 4194304 bytes for a float32 tensor of size "
+              "[1024, 1024]");
+    EXPECT_EQ(tensor_memory_in_use(), before + (std::size_t{8} << 20));
+  }
+  // The interpreter took its module's tensors with it; small tensors never fail.
+  EXPECT_EQ(tensor_memory_in_use(), before);
+  {
+    Interpreter vm([](std::string_view) {});
+    EXPECT_EQ(run(vm, "t = zeros(1024, 1024)\nu = ones(1024, 1024)\ns = ones(3).sum()"), "");
+    EXPECT_EQ(run(vm, "t = zeros(4096, 4096)"),
+              "MemoryError: cannot allocate 67108864 bytes for a float32 tensor of size "
+              "[4096, 4096]");
+  }
+  set_tensor_memory_limit(0);
+  Interpreter vm([](std::string_view) {});
+  EXPECT_EQ(run(vm, "t = zeros(4096, 4096)"), "");
+}
+
+}  // namespace
