@@ -257,11 +257,12 @@ class Generator {
       static const std::vector<std::string> kScalarOps = {"{} * 2.5", "{} - 3", "2 - {}",
                                                           "{} / 4", "{} // 2", "{} % 3"};
       const std::string& op = in_.pick(kScalarOps);
-      TensorType type = a.type;
-      if (type.dtype == 'b') type.dtype = 'l';
+      // Bools go through float: PyTorch refuses - on bools.
+      TensorType type{a.type.dtype == 'b' ? 'f' : a.type.dtype, a.type.dims};
       if (op.find('.') != std::string::npos || op.find("/ 4") != std::string::npos)
-        type.dtype = a.type.is_float() ? a.type.dtype : 'f';
-      assign(depth, fmt::format(fmt::runtime(op), a.name), type);
+        type.dtype = type.is_float() ? type.dtype : 'f';
+      assign(depth, fmt::format(fmt::runtime(op), a.type.dtype == 'b' ? as_float(a) : a.name),
+             type);
       return;
     }
     auto b = partner(a);
@@ -351,7 +352,7 @@ class Generator {
       case 0:
         if (rank != 2) break;
         std::swap(dims[0], dims[1]);
-        assign(depth, fmt::format(fmt::runtime(in_.percent(50) ? "{}.t()" : "{}.transpose(0, 1)"), t.name),
+        assign(depth, fmt::format(fmt::runtime(in_.percent(50) ? "{}.permute(1, 0)" : "{}.transpose(0, 1)"), t.name),
                {t.type.dtype, dims});
         return;
       case 1: {

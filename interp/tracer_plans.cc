@@ -1,5 +1,7 @@
 // Plans: how the graph's outputs and the frame's sources rebuild what the VM sees again (the
 // result, the locals and stack at a break, the inputs written back), and break snapshots.
+#include <unordered_set>
+
 #include "interp/tracer_impl.h"
 
 namespace gyro::tracing {
@@ -144,8 +146,18 @@ std::optional<ResultPlan> Tracer::plan_value(const Sym& value) {
 }
 
 bool Tracer::bind_tensor_outputs() {
+  // Two tensor objects can hold one graph value (the builder shares identical calls: `a =
+  // t // 2` and `b = t // 2`); in the VM they are two tensors, so each object after the first
+  // gets its own copy, or a later in-place write to one would show through the other.
+  std::unordered_set<int> handed_out;
   for (const auto& [var, slot] : tensor_slots_) {
-    outputs_[slot.first] = ValueId{current(var)};
+    ValueId value{current(var)};
+    if (!handed_out.insert(value.index).second) {
+      auto copied = builder_.copy(value);
+      GYRO_ASSERT(copied.ok(), "a clone of a graph value failed: {}", copied.error().to_string());
+      value = *copied;
+    }
+    outputs_[slot.first] = value;
     if (auto view = plan_view_of_written_input(var)) {
       view->made = slot.second;
       late_views_.emplace(slot.second, std::move(*view));

@@ -347,6 +347,13 @@ std::vector<ValueId> GraphBuilder::opaque_call(std::shared_ptr<const OpaqueFunct
   return outputs_of(graph_.nodes_.back());
 }
 
+Expected<ValueId> GraphBuilder::copy(ValueId value) {
+  const bool cse = std::exchange(options_.cse, false);
+  auto copied = call1(OpKind::clone, {value});
+  options_.cse = cse;
+  return copied;
+}
+
 Expected<ValueId> GraphBuilder::call1(OpKind op, std::span<const ValueId> inputs,
                                       std::span<const Attr> attrs,
                                       std::span<const NamedAttr> named) {

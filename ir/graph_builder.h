@@ -60,6 +60,9 @@ class GraphBuilder {
                                       std::span<const Attr> attrs = {},
                                       std::span<const NamedAttr> named = {});
   // The same for ops with one output.
+  // A new value equal to `value`: a clone the builder never shares with another call, for
+  // when two objects must not share memory although the builder gave them one value.
+  Expected<ValueId> copy(ValueId value);
   Expected<ValueId> call1(OpKind op, std::span<const ValueId> inputs,
                           std::span<const Attr> attrs = {}, std::span<const NamedAttr> named = {});
   Expected<ValueId> call1(OpKind op, std::initializer_list<ValueId> inputs,
