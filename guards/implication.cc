@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <set>
 
 namespace gyro::guards {
@@ -247,18 +248,34 @@ void ImplicationProver::seed_mutations() {
     const int64_t hint = hints_[root];
     const Interval bound = shape.bounds(root);
     std::vector<int64_t> values;
-    auto offer = [&](int64_t value, bool valid) {
-      if (valid && value != hint && std::find(values.begin(), values.end(), value) == values.end())
-        values.push_back(value);
+    auto offer = [&](std::optional<int64_t> value) {
+      if (value && *value != hint && std::find(values.begin(), values.end(), *value) == values.end())
+        values.push_back(*value);
     };
-    offer(bound.lo, bound.lo != Interval::kNegInf);
-    offer(bound.lo + 1, bound.lo != Interval::kNegInf && bound.lo < INT64_MAX - 1);
-    offer(hint - 1, hint > INT64_MIN);
-    offer(hint + 1, hint < INT64_MAX);
-    offer(hint * 2, hint > INT64_MIN / 2 && hint < INT64_MAX / 2);
-    offer(hint / 2, true);
-    offer(bound.hi - 1, bound.hi != Interval::kPosInf && bound.hi > INT64_MIN + 1);
-    offer(bound.hi, bound.hi != Interval::kPosInf);
+    // Each value is computed only when it fits: near the int64 ends (an int symbol's hint,
+    // a bound at INT64_MAX - 1) hint * 2 or hint + 1 would overflow.
+    auto moved = [](int64_t value, int64_t delta) -> std::optional<int64_t> {
+      int64_t out = 0;
+      if (__builtin_add_overflow(value, delta, &out)) return std::nullopt;
+      return out;
+    };
+    auto doubled = [](int64_t value) -> std::optional<int64_t> {
+      int64_t out = 0;
+      if (__builtin_mul_overflow(value, 2, &out)) return std::nullopt;
+      return out;
+    };
+    if (bound.lo != Interval::kNegInf) {
+      offer(bound.lo);
+      offer(moved(bound.lo, 1));
+    }
+    offer(moved(hint, -1));
+    offer(moved(hint, 1));
+    offer(doubled(hint));
+    offer(hint / 2);
+    if (bound.hi != Interval::kPosInf) {
+      offer(moved(bound.hi, -1));
+      offer(bound.hi);
+    }
     for (int64_t value : values) {
       std::vector<int64_t> bindings = hints_;
       std::vector<uint8_t> pinned(symbols, 0);

@@ -135,3 +135,16 @@ TEST(Implication, SpentTotalBudgetStopsAskingZ3) {
   EXPECT_LE(prover.stats().z3_queries, 20);
   EXPECT_LE(prover.stats().rlimit_spent, 2000u + 1000u);
 }
+
+TEST(Implication, HintsAtTheInt64EndsAreMutatedWithoutOverflow) {
+  // Regression (fuzz_guards, seed_sum_near_int64_max): the counterexample pool computed
+  // hint * 2 and hint + 1 before asking whether they fit, an int64 overflow (UBSan, asan
+  // preset) for an int symbol whose hint is near either end of int64.
+  SymContext c;
+  SymId s0 = c.symbol(0);
+  auto k = [&](int64_t v) { return c.constant(v); };
+  for (int64_t hint : {INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1}) {
+    EXPECT_EQ(check_confirmed(c, {c.ne(s0, k(0))}, {hint}, c.gt(s0, k(5))), Verdict::kUnknown)
+        << hint;
+  }
+}
