@@ -71,6 +71,19 @@ bool ShapeEnv::decide(SymId condition) {
     return holds;
   }
   const SymId fact = holds ? condition : context_.logical_not(condition);
+  if (!holds) {
+    // The negation is a rewritten comparison (`not (d <= 0)` is `1 - d <= 0`, summed in another
+    // order), whose partial sums can overflow where the condition's did not. A guard that fails
+    // on the very call that recorded it can never pass: the trace stops, as above.
+    auto fact_value = context_.evaluate(fact, bindings);
+    if (!fact_value.ok() || *fact_value == 0) {
+      if (failure_.empty())
+        failure_ = fmt::format("{} cannot be evaluated on this call's values ({})",
+                               context_.print(fact),
+                               fact_value.ok() ? "it is false" : fact_value.error().message);
+      return holds;
+    }
+  }
   if (known_.insert(fact.index).second) {
     facts_.push_back(fact);
     prover().assume(fact);

@@ -40,6 +40,25 @@ TEST(ShapeEnv, DecidesByTheHintsAndRecordsTheFactOnce) {
   EXPECT_EQ(c.print(env.facts()[1]), "s0 < s1");
 }
 
+TEST(ShapeEnv, ANegatedFactThatOverflowsOnTheHintsStopsTheTrace) {
+  // Regression (fuzz_guards, corpus/guards/decide_negation_overflows_on_hints): with
+  // s0 = s1 = INT64_MIN + 15, `s0 <= s1 + min(s0, s1) + 15` evaluates (to false), but its
+  // negation `s1 + min(s0, s1) + 16 <= s0` overflows in its first partial sums. Recorded as a
+  // fact, it made a guard the traced call itself fails.
+  ShapeEnv env;
+  SymContext& c = env.context();
+  const int64_t hint = INT64_MIN + 15;
+  SymId s0 = env.int_symbol(hint, 0), s1 = env.int_symbol(hint, 1);
+  const SymId condition = c.le(s0, c.add(c.add(s1, c.min(s0, s1)), c.constant(15)));
+  ASSERT_TRUE(c.evaluate(condition, env.hints()).ok());
+  EXPECT_FALSE(env.decide(condition));
+  EXPECT_NE(env.failure(), "");
+  for (SymId relation : env.relations()) {
+    auto value = c.evaluate(relation, env.hints());
+    EXPECT_TRUE(value.ok() && *value != 0) << c.print(relation);
+  }
+}
+
 TEST(ShapeEnv, DuckShapingSharesASymbolForEqualHints) {
   ShapeEnv env;
   SymId a = env.size_symbol(4, {0, 0}, /*duck=*/true);
