@@ -349,7 +349,7 @@ std::string wrong_decision(const SymContext& c, const Decision& d,
 
 // What the Z3 oracle concluded, printed at exit when GYRO_FUZZ_GUARDS_STATS is set (to see
 // how often it is conclusive under its budget). GYRO_FUZZ_GUARDS_VERBOSE prints each input's
-// relations before and after pruning.
+// decisions, and its relations before and after pruning.
 struct OracleStats {
   uint64_t nothing_to_prove = 0;
   uint64_t proved = 0;
@@ -435,12 +435,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   SymContext& c = env.context();
   const std::vector<int64_t> hints = env.hints();
 
+  static const bool verbose = std::getenv("GYRO_FUZZ_GUARDS_VERBOSE") != nullptr;
   // The trace: branch conditions answered by the hints, recorded as facts unless decided.
   std::vector<Decision> decisions;
   for (int i = 0; i < kMaxConditions && !reader.empty(); ++i) {
     const SymId condition = decoder.read_condition(0);
     if (c.is_constant(condition)) continue;
     const bool outcome = env.decide(condition);
+    if (verbose)
+      std::fprintf(stderr, "decide(%s) = %s%s\n", c.print(condition).c_str(),
+                   outcome ? "true" : "false", env.failure().empty() ? "" : " (trace stops)");
     if (!env.failure().empty()) return 0;  // the tracer stops here: no entry is compiled
     decisions.push_back({condition, outcome});
   }
@@ -449,7 +453,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   gyro::guards::PruneStats stats;
   const std::vector<SymId> pruned = env.pruned_relations(&stats);
 
-  static const bool verbose = std::getenv("GYRO_FUZZ_GUARDS_VERBOSE") != nullptr;
   if (verbose)
     std::fprintf(stderr, "hints: %s\nrelations:\n%spruned:\n%s", show(hints).c_str(),
                  show(c, original).c_str(), show(c, pruned).c_str());
