@@ -22,9 +22,21 @@ Wide wide(int64_t bound) {
   if (bound == Interval::kPosInf) return kWideInf;
   return bound;
 }
-int64_t narrow(Wide value) {
-  if (value >= Interval::kPosInf) return Interval::kPosInf;
+// A wide lower or upper bound as an interval end. The int64 ends double as sentinels, so a
+// bound that is exactly INT64_MAX (a lower one) or INT64_MIN (an upper one) would read as
+// "beyond int64": it moves one step inwards instead, which stays sound. (A constant INT64_MAX
+// as the point [INT64_MAX, INT64_MAX] read as +inf, and `min(s, -INT64_MAX) + INT64_MAX == 0`
+// was refuted where it holds.)
+int64_t narrow_lo(Wide value) {
+  if (value > Interval::kPosInf) return Interval::kPosInf;
+  if (value == Interval::kPosInf) return Interval::kPosInf - 1;
   if (value <= Interval::kNegInf) return Interval::kNegInf;
+  return static_cast<int64_t>(value);
+}
+int64_t narrow_hi(Wide value) {
+  if (value < Interval::kNegInf) return Interval::kNegInf;
+  if (value == Interval::kNegInf) return Interval::kNegInf + 1;
+  if (value >= Interval::kPosInf) return Interval::kPosInf;
   return static_cast<int64_t>(value);
 }
 Wide wide_mul(Wide a, Wide b) {
@@ -76,19 +88,20 @@ Wide inverse(Wide a, Wide m) {
 }
 
 Interval add_intervals(Interval a, Interval b) {
-  return {narrow(wide(a.lo) + wide(b.lo)), narrow(wide(a.hi) + wide(b.hi))};
+  return {narrow_lo(wide(a.lo) + wide(b.lo)), narrow_hi(wide(a.hi) + wide(b.hi))};
 }
 Interval mul(Interval a, Interval b) {
   const Wide corners[4] = {wide_mul(wide(a.lo), wide(b.lo)), wide_mul(wide(a.lo), wide(b.hi)),
                            wide_mul(wide(a.hi), wide(b.lo)), wide_mul(wide(a.hi), wide(b.hi))};
-  return {narrow(*std::min_element(corners, corners + 4)),
-          narrow(*std::max_element(corners, corners + 4))};
+  return {narrow_lo(*std::min_element(corners, corners + 4)),
+          narrow_hi(*std::max_element(corners, corners + 4))};
 }
 Interval intersect(Interval a, Interval b) {
   return {std::max(a.lo, b.lo), std::min(a.hi, b.hi)};
 }
-Interval point(int64_t value) {
-  return {value, value};
+// A value as an interval: exact, except at the int64 ends (see narrow_lo).
+Interval point(Wide value) {
+  return {narrow_lo(value), narrow_hi(value)};
 }
 
 // Residue arithmetic (modulus 0 = exact value); results whose modulus would pass 2^62 forget.
@@ -179,9 +192,9 @@ void ShapeFacts::snap_to_residue(int root) {
   } else if (residue.modulus > 1) {
     const Wide m = residue.modulus, r = residue.residue;
     if (bound.lo != Interval::kNegInf)
-      bound.lo = narrow(Wide(bound.lo) + wide_mod(r - bound.lo, m));
+      bound.lo = narrow_lo(Wide(bound.lo) + wide_mod(r - bound.lo, m));
     if (bound.hi != Interval::kPosInf)
-      bound.hi = narrow(Wide(bound.hi) - wide_mod(Wide(bound.hi) - r, m));
+      bound.hi = narrow_hi(Wide(bound.hi) - wide_mod(Wide(bound.hi) - r, m));
   }
   if (bound.lo > bound.hi) infeasible_ = true;
 }
@@ -334,13 +347,13 @@ bool ShapeFacts::apply(const Atom& atom) {
     const bool has_lo = rest_lo > -kWideInf / 2, has_hi = rest_hi < kWideInf / 2;
     if (atom.kind == SymKind::kLe || atom.kind == SymKind::kEq) {
       if (has_lo) {  // k*x <= -rest_lo
-        if (k > 0) bound.hi = narrow(floor_div(-rest_lo, k));
-        if (k < 0) bound.lo = narrow(ceil_div(-rest_lo, k));
+        if (k > 0) bound.hi = narrow_hi(floor_div(-rest_lo, k));
+        if (k < 0) bound.lo = narrow_lo(ceil_div(-rest_lo, k));
       }
     }
     if (atom.kind == SymKind::kEq && has_hi) {  // k*x >= -rest_hi
-      if (k > 0) bound.lo = std::max(bound.lo, narrow(ceil_div(-rest_hi, k)));
-      if (k < 0) bound.hi = std::min(bound.hi, narrow(floor_div(-rest_hi, k)));
+      if (k > 0) bound.lo = std::max(bound.lo, narrow_lo(ceil_div(-rest_hi, k)));
+      if (k < 0) bound.hi = std::min(bound.hi, narrow_hi(floor_div(-rest_hi, k)));
     }
     if (atom.kind == SymKind::kNe && terms.size() == 1 && wide_mod(-Wide(atom.constant), k) == 0) {
       const Wide excluded = -Wide(atom.constant) / k;
@@ -502,7 +515,7 @@ ShapeFacts::Range ShapeFacts::eval(SymId id) {
         }
       }
       for (const auto& [root, coefficient] : classes)
-        others = add_intervals(others, mul(bounds_[root], point(narrow(coefficient))));
+        others = add_intervals(others, mul(bounds_[root], point(coefficient)));
       return {intersect(partial, others), exact};
     }
     case SymKind::kMul: {
@@ -527,19 +540,19 @@ ShapeFacts::Range ShapeFacts::eval(SymId id) {
         const Residue r = residue_of(id);
         if (r.modulus == 0) return {point(r.residue), exact};
         if (b.value.lo > 0) {
-          Interval bound{0, narrow(wide(b.value.hi) - 1)};
+          Interval bound{0, narrow_hi(wide(b.value.hi) - 1)};
           if (a.value.lo >= 0 && a.value.hi < b.value.lo) bound = a.value;
           return {bound, exact};
         }
-        if (b.value.hi < 0) return {{narrow(wide(b.value.lo) + 1), 0}, exact};
+        if (b.value.hi < 0) return {{narrow_lo(wide(b.value.lo) + 1), 0}, exact};
         return {{}, exact};
       }
       if (b.value.lo == b.value.hi && b.value.finite() && b.value.lo != 0) {
         const Wide k = b.value.lo;
         const Wide lo = a.value.lo == Interval::kNegInf ? -kWideInf : floor_div(a.value.lo, k);
         const Wide hi = a.value.hi == Interval::kPosInf ? kWideInf : floor_div(a.value.hi, k);
-        if (k > 0) return {{narrow(lo), narrow(hi)}, exact};
-        return {{narrow(hi == kWideInf ? -kWideInf : hi), narrow(lo == -kWideInf ? kWideInf : lo)},
+        if (k > 0) return {{narrow_lo(lo), narrow_hi(hi)}, exact};
+        return {{narrow_lo(hi == kWideInf ? -kWideInf : hi), narrow_hi(lo == -kWideInf ? kWideInf : lo)},
                 exact};
       }
       return {{}, exact};

@@ -101,3 +101,21 @@ TEST(ShapeFacts, ContradictionsAreUnknownNotImplied) {
   EXPECT_TRUE(shape.infeasible());
   EXPECT_EQ(shape.decide(c.eq(s0, k(100))), Verdict::kUnknown);
 }
+
+TEST(ShapeFacts, ValuesAtTheInt64EndsAreNotInfinities) {
+  // Regression (fuzz_guards, corpus/guards/facts_int64_max_constant_read_as_infinity): the
+  // interval ends double as "no bound" sentinels, and a constant or bound of exactly INT64_MAX
+  // (INT64_MIN) read as +inf (-inf): `min(s0, -INT64_MAX) + INT64_MAX == 0` was refuted where
+  // it holds, and ShapeEnv::decide's assertion fired.
+  SymContext c;
+  SymId s0 = c.symbol(0);
+  auto k = [&](int64_t v) { return c.constant(v); };
+  EXPECT_NE(decide_confirmed(c, {c.ge(s0, k(2))}, c.eq(c.min(s0, k(-INT64_MAX)), k(-INT64_MAX))),
+            Verdict::kRefuted);
+  EXPECT_NE(decide_confirmed(c, {c.ge(s0, k(INT64_MAX))}, c.eq(s0, k(INT64_MAX))),
+            Verdict::kRefuted);
+  EXPECT_NE(decide_confirmed(c, {c.le(s0, k(INT64_MIN))}, c.eq(s0, k(INT64_MIN))),
+            Verdict::kRefuted);
+  EXPECT_NE(decide_confirmed(c, {}, c.le(c.add(s0, k(INT64_MAX)), k(INT64_MAX))),
+            Verdict::kRefuted);
+}
