@@ -372,6 +372,13 @@ OracleStats& oracle_stats() {
   return *stats;
 }
 
+// value + delta, saturated at the int64 ends (a marked range can end at INT64_MAX).
+int64_t moved(int64_t value, int64_t delta) {
+  int64_t out = 0;
+  if (!__builtin_add_overflow(value, delta, &out)) return out;
+  return delta > 0 ? kInt64Max : kInt64Min;
+}
+
 // Bindings near what the guards talk about: the hints and their neighbours, each symbol's
 // range ends, another symbol's value (duck shaping), powers of two, the int64 ends. The
 // choices come from a hash of the input, so a crash replays.
@@ -392,20 +399,14 @@ std::vector<int64_t> random_binding(std::span<const int64_t> hints,
       case 0:
       case 1:
         break;  // the hint
-      case 2: {
-        int64_t moved = 0;
-        out[i] = __builtin_add_overflow(hints[i], delta, &moved) ? hints[i] : moved;
+      case 2:
+        out[i] = moved(hints[i], delta);
         break;
-      }
       case 3:  // the lower end and its neighbours (one of them outside the range)
-        out[i] = symbols[i].min == kInt64Min
-                     ? kInt64Min + static_cast<int64_t>(r >> 8 & 3)
-                     : symbols[i].min - 1 + static_cast<int64_t>(r >> 8 & 1) * 2;
+        out[i] = moved(symbols[i].min, static_cast<int64_t>(r >> 8 & 3) - 1);
         break;
       case 4:
-        out[i] = symbols[i].max == kInt64Max
-                     ? kInt64Max - static_cast<int64_t>(r >> 8 & 3)
-                     : symbols[i].max + 1 - static_cast<int64_t>(r >> 8 & 1) * 2;
+        out[i] = moved(symbols[i].max, 1 - static_cast<int64_t>(r >> 8 & 3));
         break;
       case 5:
         out[i] = out[(r >> 8) % out.size()];
