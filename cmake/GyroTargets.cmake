@@ -11,10 +11,12 @@ function(gyro_target_defaults target)
   if(GYRO_NATIVE)
     target_compile_options(${target} PRIVATE -march=native)
   endif()
-  if(GYRO_LIBFUZZER)
-    # Coverage for libFuzzer in every object; checksums skipped so that mutations reach the
-    # structural checks behind them.
+  if(GYRO_LIBFUZZER AND NOT GYRO_FUZZ_ENGINE)
+    # Coverage for libFuzzer in every object (an external engine's flags come in CXXFLAGS).
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
+  if(GYRO_FUZZ_SKIP_CHECKSUMS)
+    # Checksums skipped so that mutations reach the structural checks behind them.
     target_compile_definitions(${target} PRIVATE FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
   endif()
   if(GYRO_SANITIZE)
