@@ -6,7 +6,10 @@ set -euo pipefail
 packages=(cmake ninja-build g++ ccache pkg-config
           libeigen3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
           libxxhash-dev libcli11-dev libz3-dev nlohmann-json3-dev)
-if [[ "${GYRO_WITH_ASAN:-0}" == 1 ]]; then packages+=(clang-14 libclang-rt-14-dev); fi
+# clang-14 and its sanitizer runtimes: the asan, tsan and fuzz presets (test.sh asks for them).
+if [[ "${GYRO_WITH_CLANG:-${GYRO_WITH_ASAN:-0}}" == 1 ]]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

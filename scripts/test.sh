@@ -1,11 +1,36 @@
 #!/usr/bin/env bash
-# Builds gyro and passes its tests: install what is missing, configure, build, ctest.
-# In CI (CI=true) warnings are errors. Extra arguments go to ctest (e.g. -L unit).
+# Builds gyro and passes its tests (CI runs exactly this), in three phases:
+#   release  the release preset: build everything, ctest (all labels but bench)
+#   asan     clang-14, ASan + UBSan with leak checks: unit, golden and fuzz replay tests, and
+#            each libFuzzer target for a short fixed run from its corpus (label fuzz-run)
+#   tsan     clang-14, ThreadSanitizer at -O1: only the thread tests, built and run
+# GYRO_TEST_PHASES picks phases (default "release asan tsan"; "release" is the quick local
+# check). Installs what is missing first. In CI (CI=true) warnings are errors. Extra arguments
+# go to every ctest (e.g. -L unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+phases=${GYRO_TEST_PHASES:-release asan tsan}
+clang=0
+for phase in $phases; do
+  case $phase in
+    release) ;;
+    asan|tsan) clang=1 ;;
+    *) echo "gyro test: unknown phase '$phase' in GYRO_TEST_PHASES (release, asan, tsan)" >&2; exit 2 ;;
+  esac
+done
+GYRO_WITH_CLANG=$clang bash scripts/install-deps.sh
 werror=OFF
 if [[ "${CI:-}" == true ]]; then werror=ON; fi
-cmake --preset release -DGYRO_WERROR=$werror >/dev/null
-cmake --build --preset release
-ctest --preset release "$@"
+
+timings=()
+for phase in $phases; do
+  echo "=== gyro test: $phase"
+  start=$SECONDS
+  cmake --preset "$phase" -DGYRO_WERROR=$werror >/dev/null
+  cmake --build --preset "$phase"
+  built=$SECONDS
+  ctest --preset "$phase" "$@"
+  timings+=("$phase: build $((built - start))s, tests $((SECONDS - built))s")
+done
+echo "=== gyro test: passed"
+printf '  %s\n' "${timings[@]}"
