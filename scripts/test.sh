@@ -39,9 +39,11 @@ for phase in $phases; do
   cmake --preset "$phase" -DGYRO_WERROR=$werror >/dev/null
   cmake --build --preset "$phase"
   built=$SECONDS
-  ctest --preset "$phase" "$@"
+  result=passed
+  ctest --preset "$phase" "$@" || result=FAILED  # the next phases still run
   read_cpu
-  timings+=("$phase: build $((built - start))s, tests $((SECONDS - built))s (wall; cpu $((cpu - cpu_start))s)")
+  timings+=("$phase $result: build $((built - start))s, tests $((SECONDS - built))s (wall; cpu $((cpu - cpu_start))s)")
 done
-echo "=== gyro test: passed"
+echo "=== gyro test:"
 printf '  %s\n' "${timings[@]}"
+if [[ "${timings[*]}" == *FAILED* ]]; then exit 1; fi
