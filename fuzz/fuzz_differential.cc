@@ -50,7 +50,7 @@ void flatten(const Value& value, std::vector<Atom>& out, int depth = 0) {
   if (value.is_bool()) return out.push_back({value.as_bool() ? "True" : "False", {}});
   if (value.is_int()) return out.push_back({fmt::format("int {}", value.as_int()), {}});
   if (value.is_float()) return out.push_back({"float", {value.as_float()}});
-  if (value.is(ObjectKind::Str)) return out.push_back({"str " + value.as<gyro::StrObject>().text, {}});
+  if (value.is(ObjectKind::Str)) return out.push_back({fmt::format("str {}", value.as<gyro::StrObject>().text), {}});
   if (value.is(ObjectKind::TensorBox)) {
     const gyro::Tensor& tensor = value.as<gyro::TensorBoxObject>().tensor;
     return out.push_back({fmt::format("tensor {} {}", gyro::dtype_name(tensor.dtype()),

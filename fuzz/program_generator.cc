@@ -239,7 +239,7 @@ class Generator {
     const std::string& op = in_.pick(kFloatOps);
     TensorType type{float_dtype(t), t.type.dims};
     if (op.find("float64") != std::string::npos) type.dtype = 'd';
-    assign(depth, fmt::format(fmt::runtime(op), "(" + as_float(t) + ")"), type);
+    assign(depth, fmt::format(fmt::runtime(op), fmt::format("({})", as_float(t))), type);
   }
 
   // A tensor whose sizes broadcast with a's, if any (often a itself or an input).
@@ -318,7 +318,7 @@ class Generator {
       type.dims.erase(type.dims.begin() + dim);
     }
     const std::string& op = in_.pick(kReductions);
-    std::string dims = op == "logsumexp" || in_.percent(50) ? "[" + dim_text + "]" : dim_text;
+    std::string dims = op == "logsumexp" || in_.percent(50) ? fmt::format("[{}]", dim_text) : dim_text;
     assign(depth,
            fmt::format("{}.{}(dim={}{})", as_float(t), op, dims, keepdim ? ", keepdim=True" : ""),
            type);
@@ -358,7 +358,7 @@ class Generator {
       case 1: {
         std::string product;
         for (const std::string& d : dims)
-          if (d != "1") product += (product.empty() ? "" : "*") + d;
+          if (d != "1") product += product.empty() ? d : fmt::format("*{}", d);
         assign(depth, fmt::format(fmt::runtime(in_.percent(50) ? "{}.reshape(-1)" : "{}.flatten()"), t.name),
                {t.type.dtype, {product.empty() ? "1" : product}});
         return;
@@ -371,7 +371,7 @@ class Generator {
       }
       case 3:
         if (rank == 0) break;
-        dims[0] = "(" + dims[0] + ")-1";
+        dims[0] = fmt::format("({})-1", dims[0]);
         assign(depth, fmt::format(fmt::runtime(in_.percent(50) ? "{}[1:]" : "{}[:-1]"), t.name),
                {t.type.dtype, dims});
         return;
@@ -384,7 +384,7 @@ class Generator {
       }
       case 5:
         if (rank == 0) break;
-        dims[0] = "(" + dims[0] + ")+(" + dims[0] + ")";
+        dims[0] = fmt::format("({0})+({0})", dims[0]);
         assign(depth, fmt::format("cat([{0}, {0} * 2], dim=0)", t.name), {t.type.dtype, dims});
         return;
       case 6: {
@@ -399,7 +399,7 @@ class Generator {
       }
       case 7:
         if (rank == 0) break;
-        dims[0] = "((" + dims[0] + ")+1)//2";
+        dims[0] = fmt::format("(({})+1)//2", dims[0]);
         assign(depth, fmt::format("{}[::2]", t.name), {t.type.dtype, dims});
         return;
       case 8:
