@@ -1,6 +1,7 @@
 // The limits a host puts on untrusted programs: no file access (every builtin that opens a
 // file raises OSError and touches nothing) and a cap on tensor memory (MemoryError, and the
 // memory counted back when tensors go).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -31,21 +32,21 @@ TEST(HostLimits, WithoutFileAccessEveryFileBuiltinRaisesOSErrorAndWritesNothing)
   std::filesystem::remove(path);
   Interpreter vm([](std::string_view) {});
   vm.limits().file_access = false;
-  const std::string p = "'" + path.string() + "'";
+  const std::string p = fmt::format("'{}'", path.string());
   const std::pair<std::string, std::string> calls[] = {
-      {"save_file({'a': ones(2)}, " + p + ")", "save_file"},
-      {"load_file(" + p + ")", "load_file"},
-      {"save([1, 2], " + p + ")", "save"},
-      {"load(" + p + ")", "load"},
-      {"save_cache(" + p + ")", "save_cache"},
-      {"load_cache(" + p + ")", "load_cache"}};
+      {fmt::format("save_file({{'a': ones(2)}}, {})", p), "save_file"},
+      {fmt::format("load_file({})", p), "load_file"},
+      {fmt::format("save([1, 2], {})", p), "save"},
+      {fmt::format("load({})", p), "load"},
+      {fmt::format("save_cache({})", p), "save_cache"},
+      {fmt::format("load_cache({})", p), "load_cache"}};
   for (const auto& [call, name] : calls) {
     EXPECT_EQ(run(vm, call),
-              "OSError: " + name + "(): file access is disabled (InterpreterLimits::file_access)");
+              fmt::format("OSError: {}(): file access is disabled (InterpreterLimits::file_access)", name));
     EXPECT_FALSE(std::filesystem::exists(path)) << call;
   }
   vm.limits().file_access = true;
-  EXPECT_EQ(run(vm, "save([1, 2], " + p + ")\nassert load(" + p + ") == [1, 2]"), "");
+  EXPECT_EQ(run(vm, fmt::format("save([1, 2], {0})\nassert load({0}) == [1, 2]", p)), "");
   std::filesystem::remove(path);
 }
 
