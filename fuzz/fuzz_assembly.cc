@@ -11,10 +11,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto code = gyro::assemble(text, "fuzz.gya");
   if (!code.ok()) return 0;
-  for (bool compiled : {false, true}) {
-    auto vm = gyro::fuzz::make_sandboxed_interpreter();
-    vm->compile_config().compile_all = compiled;
-    (void)vm->run_module(gyro::Module{"fuzz", *code});
-  }
+  gyro::fuzz::run_interpreted_and_compiled(*code);
   return 0;
 }

@@ -37,4 +37,14 @@ inline std::unique_ptr<Interpreter> make_sandboxed_interpreter(
   return vm;
 }
 
+// Runs a module's code in a sandboxed VM, then again in another with every function compiled
+// (compile_all), so the tracer, guards and backends meet what the VM meets.
+inline void run_interpreted_and_compiled(const std::shared_ptr<const Code>& code) {
+  for (bool compiled : {false, true}) {
+    auto vm = make_sandboxed_interpreter();
+    vm->compile_config().compile_all = compiled;
+    (void)vm->run_module(Module{"fuzz", code});
+  }
+}
+
 }  // namespace gyro::fuzz
