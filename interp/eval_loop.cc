@@ -3,6 +3,7 @@
 // functions made inside the loop, and fast paths for int/float arithmetic and cached globals.
 #include <limits>
 
+#include "interp/make_function.h"
 #include "interp/frame.h"
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
@@ -792,6 +793,13 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
       Value shell = pop();
       Value closure = (arg & 2) ? pop() : Value();
       Value defaults = (arg & 1) ? pop() : Value();
+      // gyro script always hands MAKE_FUNCTION what it needs; other bytecode (assembly, a
+      // host's builder) may not, and the verifier does not track value kinds.
+      if (const char* wrong = make_function_operands_error(shell, closure, defaults)) {
+        ok = false;
+        raise(ErrorKind::TypeError, "MAKE_FUNCTION needs {}", wrong);
+        FINISH();
+      }
       Value function = Value::object(new FunctionObject());
       auto& object = function.as<FunctionObject>();
       object.code = shell.as<FunctionObject>().code;

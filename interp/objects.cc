@@ -1,6 +1,8 @@
 // Object kinds' names, destruction, and constructors.
 #include "interp/objects.h"
 
+#include "interp/make_function.h"
+
 namespace gyro {
 
 std::string_view object_kind_name(ObjectKind kind) {
@@ -61,6 +63,17 @@ Value adopt(Object* object) {
 Value make_str(std::string text) {
   return adopt(new StrObject(std::move(text)));
 }
+const char* make_function_operands_error(const Value& shell, const Value& closure,
+                                         const Value& defaults) {
+  if (!shell.is(ObjectKind::Function)) return "a function shell (a code constant) on top";
+  if (!defaults.is_none() && !defaults.is(ObjectKind::Tuple)) return "a tuple of defaults";
+  if (closure.is_none()) return nullptr;
+  if (!closure.is(ObjectKind::Tuple)) return "a tuple of cells for the closure";
+  for (const Value& cell : closure.as<TupleObject>().items)
+    if (!cell.is(ObjectKind::Cell)) return "a tuple of cells for the closure";
+  return nullptr;
+}
+
 Value make_list(std::vector<Value> items) {
   return adopt(new ListObject(std::move(items)));
 }

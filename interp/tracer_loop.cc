@@ -1,5 +1,7 @@
 // The symbolic evaluator's loop: one handler per opcode, mirroring the reference VM's
 // (eval_loop.cc), over symbolic values.
+#include <algorithm>
+
 #include "interp/tracer_impl.h"
 
 namespace gyro::tracing {
@@ -117,6 +119,12 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
         std::optional<Sym> closure, defaults;
         if (arg & 2) closure = pop();
         if (arg & 1) defaults = pop();
+        // Operands the VM refuses (bytecode not from gyro script): it raises the error itself.
+        bool cells = !closure || (closure->kind == Sym::Kind::kTuple && closure->items &&
+                                  std::all_of(closure->items->begin(), closure->items->end(),
+                                              [](const Sym& s) { return s.kind == Sym::Kind::kCell; }));
+        if (!shell.value.is(ObjectKind::Function) || !cells)
+          return stop(BreakReason::UnsupportedOpcode, "MAKE_FUNCTION on operands it cannot take");
         Value made = Value::object(new FunctionObject());
         auto& object = made.as<FunctionObject>();
         object.code = shell.value.as<FunctionObject>().code;
