@@ -3,7 +3,7 @@
 // functions made inside the loop, and fast paths for int/float arithmetic and cached globals.
 #include <limits>
 
-#include "interp/make_function.h"
+#include "interp/operand_checks.h"
 #include "interp/frame.h"
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
@@ -750,6 +750,11 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
       FINISH();
     }
     TARGET(CALL_KW) {
+      if (const char* wrong = call_kw_names_error(sp[-1], arg)) {
+        ok = false;
+        raise(ErrorKind::TypeError, "CALL_KW needs {}", wrong);
+        FINISH();
+      }
       const auto& keyword_names = sp[-1].as<TupleObject>().items;
       const std::size_t keyword_count = keyword_names.size();
       const std::size_t positional = arg - keyword_count;

@@ -1,7 +1,7 @@
 // Object kinds' names, destruction, and constructors.
 #include "interp/objects.h"
 
-#include "interp/make_function.h"
+#include "interp/operand_checks.h"
 
 namespace gyro {
 
@@ -71,6 +71,14 @@ const char* make_function_operands_error(const Value& shell, const Value& closur
   if (!closure.is(ObjectKind::Tuple)) return "a tuple of cells for the closure";
   for (const Value& cell : closure.as<TupleObject>().items)
     if (!cell.is(ObjectKind::Cell)) return "a tuple of cells for the closure";
+  return nullptr;
+}
+
+const char* call_kw_names_error(const Value& names, uint32_t count) {
+  if (!names.is(ObjectKind::Tuple) || names.as<TupleObject>().items.size() > count)
+    return "a tuple of at most as many keyword names as arguments on top";
+  for (const Value& name : names.as<TupleObject>().items)
+    if (!name.is(ObjectKind::Str)) return "str keyword names";
   return nullptr;
 }
 

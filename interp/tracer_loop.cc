@@ -2,6 +2,7 @@
 // (eval_loop.cc), over symbolic values.
 #include <algorithm>
 
+#include "interp/operand_checks.h"
 #include "interp/tracer_impl.h"
 
 namespace gyro::tracing {
@@ -503,6 +504,8 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
         std::size_t count = arg;
         if (instruction.opcode == Opcode::CALL_KW) {
           Sym names = pop();
+          if (call_kw_names_error(names.value, arg))  // the VM raises the error itself
+            return stop(BreakReason::UnsupportedOpcode, "CALL_KW without its keyword names");
           const auto& keyword_names = names.value.as<TupleObject>().items;
           std::size_t first = stack.size() - keyword_names.size();
           for (std::size_t i = 0; i < keyword_names.size(); ++i)
