@@ -27,8 +27,8 @@ std::atomic<std::size_t> memory_limit{0};
 bool reserve(std::size_t nbytes) {
   std::size_t before = memory_in_use.fetch_add(nbytes, std::memory_order_relaxed);
   std::size_t limit = memory_limit.load(std::memory_order_relaxed);
-  if (limit == 0 || nbytes <= kInlineMaxBytes || (before + nbytes >= before && before + nbytes <= limit))
-    return true;
+  const bool fits = before + nbytes >= before && before + nbytes <= limit;  // no wrap-around
+  if (limit == 0 || nbytes <= kInlineMaxBytes || fits) return true;
   memory_in_use.fetch_sub(nbytes, std::memory_order_relaxed);
   return false;
 }
