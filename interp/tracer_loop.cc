@@ -124,7 +124,11 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
         bool cells = !closure || (closure->kind == Sym::Kind::kTuple && closure->items &&
                                   std::all_of(closure->items->begin(), closure->items->end(),
                                               [](const Sym& s) { return s.kind == Sym::Kind::kCell; }));
-        if (!shell.value.is(ObjectKind::Function) || !cells)
+        // A closure must have one cell per free name: the VM raises when such a function is
+        // called, and an inlined call would read cells that are not there.
+        if (!shell.value.is(ObjectKind::Function) || !cells ||
+            (closure && closure->items->size() !=
+                            shell.value.as<FunctionObject>().code->free_names.size()))
           return stop(BreakReason::UnsupportedOpcode, "MAKE_FUNCTION on operands it cannot take");
         Value made = Value::object(new FunctionObject());
         auto& object = made.as<FunctionObject>();
