@@ -510,6 +510,12 @@ bool Interpreter::bind_arguments(Frame& frame, std::span<const Value> args,
   const Code& code = *frame.code;
   const FunctionObject& function = frame.function.as<FunctionObject>();
   const std::string& name = code.name;
+  if (!function.globals.is(ObjectKind::Dict)) {
+    // A code constant called without MAKE_FUNCTION (bytecode not from gyro script).
+    raise(ErrorKind::TypeError, "{}() is a code constant that MAKE_FUNCTION did not make into "
+          "a function", name);
+    return false;
+  }
   const std::size_t local_count = code.local_names.size();
   Value* locals = frame.locals;
   const Value& unbound = no_self_;

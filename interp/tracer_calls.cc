@@ -355,6 +355,8 @@ std::optional<Sym> Tracer::inline_call(const Value& function, std::vector<Sym> a
                                        const std::vector<Sym>* closure, SourceId function_source) {
   if (depth + 1 > kMaxInlineDepth) return stop(BreakReason::InlineDepth);
   const auto& fn = function.as<FunctionObject>();
+  if (!fn.globals.is(ObjectKind::Dict))  // a code constant without MAKE_FUNCTION: the VM raises
+    return stop(BreakReason::UserError, fmt::format("{}() is not a function", fn.code->name));
   const Code& code = *fn.code;
   std::vector<std::optional<Sym>> locals(code.local_names.size());
   const bool varargs = code.flags & kVarargs;
