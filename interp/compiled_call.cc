@@ -238,6 +238,11 @@ void Interpreter::warn(std::string_view message) {
 std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span<const Value> args,
                                                 std::span<const KeywordArg> kwargs) {
   auto& compiled = callable.as<CompiledFunctionObject>();
+  // A code constant called without MAKE_FUNCTION has no globals to trace or guard against:
+  // the plain call raises the VM's TypeError.
+  if (compiled.function.is(ObjectKind::Function) &&
+      !compiled.function.as<FunctionObject>().globals.is(ObjectKind::Dict))
+    return call_function(compiled.function, args, kwargs, Value());
   if (compiled.epoch != compile_epoch_) {
     // reset() since the entries were made: start over.
     compiled.entries.clear();
