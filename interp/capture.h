@@ -108,4 +108,25 @@ bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Ten
 std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
                                  std::span<const Tensor> outputs, SourceLoader& loader);
 
+// Calls `visit` on every value a capture holds (for the cycle collector).
+template <typename Visit>
+void for_each_value(const ResultPlan& plan, Visit&& visit) {
+  visit(plan.constant);
+  for (const ResultPlan& item : plan.items) for_each_value(item, visit);
+}
+template <typename Visit>
+void for_each_value(const Capture& capture, Visit&& visit) {
+  for (const Value& value : capture.keep_alive) visit(value);
+  for (const SideEffect& effect : capture.effects) {
+    for_each_value(effect.target, visit);
+    for (const ResultPlan& arg : effect.args) for_each_value(arg, visit);
+    for (const auto& [name, arg] : effect.kwargs) for_each_value(arg, visit);
+  }
+  for_each_value(capture.result, visit);
+  for (const auto& local : capture.locals) {
+    if (local) for_each_value(*local, visit);
+  }
+  for (const ResultPlan& item : capture.stack) for_each_value(item, visit);
+}
+
 }  // namespace gyro

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <unordered_set>
 
 #include "backends/backend.h"
 #include "interp/frame.h"
@@ -28,84 +27,15 @@ Interpreter::Interpreter(std::function<void(std::string_view)> write)
 Interpreter::~Interpreter() {
   // Reference counting never frees a cycle (a module's functions hold its globals; a method
   // using super() holds its class; a module compiled in place holds itself through its
-  // compiled forward). Everything reachable from the modules run is collected first, then
-  // emptied, so the cycles fall apart and each object is freed once.
-  std::vector<Value> reachable;
-  std::unordered_set<const Object*> seen;
-  std::vector<Value> pending(modules_.begin(), modules_.end());
-  for (auto& [function, compiled] : implicitly_compiled_) pending.push_back(compiled);
-  auto visit = [&](const Value& value) {
-    if (value.is_object() && !seen.contains(value.as_object())) pending.push_back(value);
-  };
-  while (!pending.empty()) {
-    Value value = std::move(pending.back());
-    pending.pop_back();
-    if (!value.is_object() || !seen.insert(value.as_object()).second) continue;
-    switch (value.as_object()->kind()) {
-      case ObjectKind::List:
-      case ObjectKind::Tuple:
-        for (const Value& item : sequence_items(value)) visit(item);
-        break;
-      case ObjectKind::Dict:
-        value.as<DictObject>().table.for_each([&](const Value& key, const Value& item) {
-          visit(key);
-          visit(item);
-        });
-        break;
-      case ObjectKind::Instance:
-        visit(value.as<InstanceObject>().cls);
-        visit(value.as<InstanceObject>().attributes);
-        break;
-      case ObjectKind::Class:
-        visit(value.as<ClassObject>().base);
-        visit(value.as<ClassObject>().attributes);
-        break;
-      case ObjectKind::Function:
-        visit(value.as<FunctionObject>().globals);
-        visit(value.as<FunctionObject>().defaults);
-        visit(value.as<FunctionObject>().closure);
-        break;
-      case ObjectKind::Cell:
-        visit(value.as<CellObject>().value);
-        break;
-      case ObjectKind::BoundMethod:
-        visit(value.as<BoundMethodObject>().self);
-        visit(value.as<BoundMethodObject>().function);
-        break;
-      case ObjectKind::CompiledFunction:
-        visit(value.as<CompiledFunctionObject>().function);
-        visit(value.as<CompiledFunctionObject>().self);
-        visit(value.as<CompiledFunctionObject>().backend);
-        break;
-      default:
-        break;
-    }
-    reachable.push_back(std::move(value));
-  }
-  for (Value& value : reachable) {
-    switch (value.as_object()->kind()) {
-      case ObjectKind::List:
-        value.as<ListObject>().items.clear();
-        break;
-      case ObjectKind::Dict:
-        value.as<DictObject>().table.clear();
-        break;
-      case ObjectKind::Cell:
-        value.as<CellObject>().value = Value();
-        break;
-      case ObjectKind::CompiledFunction: {
-        auto& compiled = value.as<CompiledFunctionObject>();
-        compiled.entries.clear();
-        compiled.self = Value();
-        compiled.backend = Value();
-        break;
-      }
-      default:
-        break;
-    }
-  }
+  // compiled forward). What the modules run reach is emptied first, so that their cycles fall
+  // apart even where the host still holds a function; the collector then frees the rest.
+  std::vector<Value> roots(modules_.begin(), modules_.end());
+  for (auto& [function, compiled] : implicitly_compiled_) roots.push_back(compiled);
+  CycleHeap::empty_reachable(std::move(roots));
   implicitly_compiled_.clear();
-  reachable.clear();
+  cycle_heap_.collect();
+  // The host's own values outlive the heap, untracked.
+  cycle_heap_.untrack_all();
 }
 
 // ---- raising ----
@@ -735,6 +665,11 @@ bool Interpreter::handle_exception(Frame& frame, std::size_t pc) {
   return true;
 }
 
+int64_t Interpreter::collect_cycles() {
+  HostLock lock(*this);
+  return cycle_heap_.collect();
+}
+
 bool Interpreter::check_breaker() {
   if (interrupted_.load(std::memory_order_relaxed)) {
     interrupted_.store(false, std::memory_order_relaxed);
@@ -742,6 +677,8 @@ bool Interpreter::check_breaker() {
     stopping_ = true;  // no handler may catch it
     return false;
   }
+  // Between instructions every live object is held by a counted reference: a safe point.
+  if (cycle_heap_.wants_collection()) cycle_heap_.collect();
   if (limits_.step_budget && steps_ > limits_.step_budget) {
     raise_named("RuntimeError",
                 fmt::format("step budget of {} instructions exhausted", limits_.step_budget));

@@ -17,6 +17,7 @@
 
 #include "interp/code_cache.h"
 #include "interp/compile_log.h"
+#include "interp/cycle_collector.h"
 #include "interp/objects.h"
 #include "interp/value.h"
 #include "interp/value_stack.h"
@@ -139,6 +140,10 @@ class Interpreter {
   // May be called from another thread: the running code (or, if none runs, the next run)
   // stops with KeyboardInterrupt, which no handler can catch.
   void interrupt() { interrupted_.store(true, std::memory_order_relaxed); }
+  // Frees the reference cycles nothing reaches any more (the VM also does so on its own every
+  // so many container allocations); returns how many objects were on them.
+  int64_t collect_cycles();
+  const CycleHeap& cycle_heap() const { return cycle_heap_; }
 
   // Host threads. One thread runs an interpreter at a time, as CPython's GIL has it: run_module
   // and call take the interpreter's lock unless the calling thread holds it already (a builtin
@@ -148,9 +153,12 @@ class Interpreter {
   // (their refcounts are plain integers): a host that shares values between threads, or reads
   // exception() after a failed call while other threads call in, holds a HostLock around that
   // work; every other member function assumes the lock is held or only one thread calls.
+  // That includes dropping a container the interpreter made (a list, dict, instance...) while
+  // other threads may call in: the cycle collector keeps such objects on a list of its own.
   class HostLock {
    public:
-    explicit HostLock(Interpreter& vm) : vm_(vm), acquired_(vm.acquire_host_lock()) {}
+    explicit HostLock(Interpreter& vm)
+        : vm_(vm), acquired_(vm.acquire_host_lock()), heap_(&vm.cycle_heap_) {}
     ~HostLock() {
       if (acquired_) vm_.release_host_lock();
     }
@@ -159,7 +167,10 @@ class Interpreter {
 
    private:
     Interpreter& vm_;
-    bool acquired_;  // false when this thread held the lock already (a nested entry)
+    // False when this thread held the lock already (a nested entry).
+    bool acquired_;
+    // Containers made while it is held join the interpreter's cycle collector.
+    CycleHeap::MakeCurrent heap_;
   };
 
   // Runs a module's top level in fresh globals (their `__name__` is `name`: "__main__" for a
@@ -295,6 +306,8 @@ class Interpreter {
   void release_host_lock() { host_owner_.store(std::thread::id(), std::memory_order_release); }
 
   std::atomic<std::thread::id> host_owner_{};
+  // First, so that it outlives every member holding values (their objects unlink from it).
+  CycleHeap cycle_heap_;
   static_assert(std::atomic<std::thread::id>::is_always_lock_free, "the host lock spins on it");
   std::function<void(std::string_view)> write_;
   InterpreterLimits limits_;

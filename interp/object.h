@@ -1,5 +1,5 @@
 // Heap objects of the reference VM: the kinds in object_kinds.def, each freed when its last
-// reference goes. Reference cycles between containers are not collected (a documented limit).
+// reference goes; containers are also tracked so that the cycle collector frees their cycles.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +41,24 @@ class Object {
  private:
   mutable int32_t refcount_ = 0;
   ObjectKind kind_;
+};
+
+class CycleHeap;  // cycle_collector.h
+
+// An object that holds references to others (list, dict, function, instance...), so it can lie
+// on a reference cycle. Made while a thread holds an interpreter's host lock, it is tracked by
+// that interpreter's cycle collector; made elsewhere (by a host outside any call), it is not.
+class ContainerObject : public Object {
+ protected:
+  explicit ContainerObject(ObjectKind kind);
+  ~ContainerObject();
+
+ private:
+  friend class CycleHeap;
+  CycleHeap* heap_ = nullptr;  // the collector tracking this object, if any
+  ContainerObject* previous_ = nullptr;
+  ContainerObject* next_ = nullptr;
+  int64_t collector_count_ = 0;  // a collection's scratch: references from outside the heap
 };
 
 }  // namespace gyro

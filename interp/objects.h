@@ -26,28 +26,29 @@ struct StrObject : Object {
   mutable uint64_t hash = 0;  // computed on first use (0: not yet)
 };
 
-struct ListObject : Object {
+struct ListObject : ContainerObject {
   explicit ListObject(std::vector<Value> values)
-      : Object(ObjectKind::List), items(std::move(values)) {}
+      : ContainerObject(ObjectKind::List), items(std::move(values)) {}
   std::vector<Value> items;
 };
 
-struct TupleObject : Object {
+struct TupleObject : ContainerObject {
   explicit TupleObject(std::vector<Value> values)
-      : Object(ObjectKind::Tuple), items(std::move(values)) {}
-  const std::vector<Value> items;  // tuples are immutable
+      : ContainerObject(ObjectKind::Tuple), items(std::move(values)) {}
+  // Immutable to programs; only the cycle collector empties one (on a cycle nothing reaches).
+  std::vector<Value> items;
 };
 
-struct DictObject : Object {
-  DictObject() : Object(ObjectKind::Dict) {}
+struct DictObject : ContainerObject {
+  DictObject() : ContainerObject(ObjectKind::Dict) {}
   Dict table;
 };
 
 // d.keys(), d.values(), d.items(): live views of a dict.
-struct DictViewObject : Object {
+struct DictViewObject : ContainerObject {
   enum class Which : uint8_t { kKeys, kValues, kItems };
   DictViewObject(Value of, Which what)
-      : Object(ObjectKind::DictView), dict(std::move(of)), which(what) {}
+      : ContainerObject(ObjectKind::DictView), dict(std::move(of)), which(what) {}
   Value dict;
   Which which;
   // The view's current items: keys, values or (key, value) tuples.
@@ -71,8 +72,8 @@ struct SliceObject : Object {
 };
 
 // A closure cell: a variable shared between a function and the functions nested in it.
-struct CellObject : Object {
-  CellObject() : Object(ObjectKind::Cell) {}
+struct CellObject : ContainerObject {
+  CellObject() : ContainerObject(ObjectKind::Cell) {}
   Value value;
   bool bound = false;
 };
@@ -120,8 +121,8 @@ struct EllipsisObject : Object {
 struct CodeCache;  // code_cache.h
 
 // A function made by MAKE_FUNCTION: code plus the globals, defaults and closure it captured.
-struct FunctionObject : Object {
-  FunctionObject() : Object(ObjectKind::Function) {}
+struct FunctionObject : ContainerObject {
+  FunctionObject() : ContainerObject(ObjectKind::Function) {}
   std::shared_ptr<const Code> code;
   Value globals;   // dict
   Value defaults;  // tuple of the last parameters' defaults, or None
@@ -136,8 +137,8 @@ struct CompileEntry;  // compiled_call.cc
 
 // compile(fn, ...): calls run the function's cached captures when their guards pass, trace a
 // new one on a miss, and run in the VM when tracing stops (or past the recompile limit).
-struct CompiledFunctionObject : Object {
-  CompiledFunctionObject() : Object(ObjectKind::CompiledFunction) {}
+struct CompiledFunctionObject : ContainerObject {
+  CompiledFunctionObject() : ContainerObject(ObjectKind::CompiledFunction) {}
   Value function;  // the Function compiled
   Value self;      // compile(obj.method): the receiver passed first, else None
   Value backend;   // a str (a registered backend) or a callable (a script backend)
@@ -195,9 +196,9 @@ struct KeywordArg {
 using BuiltinFn = std::optional<Value> (*)(Interpreter& vm, std::span<const Value> args,
                                            std::span<const KeywordArg> kwargs);
 
-struct BuiltinObject : Object {
+struct BuiltinObject : ContainerObject {
   BuiltinObject(std::string builtin_name, BuiltinFn body, Value bound_self)
-      : Object(ObjectKind::Builtin),
+      : ContainerObject(ObjectKind::Builtin),
         name(std::move(builtin_name)),
         fn(body),
         self(std::move(bound_self)) {}
@@ -206,17 +207,19 @@ struct BuiltinObject : Object {
   Value self;  // the receiver of a bound builtin method (list.append), else None
 };
 
-struct BoundMethodObject : Object {
+struct BoundMethodObject : ContainerObject {
   BoundMethodObject(Value receiver, Value method)
-      : Object(ObjectKind::BoundMethod), self(std::move(receiver)), function(std::move(method)) {}
+      : ContainerObject(ObjectKind::BoundMethod),
+        self(std::move(receiver)),
+        function(std::move(method)) {}
   Value self;
   Value function;
 };
 
 // Iterators over the built-in iterables: one object kind, with the state each needs.
-struct IteratorObject : Object {
+struct IteratorObject : ContainerObject {
   enum class Source : uint8_t { kSequence, kRange, kDictKeys, kEnumerate, kZip, kTensorRows };
-  explicit IteratorObject(Source from) : Object(ObjectKind::Iterator), source(from) {}
+  explicit IteratorObject(Source from) : ContainerObject(ObjectKind::Iterator), source(from) {}
   Source source;
   Value target;                // what is iterated (list, tuple, str, dict, tensor...)
   std::vector<Value> parts;    // zip: the iterators; enumerate: the inner iterator
@@ -226,9 +229,9 @@ struct IteratorObject : Object {
 
 // A class: a name, an optional base, and its attributes. Builtin types (int, list, ...) and
 // the exception classes are Class objects too; `builtin_tag` says which values they describe.
-struct ClassObject : Object {
+struct ClassObject : ContainerObject {
   explicit ClassObject(std::string class_name)
-      : Object(ObjectKind::Class), name(std::move(class_name)) {}
+      : ContainerObject(ObjectKind::Class), name(std::move(class_name)) {}
   std::string name;
   // The `__name__` of the globals whose code defined it ("__main__", the prelude's "gyro.nn");
   // "builtins" for the builtin types and exceptions. Saved objects refer to classes by it.
@@ -247,9 +250,9 @@ struct TracebackEntry {
 };
 
 // An instance of a Class; exception instances also carry their args and traceback.
-struct InstanceObject : Object {
+struct InstanceObject : ContainerObject {
   explicit InstanceObject(Value instance_class)
-      : Object(ObjectKind::Instance), cls(std::move(instance_class)) {}
+      : ContainerObject(ObjectKind::Instance), cls(std::move(instance_class)) {}
   Value cls;
   Value attributes;                       // dict
   std::vector<TracebackEntry> traceback;  // innermost last
@@ -257,9 +260,9 @@ struct InstanceObject : Object {
 
 // super(cls, obj): attributes are looked up from `start` (the base of cls) up the chain, and
 // functions found are bound to obj (when obj is an instance; super(cls, subclass) leaves them).
-struct SuperObject : Object {
+struct SuperObject : ContainerObject {
   SuperObject(Value of_class, Value bound_object, Value first_class)
-      : Object(ObjectKind::Super),
+      : ContainerObject(ObjectKind::Super),
         cls(std::move(of_class)),
         object(std::move(bound_object)),
         start(std::move(first_class)) {}
