@@ -50,7 +50,8 @@ void flatten(const Value& value, std::vector<Atom>& out, int depth = 0) {
   if (value.is_bool()) return out.push_back({value.as_bool() ? "True" : "False", {}});
   if (value.is_int()) return out.push_back({fmt::format("int {}", value.as_int()), {}});
   if (value.is_float()) return out.push_back({"float", {value.as_float()}});
-  if (value.is(ObjectKind::Str)) return out.push_back({fmt::format("str {}", value.as<gyro::StrObject>().text), {}});
+  if (value.is(ObjectKind::Str))
+    return out.push_back({fmt::format("str {}", value.as<gyro::StrObject>().text), {}});
   if (value.is(ObjectKind::TensorBox)) {
     const gyro::Tensor& tensor = value.as<gyro::TensorBoxObject>().tensor;
     return out.push_back({fmt::format("tensor {} {}", gyro::dtype_name(tensor.dtype()),
@@ -187,10 +188,12 @@ void describe(const char* side, const Observation& seen) {
   std::fprintf(stderr, "--- %s\nprinted:\n%sraised: %s\nresult:", side, seen.printed.c_str(),
                seen.raised.c_str());
   for (const Atom& atom : seen.result)
-    std::fprintf(stderr, " %s %s;", atom.text.c_str(), fmt::format("{}", fmt::join(atom.numbers, ",")).c_str());
+    std::fprintf(stderr, " %s %s;", atom.text.c_str(),
+                 fmt::format("{}", fmt::join(atom.numbers, ",")).c_str());
   std::fprintf(stderr, "\narguments after:");
   for (const Atom& atom : seen.arguments)
-    std::fprintf(stderr, " %s %s;", atom.text.c_str(), fmt::format("{}", fmt::join(atom.numbers, ",")).c_str());
+    std::fprintf(stderr, " %s %s;", atom.text.c_str(),
+                 fmt::format("{}", fmt::join(atom.numbers, ",")).c_str());
   std::fprintf(stderr, "\n");
 }
 

@@ -103,8 +103,8 @@ def out_of_range(p, q):
     return p + q[1000]
 
 )";
-constexpr std::string_view kHelperNames[] = {"scale_add", "break_between", "branch_on_data",
-                                             "print_and_mix", "nested", "out_of_range"};
+constexpr std::string_view kHelperNames[] = {"scale_add",     "break_between", "branch_on_data",
+                                             "print_and_mix", "nested",        "out_of_range"};
 
 class Generator {
  public:
@@ -204,30 +204,74 @@ class Generator {
   // --- statements --------------------------------------------------------------------------
   void statement(int depth) {
     switch (in_.below(depth < kMaxDepth ? 16 : 12)) {
-      case 0: case 1: unary(depth); break;
-      case 2: case 3: binary(depth); break;
-      case 4: reduction(depth); break;
-      case 5: matmul(depth); break;
-      case 6: movement(depth); break;
-      case 7: creation(depth); break;
-      case 8: in_place(depth); break;
-      case 9: side_effect(depth); break;
-      case 10: scalar_from_tensor(depth); break;
-      case 11: call_helper(depth); break;
-      case 12: case 13: branch(depth); break;
-      default: loop(depth); break;
+      case 0:
+      case 1:
+        unary(depth);
+        break;
+      case 2:
+      case 3:
+        binary(depth);
+        break;
+      case 4:
+        reduction(depth);
+        break;
+      case 5:
+        matmul(depth);
+        break;
+      case 6:
+        movement(depth);
+        break;
+      case 7:
+        creation(depth);
+        break;
+      case 8:
+        in_place(depth);
+        break;
+      case 9:
+        side_effect(depth);
+        break;
+      case 10:
+        scalar_from_tensor(depth);
+        break;
+      case 11:
+        call_helper(depth);
+        break;
+      case 12:
+      case 13:
+        branch(depth);
+        break;
+      default:
+        loop(depth);
+        break;
     }
   }
 
   void unary(int depth) {
     Variable t = any_tensor();
-    static const std::vector<std::string> kFloatOps = {
-        "{}.relu()", "{}.sigmoid()", "{}.tanh()", "-{}", "{}.abs()", "{}.exp()", "{}.sin()",
-        "{}.floor()", "{}.round()", "{}.sign()", "{}.abs().sqrt()", "({}.abs() + 1).log()",
-        "{}.clamp(min=-1.0, max=2.0)", "{} * 0.5", "{} + 1", "{} ** 2", "1 - {}",
-        "{}.reciprocal()", "gelu({})", "{}.silu()", "{}.to(float64)", "{}.cos()"};
-    static const std::vector<std::string> kAnyOps = {"{} + 1", "{} * 3", "-{}", "{}.abs()",
-                                                     "{}.long()", "{}.float()", "{}.clone()"};
+    static const std::vector<std::string> kFloatOps = {"{}.relu()",
+                                                       "{}.sigmoid()",
+                                                       "{}.tanh()",
+                                                       "-{}",
+                                                       "{}.abs()",
+                                                       "{}.exp()",
+                                                       "{}.sin()",
+                                                       "{}.floor()",
+                                                       "{}.round()",
+                                                       "{}.sign()",
+                                                       "{}.abs().sqrt()",
+                                                       "({}.abs() + 1).log()",
+                                                       "{}.clamp(min=-1.0, max=2.0)",
+                                                       "{} * 0.5",
+                                                       "{} + 1",
+                                                       "{} ** 2",
+                                                       "1 - {}",
+                                                       "{}.reciprocal()",
+                                                       "gelu({})",
+                                                       "{}.silu()",
+                                                       "{}.to(float64)",
+                                                       "{}.cos()"};
+    static const std::vector<std::string> kAnyOps = {
+        "{} + 1", "{} * 3", "-{}", "{}.abs()", "{}.long()", "{}.float()", "{}.clone()"};
     if (t.type.dtype != 'b' && in_.percent(25)) {
       const std::string& op = in_.pick(kAnyOps);
       TensorType type = t.type;
@@ -254,8 +298,8 @@ class Generator {
   void binary(int depth) {
     Variable a = any_tensor();
     if (in_.percent(20)) {  // with a Python scalar
-      static const std::vector<std::string> kScalarOps = {"{} * 2.5", "{} - 3", "2 - {}",
-                                                          "{} / 4", "{} // 2", "{} % 3"};
+      static const std::vector<std::string> kScalarOps = {"{} * 2.5", "{} - 3",  "2 - {}",
+                                                          "{} / 4",   "{} // 2", "{} % 3"};
       const std::string& op = in_.pick(kScalarOps);
       // Bools go through float: PyTorch refuses - on bools.
       TensorType type{a.type.dtype == 'b' ? 'f' : a.type.dtype, a.type.dims};
@@ -268,15 +312,21 @@ class Generator {
     auto b = partner(a);
     if (!b) return;
     auto dims = broadcast(a.type.dims, b->type.dims);
-    static const std::vector<std::string> kOps = {"{} + {}", "{} - {}", "{} * {}", "{} / {}",
-                                                  "maximum({}, {})", "minimum({}, {})",
-                                                  "where({0} > {1}, {0}, {1})", "{} > {}",
+    static const std::vector<std::string> kOps = {"{} + {}",
+                                                  "{} - {}",
+                                                  "{} * {}",
+                                                  "{} / {}",
+                                                  "maximum({}, {})",
+                                                  "minimum({}, {})",
+                                                  "where({0} > {1}, {0}, {1})",
+                                                  "{} > {}",
                                                   "{} == {}"};
     const std::string& op = in_.pick(kOps);
     // Bools go through float: PyTorch refuses - on bools, and keeps + of bools a bool.
     std::string left = a.type.dtype == 'b' ? as_float(a) : a.name;
     std::string right = b->type.dtype == 'b' ? as_float(*b) : b->name;
-    char dtype = promote(left == a.name ? a.type.dtype : 'f', right == b->name ? b->type.dtype : 'f');
+    char dtype =
+        promote(left == a.name ? a.type.dtype : 'f', right == b->name ? b->type.dtype : 'f');
     if (op == "{} / {}" && dtype == 'l') dtype = 'f';
     if (op.find('>') != std::string::npos && op.find("where") == std::string::npos) dtype = 'b';
     if (op.find("==") != std::string::npos) dtype = 'b';
@@ -286,8 +336,8 @@ class Generator {
   void reduction(int depth) {
     Variable t = any_tensor();
     int rank = static_cast<int>(t.type.dims.size());
-    static const std::vector<std::string> kReductions = {"sum", "mean", "max", "min", "var",
-                                                         "logsumexp", "prod", "std"};
+    static const std::vector<std::string> kReductions = {"sum", "mean",      "max",  "min",
+                                                         "var", "logsumexp", "prod", "std"};
     static const std::vector<std::string> kRowOps = {"softmax", "log_softmax"};
     if (rank == 0 || in_.percent(15)) {
       static const std::vector<std::string> kAll = {"sum", "mean", "max", "amax", "any", "all"};
@@ -318,7 +368,8 @@ class Generator {
       type.dims.erase(type.dims.begin() + dim);
     }
     const std::string& op = in_.pick(kReductions);
-    std::string dims = op == "logsumexp" || in_.percent(50) ? fmt::format("[{}]", dim_text) : dim_text;
+    std::string dims =
+        op == "logsumexp" || in_.percent(50) ? fmt::format("[{}]", dim_text) : dim_text;
     assign(depth,
            fmt::format("{}.{}(dim={}{})", as_float(t), op, dims, keepdim ? ", keepdim=True" : ""),
            type);
@@ -352,15 +403,20 @@ class Generator {
       case 0:
         if (rank != 2) break;
         std::swap(dims[0], dims[1]);
-        assign(depth, fmt::format(fmt::runtime(in_.percent(50) ? "{}.permute(1, 0)" : "{}.transpose(0, 1)"), t.name),
-               {t.type.dtype, dims});
+        assign(
+            depth,
+            fmt::format(fmt::runtime(in_.percent(50) ? "{}.permute(1, 0)" : "{}.transpose(0, 1)"),
+                        t.name),
+            {t.type.dtype, dims});
         return;
       case 1: {
         std::string product;
         for (const std::string& d : dims)
           if (d != "1") product += product.empty() ? d : fmt::format("*{}", d);
-        assign(depth, fmt::format(fmt::runtime(in_.percent(50) ? "{}.reshape(-1)" : "{}.flatten()"), t.name),
-               {t.type.dtype, {product.empty() ? "1" : product}});
+        assign(
+            depth,
+            fmt::format(fmt::runtime(in_.percent(50) ? "{}.reshape(-1)" : "{}.flatten()"), t.name),
+            {t.type.dtype, {product.empty() ? "1" : product}});
         return;
       }
       case 2: {
@@ -379,7 +435,8 @@ class Generator {
         if (rank == 0) break;
         bool second = rank >= 2 && in_.percent(50);
         dims.erase(dims.begin() + (second ? 1 : 0));
-        assign(depth, fmt::format(fmt::runtime(second ? "{}[:, 0]" : "{}[0]"), t.name), {t.type.dtype, dims});
+        assign(depth, fmt::format(fmt::runtime(second ? "{}[:, 0]" : "{}[0]"), t.name),
+               {t.type.dtype, dims});
         return;
       }
       case 5:
@@ -408,8 +465,10 @@ class Generator {
         return;
       default:
         // view() needs a contiguous tensor: on a transposed one both paths must raise alike.
-        assign(depth, fmt::format(fmt::runtime(in_.percent(50) ? "{}.contiguous()" : "{}.view(-1)"), t.name),
-               t.type);
+        assign(
+            depth,
+            fmt::format(fmt::runtime(in_.percent(50) ? "{}.contiguous()" : "{}.view(-1)"), t.name),
+            t.type);
         return;
     }
     assign(depth, t.name + ".clone()", t.type);
@@ -444,7 +503,8 @@ class Generator {
     if (floats.empty()) return;
     Variable t = in_.pick(floats);
     switch (in_.below(6)) {
-      case 0: case 1: {
+      case 0:
+      case 1: {
         auto b = partner(t);
         if (!b || broadcast(t.type.dims, b->type.dims) != t.type.dims) return;
         static const std::vector<std::string> kOps = {"add_", "sub_", "mul_"};
@@ -530,13 +590,20 @@ class Generator {
   std::string condition() {
     Variable t = any_tensor();
     switch (in_.below(7)) {
-      case 0: return fmt::format("x.shape[0] > {}", in_.below(5));
-      case 1: return fmt::format("n > {}", in_.below(3));
-      case 2: return fmt::format("{}.numel() > {}", t.name, in_.below(12));
-      case 3: return fmt::format("len(items) > {}", in_.below(4));
-      case 4: return fmt::format("({} > 0).sum() > {}", t.name, in_.below(4));  // on data
-      case 5: return fmt::format("{}.sum() > 0", as_float(t));
-      default: return "w.shape[1] == v.shape[0]";
+      case 0:
+        return fmt::format("x.shape[0] > {}", in_.below(5));
+      case 1:
+        return fmt::format("n > {}", in_.below(3));
+      case 2:
+        return fmt::format("{}.numel() > {}", t.name, in_.below(12));
+      case 3:
+        return fmt::format("len(items) > {}", in_.below(4));
+      case 4:
+        return fmt::format("({} > 0).sum() > {}", t.name, in_.below(4));  // on data
+      case 5:
+        return fmt::format("{}.sum() > 0", as_float(t));
+      default:
+        return "w.shape[1] == v.shape[0]";
     }
   }
 

@@ -121,9 +121,10 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
         if (arg & 2) closure = pop();
         if (arg & 1) defaults = pop();
         // Operands the VM refuses (bytecode not from gyro script): it raises the error itself.
+        auto is_cell = [](const Sym& s) { return s.kind == Sym::Kind::kCell; };
         bool cells = !closure || (closure->kind == Sym::Kind::kTuple && closure->items &&
                                   std::all_of(closure->items->begin(), closure->items->end(),
-                                              [](const Sym& s) { return s.kind == Sym::Kind::kCell; }));
+                                              is_cell));
         // A closure must have one cell per free name: the VM raises when such a function is
         // called, and an inlined call would read cells that are not there.
         if (!shell.value.is(ObjectKind::Function) || !cells ||

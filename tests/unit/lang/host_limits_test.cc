@@ -42,7 +42,8 @@ TEST(HostLimits, WithoutFileAccessEveryFileBuiltinRaisesOSErrorAndWritesNothing)
       {fmt::format("load_cache({})", p), "load_cache"}};
   for (const auto& [call, name] : calls) {
     EXPECT_EQ(run(vm, call),
-              fmt::format("OSError: {}(): file access is disabled (InterpreterLimits::file_access)", name));
+              fmt::format("OSError: {}(): file access is disabled (InterpreterLimits::file_access)",
+                          name));
     EXPECT_FALSE(std::filesystem::exists(path)) << call;
   }
   vm.limits().file_access = true;
