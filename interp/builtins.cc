@@ -82,11 +82,7 @@ std::optional<Value> builtin_print(Interpreter& vm, Args args, Kwargs kwargs) {
 std::optional<Value> builtin_len(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!expect_args(vm, "len", args, 1, 1, kwargs)) return std::nullopt;
   const Value& v = args[0];
-  if (v.is(ObjectKind::Str)) {
-    int64_t count = 0;  // code points, not bytes
-    for (unsigned char c : v.as<StrObject>().text) count += (c & 0xC0) != 0x80;
-    return Value::integer(count);
-  }
+  if (v.is(ObjectKind::Str)) return Value::integer(v.as<StrObject>().length());
   if (v.is(ObjectKind::List) || v.is(ObjectKind::Tuple))
     return Value::integer(static_cast<int64_t>(sequence_items(v).size()));
   if (v.is(ObjectKind::Dict))

@@ -572,11 +572,21 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
     }
     TARGET(LIST_APPEND) {
       Value item = pop();
+      if (const char* wrong = list_operand_error(sp[-static_cast<std::ptrdiff_t>(arg)])) {
+        ok = false;
+        raise(ErrorKind::TypeError, "LIST_APPEND needs {}", wrong);
+        FINISH();
+      }
       sp[-static_cast<std::ptrdiff_t>(arg)].as<ListObject>().items.push_back(std::move(item));
       FINISH();
     }
     TARGET(LIST_EXTEND) {
       Value iterable = pop();
+      if (const char* wrong = list_operand_error(sp[-static_cast<std::ptrdiff_t>(arg)])) {
+        ok = false;
+        raise(ErrorKind::TypeError, "LIST_EXTEND needs {}", wrong);
+        FINISH();
+      }
       auto items = collect(iterable);
       if (!items) {
         ok = false;
@@ -649,6 +659,12 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
       FINISH();
     }
     TARGET(FOR_ITER) {
+      if (!sp[-1].is(ObjectKind::Iterator)) {
+        ok = false;
+        raise(ErrorKind::TypeError, "FOR_ITER needs an iterator (GET_ITER's) on top, not {}",
+              type_name(sp[-1]));
+        FINISH();
+      }
       auto& iterator = sp[-1].as<IteratorObject>();
       if (iterator.source == IteratorObject::Source::kRange) {
         // Ranges are the common loop: stepped here without the general protocol.
@@ -787,9 +803,18 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
                 type_name(kwargs_dict));
           FINISH();
         }
+        bool all_str = true;
         kwargs_dict.as<DictObject>().table.for_each([&](const Value& key, const Value& value) {
-          if (key.is(ObjectKind::Str)) kwargs.push_back({key.as<StrObject>().text, value});
+          if (key.is(ObjectKind::Str))
+            kwargs.push_back({key.as<StrObject>().text, value});
+          else
+            all_str = false;
         });
+        if (!all_str) {
+          ok = false;
+          raise(ErrorKind::TypeError, "keywords must be strings");
+          FINISH();
+        }
       }
       ok = push_optional(call(callable, *args, kwargs));
       FINISH();

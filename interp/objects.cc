@@ -74,6 +74,10 @@ const char* make_function_operands_error(const Value& shell, const Value& closur
   return nullptr;
 }
 
+const char* list_operand_error(const Value& target) {
+  return target.is(ObjectKind::List) ? nullptr : "a list at its operand's depth";
+}
+
 const char* call_kw_names_error(const Value& names, uint32_t count) {
   if (!names.is(ObjectKind::Tuple) || names.as<TupleObject>().items.size() > count)
     return "a tuple of at most as many keyword names as arguments on top";

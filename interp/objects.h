@@ -24,6 +24,12 @@ struct StrObject : Object {
   explicit StrObject(std::string value) : Object(ObjectKind::Str), text(std::move(value)) {}
   std::string text;           // UTF-8; never changes after construction
   mutable uint64_t hash = 0;  // computed on first use (0: not yet)
+  // len(): code points, not bytes (every byte but UTF-8's continuation bytes starts one).
+  int64_t length() const {
+    int64_t count = 0;
+    for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+    return count;
+  }
 };
 
 struct ListObject : ContainerObject {

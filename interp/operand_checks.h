@@ -18,4 +18,7 @@ const char* make_function_operands_error(const Value& shell, const Value& closur
 // `count` str keyword names.
 const char* call_kw_names_error(const Value& names, uint32_t count);
 
+// What LIST_APPEND and LIST_EXTEND need as their target and did not get, or null for a list.
+const char* list_operand_error(const Value& target);
+
 }  // namespace gyro

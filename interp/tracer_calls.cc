@@ -268,8 +268,7 @@ std::optional<Sym> Tracer::call_builtin(const std::string& name, std::span<const
       return sym_int(builder_.sym_sizes(ValueId{vars_[arg.tensor].value})[0]);
     }
     if (arg.kind == Sym::Kind::kConstant && arg.value.is(ObjectKind::Str))
-      return Sym::constant(
-          Value::integer(static_cast<int64_t>(arg.value.as<StrObject>().text.size())));
+      return Sym::constant(Value::integer(arg.value.as<StrObject>().length()));
   }
   if (name == "range") {
     std::vector<Value> values;

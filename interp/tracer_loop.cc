@@ -490,6 +490,8 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
       }
       case Opcode::FOR_ITER: {
         if (stack.back().kind == Sym::Kind::kVmIterator) return stop(BreakReason::LoopResume);
+        if (stack.back().kind != Sym::Kind::kIterator)  // the VM raises the error itself
+          return stop(BreakReason::UnsupportedOpcode, "FOR_ITER without an iterator");
         Sym& iterator = stack.back();
         if (iterator.position >= iterator.items->size()) {
           stack.pop_back();
