@@ -91,6 +91,8 @@ struct Capture {
   std::string shape_guard_stats;  // what deciding and pruning shape guards took (if symbolic)
   std::string shape_region;       // the sizes the entry accepts, in words (if symbolic)
   std::vector<int64_t> symbol_hints;  // each symbol's example value (s0, s1, ...)
+  int64_t z3_queries = 0;             // Z3's questions while deciding and pruning shape guards
+  double z3_ms = 0;                   // and their time
   std::string describe() const;  // the graph as code, for explain() and logs
 };
 

@@ -3,6 +3,7 @@
 // assume_constant_result(fn), explain(fn)(*args), @on_compile_start, @on_compile_end,
 // graph_break(), is_compiling(), reset(), list_backends(); and `config`.
 #include <limits>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -200,6 +201,22 @@ std::string describe_config(const CompileConfig& config) {
                       repr(knob_value(config.name)), help);
 #include "interp/compile_config.def"
 #undef CONFIG_KNOB
+  return text;
+}
+
+std::string describe_stats(const CompileStats& stats) {
+  std::string text;
+  auto figure = [](auto value) {
+    if constexpr (std::is_floating_point_v<decltype(value)>)
+      return fmt::format("{:.6f}", value);
+    else
+      return fmt::format("{}", value);
+  };
+#define COMPILE_STAT(type, name, help)                                                        \
+  text += fmt::format("{}{}: {}  # {}", text.empty() ? "" : "\n", #name, figure(stats.name), \
+                      help);
+#include "interp/compile_stats.def"
+#undef COMPILE_STAT
   return text;
 }
 

@@ -139,6 +139,7 @@ std::optional<std::optional<Value>> frameless_hit(Interpreter& vm,
     SourceLoader loader(capture.sources, entry->keys, subject);
     if (!guards_pass(capture.guards, loader)) continue;
     if (capture.resume_pc >= 0 || !capture.effects.empty()) return std::nullopt;
+    ++vm.compile_stats().cache_hits;
     auto outputs = run_graph(vm, capture, entry->executable, loader);
     if (!outputs) return std::optional<Value>();
     return build_value(vm, capture.result, *outputs, loader);
@@ -331,6 +332,7 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     ++entries_here;
     SourceLoader loader(capture.sources, entry->keys, subject);
     if (guards_pass(capture.guards, loader)) {
+      ++compile_stats_.cache_hits;
       if (log_enabled(LogChannel::cache)) [[unlikely]]
         log_cache(*this, code, pc, fmt::format("hit entry {}", &entry - compiled.entries.data()));
       return run_entry(*entry, *frame, loader, breaks_at);
@@ -340,6 +342,7 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     if (log_misses) failures.push_back(failure);
     compiled.last_failure = std::move(failure);
   }
+  ++compile_stats_.cache_misses;
   if (!may_compile) {
     if (log_enabled(LogChannel::cache))
       log_cache(*this, code, pc,
@@ -408,12 +411,14 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     if (!executable) return std::nullopt;
     entry->executable = std::move(*executable);
     compiled.entries.push_back(entry);
+    ++compile_stats_.graphs;
     if (!compiled.implicit) ++accumulated_entries_;
     log_cache(*this, code, pc,
               fmt::format("entry {} loaded from the compile cache ({} guards)",
                           compiled.entries.size() - 1, entry->capture->guards.size()));
     if (entry->capture->resume_pc >= 0) {  // explain() and the logs see the break as traced
       compiled.break_reasons.push_back(entry->capture->break_reason);
+      ++compile_stats_.graph_breaks;
       log(LogChannel::graph_breaks, entry->capture->break_reason);
     }
     SourceLoader loader(entry->capture->sources, entry->keys, subject);
@@ -450,6 +455,8 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
   auto traced = trace_frame(*this, compiled.function, subject.locals, subject.stack, pc, policy);
   compiling_ = false;
   const auto trace_end = Clock::now();
+  compile_stats_.trace_seconds += std::chrono::duration<double>(trace_end - trace_start).count();
+  if (entries_here > 0) ++compile_stats_.recompiles;
   if (auto* capture = std::get_if<Capture>(&traced)) {
     // fullgraph: a capture that ends at a break is not the whole function.
     if (capture->resume_pc >= 0 && compiled.fullgraph) {
@@ -466,6 +473,10 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     const auto backend_start = Clock::now();
     auto executable = make_executable(*this, compiled, *entry->capture, entry->keys, subject);
     if (!executable) return std::nullopt;
+    compile_stats_.backend_seconds +=
+        std::chrono::duration<double>(Clock::now() - backend_start).count();
+    compile_stats_.z3_queries += entry->capture->z3_queries;
+    compile_stats_.z3_seconds += entry->capture->z3_ms / 1000.0;
     if (log_enabled(LogChannel::perf))
       log(LogChannel::perf,
           fmt::format("{} at pc {}: trace {:.3f} ms, backend {} {:.3f} ms", code_location(code),
@@ -477,6 +488,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     entry->executable = std::move(*executable);
     persistent_cache_->record(compiled, pc, entry, cache_logger(*this, code, pc));
     compiled.entries.push_back(entry);
+    ++compile_stats_.graphs;
     if (!compiled.implicit) ++accumulated_entries_;
     const Capture& made = *entry->capture;
     log_cache(
@@ -500,6 +512,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
                                       compiled.entries.size() - 1, made.shape_guard_stats));
     if (made.resume_pc >= 0) {
       compiled.break_reasons.push_back(made.break_reason);
+      ++compile_stats_.graph_breaks;
       log(LogChannel::graph_breaks, made.break_reason);
     }
     if (!notify(compile_end_callbacks_)) return std::nullopt;
@@ -517,6 +530,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
   if (compiled.fullgraph && stop.reason != BreakReason::UserError)
     return raise_named("GraphBreakError", stop.describe());
   compiled.break_reasons.push_back(stop.describe());
+  ++compile_stats_.graph_breaks;
   log(LogChannel::graph_breaks, stop.describe());
   // Nothing worth capturing before the stop: from here on this frame runs in the VM.
   if (pc == 0)

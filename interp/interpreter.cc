@@ -338,6 +338,11 @@ std::optional<Value> Interpreter::call(const Value& callable, std::span<const Va
     with_self.insert(with_self.end(), args.begin(), args.end());
     return builtin.fn(*this, with_self, kwargs);
   }
+  if (callable.is(ObjectKind::HostFunction)) {
+    // The object stays alive while its body runs, whatever the body does to its references.
+    Value keep = callable;
+    return callable.as<HostFunctionObject>().body(*this, args, kwargs);
+  }
   if (callable.is(ObjectKind::BoundMethod)) {
     const auto& method = callable.as<BoundMethodObject>();
     std::vector<Value> with_self;

@@ -56,6 +56,15 @@ struct InterpreterLimits {
 
 // The compile knobs (`config` in scripts), with Dynamo's defaults: one field per row of
 // compile_config.def.
+// What compiling did (compile_stats.def's rows), since the interpreter was made or reset.
+struct CompileStats {
+#define COMPILE_STAT(type, name, help) type name = 0;
+#include "interp/compile_stats.def"
+#undef COMPILE_STAT
+};
+// "graphs: 3  # cache entries made...", one line per statistic.
+std::string describe_stats(const CompileStats& stats);
+
 struct CompileConfig {
 #define CONFIG_KNOB(type, name, default_value, help) type name = default_value;
 #include "interp/compile_config.def"
@@ -88,6 +97,7 @@ class Interpreter {
   Interpreter& operator=(const Interpreter&) = delete;
 
   InterpreterLimits& limits() { return limits_; }
+  CompileStats& compile_stats() { return compile_stats_; }
   CompileConfig& compile_config() { return compile_config_; }
   // True while the symbolic evaluator traces a frame (is_compiling() in scripts).
   bool is_compiling() const { return compiling_; }
@@ -328,6 +338,7 @@ class Interpreter {
   LogCallback log_;
   uint32_t log_mask_ = 0;
   std::unique_ptr<PersistentCache> persistent_cache_;
+  CompileStats compile_stats_;
   CompileConfig compile_config_;  // an interrupt or the step budget is unwinding the whole run
   Value exception_;
   Value builtins_;  // dict: name -> builtin function or class

@@ -137,6 +137,10 @@ Value make_class(std::string name, Value base) {
       object.base.is(ObjectKind::Class) && object.base.as<ClassObject>().is_exception;
   return cls;
 }
+Value make_host_function(std::string name, HostFunctionBody body) {
+  return Value::object(new HostFunctionObject(std::move(name), std::move(body)));
+}
+
 Value make_instance(Value cls) {
   Value instance = adopt(new InstanceObject(std::move(cls)));
   instance.as<InstanceObject>().attributes = make_dict();

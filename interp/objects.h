@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -213,6 +214,19 @@ struct BuiltinObject : ContainerObject {
   Value self;  // the receiver of a bound builtin method (list.append), else None
 };
 
+// A host's function with state of its own (the C API's host functions): called like a
+// builtin, opaque to the trace (a graph break).
+using HostFunctionBody = std::function<std::optional<Value>(
+    Interpreter& vm, std::span<const Value> args, std::span<const KeywordArg> kwargs)>;
+struct HostFunctionObject : Object {
+  HostFunctionObject(std::string function_name, HostFunctionBody function_body)
+      : Object(ObjectKind::HostFunction),
+        name(std::move(function_name)),
+        body(std::move(function_body)) {}
+  const std::string name;
+  const HostFunctionBody body;
+};
+
 struct BoundMethodObject : ContainerObject {
   BoundMethodObject(Value receiver, Value method)
       : ContainerObject(ObjectKind::BoundMethod),
@@ -292,6 +306,7 @@ Value dtype_value(DType dtype);
 Value ellipsis_value();
 Value make_class(std::string name, Value base);
 Value make_instance(Value cls);
+Value make_host_function(std::string name, HostFunctionBody body);
 
 // The items of a list or tuple.
 inline const std::vector<Value>& sequence_items(const Value& value) {

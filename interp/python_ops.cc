@@ -86,6 +86,7 @@ Expected<bool> truthy(const Value& value) {
     case ObjectKind::Cell:
     case ObjectKind::Function:
     case ObjectKind::Builtin:
+    case ObjectKind::HostFunction:
     case ObjectKind::BoundMethod:
     case ObjectKind::Iterator:
     case ObjectKind::Class:
@@ -201,6 +202,8 @@ std::string repr(const Value& value) {
                          type_name(builtin.self),
                          static_cast<const void*>(builtin.self.as_object()));
     }
+    case ObjectKind::HostFunction:
+      return fmt::format("<built-in function {}>", value.as<HostFunctionObject>().name);
     case ObjectKind::BoundMethod: {
       const auto& method = value.as<BoundMethodObject>();
       std::string name = method.function.is(ObjectKind::Function)
@@ -360,6 +363,7 @@ bool values_equal(const Value& a, const Value& b) {
     case ObjectKind::Ellipsis:
     case ObjectKind::Function:
     case ObjectKind::Builtin:
+    case ObjectKind::HostFunction:
     case ObjectKind::BoundMethod:
     case ObjectKind::Iterator:
     case ObjectKind::Class:
@@ -444,6 +448,7 @@ Expected<uint64_t> hash_value(const Value& value) {
     case ObjectKind::Ellipsis:
     case ObjectKind::Function:
     case ObjectKind::Builtin:
+    case ObjectKind::HostFunction:
     case ObjectKind::BoundMethod:
     case ObjectKind::Iterator:
     case ObjectKind::Class:

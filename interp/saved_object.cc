@@ -201,6 +201,8 @@ SavedAs saved_as(ObjectKind kind) {
       return {std::nullopt, "a function"};
     case ObjectKind::Builtin:
       return {std::nullopt, "a builtin function"};
+    case ObjectKind::HostFunction:
+      return {std::nullopt, "a host function"};
     case ObjectKind::Iterator:
       return {std::nullopt, "an iterator"};
     case ObjectKind::Super:

@@ -119,6 +119,8 @@ std::optional<Sym> Tracer::call(const Sym& callable, std::vector<Sym> args,
     }
     return inline_call(compiled.function, std::move(args), std::move(kwargs), depth);
   }
+  if (target.is(ObjectKind::HostFunction))
+    return stop(BreakReason::HostFunction, target.as<HostFunctionObject>().name + "()");
   if (target.is(ObjectKind::Builtin)) {
     const auto& builtin = target.as<BuiltinObject>();
     if (!builtin.self.is_none()) return stop(BreakReason::UnsupportedBuiltin, builtin.name);

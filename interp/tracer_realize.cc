@@ -110,6 +110,8 @@ bool Tracer::guard_shapes() {
   guards::PruneStats stats;
   const std::vector<SymId> relations = shapes_.pruned_relations(&stats);
   capture_.shape_guard_stats = describe_pruning(stats, shapes_.decide_stats());
+  capture_.z3_queries = stats.prover.z3_queries + shapes_.decide_stats().z3_queries;
+  capture_.z3_ms = stats.prover.z3_ms + shapes_.decide_stats().z3_ms;
   capture_.shape_region = shapes_.describe_region(relations, capture_.sources);
   if (std::string violation = shapes_.constraint_violation(relations, capture_.sources);
       !violation.empty()) {

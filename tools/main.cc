@@ -1,6 +1,7 @@
 // The gyro command line: run gyro script, assembly or bytecode; compile script to .gyc;
 // disassemble and assemble.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -51,16 +52,27 @@ gyro::Expected<gyro::Module> load(const std::string& path) {
 }
 
 // Runs a module on the reference VM (with the prelude's builtins); an uncaught exception prints its traceback to stderr.
-int run_module(const gyro::Module& module) {
+// How to run: `stats` prints what compiling did afterwards (to stderr); `explain` turns on the
+// logs that say what was captured and why it broke or recompiled, and compiles every function.
+struct RunOptions {
+  bool stats = false;
+  bool explain = false;
+};
+
+int run_module(const gyro::Module& module, const RunOptions& options = {}) {
   gyro::Interpreter vm;
   gyro::Status prelude = gyro::lang::install_prelude(vm);
   if (!prelude.ok()) return report(prelude.error());
-  if (!vm.run_module(module)) {
-    std::fflush(stdout);
-    std::fputs(vm.format_exception(vm.exception()).c_str(), stderr);
-    return kExitFailure;
+  if (options.explain) {
+    if (!std::getenv("GYRO_LOGS")) vm.set_logs("graph,graph_breaks,guards,recompiles");
+    vm.compile_config().compile_all = true;
   }
-  return kExitOk;
+  const bool ok = vm.run_module(module).has_value();
+  std::fflush(stdout);
+  if (!ok) std::fputs(vm.format_exception(vm.exception()).c_str(), stderr);
+  if (options.stats || options.explain)
+    std::fprintf(stderr, "gyro stats:\n%s\n", gyro::describe_stats(vm.compile_stats()).c_str());
+  return ok ? kExitOk : kExitFailure;
 }
 
 }  // namespace
@@ -74,6 +86,19 @@ int main(int argc, char** argv) {
   std::string run_path;
   CLI::App* run = app.add_subcommand("run", "Compile and run a gyro script (.gy) file");
   run->add_option("file", run_path, "gyro script (.gy), assembly (.gya) or bytecode (.gyc)")
+      ->required();
+
+  RunOptions run_options;
+  run->add_flag("--stats", run_options.stats,
+                "print what compiling did (graphs, breaks, recompiles, cache hits and misses, "
+                "Z3, time) to stderr");
+
+  std::string explain_path;
+  CLI::App* explain = app.add_subcommand(
+      "explain",
+      "Run a file with every function compiled, logging each graph, graph break (with its "
+      "reason and line), guard set and recompile, then the stats");
+  explain->add_option("file", explain_path, "gyro script (.gy), assembly (.gya) or bytecode (.gyc)")
       ->required();
 
   std::string dis_path;
@@ -117,7 +142,12 @@ int main(int argc, char** argv) {
   if (run->parsed()) {
     auto module = load(run_path);
     if (!module.ok()) return report(module.error());
-    return run_module(*module);
+    return run_module(*module, run_options);
+  }
+  if (explain->parsed()) {
+    auto module = load(explain_path);
+    if (!module.ok()) return report(module.error());
+    return run_module(*module, RunOptions{.stats = true, .explain = true});
   }
   auto module = load(asm_path);
   if (!module.ok()) return report(module.error());
