@@ -5,7 +5,8 @@ set -euo pipefail
 # Build tools and the libraries found with find_package (README lists what each one serves).
 packages=(cmake ninja-build g++ ccache pkg-config
           libeigen3-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-          libxxhash-dev libcli11-dev libz3-dev nlohmann-json3-dev)
+          libxxhash-dev libcli11-dev libz3-dev nlohmann-json3-dev libdlpack-dev
+          python3-numpy)
 # clang-14 and its sanitizer runtimes: the asan, tsan and fuzz presets (test.sh asks for them).
 if [[ "${GYRO_WITH_CLANG:-${GYRO_WITH_ASAN:-0}}" == 1 ]]; then
   packages+=(clang-14 libclang-rt-14-dev)
