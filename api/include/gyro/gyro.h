@@ -235,6 +235,35 @@ GYRO_API gyro_status gyro_vm_reset_stats(gyro_vm* vm);
 GYRO_API gyro_status gyro_vm_explain(gyro_vm* vm, gyro_value function, const gyro_value* args,
                                      size_t arg_count, gyro_value* text);
 
+/* ---- Host backends ---- */
+
+/* A graph backend written by the host. gyro calls `compile` once per new graph, with the
+ * graph as JSON (docs/backends.md, "The graph as JSON"), and the backend puts its compiled
+ * state in *compiled; a backend that leaves it NULL has gyro run the graph on its `eager`
+ * backend (one that only looks at graphs, as Dynamo's debugging backends do). `run` gets
+ * each call's inputs as DLPack views, borrowed for the call, and writes one DLManagedTensor
+ * per output, which gyro takes over. `release` (may be NULL) frees a compiled state once no
+ * cache entry uses it. A failing callback returns an error status, after
+ * gyro_backend_set_error() says why; the script sees a RuntimeError with that message. The
+ * callbacks run under the calling VM's lock, on whichever host thread called. */
+typedef struct gyro_backend {
+  size_t struct_size;
+  const char* name; /* what compile(backend=) and gyro_compile_options.backend say */
+  void* user_data;
+  gyro_status (*compile)(void* user_data, const char* graph_json, size_t length,
+                         void** compiled);
+  gyro_status (*run)(void* user_data, void* compiled, DLManagedTensor* const* inputs,
+                     size_t input_count, DLManagedTensor** outputs, size_t output_count);
+  void (*release)(void* user_data, void* compiled);
+} gyro_backend;
+
+GYRO_API void gyro_backend_init(gyro_backend* backend, size_t struct_size);
+/* Registers a backend for the whole process (every VM sees it; a name is registered once).
+ * `vm` (may be NULL) receives the error message when registration fails. */
+GYRO_API gyro_status gyro_register_backend(gyro_vm* vm, const gyro_backend* backend);
+/* From a backend callback: the message of the error it is about to return. */
+GYRO_API void gyro_backend_set_error(const char* message);
+
 /* ---- Tensors (DLPack, no copies) ---- */
 
 /* A tensor over the DLPack tensor's memory. On GYRO_OK gyro owns `tensor` and calls its

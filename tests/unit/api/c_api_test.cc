@@ -474,3 +474,140 @@ TEST(CApi, CollectsCyclesOnRequest) {
 }
 
 }  // namespace
+
+namespace {
+
+// Host backends: an observer (looks at the JSON, lets eager run the graph) and one that runs
+// the graph itself (x * 2, the only graph the test gives it).
+struct BackendLog {
+  std::vector<std::string> graphs;
+  int runs = 0;
+  int released = 0;
+};
+BackendLog observer_log, doubler_log;
+
+gyro_status observe(void* user, const char* json, size_t length, void** compiled) {
+  static_cast<BackendLog*>(user)->graphs.emplace_back(json, length);
+  *compiled = nullptr;  // eager runs it
+  return GYRO_OK;
+}
+
+gyro_status never_runs(void*, void*, DLManagedTensor* const*, size_t, DLManagedTensor**,
+                       size_t) {
+  return GYRO_ERROR_INTERNAL;
+}
+
+gyro_status compile_doubler(void* user, const char* json, size_t length, void** compiled) {
+  static_cast<BackendLog*>(user)->graphs.emplace_back(json, length);
+  *compiled = user;
+  return GYRO_OK;
+}
+
+struct Doubled {
+  std::vector<float> data;
+  int64_t shape[8];
+  DLManagedTensor managed{};
+};
+
+gyro_status run_doubler(void* user, void* compiled, DLManagedTensor* const* inputs,
+                        size_t input_count, DLManagedTensor** outputs, size_t output_count) {
+  ++static_cast<BackendLog*>(compiled)->runs;
+  if (input_count != 1 || output_count != 1) {
+    gyro_backend_set_error("the doubler takes one input and makes one output");
+    return GYRO_ERROR_UNSUPPORTED;
+  }
+  const DLTensor& in = inputs[0]->dl_tensor;
+  auto* out = new Doubled;
+  int64_t numel = 1;
+  for (int d = 0; d < in.ndim; ++d) {
+    out->shape[d] = in.shape[d];
+    numel *= in.shape[d];
+  }
+  const auto* x = reinterpret_cast<const float*>(static_cast<const char*>(in.data) +
+                                                 in.byte_offset);
+  for (int64_t i = 0; i < numel; ++i) out->data.push_back(x[i] * 2);  // contiguous inputs here
+  out->managed.dl_tensor = in;
+  out->managed.dl_tensor.data = out->data.data();
+  out->managed.dl_tensor.byte_offset = 0;
+  out->managed.dl_tensor.shape = out->shape;
+  out->managed.dl_tensor.strides = nullptr;
+  out->managed.manager_ctx = out;
+  out->managed.deleter = [](DLManagedTensor* self) {
+    delete static_cast<Doubled*>(self->manager_ctx);
+  };
+  outputs[0] = &out->managed;
+  return GYRO_OK;
+}
+
+void release_doubler(void* user, void* compiled) { ++static_cast<BackendLog*>(compiled)->released; }
+
+gyro_status refuse_to_compile(void*, const char*, size_t, void**) {
+  gyro_backend_set_error("this backend compiles nothing");
+  return GYRO_ERROR_UNSUPPORTED;
+}
+
+TEST(CApi, HostBackendsGetTheGraphAsJsonAndTensorsAsDLPack) {
+  gyro_backend backend;
+  gyro_backend_init(&backend, sizeof(backend));
+  backend.name = "test_observer";
+  backend.user_data = &observer_log;
+  backend.compile = observe;
+  backend.run = never_runs;
+  ASSERT_EQ(gyro_register_backend(nullptr, &backend), GYRO_OK);
+  backend.name = "test_doubler";
+  backend.user_data = &doubler_log;
+  backend.compile = compile_doubler;
+  backend.run = run_doubler;
+  backend.release = release_doubler;
+  ASSERT_EQ(gyro_register_backend(nullptr, &backend), GYRO_OK);
+  backend.name = "test_refuser";
+  backend.compile = refuse_to_compile;
+  ASSERT_EQ(gyro_register_backend(nullptr, &backend), GYRO_OK);
+  {
+    Loaded program;
+    EXPECT_EQ(gyro_register_backend(program.vm, &backend), GYRO_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(gyro_vm_last_error(program.vm)).find("test_refuser"),
+              std::string::npos);
+    HostBuffer buffer;
+    gyro_value x = 0, result = 0, compiled = 0, text = 0;
+    ASSERT_EQ(gyro_value_from_dlpack(program.vm, &buffer.managed, &x), GYRO_OK);
+    gyro_compile_options options;
+    gyro_compile_options_init(&options, sizeof(options));
+    const char* expected = "tensor([[ 3.,  5.,  7.],\n        [ 9., 11., 13.]])";
+    for (const char* name : {"test_observer", "test_doubler"}) {
+      options.backend = name;
+      ASSERT_EQ(gyro_vm_compile(program.vm, program.get("twice"), &options, &compiled), GYRO_OK);
+      ASSERT_EQ(gyro_vm_call(program.vm, compiled, &x, 1, &result), GYRO_OK)
+          << name << ": " << gyro_vm_last_error(program.vm);
+      ASSERT_EQ(gyro_value_repr(program.vm, result, &text), GYRO_OK);
+      const char* shown = nullptr;
+      ASSERT_EQ(gyro_value_to_str(program.vm, text, &shown, nullptr), GYRO_OK);
+      // twice(x) = x * 2 + 1 on eager; the doubler runs the whole graph its own way (x * 2).
+      if (std::string(name) == "test_observer") {
+        EXPECT_STREQ(shown, expected);
+      } else {
+        EXPECT_STREQ(shown, "tensor([[ 2.,  4.,  6.],\n        [ 8., 10., 12.]])");
+      }
+      gyro_value_release(program.vm, compiled);
+    }
+    ASSERT_EQ(observer_log.graphs.size(), 1u);
+    const std::string& json = observer_log.graphs[0];
+    EXPECT_NE(json.find("\"op\":\"mul\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"op\":\"add\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"kind\":\"input\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"sizes\":[2,3]"), std::string::npos) << json;
+    EXPECT_EQ(doubler_log.runs, 1);
+    // A backend that fails to compile: the script sees a RuntimeError with its message.
+    options.backend = "test_refuser";
+    ASSERT_EQ(gyro_vm_compile(program.vm, program.get("twice"), &options, &compiled), GYRO_OK);
+    EXPECT_EQ(gyro_vm_call(program.vm, compiled, &x, 1, &result), GYRO_ERROR_EXCEPTION);
+    EXPECT_STREQ(gyro_vm_exception_type(program.vm), "RuntimeError");
+    EXPECT_NE(std::string(gyro_vm_last_error(program.vm)).find("this backend compiles nothing"),
+              std::string::npos)
+        << gyro_vm_last_error(program.vm);
+  }
+  // The doubler's compiled state went with the VM's cache entry.
+  EXPECT_EQ(doubler_log.released, 1);
+}
+
+}  // namespace
