@@ -201,6 +201,15 @@ gyro_status gyro_vm_create(const gyro_config* given, gyro_vm** out) {
       });
     }
     if (config.logs) interpreter.set_logs(config.logs);
+    if (config.dump_dir) interpreter.set_dump_dir(config.dump_dir);
+    if (config.progress) {
+      interpreter.set_progress_callback(
+          [progress = config.progress, user = config.progress_user_data](
+              std::string_view phase, std::string_view function) {
+            const std::string phase_text(phase), function_text(function);
+            progress(user, phase_text.c_str(), function_text.c_str());
+          });
+    }
     interpreter.limits().step_budget = config.step_budget;
     interpreter.limits().max_call_depth = config.max_call_depth;
     interpreter.limits().file_access = config.file_access != 0;

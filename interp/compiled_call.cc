@@ -11,6 +11,7 @@
 
 #include "interp/compile_api.h"
 #include "interp/frame.h"
+#include "interp/graph_dump.h"
 #include "interp/guard_check.h"
 #include "interp/persistent_cache.h"
 #include "interp/python_ops.h"
@@ -221,7 +222,8 @@ void Interpreter::set_logs(std::string_view spec) {
 
 void Interpreter::log(LogChannel channel, std::string_view message) {
   if (!log_enabled(channel)) return;
-  std::string line = fmt::format("[gyro {}] {}", log_channel_name(channel), message);
+  std::string line =
+      fmt::format("[gyro {}] {}{}", log_channel_name(channel), compile_tag_, message);
   if (log_)
     log_(line);
   else
@@ -370,6 +372,20 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     run_in_vm = true;
     return Value();
   }
+  // This compile's [frame/compile] tag, on every line it logs (a compile callback may compile
+  // another frame meanwhile: its tag is restored after).
+  auto [ids, first_compile] = frame_ids_.try_emplace(&code, static_cast<int>(frame_ids_.size()), 0);
+  const int frame_id = ids->second.first;
+  const int compile_id = ids->second.second++;
+  struct RestoreTag {
+    std::string& tag;
+    std::string saved;
+    ~RestoreTag() { tag = std::move(saved); }
+  } restore_tag{compile_tag_,
+                std::exchange(compile_tag_, fmt::format("[{}/{}] ", frame_id, compile_id))};
+  auto progress = [&](std::string_view phase) {
+    if (progress_) progress_(phase, code.name);
+  };
   // A miss. Tracing reads the frame and changes nothing, so the VM can still run it afterwards.
   if (!failures.empty()) {
     std::string message = fmt::format(
@@ -441,6 +457,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
   if (log_enabled(LogChannel::bytecode))
     log(LogChannel::bytecode, fmt::format("{}, tracing from pc {}:\n{}", code_location(code), pc,
                                           without_trailing_newline(disassemble(code))));
+  progress("trace");
   const auto trace_start = Clock::now();
   compiling_ = true;
   ShapePolicy policy;
@@ -470,6 +487,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
         entry->capture->graph.num_calls() > 0 &&  // as Dynamo: no backend for no ops
         !call_script_backend(*this, compiled.backend, entry->capture))
       return std::nullopt;
+    progress("backend");
     const auto backend_start = Clock::now();
     auto executable = make_executable(*this, compiled, *entry->capture, entry->keys, subject);
     if (!executable) return std::nullopt;
@@ -515,10 +533,13 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
       ++compile_stats_.graph_breaks;
       log(LogChannel::graph_breaks, made.break_reason);
     }
+    if (!dump_dir_.empty()) dump_graph(*this, dump_dir_, code, made, frame_id, compile_id);
+    progress("done");
     if (!notify(compile_end_callbacks_)) return std::nullopt;
     SourceLoader loader(made.sources, entry->keys, subject);
     return run_entry(*entry, *frame, loader, breaks_at);
   }
+  progress("done");
   const TraceStop& stop = std::get<TraceStop>(traced);
   if (log_enabled(LogChannel::perf))
     log(LogChannel::perf, fmt::format("{} at pc {}: trace {:.3f} ms, stopped", code_location(code),

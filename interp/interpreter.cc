@@ -22,6 +22,7 @@ Interpreter::Interpreter(std::function<void(std::string_view)> write)
   no_self_ = make_cell();
   install_builtins();
   if (const char* logs = std::getenv("GYRO_LOGS")) set_logs(logs);
+  if (const char* dump = std::getenv("GYRO_DUMP_DIR")) dump_dir_ = dump;
 }
 
 Interpreter::~Interpreter() {

@@ -140,6 +140,16 @@ class Interpreter {
   // Selects the channels that print, as GYRO_LOGS does ("graph,recompiles", "all", ""); the
   // constructor applies GYRO_LOGS. "help" logs the channel list; an unknown name is a warning.
   void set_logs(std::string_view spec);
+  // Lines logged while a frame compiles carry Dynamo's [frame/compile] tag ("[0/1]": the
+  // first code object compiled, its second compile).
+  const std::string& compile_tag() const { return compile_tag_; }
+  // Long compiles report their steps: (phase, function) with phase "trace" (symbolic
+  // evaluation and guards), "backend" (the backend compiling the graph) and "done".
+  using ProgressCallback = std::function<void(std::string_view phase, std::string_view function)>;
+  void set_progress_callback(ProgressCallback callback) { progress_ = std::move(callback); }
+  // Where each new graph is written as code (.txt, with its guards) and as Graphviz (.dot),
+  // named <frame>_<compile>_<function>; empty for nowhere. The constructor reads GYRO_DUMP_DIR.
+  void set_dump_dir(std::string directory) { dump_dir_ = std::move(directory); }
   bool log_enabled(LogChannel channel) const {
     return (log_mask_ >> static_cast<int>(channel)) & 1;
   }
@@ -337,6 +347,11 @@ class Interpreter {
   std::vector<Value> compile_start_callbacks_, compile_end_callbacks_;
   LogCallback log_;
   uint32_t log_mask_ = 0;
+  ProgressCallback progress_;
+  std::string dump_dir_;
+  std::string compile_tag_;  // "[frame/compile] " while a frame compiles, else empty
+  // Per code object compiled: its frame id and how many compiles it had.
+  std::unordered_map<const Code*, std::pair<int, int>> frame_ids_;
   std::unique_ptr<PersistentCache> persistent_cache_;
   CompileStats compile_stats_;
   CompileConfig compile_config_;  // an interrupt or the step budget is unwinding the whole run

@@ -80,6 +80,10 @@ typedef void (*gyro_write_fn)(void* user_data, const char* text, size_t length);
 typedef void (*gyro_log_fn)(void* user_data, const char* channel, const char* text,
                             size_t length);
 
+/* A step of a compile, for hosts that show progress: `phase` is "trace" (symbolic evaluation
+ * and guards), "backend" (the backend compiling the graph) or "done". */
+typedef void (*gyro_progress_fn)(void* user_data, const char* phase, const char* function);
+
 typedef struct gyro_config {
   size_t struct_size;
   gyro_write_fn write; /* default NULL: stdout */
@@ -91,6 +95,9 @@ typedef struct gyro_config {
   int32_t max_call_depth;   /* default 1000 */
   int32_t file_access;      /* default 1; 0: builtins that touch files raise OSError */
   int32_t install_prelude;  /* default 1: Module, Linear, ... (gyro.nn) as builtins */
+  gyro_progress_fn progress; /* default NULL: no progress reports */
+  void* progress_user_data;
+  const char* dump_dir; /* each new graph as .txt and .dot; default NULL: GYRO_DUMP_DIR's */
 } gyro_config;
 
 /* Sets every field that fits in `struct_size` bytes to its default. */

@@ -436,6 +436,11 @@ TEST(CApi, LogLinesComeToTheHostWithTheirChannel) {
                                                             std::string(text, length));
   };
   config.log_user_data = &lines;
+  std::vector<std::string> steps;
+  config.progress = [](void* user, const char* phase, const char* function) {
+    static_cast<std::vector<std::string>*>(user)->push_back(std::string(phase) + " " + function);
+  };
+  config.progress_user_data = &steps;
   const char* source =
       "def f(x):\n    graph_break()\n    return x\n\ncompile(f, backend='eager')(1)\n";
   gyro_vm* vm = nullptr;
@@ -444,7 +449,9 @@ TEST(CApi, LogLinesComeToTheHostWithTheirChannel) {
       << gyro_vm_last_error(vm);
   gyro_vm_destroy(vm);
   ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0], "graph_breaks|GraphBreakCall (logs.gy:2): graph_break() was called");
+  EXPECT_EQ(lines[0], "graph_breaks|[0/0] GraphBreakCall (logs.gy:2): graph_break() was called");
+  // The compile's steps: the trace stops at once (nothing before the break), so no backend.
+  EXPECT_EQ(steps, (std::vector<std::string>{"trace f", "done f"}));
 }
 
 TEST(CApi, AnotherThreadInterruptsARunningCall) {

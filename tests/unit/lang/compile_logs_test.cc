@@ -2,6 +2,11 @@
 // interpreter's log callback: why a call recompiled, the guards and graph of a new entry, why
 // a trace stopped, and the one recompile-limit warning.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "interp/interpreter.h"
 #include "lang/compiler.h"
@@ -54,7 +59,7 @@ TEST(CompileLogs, RecompilesNameTheFirstFailingGuardOfEachEntry) {
   logged.run(kTwoShapes);
   ASSERT_EQ(logged.messages.size(), 1u);
   EXPECT_EQ(logged.messages[0],
-            "[gyro recompiles] Recompiling function double in logs.gy:2\n"
+            "[gyro recompiles] [0/1] Recompiling function double in logs.gy:2\n"
             "    triggered by the following guard failure(s):\n"
             "    - entry 0: tensor 'x' size mismatch at index 0. expected 3, actual 4");
 }
@@ -85,14 +90,14 @@ TEST(CompileLogs, GuardsAndGraphOfEachNewEntry) {
   auto guards = logged.with_prefix("[gyro guards]");
   ASSERT_EQ(guards.size(), 2u);
   EXPECT_EQ(guards[0],
-            "[gyro guards] double (logs.gy:2), entry 0:\n  TENSOR_MATCH x: float32[3] stride=[1]");
+            "[gyro guards] [0/0] double (logs.gy:2), entry 0:\n  TENSOR_MATCH x: float32[3] stride=[1]");
   // The second size makes the dim symbolic (automatic dynamic): a range replaces the size.
   EXPECT_EQ(guards[1],
-            "[gyro guards] double (logs.gy:2), entry 1:\n  TENSOR_MATCH x: float32[s0] "
+            "[gyro guards] [0/1] double (logs.gy:2), entry 1:\n  TENSOR_MATCH x: float32[s0] "
             "stride=contiguous\n  SHAPE x.size(0) >= 2");
   auto graphs = logged.with_prefix("[gyro graph]");
   ASSERT_EQ(graphs.size(), 2u);
-  EXPECT_TRUE(graphs[0].starts_with("[gyro graph] double (logs.gy:2), 1 guards\ndef forward("))
+  EXPECT_TRUE(graphs[0].starts_with("[gyro graph] [0/0] double (logs.gy:2), 1 guards\ndef forward("))
       << graphs[0];
   EXPECT_EQ(logged.messages.size(), 4u);  // nothing from the channels left off
 }
@@ -111,7 +116,7 @@ noisy(ones(2))
 )");
   ASSERT_EQ(logged.messages.size(), 1u);
   EXPECT_EQ(logged.messages[0],
-            "[gyro graph_breaks] GraphBreakCall (logs.gy:5): graph_break() was called");
+            "[gyro graph_breaks] [0/0] GraphBreakCall (logs.gy:5): graph_break() was called");
 }
 
 TEST(CompileLogs, NoChannelsNoMessages) {
@@ -155,7 +160,7 @@ inner(ones(4))
 )");
   // Only the last call, without disable, compiles (inlining helper): one graph.
   ASSERT_EQ(logged.messages.size(), 1u);
-  EXPECT_TRUE(logged.messages[0].starts_with("[gyro graph] inner (logs.gy:5)"))
+  EXPECT_TRUE(logged.messages[0].starts_with("[gyro graph] [0/0] inner (logs.gy:5)"))
       << logged.messages[0];
 }
 
@@ -199,13 +204,14 @@ TEST(CompileConfigTable, ReprListsEveryKnobWithItsValueAndHelp) {
 TEST(CompileLogs, CacheReportsHitsMissesAndNewEntriesPerResumePoint) {
   Logged logged("cache");
   logged.run(kTwoShapes);
-  const std::string at = "[gyro cache] double (logs.gy:2) at pc 0: ";
+  // Lines of a compile carry its [frame/compile] tag; a hit is no compile and has none.
+  const std::string at = " double (logs.gy:2) at pc 0: ";
   ASSERT_EQ(logged.messages.size(), 5u);
-  EXPECT_EQ(logged.messages[0], at + "miss: tracing a new entry (0 here already)");
-  EXPECT_EQ(logged.messages[1], at + "entry 0 added (1 guards)");
-  EXPECT_EQ(logged.messages[2], at + "hit entry 0");
-  EXPECT_EQ(logged.messages[3], at + "miss: tracing a new entry (1 here already)");
-  EXPECT_EQ(logged.messages[4], at + "entry 1 added (2 guards)");  // symbolic: a range too
+  EXPECT_EQ(logged.messages[0], "[gyro cache] [0/0]" + at + "miss: tracing a new entry (0 here already)");
+  EXPECT_EQ(logged.messages[1], "[gyro cache] [0/0]" + at + "entry 0 added (1 guards)");
+  EXPECT_EQ(logged.messages[2], "[gyro cache]" + at + "hit entry 0");
+  EXPECT_EQ(logged.messages[3], "[gyro cache] [0/1]" + at + "miss: tracing a new entry (1 here already)");
+  EXPECT_EQ(logged.messages[4], "[gyro cache] [0/1]" + at + "entry 1 added (2 guards)");  // symbolic: a range too
 }
 
 TEST(CompileLogs, CacheNamesTheResumePointAfterABreakAndRunOnlyMisses) {
@@ -224,7 +230,8 @@ noisy(ones(2))
 noisy(ones(3))
 )");
   auto cache = logged.with_prefix("[gyro cache]");
-  ASSERT_EQ(logged.with_prefix("[gyro cache] noisy (logs.gy:5) at pc ").size(), cache.size());
+  for (const std::string& message : cache)
+    EXPECT_NE(message.find("noisy (logs.gy:5) at pc "), std::string::npos) << message;
   // The frame's start and its resume point each get an entry, then each hits once.
   int hits = 0, added = 0;
   for (const std::string& message : cache) {
@@ -243,7 +250,7 @@ TEST(CompileLogs, BytecodeShowsTheDisassemblyOfTheFrameBeingTraced) {
   logged.run(kTwoShapes);
   ASSERT_EQ(logged.messages.size(), 2u);  // one per trace, none for the cache hit
   EXPECT_TRUE(logged.messages[0].starts_with(
-      "[gyro bytecode] double (logs.gy:2), tracing from pc 0:\ncode #0 'double'\n"))
+      "[gyro bytecode] [0/0] double (logs.gy:2), tracing from pc 0:\ncode #0 'double'\n"))
       << logged.messages[0];
   EXPECT_NE(logged.messages[0].find("LOAD_FAST"), std::string::npos);
   EXPECT_NE(logged.messages[0].find("RETURN_VALUE"), std::string::npos);
@@ -254,7 +261,9 @@ TEST(CompileLogs, PerfTimesEachTraceAndBackendCompile) {
   logged.run(kTwoShapes);
   ASSERT_EQ(logged.messages.size(), 2u);
   for (const std::string& message : logged.messages) {
-    EXPECT_TRUE(message.starts_with("[gyro perf] double (logs.gy:2) at pc 0: trace ")) << message;
+    const std::string tag = &message == &logged.messages[0] ? "[0/0]" : "[0/1]";
+    EXPECT_TRUE(message.starts_with("[gyro perf] " + tag + " double (logs.gy:2) at pc 0: trace "))
+        << message;
     EXPECT_NE(message.find(" ms, backend vectorized "), std::string::npos) << message;
     EXPECT_TRUE(message.ends_with(" ms")) << message;
   }
@@ -269,3 +278,56 @@ TEST(CompileLogs, HelpListsEveryChannelWithoutAWarningAboutIt) {
         << name;
   EXPECT_EQ(logged.vm.log_enabled(LogChannel::cache), false);
 }
+
+namespace {
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(CompileDiagnostics, DumpDirGetsEachGraphAsCodeAndAsDot) {
+  const auto directory = std::filesystem::temp_directory_path() /
+                         ("gyro_dump_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  {
+    Logged logged("");
+    logged.vm.set_dump_dir(directory.string());
+    logged.run(kTwoShapes);
+  }
+  // Two compiles of frame 0 (double): static, then symbolic.
+  const std::string first = read_text(directory / "0_0_double.txt");
+  EXPECT_TRUE(first.starts_with("# double (logs.gy:2), frame 0, compile 0, from pc 0\n"))
+      << first;
+  EXPECT_NE(first.find("def double(x: \"f32[3]\"):"), std::string::npos) << first;
+  EXPECT_NE(first.find("#   TENSOR_MATCH x: float32[3] stride=[1]"), std::string::npos) << first;
+  EXPECT_NE(read_text(directory / "0_1_double.txt").find("SHAPE x.size(0) >= 2"),
+            std::string::npos);
+  EXPECT_TRUE(read_text(directory / "0_0_double.dot").starts_with("digraph double {"));
+  EXPECT_TRUE(std::filesystem::exists(directory / "0_1_double.dot"));
+  std::filesystem::remove_all(directory);
+  // A directory that cannot be written is a warning; the program runs on.
+  Logged unwritable("");
+  unwritable.vm.set_dump_dir("/nonexistent/gyro-dump");
+  unwritable.run(kTwoShapes);
+  ASSERT_FALSE(unwritable.messages.empty());
+  EXPECT_TRUE(unwritable.messages[0].starts_with(
+      "gyro warning: GYRO_DUMP_DIR: cannot write /nonexistent/gyro-dump/0_0_double.txt/.dot"))
+      << unwritable.messages[0];
+}
+
+TEST(CompileDiagnostics, ProgressReportsEachStepOfEachCompile) {
+  Logged logged("");
+  std::vector<std::string> steps;
+  logged.vm.set_progress_callback([&](std::string_view phase, std::string_view function) {
+    steps.push_back(std::string(phase) + " " + std::string(function));
+  });
+  logged.run(kTwoShapes);
+  EXPECT_EQ(steps, (std::vector<std::string>{"trace double", "backend double", "done double",
+                                             "trace double", "backend double", "done double"}));
+}
+
+}  // namespace
