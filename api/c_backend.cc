@@ -19,8 +19,7 @@ namespace {
 thread_local std::string backend_error;
 
 // The message for a callback that returned `status`.
-std::string callback_failure(const std::string& backend, const char* callback,
-                             gyro_status status) {
+std::string callback_failure(const std::string& backend, const char* callback, gyro_status status) {
   std::string message = std::exchange(backend_error, std::string());
   return fmt::format("backend '{}': {}() returned {}{}{}", backend, callback,
                      gyro_status_name(status), message.empty() ? "" : ": ", message);
@@ -40,9 +39,8 @@ Expected<std::vector<Tensor>> run_host_graph(const std::shared_ptr<const HostBac
   for (const Tensor& input : inputs) views.push_back(tensor_to_dlpack(input));
   std::vector<DLManagedTensor*> outputs(output_count, nullptr);
   backend_error.clear();
-  const gyro_status status = host->callbacks.run(host->callbacks.user_data, compiled,
-                                                 views.data(), views.size(), outputs.data(),
-                                                 outputs.size());
+  const gyro_status status = host->callbacks.run(host->callbacks.user_data, compiled, views.data(),
+                                                 views.size(), outputs.data(), outputs.size());
   for (DLManagedTensor* view : views) view->deleter(view);
   // Every output the backend made is taken over, or handed back to its deleter.
   std::vector<Tensor> results;

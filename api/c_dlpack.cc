@@ -3,9 +3,9 @@
 #include <limits>
 #include <string>
 
-#include "gyro/gyro.h"
 #include "api/dlpack_convert.h"
 #include "api/vm_state.h"
+#include "gyro/gyro.h"
 #include "ir/storage.h"
 #include "ir/tensor.h"
 
@@ -59,7 +59,6 @@ void release_imported(void* context) {
 
 }  // namespace
 
-
 std::variant<Tensor, DLPackRefusal> tensor_from_dlpack(DLManagedTensor* tensor) {
   auto refuse = [](gyro_status status, std::string message) {
     return DLPackRefusal{status, std::move(message)};
@@ -106,8 +105,7 @@ std::variant<Tensor, DLPackRefusal> tensor_from_dlpack(DLManagedTensor* tensor) 
       return refuse(GYRO_ERROR_UNSUPPORTED, "the strides overflow");
   }
   if (numel > 0 && !dl.data)
-    return refuse(GYRO_ERROR_INVALID_ARGUMENT,
-                  fmt::format("data is NULL for {} elements", numel));
+    return refuse(GYRO_ERROR_INVALID_ARGUMENT, fmt::format("data is NULL for {} elements", numel));
   auto* first = static_cast<char*>(dl.data) + dl.byte_offset;
   if (reinterpret_cast<uintptr_t>(first) % static_cast<uintptr_t>(itemsize) != 0)
     return refuse(GYRO_ERROR_UNSUPPORTED,
@@ -119,7 +117,8 @@ std::variant<Tensor, DLPackRefusal> tensor_from_dlpack(DLManagedTensor* tensor) 
     for_each_offset(sizes, strides, [&](int64_t offset) {
       if (static_cast<unsigned char>(first[offset]) > 1) valid = false;
     });
-    if (!valid) return refuse(GYRO_ERROR_UNSUPPORTED, "a bool tensor holds bytes other than 0 and 1");
+    if (!valid)
+      return refuse(GYRO_ERROR_UNSUPPORTED, "a bool tensor holds bytes other than 0 and 1");
   }
   Ref<Storage> storage = Storage::wrap_external(first, nbytes, release_imported, tensor);
   const Dims span{static_cast<int64_t>(nbytes) / itemsize};
@@ -159,8 +158,7 @@ gyro_status gyro_value_from_dlpack(gyro_vm* vm, DLManagedTensor* tensor, gyro_va
     GYRO_API_REQUIRE(tensor && out, "gyro_value_from_dlpack", "tensor and out must not be NULL");
     auto made = tensor_from_dlpack(tensor);
     if (auto* refusal = std::get_if<DLPackRefusal>(&made))
-      return vm->fail(refusal->status,
-                      fmt::format("gyro_value_from_dlpack: {}", refusal->message));
+      return vm->fail(refusal->status, fmt::format("gyro_value_from_dlpack: {}", refusal->message));
     return give(vm, make_tensor(std::move(std::get<Tensor>(made))), out);
   });
 }

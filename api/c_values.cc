@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "gyro/gyro.h"
 #include "api/vm_state.h"
+#include "gyro/gyro.h"
 #include "interp/python_ops.h"
 
 using namespace gyro;
@@ -75,14 +75,13 @@ std::string described(Interpreter& vm, const Value& value) {
   return fmt::format("{} {}", vowel ? "an" : "a", name);
 }
 
-gyro_status wrong_kind(gyro_vm* vm, const char* function, const Value& value,
-                       const char* wanted) {
+gyro_status wrong_kind(gyro_vm* vm, const char* function, const Value& value, const char* wanted) {
   return vm->fail(GYRO_ERROR_TYPE, fmt::format("{}: the value is {}, not {}", function,
                                                described(*vm->interpreter, value), wanted));
 }
 
-gyro_status make_sequence(gyro_vm* vm, const char* function, const gyro_value* items,
-                          size_t count, gyro_value* out, bool tuple) {
+gyro_status make_sequence(gyro_vm* vm, const char* function, const gyro_value* items, size_t count,
+                          gyro_value* out, bool tuple) {
   return guarded(vm, function, [&] {
     GYRO_API_REQUIRE(out, function, "out is NULL");
     auto values = values_of(vm, function, items, count, "an item");
@@ -270,8 +269,7 @@ gyro_status gyro_value_item(gyro_vm* vm, gyro_value value, int64_t index, gyro_v
   });
 }
 
-gyro_status gyro_value_get_attr(gyro_vm* vm, gyro_value value, const char* name,
-                                gyro_value* out) {
+gyro_status gyro_value_get_attr(gyro_vm* vm, gyro_value value, const char* name, gyro_value* out) {
   return guarded(vm, "gyro_value_get_attr", [&] {
     GYRO_API_REQUIRE(out && name, "gyro_value_get_attr", "name and out must not be NULL");
     const Value* found = lookup(vm, "gyro_value_get_attr", value, "value");
@@ -287,7 +285,8 @@ gyro_status gyro_value_set_attr(gyro_vm* vm, gyro_value value, const char* name,
   return guarded(vm, "gyro_value_set_attr", [&] {
     GYRO_API_REQUIRE(name, "gyro_value_set_attr", "name is NULL");
     const Value* found = lookup(vm, "gyro_value_set_attr", value, "value");
-    const Value* given = found ? lookup(vm, "gyro_value_set_attr", attribute, "attribute") : nullptr;
+    const Value* given =
+        found ? lookup(vm, "gyro_value_set_attr", attribute, "attribute") : nullptr;
     if (!found || !given) return GYRO_ERROR_INVALID_ARGUMENT;
     if (!vm->interpreter->set_attribute(*found, name, *given)) return vm->fail_with_exception();
     return GYRO_OK;
@@ -334,8 +333,8 @@ gyro_status gyro_vm_set_builtin(gyro_vm* vm, const char* name, gyro_value value)
   });
 }
 
-gyro_status gyro_vm_call(gyro_vm* vm, gyro_value callable, const gyro_value* args,
-                         size_t arg_count, gyro_value* result) {
+gyro_status gyro_vm_call(gyro_vm* vm, gyro_value callable, const gyro_value* args, size_t arg_count,
+                         gyro_value* result) {
   return gyro_vm_call_kw(vm, callable, args, arg_count, nullptr, nullptr, 0, result);
 }
 
@@ -412,9 +411,9 @@ gyro_status gyro_vm_raise(gyro_vm* vm, const char* exception_type, const char* m
     Interpreter& interpreter = *vm->interpreter;
     Value cls = interpreter.builtin_class(exception_type);
     if (!cls.is(ObjectKind::Class) || !cls.as<ClassObject>().is_exception)
-      return vm->fail(GYRO_ERROR_NOT_FOUND,
-                      fmt::format("gyro_vm_raise: '{}' is not a builtin exception class",
-                                  exception_type));
+      return vm->fail(
+          GYRO_ERROR_NOT_FOUND,
+          fmt::format("gyro_vm_raise: '{}' is not a builtin exception class", exception_type));
     interpreter.raise_named(exception_type, message);
     return vm->fail(GYRO_ERROR_EXCEPTION, fmt::format("{}: {}", exception_type, message),
                     exception_type);

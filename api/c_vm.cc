@@ -1,17 +1,17 @@
 // The C API's VMs and modules: versions, configs, creating and destroying VMs, errors,
 // loading modules, compile knobs, compile(), stats and explain.
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstring>
-#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
 
-#include "gyro/gyro.h"
 #include "api/vm_state.h"
+#include "gyro/gyro.h"
 #include "interp/compile_api.h"
 #include "ir/assembler.h"
 #include "ir/bytecode_file.h"
@@ -41,8 +41,7 @@ gyro_value HandleTable::add(Value value) {
   Slot& slot = slots_[index];
   slot.value = std::move(value);
   slot.live = true;
-  return tag_ | (static_cast<uint64_t>(slot.generation) << 32) |
-         (static_cast<uint64_t>(index) + 1);
+  return tag_ | (static_cast<uint64_t>(slot.generation) << 32) | (static_cast<uint64_t>(index) + 1);
 }
 
 const Value* HandleTable::find(gyro_value handle) const {
@@ -118,9 +117,13 @@ gyro_status gyro_vm::fail_with_exception() {
 
 extern "C" {
 
-uint32_t gyro_abi_version(void) { return GYRO_ABI_VERSION; }
+uint32_t gyro_abi_version(void) {
+  return GYRO_ABI_VERSION;
+}
 
-const char* gyro_version(void) { return kGyroVersion; }
+const char* gyro_version(void) {
+  return kGyroVersion;
+}
 
 const char* gyro_status_name(gyro_status status) {
   switch (status) {
@@ -281,17 +284,17 @@ gyro_status gyro_vm_set_config(gyro_vm* vm, const char* name, const char* value)
       } else if (text == "0" || text == "false" || text == "False") {
         parsed = Value::boolean(false);
       } else {
-        return vm->fail(GYRO_ERROR_TYPE,
-                        fmt::format("gyro_vm_set_config: {} takes true or false, not '{}'", name,
-                                    text));
+        return vm->fail(
+            GYRO_ERROR_TYPE,
+            fmt::format("gyro_vm_set_config: {} takes true or false, not '{}'", name, text));
       }
     } else {
       int64_t number = 0;
       auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
       if (error != std::errc() || end != text.data() + text.size())
-        return vm->fail(GYRO_ERROR_TYPE,
-                        fmt::format("gyro_vm_set_config: {} takes an integer, not '{}'", name,
-                                    text));
+        return vm->fail(
+            GYRO_ERROR_TYPE,
+            fmt::format("gyro_vm_set_config: {} takes an integer, not '{}'", name, text));
       parsed = Value::integer(number);
     }
     if (!set_config_attribute(interpreter, (*config)->as<ConfigObject>(), name, parsed))

@@ -116,9 +116,9 @@ inline gyro_status give(gyro_vm* vm, Value value, gyro_value* out) {
 }  // namespace gyro::api
 
 // Shorthands for the checks every function starts with.
-#define GYRO_API_REQUIRE(condition, function, ...)                                   \
-  do {                                                                               \
-    if (!(condition))                                                                \
-      return vm->fail(GYRO_ERROR_INVALID_ARGUMENT,                                   \
-                      fmt::format("{}: {}", function, fmt::format(__VA_ARGS__)));    \
+#define GYRO_API_REQUIRE(condition, function, ...)                                \
+  do {                                                                            \
+    if (!(condition))                                                             \
+      return vm->fail(GYRO_ERROR_INVALID_ARGUMENT,                                \
+                      fmt::format("{}: {}", function, fmt::format(__VA_ARGS__))); \
   } while (0)

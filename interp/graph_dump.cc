@@ -23,8 +23,7 @@ bool write_file(const std::string& path, const std::string& text) {
 // A function name as a file name: letters, digits and '_' kept, anything else '_'.
 std::string file_safe(std::string_view name) {
   std::string safe;
-  for (char c : name)
-    safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  for (char c : name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
   return safe;
 }
 
@@ -32,11 +31,11 @@ std::string file_safe(std::string_view name) {
 
 void dump_graph(Interpreter& vm, const std::string& directory, const Code& code,
                 const Capture& capture, int frame_id, int compile_id) {
-  const std::string stem = fmt::format("{}/{}_{}_{}", directory, frame_id, compile_id,
-                                       file_safe(code.name));
-  std::string text = fmt::format("# {} ({}:{}), frame {}, compile {}, from pc {}\n", code.name,
-                                 code.filename, code.first_line, frame_id, compile_id,
-                                 capture.start_pc);
+  const std::string stem =
+      fmt::format("{}/{}_{}_{}", directory, frame_id, compile_id, file_safe(code.name));
+  std::string text =
+      fmt::format("# {} ({}:{}), frame {}, compile {}, from pc {}\n", code.name, code.filename,
+                  code.first_line, frame_id, compile_id, capture.start_pc);
   text += print_graph(capture.graph, file_safe(code.name));
   text += "\n# guards:\n";
   for (const auto& guard : capture.guards)
@@ -45,8 +44,7 @@ void dump_graph(Interpreter& vm, const std::string& directory, const Code& code,
   const bool written = write_file(stem + ".txt", text) &&
                        write_file(stem + ".dot", graph_to_dot(capture.graph, file_safe(code.name)));
   if (!written)
-    vm.warn(fmt::format("GYRO_DUMP_DIR: cannot write {}.txt/.dot: {}", stem,
-                        std::strerror(errno)));
+    vm.warn(fmt::format("GYRO_DUMP_DIR: cannot write {}.txt/.dot: {}", stem, std::strerror(errno)));
 }
 
 }  // namespace gyro

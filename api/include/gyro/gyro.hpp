@@ -241,8 +241,7 @@ class Vm {
   std::string explain(const Value& function, std::initializer_list<Value> args) {
     std::vector<gyro_value> handles;
     for (const Value& arg : args) handles.push_back(arg.handle());
-    return make(gyro_vm_explain(vm_, function.handle(), handles.data(), handles.size(),
-                                &scratch_))
+    return make(gyro_vm_explain(vm_, function.handle(), handles.data(), handles.size(), &scratch_))
         .to_string();
   }
   gyro_stats stats() {

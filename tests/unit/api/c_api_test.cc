@@ -259,8 +259,8 @@ TEST(CApi, TensorsCrossThroughDLPackWithoutCopies) {
   EXPECT_EQ(out.shape[1], 3);
   EXPECT_EQ(out.dtype.code, kDLFloat);
   EXPECT_EQ(out.dtype.bits, 32);
-  const auto* values = reinterpret_cast<const float*>(static_cast<const char*>(out.data) +
-                                                      out.byte_offset);
+  const auto* values =
+      reinterpret_cast<const float*>(static_cast<const char*>(out.data) + out.byte_offset);
   EXPECT_EQ(values[0], 21.0f);
   EXPECT_EQ(values[5], 13.0f);
   result_tensor->deleter(result_tensor);
@@ -469,7 +469,8 @@ TEST(CApi, AnotherThreadInterruptsARunningCall) {
 
 TEST(CApi, CollectsCyclesOnRequest) {
   Loaded program;
-  const char* source = "def cycles(n):\n    for i in range(n):\n        a = []\n        a.append(a)\n";
+  const char* source =
+      "def cycles(n):\n    for i in range(n):\n        a = []\n        a.append(a)\n";
   gyro_value module = 0, cycles = 0, result = 0;
   ASSERT_EQ(gyro_vm_load_script(program.vm, source, std::strlen(source), "c.gy", &module), GYRO_OK);
   ASSERT_EQ(gyro_module_get(program.vm, module, "cycles", &cycles), GYRO_OK);
@@ -499,8 +500,7 @@ gyro_status observe(void* user, const char* json, size_t length, void** compiled
   return GYRO_OK;
 }
 
-gyro_status never_runs(void*, void*, DLManagedTensor* const*, size_t, DLManagedTensor**,
-                       size_t) {
+gyro_status never_runs(void*, void*, DLManagedTensor* const*, size_t, DLManagedTensor**, size_t) {
   return GYRO_ERROR_INTERNAL;
 }
 
@@ -530,8 +530,8 @@ gyro_status run_doubler(void* user, void* compiled, DLManagedTensor* const* inpu
     out->shape[d] = in.shape[d];
     numel *= in.shape[d];
   }
-  const auto* x = reinterpret_cast<const float*>(static_cast<const char*>(in.data) +
-                                                 in.byte_offset);
+  const auto* x =
+      reinterpret_cast<const float*>(static_cast<const char*>(in.data) + in.byte_offset);
   for (int64_t i = 0; i < numel; ++i) out->data.push_back(x[i] * 2);  // contiguous inputs here
   out->managed.dl_tensor = in;
   out->managed.dl_tensor.data = out->data.data();
@@ -546,7 +546,9 @@ gyro_status run_doubler(void* user, void* compiled, DLManagedTensor* const* inpu
   return GYRO_OK;
 }
 
-void release_doubler(void* user, void* compiled) { ++static_cast<BackendLog*>(compiled)->released; }
+void release_doubler(void* user, void* compiled) {
+  ++static_cast<BackendLog*>(compiled)->released;
+}
 
 gyro_status refuse_to_compile(void*, const char*, size_t, void**) {
   gyro_backend_set_error("this backend compiles nothing");
@@ -573,8 +575,7 @@ TEST(CApi, HostBackendsGetTheGraphAsJsonAndTensorsAsDLPack) {
   {
     Loaded program;
     EXPECT_EQ(gyro_register_backend(program.vm, &backend), GYRO_ERROR_INVALID_ARGUMENT);
-    EXPECT_NE(std::string(gyro_vm_last_error(program.vm)).find("test_refuser"),
-              std::string::npos);
+    EXPECT_NE(std::string(gyro_vm_last_error(program.vm)).find("test_refuser"), std::string::npos);
     HostBuffer buffer;
     gyro_value x = 0, result = 0, compiled = 0, text = 0;
     ASSERT_EQ(gyro_value_from_dlpack(program.vm, &buffer.managed, &x), GYRO_OK);

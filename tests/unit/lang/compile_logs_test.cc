@@ -89,15 +89,17 @@ TEST(CompileLogs, GuardsAndGraphOfEachNewEntry) {
   logged.run(kTwoShapes);
   auto guards = logged.with_prefix("[gyro guards]");
   ASSERT_EQ(guards.size(), 2u);
-  EXPECT_EQ(guards[0],
-            "[gyro guards] [0/0] double (logs.gy:2), entry 0:\n  TENSOR_MATCH x: float32[3] stride=[1]");
+  EXPECT_EQ(
+      guards[0],
+      "[gyro guards] [0/0] double (logs.gy:2), entry 0:\n  TENSOR_MATCH x: float32[3] stride=[1]");
   // The second size makes the dim symbolic (automatic dynamic): a range replaces the size.
   EXPECT_EQ(guards[1],
             "[gyro guards] [0/1] double (logs.gy:2), entry 1:\n  TENSOR_MATCH x: float32[s0] "
             "stride=contiguous\n  SHAPE x.size(0) >= 2");
   auto graphs = logged.with_prefix("[gyro graph]");
   ASSERT_EQ(graphs.size(), 2u);
-  EXPECT_TRUE(graphs[0].starts_with("[gyro graph] [0/0] double (logs.gy:2), 1 guards\ndef forward("))
+  EXPECT_TRUE(
+      graphs[0].starts_with("[gyro graph] [0/0] double (logs.gy:2), 1 guards\ndef forward("))
       << graphs[0];
   EXPECT_EQ(logged.messages.size(), 4u);  // nothing from the channels left off
 }
@@ -207,11 +209,14 @@ TEST(CompileLogs, CacheReportsHitsMissesAndNewEntriesPerResumePoint) {
   // Lines of a compile carry its [frame/compile] tag; a hit is no compile and has none.
   const std::string at = " double (logs.gy:2) at pc 0: ";
   ASSERT_EQ(logged.messages.size(), 5u);
-  EXPECT_EQ(logged.messages[0], "[gyro cache] [0/0]" + at + "miss: tracing a new entry (0 here already)");
+  EXPECT_EQ(logged.messages[0],
+            "[gyro cache] [0/0]" + at + "miss: tracing a new entry (0 here already)");
   EXPECT_EQ(logged.messages[1], "[gyro cache] [0/0]" + at + "entry 0 added (1 guards)");
   EXPECT_EQ(logged.messages[2], "[gyro cache]" + at + "hit entry 0");
-  EXPECT_EQ(logged.messages[3], "[gyro cache] [0/1]" + at + "miss: tracing a new entry (1 here already)");
-  EXPECT_EQ(logged.messages[4], "[gyro cache] [0/1]" + at + "entry 1 added (2 guards)");  // symbolic: a range too
+  EXPECT_EQ(logged.messages[3],
+            "[gyro cache] [0/1]" + at + "miss: tracing a new entry (1 here already)");
+  EXPECT_EQ(logged.messages[4],
+            "[gyro cache] [0/1]" + at + "entry 1 added (2 guards)");  // symbolic: a range too
 }
 
 TEST(CompileLogs, CacheNamesTheResumePointAfterABreakAndRunOnlyMisses) {
@@ -289,8 +294,8 @@ std::string read_text(const std::filesystem::path& path) {
 }
 
 TEST(CompileDiagnostics, DumpDirGetsEachGraphAsCodeAndAsDot) {
-  const auto directory = std::filesystem::temp_directory_path() /
-                         ("gyro_dump_" + std::to_string(::getpid()));
+  const auto directory =
+      std::filesystem::temp_directory_path() / ("gyro_dump_" + std::to_string(::getpid()));
   std::filesystem::remove_all(directory);
   std::filesystem::create_directories(directory);
   {
@@ -300,8 +305,7 @@ TEST(CompileDiagnostics, DumpDirGetsEachGraphAsCodeAndAsDot) {
   }
   // Two compiles of frame 0 (double): static, then symbolic.
   const std::string first = read_text(directory / "0_0_double.txt");
-  EXPECT_TRUE(first.starts_with("# double (logs.gy:2), frame 0, compile 0, from pc 0\n"))
-      << first;
+  EXPECT_TRUE(first.starts_with("# double (logs.gy:2), frame 0, compile 0, from pc 0\n")) << first;
   EXPECT_NE(first.find("def double(x: \"f32[3]\"):"), std::string::npos) << first;
   EXPECT_NE(first.find("#   TENSOR_MATCH x: float32[3] stride=[1]"), std::string::npos) << first;
   EXPECT_NE(read_text(directory / "0_1_double.txt").find("SHAPE x.size(0) >= 2"),
