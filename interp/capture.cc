@@ -2,6 +2,7 @@
 #include "interp/capture.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <new>
 
@@ -108,8 +109,7 @@ std::optional<Value> build_sym_int(Interpreter& vm, const ResultPlan& plan, Sour
     }
   }
   auto result = guards::evaluate_expression(plan.expression, bindings);
-  if (!result)
-    return vm.raise(ErrorKind::OverflowError, "a size computation overflows int64");
+  if (!result) return vm.raise(ErrorKind::OverflowError, "a size computation overflows int64");
   return Value::integer(*result);
 }
 
@@ -354,7 +354,13 @@ std::optional<std::vector<Tensor>> run_graph(Interpreter& vm, const Capture& cap
     inputs.push_back(input->as<TensorBoxObject>().tensor);
   }
   // TENSOR_MATCH guards have just checked these inputs' dtypes and sizes.
+  const bool timed = vm.compile_config().time_graph_runs;
+  const auto start =
+      timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   auto outputs = executable.run_checked_elsewhere(inputs.tensors());
+  if (timed)
+    vm.compile_stats().run_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!outputs.ok()) return vm.raise(outputs.error());
   if (!capture.write_backs.empty() && !write_back_inputs(vm, capture, *outputs, loader))
     return std::nullopt;

@@ -134,13 +134,16 @@ std::optional<std::optional<Value>> frameless_hit(Interpreter& vm,
                        &function.globals.as<DictObject>().table,
                        &vm.builtins().as<DictObject>().table,
                        &function.closure};
+  int64_t checked = 0;  // counted only on a hit: otherwise the full path checks them again
   for (const auto& entry : compiled.entries) {
     const Capture& capture = *entry->capture;
     if (capture.start_pc != 0) continue;
     SourceLoader loader(capture.sources, entry->keys, subject);
+    ++checked;
     if (!guards_pass(capture.guards, loader)) continue;
     if (capture.resume_pc >= 0 || !capture.effects.empty()) return std::nullopt;
     ++vm.compile_stats().cache_hits;
+    vm.compile_stats().guard_checks += checked;
     auto outputs = run_graph(vm, capture, entry->executable, loader);
     if (!outputs) return std::optional<Value>();
     return build_value(vm, capture.result, *outputs, loader);
@@ -333,6 +336,7 @@ std::optional<Value> Interpreter::compiled_step(CompiledFunctionObject& compiled
     if (capture.start_pc != static_cast<int64_t>(pc)) continue;
     ++entries_here;
     SourceLoader loader(capture.sources, entry->keys, subject);
+    ++compile_stats_.guard_checks;
     if (guards_pass(capture.guards, loader)) {
       ++compile_stats_.cache_hits;
       if (log_enabled(LogChannel::cache)) [[unlikely]]
@@ -428,6 +432,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     entry->executable = std::move(*executable);
     compiled.entries.push_back(entry);
     ++compile_stats_.graphs;
+    compile_stats_.guards += static_cast<int64_t>(entry->capture->guards.size());
     if (!compiled.implicit) ++accumulated_entries_;
     log_cache(*this, code, pc,
               fmt::format("entry {} loaded from the compile cache ({} guards)",
@@ -497,8 +502,8 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     compile_stats_.z3_seconds += entry->capture->z3_ms / 1000.0;
     if (log_enabled(LogChannel::perf))
       log(LogChannel::perf,
-          fmt::format("{} at pc {}: trace {:.3f} ms, backend {} {:.3f} ms", code_location(code),
-                      pc, milliseconds(trace_end - trace_start),
+          fmt::format("{} at pc {}: trace {:.3f} ms, backend {} {:.3f} ms", code_location(code), pc,
+                      milliseconds(trace_end - trace_start),
                       compiled.backend.is(ObjectKind::Str)
                           ? std::string_view(compiled.backend.as<StrObject>().text)
                           : kDefaultBackend,
@@ -507,6 +512,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     persistent_cache_->record(compiled, pc, entry, cache_logger(*this, code, pc));
     compiled.entries.push_back(entry);
     ++compile_stats_.graphs;
+    compile_stats_.guards += static_cast<int64_t>(entry->capture->guards.size());
     if (!compiled.implicit) ++accumulated_entries_;
     const Capture& made = *entry->capture;
     log_cache(

@@ -63,6 +63,7 @@ int run_module(const gyro::Module& module, const RunOptions& options = {}) {
   gyro::Interpreter vm;
   gyro::Status prelude = gyro::lang::install_prelude(vm);
   if (!prelude.ok()) return report(prelude.error());
+  if (options.stats || options.explain) vm.compile_config().time_graph_runs = true;
   if (options.explain) {
     if (!std::getenv("GYRO_LOGS")) vm.set_logs("graph,graph_breaks,guards,recompiles");
     vm.compile_config().compile_all = true;

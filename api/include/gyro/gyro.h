@@ -232,6 +232,9 @@ typedef struct gyro_stats {
   double trace_seconds;    /* symbolic evaluation, guards and their pruning */
   double z3_seconds;       /* Z3, of the time tracing */
   double backend_seconds;  /* backends compiling graphs */
+  int64_t guards;          /* guards of the entries made, after pruning */
+  int64_t guard_checks;    /* entries whose guards a lookup ran */
+  double run_seconds;      /* compiled graphs running; only with the time_graph_runs knob */
 } gyro_stats;
 
 /* Fills the fields that fit in stats->struct_size (set it to sizeof(gyro_stats)). */

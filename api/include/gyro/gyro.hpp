@@ -5,8 +5,10 @@
 #define GYRO_HPP_
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -151,6 +153,128 @@ class Value {
   gyro_value handle_ = 0;
 };
 
+// Bytecode built by the host, one code object at a time (docs/bytecode.md lists the opcodes
+// and operands). It becomes text assembly, which Vm::load_built assembles and verifies like any
+// other module: a mistake (an unknown opcode, a bad jump, an unbalanced stack) is an Error
+// naming the block and line.
+class Builder {
+ public:
+  class Code {
+   public:
+    Code& parameters(std::initializer_list<std::string_view> names) {
+      for (std::string_view name : names) local(name);
+      args_ = names.size();
+      return *this;
+    }
+    // Indices into the code's tables (made on first use).
+    uint32_t local(std::string_view name) { return index_of(locals_, quoted(name)); }
+    uint32_t name(std::string_view name) { return index_of(names_, quoted(name)); }
+    uint32_t constant(int64_t value) { return index_of(constants_, std::to_string(value)); }
+    uint32_t constant(double value) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.17g", value);
+      std::string written = text;
+      if (written.find_first_of(".eEn") == std::string::npos) written += ".0";  // stays a float
+      return index_of(constants_, written);
+    }
+    uint32_t constant(std::string_view text) { return index_of(constants_, quoted(text)); }
+    uint32_t constant(const char* text) { return constant(std::string_view(text)); }
+    uint32_t constant_none() { return index_of(constants_, "None"); }
+    // A nested code object (for MAKE_FUNCTION), made by the same builder.
+    uint32_t constant(const Code& code) {
+      return index_of(constants_, "<code #" + std::to_string(code.index_) + " " + code.name_ + ">");
+    }
+    // The source line the next instructions carry (tracebacks show it); 1 at first.
+    Code& line(int number) {
+      line_ = number;
+      return *this;
+    }
+    // Appends an instruction: an opcode of docs/bytecode.md and its operand as the assembler
+    // reads it (a number, a name, an operator symbol such as "+"); returns its offset.
+    size_t emit(std::string_view opcode) { return append(opcode, {}); }
+    size_t emit(std::string_view opcode, std::string_view operand) {
+      return append(opcode, operand);
+    }
+    size_t emit(std::string_view opcode, uint32_t operand) {
+      return append(opcode, std::to_string(operand));
+    }
+    // The offset the next instruction will have (a jump target).
+    size_t next_offset() const { return instructions_.size(); }
+    // Sets the operand of the instruction at `offset` (a forward jump, once its target is known).
+    void patch(size_t offset, uint32_t operand) {
+      std::string& text = instructions_.at(offset);
+      const size_t opcode_end = text.find(' ', text.find(' ', text.find(' ') + 1) + 1);
+      text = text.substr(0, opcode_end) + " " + std::to_string(operand);
+    }
+
+   private:
+    friend class Builder;
+    Code(size_t index, std::string name) : index_(index), name_(std::move(name)) {}
+    size_t append(std::string_view opcode, std::string_view operand) {
+      instructions_.push_back(std::to_string(line_) + " " + std::to_string(instructions_.size()) +
+                              " " + std::string(opcode) +
+                              (operand.empty() ? "" : " " + std::string(operand)));
+      return instructions_.size() - 1;
+    }
+    static uint32_t index_of(std::vector<std::string>& table, const std::string& entry) {
+      for (size_t i = 0; i < table.size(); ++i)
+        if (table[i] == entry) return static_cast<uint32_t>(i);
+      table.push_back(entry);
+      return static_cast<uint32_t>(table.size() - 1);
+    }
+    static std::string quoted(std::string_view text) {
+      std::string out = "'";
+      for (unsigned char c : text) {
+        if (c == '\\' || c == '\'') {
+          out += '\\';
+          out += static_cast<char>(c);
+        } else if (c < 0x20 || c == 0x7f) {
+          char escape[8];
+          std::snprintf(escape, sizeof escape, "\\x%02x", c);
+          out += escape;
+        } else {
+          out += static_cast<char>(c);
+        }
+      }
+      return out + "'";
+    }
+    static std::string joined(const std::vector<std::string>& items) {
+      std::string out;
+      for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+      return out;
+    }
+    std::string text(const std::string& file) const {
+      std::string out = "code #" + std::to_string(index_) + " " + quoted(name_) + "\n";
+      out +=
+          "  file " + quoted(file) + " line 1 args " + std::to_string(args_) + " flags 0 stack 0\n";
+      out += "  consts: " + joined(constants_) + "\n  names: " + joined(names_) +
+             "\n  locals: " + joined(locals_) + "\n  cells:\n  frees:\n";
+      for (const std::string& instruction : instructions_) out += "  " + instruction + "\n";
+      return out + "end\n";
+    }
+    size_t index_;
+    std::string name_;
+    size_t args_ = 0;
+    int line_ = 1;
+    std::vector<std::string> constants_, names_, locals_, instructions_;
+  };
+
+  // A new code object; the first one made is the module's top level.
+  Code& code(std::string name) {
+    codes_.push_back(std::unique_ptr<Code>(new Code(codes_.size(), std::move(name))));
+    return *codes_.back();
+  }
+  // The text assembly of every code object, top level first.
+  std::string assembly(const std::string& file = "<built>") const {
+    std::string out;
+    for (const auto& code : codes_) out += code->text(file) + "\n";
+    return out;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Code>> codes_;
+};
+
 struct CompileOptions {
   const char* backend = nullptr;  // "vectorized" by default
   bool fullgraph = false;
@@ -189,6 +313,9 @@ class Vm {
     gyro_value module;
     detail::check(vm_, gyro_vm_load_bytecode(vm_, bytes.data(), bytes.size(), name, &module));
     return Value(vm_, module);
+  }
+  Value load_built(const Builder& builder, const char* name = "<built>") {
+    return load_assembly(builder.assembly(name), name);
   }
   Value load_file(const char* path) {
     gyro_value module;

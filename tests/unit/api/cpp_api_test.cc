@@ -69,3 +69,55 @@ TEST(CppApi, CompilesAndReportsStats) {
 }
 
 }  // namespace
+
+namespace {
+
+using gyro::embed::Builder;
+
+TEST(CppApi, BuildsBytecodeFromTheHost) {
+  // def clamp_sum(a, b): return a + b if a + b < 10 else 10, built instruction by instruction.
+  Builder builder;
+  Builder::Code& top = builder.code("<module>");
+  Builder::Code& clamp = builder.code("clamp_sum");
+  clamp.parameters({"a", "b"});
+  clamp.line(2);
+  clamp.emit("LOAD_FAST", clamp.local("a"));
+  clamp.emit("LOAD_FAST", clamp.local("b"));
+  clamp.emit("BINARY_OP", "+");
+  clamp.emit("COPY", 1u);
+  clamp.emit("LOAD_CONST", clamp.constant(int64_t{10}));
+  clamp.emit("COMPARE_OP", "<");
+  const size_t jump = clamp.emit("POP_JUMP_IF_FALSE", 0u);
+  clamp.emit("RETURN_VALUE");
+  clamp.patch(jump, static_cast<uint32_t>(clamp.next_offset()));
+  clamp.line(3);
+  clamp.emit("POP_TOP");
+  clamp.emit("LOAD_CONST", clamp.constant(int64_t{10}));
+  clamp.emit("RETURN_VALUE");
+  top.emit("LOAD_CONST", top.constant(clamp));
+  top.emit("MAKE_FUNCTION", 0u);
+  top.emit("STORE_GLOBAL", top.name("clamp_sum"));
+  top.emit("LOAD_CONST", top.constant("it's \\ built\n"));
+  top.emit("STORE_GLOBAL", top.name("label"));
+  top.emit("LOAD_CONST", top.constant_none());
+  top.emit("RETURN_VALUE");
+  Vm vm;
+  Value module = vm.load_built(builder, "built.gya");
+  EXPECT_EQ(module["clamp_sum"](vm.from(3), vm.from(4)).to_int(), 7);
+  EXPECT_EQ(module["clamp_sum"](vm.from(30), vm.from(4)).to_int(), 10);
+  EXPECT_EQ(module["label"].to_string(), "it's \\ built\n");
+  // A mistake is the verifier's error, with the place.
+  Builder broken;
+  Builder::Code& bad = broken.code("<module>");
+  bad.emit("POP_TOP");
+  bad.emit("RETURN_VALUE");
+  try {
+    vm.load_built(broken, "broken.gya");
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.status(), GYRO_ERROR_SYNTAX);
+    EXPECT_NE(std::string(error.what()).find("broken.gya"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace

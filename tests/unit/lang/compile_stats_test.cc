@@ -51,6 +51,13 @@ TEST(CompileStats, CountGraphsBreaksHitsMissesAndRecompiles) {
   EXPECT_EQ(stats.recompiles, 1);
   EXPECT_EQ(stats.cache_misses, 4);
   EXPECT_EQ(stats.graph_breaks, 1);
+  // Guard sets run: one per entry tried (none before an entry exists).
+  EXPECT_EQ(stats.guard_checks, 3);
+  EXPECT_GT(stats.guards, 0);
+  EXPECT_EQ(stats.run_seconds, 0);  // config.time_graph_runs is off
+  vm.compile_config().time_graph_runs = true;
+  ASSERT_TRUE(vm.call(program.global("run_f"), {}).has_value());
+  EXPECT_GT(stats.run_seconds, 0);
   // The text lists every counter by name.
   const std::string text = describe_stats(stats);
   EXPECT_NE(text.find("graphs: 4  # "), std::string::npos) << text;
