@@ -1,14 +1,18 @@
 // The C API's host backends: a graph goes out as JSON, inputs and outputs cross as DLPack.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <fmt/ranges.h>
 
 #include "api/dlpack_convert.h"
 #include "api/graph_json.h"
 #include "api/vm_state.h"
 #include "backends/backend.h"
 #include "gyro/gyro.h"
+#include "ir/graph_printer.h"
 
 using namespace gyro;
 using namespace gyro::api;
@@ -31,38 +35,61 @@ struct HostBackend {
   gyro_backend callbacks;
 };
 
-// Runs a host-compiled graph: inputs out as DLPack views, outputs back in.
-Expected<std::vector<Tensor>> run_host_graph(const std::shared_ptr<const HostBackend>& host,
-                                             void* compiled, std::size_t output_count,
-                                             std::span<const Tensor> inputs) {
+// Runs a host-compiled graph: inputs out as DLPack views, outputs back in, each checked
+// against the graph's dtype and static sizes.
+Expected<std::vector<Tensor>> run_host_graph(
+    const std::shared_ptr<const HostBackend>& host, void* compiled,
+    const std::shared_ptr<const std::vector<TensorMeta>>& metas, std::span<const Tensor> inputs) {
   std::vector<DLManagedTensor*> views;
   for (const Tensor& input : inputs) views.push_back(tensor_to_dlpack(input));
-  std::vector<DLManagedTensor*> outputs(output_count, nullptr);
+  std::vector<DLManagedTensor*> outputs(metas->size(), nullptr);
   backend_error.clear();
   const gyro_status status = host->callbacks.run(host->callbacks.user_data, compiled, views.data(),
                                                  views.size(), outputs.data(), outputs.size());
-  for (DLManagedTensor* view : views) view->deleter(view);
-  // Every output the backend made is taken over, or handed back to its deleter.
+  // Every output is taken over or handed back to its deleter, each DLPack tensor once (an
+  // output may repeat one); the input views go last, so that an output may view an input.
   std::vector<Tensor> results;
   std::string refused;
+  std::vector<std::pair<DLManagedTensor*, Tensor>> taken;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
-    if (!outputs[i]) {
+    DLManagedTensor* output = outputs[i];
+    if (!output) {
       if (status == GYRO_OK && refused.empty())
         refused = fmt::format("run() left output {} of {} unset", i, outputs.size());
       continue;
     }
-    if (status != GYRO_OK || !refused.empty()) {
-      if (outputs[i]->deleter) outputs[i]->deleter(outputs[i]);
+    auto earlier = std::find_if(taken.begin(), taken.end(),
+                                [&](const auto& pair) { return pair.first == output; });
+    if (earlier != taken.end()) {
+      results.push_back(earlier->second);
       continue;
     }
-    auto made = tensor_from_dlpack(outputs[i]);
+    if (status != GYRO_OK || !refused.empty()) {
+      taken.push_back({output, Tensor()});
+      if (output->deleter) output->deleter(output);
+      continue;
+    }
+    auto made = tensor_from_dlpack(output);
     if (auto* refusal = std::get_if<DLPackRefusal>(&made)) {
       refused = fmt::format("output {}: {}", i, refusal->message);
-      if (outputs[i]->deleter) outputs[i]->deleter(outputs[i]);
+      taken.push_back({output, Tensor()});
+      if (output->deleter) output->deleter(output);
       continue;
     }
-    results.push_back(std::move(std::get<Tensor>(made)));
+    const ImportedTensor& imported = std::get<ImportedTensor>(made);
+    take_over(imported);
+    const TensorMeta& meta = (*metas)[i];
+    bool sizes_match = imported.tensor.dim() == static_cast<int>(meta.sizes.size());
+    for (int d = 0; sizes_match && d < imported.tensor.dim(); ++d)
+      sizes_match = ((meta.symbolic >> d) & 1) || imported.tensor.size(d) == meta.sizes[d];
+    if (imported.tensor.dtype() != meta.dtype || !sizes_match)
+      refused = fmt::format("output {} is {}[{}], the graph says {}", i,
+                            dtype_name(imported.tensor.dtype()),
+                            fmt::join(imported.tensor.sizes(), ", "), meta_to_string(meta));
+    taken.push_back({output, imported.tensor});
+    results.push_back(imported.tensor);
   }
+  for (DLManagedTensor* view : views) view->deleter(view);
   if (status != GYRO_OK)
     return make_error(ErrorKind::RuntimeError, "{}", callback_failure(host->name, "run", status));
   if (!refused.empty())
@@ -73,22 +100,37 @@ Expected<std::vector<Tensor>> run_host_graph(const std::shared_ptr<const HostBac
 Expected<Executable> compile_on_host(const std::shared_ptr<const HostBackend>& host,
                                      const Graph& graph, std::span<const Tensor> examples,
                                      const BackendOptions& options) {
-  const std::string json = graph_json(graph);
+  std::string json;
+  try {
+    json = graph_json(graph);
+  } catch (const std::exception& e) {
+    return make_error(ErrorKind::RuntimeError, "backend '{}': the graph as JSON: {}", host->name,
+                      e.what());
+  }
   void* compiled = nullptr;
   backend_error.clear();
   const gyro_status status =
       host->callbacks.compile(host->callbacks.user_data, json.c_str(), json.size(), &compiled);
-  if (status != GYRO_OK)
+  if (status != GYRO_OK) {
+    if (compiled && host->callbacks.release)
+      host->callbacks.release(host->callbacks.user_data, compiled);
     return make_error(ErrorKind::RuntimeError, "{}",
                       callback_failure(host->name, "compile", status));
+  }
   if (!compiled) return find_backend("eager")->compile(graph, examples, options);
   // Released when the last executable sharing it (cache entries copy it) goes.
   std::shared_ptr<void> state(compiled, [host](void* pointer) {
     if (host->callbacks.release) host->callbacks.release(host->callbacks.user_data, pointer);
   });
-  const std::size_t output_count = graph.outputs().size();
-  return Executable([host, state, output_count](std::span<const Tensor> inputs) {
-    return run_host_graph(host, state.get(), output_count, inputs);
+  auto metas = std::make_shared<std::vector<TensorMeta>>();
+  for (ValueId output : graph.outputs()) metas->push_back(graph.meta(output));
+  return Executable([host, state, metas = std::shared_ptr<const std::vector<TensorMeta>>(metas)](
+                        std::span<const Tensor> inputs) -> Expected<std::vector<Tensor>> {
+    try {
+      return run_host_graph(host, state.get(), metas, inputs);
+    } catch (const std::bad_alloc&) {
+      return make_error(ErrorKind::MemoryError, "out of memory running a host backend's graph");
+    }
   });
 }
 

@@ -20,7 +20,7 @@ std::optional<DType> dtype_of(DLDataType type) {
   if (type.code == kDLFloat && type.bits == 32) return DType::Float32;
   if (type.code == kDLFloat && type.bits == 64) return DType::Float64;
   if (type.code == kDLInt && type.bits == 64) return DType::Int64;
-  if ((type.code == kDLBoolCode || type.code == kDLUInt) && type.bits == 8) return DType::Bool;
+  if (type.code == kDLBoolCode && type.bits == 8) return DType::Bool;
   return std::nullopt;
 }
 
@@ -51,15 +51,26 @@ void delete_exported(DLManagedTensor* managed) {
   delete static_cast<Exported*>(managed->manager_ctx);
 }
 
-// The storage's deleter: gives the DLPack tensor back to its producer.
+// An imported tensor's producer, given back its DLPack tensor by the storage's deleter once
+// `armed`: until then (an import that fails after the storage exists) the caller keeps it.
+}  // namespace
+
+struct ImportedOwner {
+  DLManagedTensor* managed;
+  bool armed = false;
+};
+
+namespace {
+
 void release_imported(void* context) {
-  auto* managed = static_cast<DLManagedTensor*>(context);
-  if (managed->deleter) managed->deleter(managed);
+  auto* imported = static_cast<ImportedOwner*>(context);
+  if (imported->armed && imported->managed->deleter) imported->managed->deleter(imported->managed);
+  delete imported;
 }
 
 }  // namespace
 
-std::variant<Tensor, DLPackRefusal> tensor_from_dlpack(DLManagedTensor* tensor) {
+std::variant<ImportedTensor, DLPackRefusal> tensor_from_dlpack(DLManagedTensor* tensor) {
   auto refuse = [](gyro_status status, std::string message) {
     return DLPackRefusal{status, std::move(message)};
   };
@@ -94,7 +105,8 @@ std::variant<Tensor, DLPackRefusal> tensor_from_dlpack(DLManagedTensor* tensor) 
   const Dims contiguous = contiguous_strides(sizes);
   int64_t last = 0;  // element offset of the last element
   for (int d = 0; d < dl.ndim; ++d) {
-    const int64_t stride = dl.strides ? dl.strides[d] : contiguous[d];
+    // A dim of 0 or 1 elements never steps: its stride (NumPy may give any) is irrelevant.
+    const int64_t stride = dl.shape[d] <= 1 ? 0 : dl.strides ? dl.strides[d] : contiguous[d];
     if (stride < 0)
       return refuse(GYRO_ERROR_UNSUPPORTED,
                     fmt::format("stride[{}] is {}; gyro takes non-negative strides", d, stride));
@@ -110,7 +122,10 @@ std::variant<Tensor, DLPackRefusal> tensor_from_dlpack(DLManagedTensor* tensor) 
   if (reinterpret_cast<uintptr_t>(first) % static_cast<uintptr_t>(itemsize) != 0)
     return refuse(GYRO_ERROR_UNSUPPORTED,
                   fmt::format("the data is not aligned to its {}-byte elements", itemsize));
-  const std::size_t nbytes = numel == 0 ? 0 : static_cast<std::size_t>((last + 1) * itemsize);
+  int64_t span_bytes = 0;
+  if (numel > 0 && __builtin_mul_overflow(last + 1, itemsize, &span_bytes))
+    return refuse(GYRO_ERROR_UNSUPPORTED, "the tensor spans more bytes than fit in int64");
+  const auto nbytes = static_cast<std::size_t>(span_bytes);
   if (*dtype == DType::Bool) {
     // A bool must be 0 or 1 (C++ reads any other byte as undefined behaviour).
     bool valid = true;
@@ -120,9 +135,16 @@ std::variant<Tensor, DLPackRefusal> tensor_from_dlpack(DLManagedTensor* tensor) 
     if (!valid)
       return refuse(GYRO_ERROR_UNSUPPORTED, "a bool tensor holds bytes other than 0 and 1");
   }
-  Ref<Storage> storage = Storage::wrap_external(first, nbytes, release_imported, tensor);
+  auto owner = std::make_unique<ImportedOwner>(ImportedOwner{tensor});
+  Ref<Storage> storage = Storage::wrap_external(first, nbytes, release_imported, owner.get());
+  ImportedOwner* owner_pointer = owner.release();  // the storage's now
   const Dims span{static_cast<int64_t>(nbytes) / itemsize};
-  return Tensor::from_storage(storage, span, *dtype).as_strided(sizes, strides, 0);
+  return ImportedTensor{Tensor::from_storage(storage, span, *dtype).as_strided(sizes, strides, 0),
+                        owner_pointer};
+}
+
+void take_over(const ImportedTensor& imported) {
+  imported.owner->armed = true;
 }
 
 DLManagedTensor* tensor_to_dlpack(const Tensor& tensor) {
@@ -159,7 +181,10 @@ gyro_status gyro_value_from_dlpack(gyro_vm* vm, DLManagedTensor* tensor, gyro_va
     auto made = tensor_from_dlpack(tensor);
     if (auto* refusal = std::get_if<DLPackRefusal>(&made))
       return vm->fail(refusal->status, fmt::format("gyro_value_from_dlpack: {}", refusal->message));
-    return give(vm, make_tensor(std::move(std::get<Tensor>(made))), out);
+    const ImportedTensor& imported = std::get<ImportedTensor>(made);
+    const gyro_status status = give(vm, make_tensor(imported.tensor), out);
+    take_over(imported);  // nothing can fail any more: gyro owns the DLPack tensor now
+    return status;
   });
 }
 

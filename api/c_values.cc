@@ -13,6 +13,52 @@ using namespace gyro::api;
 
 namespace {
 
+// A host function's user data and its destroy callback, run with the last reference to the
+// function object once armed.
+struct HostData {
+  HostData(void* data, void (*destroy_fn)(void*)) : pointer(data), destroy(destroy_fn) {}
+  ~HostData() {
+    if (armed && destroy) destroy(pointer);
+  }
+  void* pointer;
+  void (*destroy)(void*);
+  bool armed = false;
+};
+
+// A host function's call: the arguments out as handles for the call's length, the result
+// handle taken over, a GYRO_ERROR_EXCEPTION passed on as the exception the host raised.
+std::optional<Value> call_host_function(gyro_vm* vm, gyro_host_fn fn, void* user_data,
+                                        const std::string& name, Interpreter& interpreter,
+                                        std::span<const Value> args,
+                                        std::span<const KeywordArg> kwargs) {
+  if (!kwargs.empty())
+    return interpreter.raise(ErrorKind::TypeError, "{}() takes no keyword arguments", name);
+  std::vector<gyro_value> handles;
+  handles.reserve(args.size());
+  for (const Value& arg : args) handles.push_back(vm->handles.add(arg));
+  // The exception pending before the call: one still there afterwards was not raised by it.
+  const Value before = interpreter.exception();
+  gyro_value result = 0;
+  const gyro_status status = fn(vm, user_data, handles.data(), handles.size(), &result);
+  for (gyro_value handle : handles) vm->handles.remove(handle);
+  const Value* returned = result ? vm->handles.find(result) : nullptr;
+  std::optional<Value> value = returned ? std::optional<Value>(*returned) : std::nullopt;
+  if (result) vm->handles.remove(result);
+  if (status == GYRO_ERROR_EXCEPTION && !interpreter.exception().is_none() &&
+      !identical(interpreter.exception(), before))
+    return std::nullopt;
+  if (status != GYRO_OK)
+    return interpreter.raise(
+        ErrorKind::RuntimeError, "host function {}() failed: {}{}{}", name,
+        gyro_status_name(status), status == GYRO_ERROR_EXCEPTION ? " without raising" : ": ",
+        status == GYRO_ERROR_EXCEPTION ? std::string() : vm->error_of_this_thread().message);
+  if (!value)
+    return interpreter.raise(ErrorKind::RuntimeError,
+                             "host function {}() returned GYRO_OK without a live result handle",
+                             name);
+  return value;
+}
+
 // Every value of `handles` (an array of `count`), or nullopt with the error recorded.
 std::optional<std::vector<Value>> values_of(gyro_vm* vm, const char* function,
                                             const gyro_value* handles, size_t count,
@@ -248,7 +294,7 @@ gyro_status gyro_value_length(gyro_vm* vm, gyro_value value, int64_t* length) {
     } else if (found->is(ObjectKind::Dict)) {
       *length = static_cast<int64_t>(found->as<DictObject>().table.size());
     } else if (found->is(ObjectKind::Str)) {
-      *length = static_cast<int64_t>(found->as<StrObject>().text.size());
+      *length = found->as<StrObject>().length();  // code points, as len()
     } else {
       return wrong_kind(vm, "gyro_value_length", *found, "a list, tuple, dict or str");
     }
@@ -343,8 +389,11 @@ gyro_status gyro_vm_call_kw(gyro_vm* vm, gyro_value callable, const gyro_value* 
                             const gyro_value* kw_values, size_t kw_count, gyro_value* result) {
   return guarded(vm, "gyro_vm_call", [&] {
     GYRO_API_REQUIRE(result, "gyro_vm_call", "result is NULL");
-    const Value* target = lookup(vm, "gyro_vm_call", callable, "callable");
-    if (!target) return GYRO_ERROR_INVALID_ARGUMENT;
+    const Value* found = lookup(vm, "gyro_vm_call", callable, "callable");
+    if (!found) return GYRO_ERROR_INVALID_ARGUMENT;
+    // A reference of the call's own: the call may release the handle (a host function can).
+    const Value target_value = *found;
+    const Value* target = &target_value;
     auto positional = values_of(vm, "gyro_vm_call", args, arg_count, "an argument");
     if (!positional) return GYRO_ERROR_INVALID_ARGUMENT;
     GYRO_API_REQUIRE(kw_count == 0 || kw_names, "gyro_vm_call", "kw_names is NULL");
@@ -367,40 +416,26 @@ gyro_status gyro_value_from_host_function(gyro_vm* vm, const char* name, gyro_ho
   return guarded(vm, "gyro_value_from_host_function", [&] {
     GYRO_API_REQUIRE(name && *name && fn && out, "gyro_value_from_host_function",
                      "name, fn and out must not be NULL (nor name empty)");
-    // The user data is the host's: freed with the function object, whoever drops it last.
-    auto data = std::shared_ptr<void>(user_data, [destroy](void* pointer) {
-      if (destroy) destroy(pointer);
-    });
+    // The user data becomes gyro's only once everything that can fail has: until `armed`,
+    // an error leaves it to the caller, who was told so.
+    auto data = std::make_shared<HostData>(user_data, destroy);
     std::string function_name = name;
     HostFunctionBody body = [vm, fn, data, function_name](
                                 Interpreter& interpreter, std::span<const Value> args,
                                 std::span<const KeywordArg> kwargs) -> std::optional<Value> {
-      if (!kwargs.empty())
-        return interpreter.raise(ErrorKind::TypeError, "{}() takes no keyword arguments",
+      try {
+        return call_host_function(vm, fn, data->pointer, function_name, interpreter, args, kwargs);
+      } catch (const std::bad_alloc&) {
+        return interpreter.raise(ErrorKind::MemoryError, "out of memory in host function {}()",
                                  function_name);
-      // The arguments as handles for the call's length; the result handle is taken over.
-      std::vector<gyro_value> handles;
-      handles.reserve(args.size());
-      for (const Value& arg : args) handles.push_back(vm->handles.add(arg));
-      gyro_value result = 0;
-      const gyro_status status = fn(vm, data.get(), handles.data(), handles.size(), &result);
-      for (gyro_value handle : handles) vm->handles.remove(handle);
-      const Value* returned = result ? vm->handles.find(result) : nullptr;
-      std::optional<Value> value = returned ? std::optional<Value>(*returned) : std::nullopt;
-      if (result) vm->handles.remove(result);
-      if (status == GYRO_ERROR_EXCEPTION && !interpreter.exception().is_none()) return std::nullopt;
-      if (status != GYRO_OK)
-        return interpreter.raise(ErrorKind::RuntimeError, "host function {}() failed: {}: {}",
-                                 function_name, gyro_status_name(status),
-                                 vm->error_of_this_thread().message);
-      if (!value)
-        return interpreter.raise(ErrorKind::RuntimeError,
-                                 "host function {}() returned GYRO_OK without a live result "
-                                 "handle",
-                                 function_name);
-      return value;
+      } catch (const std::exception& e) {
+        return interpreter.raise(ErrorKind::RuntimeError, "host function {}(): {}", function_name,
+                                 e.what());
+      }
     };
-    return give(vm, make_host_function(std::move(function_name), std::move(body)), out);
+    gyro_status status = give(vm, make_host_function(name, std::move(body)), out);
+    data->armed = true;
+    return status;
   });
 }
 

@@ -60,8 +60,9 @@ bool HandleTable::remove(gyro_value handle) {
   Slot& slot = slots_[index];
   Value dropped = std::move(slot.value);
   slot.live = false;
-  if (++slot.generation == 0) slot.generation = 1;
-  free_.push_back(index);
+  // A slot whose generation would wrap is retired: a handle from 65535 releases ago must not
+  // find a new value there.
+  if (++slot.generation != 0) free_.push_back(index);
   return true;  // `dropped` goes last: freeing it may run nothing that reads the table
 }
 
@@ -95,6 +96,23 @@ gyro_status run_module(gyro_vm* vm, Module module, gyro_value* out) {
 
 gyro_status syntax_error(gyro_vm* vm, const char* function, const Error& error) {
   return vm->fail(GYRO_ERROR_SYNTAX, fmt::format("{}: {}", function, error.to_string()));
+}
+
+// A log line to the host's callback: "[gyro <channel>] text" or "gyro warning: text".
+void forward_log_line(gyro_vm* vm, std::string_view line) {
+  std::string channel = "warning";
+  std::string_view text = line;
+  constexpr std::string_view kChannel = "[gyro ", kWarning = "gyro warning: ";
+  if (line.starts_with(kChannel)) {
+    const auto end = line.find("] ");
+    if (end != std::string_view::npos) {
+      channel = std::string(line.substr(kChannel.size(), end - kChannel.size()));
+      text = line.substr(end + 2);
+    }
+  } else if (line.starts_with(kWarning)) {
+    text = line.substr(kWarning.size());
+  }
+  vm->log(vm->log_user_data, channel.c_str(), text.data(), text.size());
 }
 
 std::string name_or(const char* name, const char* fallback) {
@@ -187,20 +205,12 @@ gyro_status gyro_vm_create(const gyro_config* given, gyro_vm** out) {
     Interpreter& interpreter = *raw->interpreter;
     if (config.log) {
       // Lines come as "[gyro <channel>] text" or "gyro warning: text".
-      interpreter.set_log_callback([raw](std::string_view line) {
-        std::string channel = "warning";
-        std::string_view text = line;
-        constexpr std::string_view kChannel = "[gyro ", kWarning = "gyro warning: ";
-        if (line.starts_with(kChannel)) {
-          const auto end = line.find("] ");
-          if (end != std::string_view::npos) {
-            channel = std::string(line.substr(kChannel.size(), end - kChannel.size()));
-            text = line.substr(end + 2);
-          }
-        } else if (line.starts_with(kWarning)) {
-          text = line.substr(kWarning.size());
+      interpreter.set_log_callback([raw](std::string_view line) noexcept {
+        try {
+          forward_log_line(raw, line);
+        } catch (...) {
+          // Out of memory formatting a log line: the line is lost, the compile goes on.
         }
-        raw->log(raw->log_user_data, channel.c_str(), text.data(), text.size());
       });
     }
     if (config.logs) interpreter.set_logs(config.logs);
@@ -208,9 +218,13 @@ gyro_status gyro_vm_create(const gyro_config* given, gyro_vm** out) {
     if (config.progress) {
       interpreter.set_progress_callback(
           [progress = config.progress, user = config.progress_user_data](
-              std::string_view phase, std::string_view function) {
-            const std::string phase_text(phase), function_text(function);
-            progress(user, phase_text.c_str(), function_text.c_str());
+              std::string_view phase, std::string_view function) noexcept {
+            try {
+              const std::string phase_text(phase), function_text(function);
+              progress(user, phase_text.c_str(), function_text.c_str());
+            } catch (...) {
+              // Out of memory: this report is lost, the compile goes on.
+            }
           });
     }
     interpreter.limits().step_budget = config.step_budget;
@@ -228,12 +242,16 @@ gyro_status gyro_vm_create(const gyro_config* given, gyro_vm** out) {
 }
 
 void gyro_vm_destroy(gyro_vm* vm) {
-  if (!vm) return;
+  if (!vm || vm->closing) return;
   try {
     {
       Interpreter::HostLock lock(*vm->interpreter);
       vm->handles.clear();
+      vm->closing = true;
     }
+    // The interpreter first, while the handle table and the error map still exist for the
+    // host callbacks its destruction runs (they get "the VM is being destroyed").
+    vm->interpreter.reset();
     delete vm;
   } catch (...) {
     // Nothing to report to: destruction frees what it can.
@@ -443,12 +461,15 @@ gyro_status gyro_vm_stats(gyro_vm* vm, gyro_stats* stats) {
     GYRO_API_REQUIRE(stats && stats->struct_size >= sizeof(size_t), "gyro_vm_stats",
                      "stats is NULL or its struct_size is not set");
     const CompileStats& kept = vm->interpreter->compile_stats();
+    // Fields a newer header has and this library does not are zero.
+    const size_t size = stats->struct_size;
+    std::memset(static_cast<void*>(stats), 0, size);
     gyro_stats filled{};
-    filled.struct_size = stats->struct_size;
+    filled.struct_size = size;
 #define COMPILE_STAT(type, name, help) filled.name = kept.name;
 #include "interp/compile_stats.def"
 #undef COMPILE_STAT
-    std::memcpy(stats, &filled, std::min(stats->struct_size, sizeof(gyro_stats)));
+    std::memcpy(stats, &filled, std::min(size, sizeof(gyro_stats)));
     return GYRO_OK;
   });
 }

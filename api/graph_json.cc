@@ -3,10 +3,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "ir/op.h"
 
 namespace gyro::api {
 namespace {
+
+// A float as JSON: NaN and the infinities, which JSON has no numbers for, as strings.
+nlohmann::json number_json(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  return value;
+}
 
 nlohmann::json attr_json(const Attr& attr) {
   switch (attr.kind) {
@@ -15,7 +24,7 @@ nlohmann::json attr_json(const Attr& attr) {
     case AttrKind::kInt:
       return attr.i;
     case AttrKind::kFloat:
-      return attr.f;
+      return number_json(attr.f);
     case AttrKind::kBool:
       return attr.i != 0;
     case AttrKind::kInts:
@@ -42,10 +51,10 @@ nlohmann::json constant_json(const Tensor& tensor) {
         values.push_back(*reinterpret_cast<const int64_t*>(at));
         break;
       case DType::Float32:
-        values.push_back(*reinterpret_cast<const float*>(at));
+        values.push_back(number_json(*reinterpret_cast<const float*>(at)));
         break;
       case DType::Float64:
-        values.push_back(*reinterpret_cast<const double*>(at));
+        values.push_back(number_json(*reinterpret_cast<const double*>(at)));
         break;
     }
   });
@@ -58,8 +67,12 @@ std::string graph_json(const Graph& graph) {
   nlohmann::json values = nlohmann::json::array();
   for (int v = 0; v < graph.num_values(); ++v) {
     const TensorMeta& meta = graph.meta(ValueId{v});
+    nlohmann::json symbolic = nlohmann::json::array();  // dims whose size varies per call
+    for (int d = 0; d < static_cast<int>(meta.sizes.size()); ++d)
+      if ((meta.symbolic >> d) & 1) symbolic.push_back(d);
     values.push_back({{"dtype", std::string(dtype_name(meta.dtype))},
-                      {"sizes", std::vector<int64_t>(meta.sizes.begin(), meta.sizes.end())}});
+                      {"sizes", std::vector<int64_t>(meta.sizes.begin(), meta.sizes.end())},
+                      {"symbolic_dims", symbolic}});
   }
   nlohmann::json nodes = nlohmann::json::array();
   for (const Node& node : graph.nodes()) {
@@ -75,10 +88,16 @@ std::string graph_json(const Graph& graph) {
         break;
       case NodeKind::kCall: {
         nlohmann::json attrs = nlohmann::json::object();
+        nlohmann::json symbolic = nlohmann::json::array();  // attributes recomputed per call
         const auto specs = op_info(node.op).attrs;
-        for (std::size_t i = 0; i < node.attrs.size() && i < specs.size(); ++i)
+        for (std::size_t i = 0; i < node.attrs.size() && i < specs.size(); ++i) {
           attrs[specs[i].name] = attr_json(node.attrs[i]);
-        entry = {{"kind", "call"}, {"op", std::string(op_name(node.op))}, {"attrs", attrs}};
+          if (!node.attrs[i].syms.empty()) symbolic.push_back(specs[i].name);
+        }
+        entry = {{"kind", "call"},
+                 {"op", std::string(op_name(node.op))},
+                 {"attrs", attrs},
+                 {"symbolic_attrs", symbolic}};
         break;
       }
       case NodeKind::kOpaqueCall:
@@ -94,12 +113,13 @@ std::string graph_json(const Graph& graph) {
   nlohmann::json inputs = nlohmann::json::array(), outputs = nlohmann::json::array();
   for (ValueId input : graph.inputs()) inputs.push_back(input.index);
   for (ValueId output : graph.outputs()) outputs.push_back(output.index);
+  // Text that is not UTF-8 (a source name from a host's bytes) is replaced, not an error.
   return nlohmann::json{{"version", 1},
                         {"values", values},
                         {"nodes", nodes},
                         {"inputs", inputs},
                         {"outputs", outputs}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace gyro::api

@@ -56,6 +56,9 @@ struct LastError {
 
 struct gyro_vm {
   std::unique_ptr<gyro::Interpreter> interpreter;
+  // Set by gyro_vm_destroy before the interpreter goes: host callbacks run while it is torn
+  // down (a host function's destroy) get an error instead of a dying interpreter.
+  bool closing = false;
   gyro::api::HandleTable handles;  // used under the interpreter's host lock
   gyro_write_fn write = nullptr;
   void* write_user_data = nullptr;
@@ -90,6 +93,9 @@ template <typename Body>
 gyro_status guarded(gyro_vm* vm, const char* function, Body&& body) noexcept {
   if (!vm) return GYRO_ERROR_INVALID_ARGUMENT;
   try {
+    if (vm->closing)
+      return vm->fail(GYRO_ERROR_INVALID_ARGUMENT,
+                      fmt::format("{}: the VM is being destroyed", function));
     Interpreter::HostLock lock(*vm->interpreter);
     LastError& error = vm->error_of_this_thread();
     error.message.clear();

@@ -204,6 +204,14 @@ void CycleHeap::untrack_all() {
 }
 
 int64_t CycleHeap::collect() {
+  // A collection that frees an object may run host code (a host function's destroy callback,
+  // a DLPack deleter) that asks for another: the outer one finishes the work.
+  static thread_local bool collecting = false;
+  if (collecting) return 0;
+  collecting = true;
+  struct Done {
+    ~Done() { collecting = false; }
+  } done;
   ++collections_;
   allocations_ = 0;
   // A referent is counted when it is a container this heap tracks (others are never garbage
@@ -213,12 +221,17 @@ int64_t CycleHeap::collect() {
     auto* container = static_cast<ContainerObject*>(value.as_object());
     return container->heap_ == this ? container : nullptr;
   };
+  // An object whose count is 0 is being destroyed (its members go before it leaves the list,
+  // and freeing one may have led here): neither walked nor collected, it counts as live.
+  constexpr int64_t kDying = -2;
   // 1. References from outside: each count minus the references tracked objects hold.
   for (ContainerObject* object = newest_; object; object = object->next_)
-    object->collector_count_ = object->use_count();
+    object->collector_count_ = object->use_count() == 0 ? kDying : object->use_count();
   for (ContainerObject* object = newest_; object; object = object->next_) {
+    if (object->collector_count_ == kDying) continue;
     for_each_reference(*object, [&](const Value& value) {
-      if (ContainerObject* referent = tracked_here(value)) --referent->collector_count_;
+      ContainerObject* referent = tracked_here(value);
+      if (referent && referent->collector_count_ != kDying) --referent->collector_count_;
     });
   }
   // 2. What the outside reaches is live (marked -1); the rest keeps a count of 0.
@@ -234,7 +247,7 @@ int64_t CycleHeap::collect() {
     pending.pop_back();
     for_each_reference(*object, [&](const Value& value) {
       ContainerObject* referent = tracked_here(value);
-      if (referent && referent->collector_count_ != -1) {
+      if (referent && referent->collector_count_ != -1 && referent->collector_count_ != kDying) {
         referent->collector_count_ = -1;
         pending.push_back(referent);
       }
@@ -243,7 +256,7 @@ int64_t CycleHeap::collect() {
   // 3. Garbage: held here while it is emptied, then released, which frees it.
   std::vector<Value> garbage;
   for (ContainerObject* object = newest_; object; object = object->next_) {
-    if (object->collector_count_ != -1) garbage.push_back(Value::object(object));
+    if (object->collector_count_ >= 0) garbage.push_back(Value::object(object));
   }
   std::vector<Value> dropped;
   for (Value& object : garbage) clear_references(*object.as_object(), dropped);

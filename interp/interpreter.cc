@@ -19,6 +19,8 @@ Interpreter::Interpreter(std::function<void(std::string_view)> write)
     : write_(std::move(write)), persistent_cache_(std::make_unique<PersistentCache>()) {
   if (!write_)
     write_ = [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); };
+  // Its own builtins are never tracked, by this interpreter or one whose host code made it.
+  CycleHeap::MakeCurrent untracked(nullptr);
   no_self_ = make_cell();
   install_builtins();
   if (const char* logs = std::getenv("GYRO_LOGS")) set_logs(logs);
@@ -26,6 +28,7 @@ Interpreter::Interpreter(std::function<void(std::string_view)> write)
 }
 
 Interpreter::~Interpreter() {
+  CycleHeap::MakeCurrent untracked(nullptr);  // nothing made while it goes joins any heap
   // Reference counting never frees a cycle (a module's functions hold its globals; a method
   // using super() holds its class; a module compiled in place holds itself through its
   // compiled forward). What the modules run reach is emptied first, so that their cycles fall
@@ -329,7 +332,11 @@ std::optional<Value> Interpreter::call(const Value& callable, std::span<const Va
     }
     return call_function(callable, args, kwargs, Value());
   }
-  if (callable.is(ObjectKind::CompiledFunction)) return call_compiled(callable, args, kwargs);
+  if (callable.is(ObjectKind::CompiledFunction)) {
+    // Alive for the whole call, whatever the call does to its other references.
+    Value keep = callable;
+    return call_compiled(keep, args, kwargs);
+  }
   if (callable.is(ObjectKind::Builtin)) {
     const auto& builtin = callable.as<BuiltinObject>();
     if (builtin.self.is_none()) return builtin.fn(*this, args, kwargs);
@@ -345,7 +352,8 @@ std::optional<Value> Interpreter::call(const Value& callable, std::span<const Va
     return callable.as<HostFunctionObject>().body(*this, args, kwargs);
   }
   if (callable.is(ObjectKind::BoundMethod)) {
-    const auto& method = callable.as<BoundMethodObject>();
+    Value keep = callable;
+    const auto& method = keep.as<BoundMethodObject>();
     std::vector<Value> with_self;
     with_self.reserve(args.size() + 1);
     with_self.push_back(method.self);

@@ -68,14 +68,18 @@ int main(int argc, char** argv) {
     check(vm, gyro_vm_call(vm, compiled, &input, 1, &result), "calling step()");
     DLManagedTensor* out = NULL;
     check(vm, gyro_value_to_dlpack(vm, result, &out), "reading the result");
+    /* The result's memory as DLPack describes it: a base, an offset, and strides (NULL for
+     * row-major), all in elements but the offset. */
     const float* values = (const float*)((const char*)out->dl_tensor.data +
                                          out->dl_tensor.byte_offset);
-    printf("step %d: [%.2f, %.2f]\n", iteration, values[0], values[1]);
+    const int64_t stride = out->dl_tensor.strides ? out->dl_tensor.strides[0] : 1;
+    printf("step %d: [%.2f, %.2f]\n", iteration, values[0], values[stride]);
     out->deleter(out);
     check(vm, gyro_value_release(vm, result), "releasing the result");
   }
 
   gyro_stats stats;
+  memset(&stats, 0, sizeof(stats));
   stats.struct_size = sizeof(stats);
   check(vm, gyro_vm_stats(vm, &stats), "reading the stats");
   printf("graphs %lld, graph breaks %lld, recompiles %lld, cache hits %lld, misses %lld\n",

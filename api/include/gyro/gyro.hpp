@@ -292,10 +292,12 @@ class Vm {
     const gyro_status status = gyro_vm_create(config, &vm_);
     if (status != GYRO_OK) throw Error(status, "gyro_vm_create failed", "");
   }
-  ~Vm() { gyro_vm_destroy(vm_); }
+  ~Vm() {
+    if (owned_) gyro_vm_destroy(vm_);
+  }
   Vm(const Vm&) = delete;
   Vm& operator=(const Vm&) = delete;
-  Vm(Vm&& other) noexcept : vm_(std::exchange(other.vm_, nullptr)) {}
+  Vm(Vm&& other) noexcept : vm_(std::exchange(other.vm_, nullptr)), owned_(other.owned_) {}
 
   gyro_vm* get() const { return vm_; }
 
@@ -323,13 +325,26 @@ class Vm {
     return Value(vm_, module);
   }
 
-  Value none() { return make(gyro_value_none(vm_, &scratch_)); }
-  Value from(bool value) { return make(gyro_value_from_bool(vm_, value, &scratch_)); }
-  Value from(int64_t value) { return make(gyro_value_from_int(vm_, value, &scratch_)); }
+  Value none() {
+    gyro_value out = 0;
+    return make(gyro_value_none(vm_, &out), out);
+  }
+  Value from(bool value) {
+    gyro_value out = 0;
+    return make(gyro_value_from_bool(vm_, value, &out), out);
+  }
+  Value from(int64_t value) {
+    gyro_value out = 0;
+    return make(gyro_value_from_int(vm_, value, &out), out);
+  }
   Value from(int value) { return from(static_cast<int64_t>(value)); }
-  Value from(double value) { return make(gyro_value_from_float(vm_, value, &scratch_)); }
+  Value from(double value) {
+    gyro_value out = 0;
+    return make(gyro_value_from_float(vm_, value, &out), out);
+  }
   Value from(std::string_view text) {
-    return make(gyro_value_from_str(vm_, text.data(), text.size(), &scratch_));
+    gyro_value out = 0;
+    return make(gyro_value_from_str(vm_, text.data(), text.size(), &out), out);
   }
   // Not from(bool): a pointer would take that overload before string_view's.
   Value from(const char* text) { return from(std::string_view(text)); }
@@ -337,24 +352,28 @@ class Vm {
   Value list(std::initializer_list<Value> items) {
     std::vector<gyro_value> handles;
     for (const Value& item : items) handles.push_back(item.handle());
-    return make(gyro_value_new_list(vm_, handles.data(), handles.size(), &scratch_));
+    gyro_value out = 0;
+    return make(gyro_value_new_list(vm_, handles.data(), handles.size(), &out), out);
   }
   Value tuple(std::initializer_list<Value> items) {
     std::vector<gyro_value> handles;
     for (const Value& item : items) handles.push_back(item.handle());
-    return make(gyro_value_new_tuple(vm_, handles.data(), handles.size(), &scratch_));
+    gyro_value out = 0;
+    return make(gyro_value_new_tuple(vm_, handles.data(), handles.size(), &out), out);
   }
   // Takes over `tensor` on success (see gyro_value_from_dlpack).
   Value from_dlpack(DLManagedTensor* tensor) {
-    return make(gyro_value_from_dlpack(vm_, tensor, &scratch_));
+    gyro_value out = 0;
+    return make(gyro_value_from_dlpack(vm_, tensor, &out), out);
   }
   Value host_function(const char* name, HostFunction function) {
-    auto* state = new Hosted{this, std::move(function)};
+    auto* state = new Hosted{std::move(function)};
+    gyro_value out = 0;
     const gyro_status status = gyro_value_from_host_function(
         vm_, name, &Vm::trampoline, state, [](void* data) { delete static_cast<Hosted*>(data); },
-        &scratch_);
+        &out);
     if (status != GYRO_OK) delete state;  // not taken over on failure
-    return make(status);
+    return make(status, out);
   }
 
   Value compile(const Value& function, const CompileOptions& options = {}) {
@@ -363,12 +382,14 @@ class Vm {
     settings.backend = options.backend;
     settings.fullgraph = options.fullgraph;
     settings.dynamic = options.dynamic;
-    return make(gyro_vm_compile(vm_, function.handle(), &settings, &scratch_));
+    gyro_value out = 0;
+    return make(gyro_vm_compile(vm_, function.handle(), &settings, &out), out);
   }
   std::string explain(const Value& function, std::initializer_list<Value> args) {
     std::vector<gyro_value> handles;
     for (const Value& arg : args) handles.push_back(arg.handle());
-    return make(gyro_vm_explain(vm_, function.handle(), handles.data(), handles.size(), &scratch_))
+    gyro_value out = 0;
+    return make(gyro_vm_explain(vm_, function.handle(), handles.data(), handles.size(), &out), out)
         .to_string();
   }
   gyro_stats stats() {
@@ -392,8 +413,11 @@ class Vm {
   void interrupt() { gyro_vm_interrupt(vm_); }
 
  private:
+  // A view of a VM owned elsewhere (what host functions get): destroys nothing.
+  struct View {};
+  Vm(gyro_vm* vm, View) : vm_(vm), owned_(false) {}
+
   struct Hosted {
-    Vm* vm;
     HostFunction function;
   };
   static gyro_status trampoline(gyro_vm* vm, void* data, const gyro_value* args, size_t count,
@@ -407,11 +431,14 @@ class Vm {
         detail::check(vm, gyro_value_copy(vm, args[i], &copy));
         values.emplace_back(vm, copy);
       }
-      *result = hosted->function(*hosted->vm, values).release();
+      Vm view(vm, View{});
+      *result = hosted->function(view, values).release();
       return GYRO_OK;
     } catch (const Error& error) {
-      if (error.status() == GYRO_ERROR_EXCEPTION && !error.exception_type().empty())
-        return gyro_vm_raise(vm, error.exception_type().c_str(), error.what());
+      // Its own exception type when that is a builtin one, else a RuntimeError.
+      if (error.status() == GYRO_ERROR_EXCEPTION && !error.exception_type().empty() &&
+          gyro_vm_raise(vm, error.exception_type().c_str(), error.what()) == GYRO_ERROR_EXCEPTION)
+        return GYRO_ERROR_EXCEPTION;
       return gyro_vm_raise(vm, "RuntimeError", error.what());
     } catch (const std::exception& error) {
       return gyro_vm_raise(vm, "RuntimeError", error.what());
@@ -419,12 +446,13 @@ class Vm {
       return gyro_vm_raise(vm, "RuntimeError", "a host function threw");
     }
   }
-  Value make(gyro_status status) {
+  // `out` by reference: read after the call that fills it (argument order is unspecified).
+  Value make(gyro_status status, const gyro_value& out) {
     detail::check(vm_, status);
-    return Value(vm_, scratch_);
+    return Value(vm_, out);
   }
   gyro_vm* vm_ = nullptr;
-  gyro_value scratch_ = 0;
+  bool owned_ = true;
 };
 
 }  // namespace gyro::embed

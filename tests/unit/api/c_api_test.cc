@@ -619,3 +619,168 @@ TEST(CApi, HostBackendsGetTheGraphAsJsonAndTensorsAsDLPack) {
 }
 
 }  // namespace
+
+namespace {
+
+// What the review of the first version found: each a misuse or a callback order that crashed.
+
+gyro_status release_the_caller(gyro_vm* vm, void* user, const gyro_value*, size_t,
+                               gyro_value* result) {
+  // Drops the host's only handle to the compiled function that is calling this.
+  gyro_value_release(vm, *static_cast<gyro_value*>(user));
+  return gyro_value_from_int(vm, 1, result);
+}
+
+TEST(CApi, ACallOutlivesTheReleaseOfItsCallablesLastHandle) {
+  Loaded program;
+  const char* source = "def outer(x):\n    return release_the_caller() + x\n";
+  gyro_value module = 0, outer = 0, compiled = 0, host = 0, result = 0;
+  ASSERT_EQ(gyro_vm_load_script(program.vm, source, std::strlen(source), "o.gy", &module),
+            GYRO_OK);
+  ASSERT_EQ(gyro_module_get(program.vm, module, "outer", &outer), GYRO_OK);
+  ASSERT_EQ(gyro_vm_compile(program.vm, outer, nullptr, &compiled), GYRO_OK);
+  ASSERT_EQ(gyro_value_from_host_function(program.vm, "release_the_caller", release_the_caller,
+                                          &compiled, nullptr, &host),
+            GYRO_OK);
+  ASSERT_EQ(gyro_vm_set_builtin(program.vm, "release_the_caller", host), GYRO_OK);
+  gyro_value arg = program.integer(41);
+  ASSERT_EQ(gyro_vm_call(program.vm, compiled, &arg, 1, &result), GYRO_OK)
+      << gyro_vm_last_error(program.vm);
+  int64_t value = 0;
+  ASSERT_EQ(gyro_value_to_int(program.vm, result, &value), GYRO_OK);
+  EXPECT_EQ(value, 42);
+  EXPECT_EQ(gyro_value_release(program.vm, compiled), GYRO_ERROR_INVALID_ARGUMENT);  // gone
+}
+
+struct Teardown {
+  gyro_vm* vm;
+  gyro_value kept;
+  gyro_status status = GYRO_OK;
+};
+
+TEST(CApi, CallbacksDuringDestroyGetAnErrorNotAFreedVm) {
+  gyro_vm* vm = nullptr;
+  ASSERT_EQ(gyro_vm_create(nullptr, &vm), GYRO_OK);
+  Teardown teardown{vm, 0};
+  ASSERT_EQ(gyro_value_from_int(vm, 5, &teardown.kept), GYRO_OK);
+  gyro_value host = 0;
+  ASSERT_EQ(gyro_value_from_host_function(
+                vm, "f", release_the_caller, &teardown,
+                [](void* data) {
+                  auto* state = static_cast<Teardown*>(data);
+                  state->status = gyro_value_release(state->vm, state->kept);
+                },
+                &host),
+            GYRO_OK);
+  ASSERT_EQ(gyro_vm_set_builtin(vm, "f", host), GYRO_OK);
+  gyro_vm_destroy(vm);  // the builtin (and its destroy callback) go with the interpreter
+  EXPECT_EQ(teardown.status, GYRO_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(CApi, AReleasedHandleStaysInvalidHoweverOftenItsSlotIsReused) {
+  Loaded program;
+  gyro_value first = program.integer(1);
+  ASSERT_EQ(gyro_value_release(program.vm, first), GYRO_OK);
+  for (int i = 0; i < 70000; ++i) {
+    gyro_value again = 0;
+    ASSERT_EQ(gyro_value_from_int(program.vm, i, &again), GYRO_OK);
+    int64_t number = 0;
+    ASSERT_EQ(gyro_value_to_int(program.vm, first, &number), GYRO_ERROR_INVALID_ARGUMENT) << i;
+    ASSERT_EQ(gyro_value_release(program.vm, again), GYRO_OK);
+  }
+}
+
+gyro_status claims_to_raise(gyro_vm*, void*, const gyro_value*, size_t, gyro_value*) {
+  return GYRO_ERROR_EXCEPTION;  // without gyro_vm_raise
+}
+
+TEST(CApi, AHostFunctionThatClaimsAnExceptionItDidNotRaiseIsARuntimeError) {
+  Loaded program;
+  // An old exception is pending from an earlier failed call; it must not come back.
+  gyro_value arg = program.integer(1), result = 0, host = 0;
+  ASSERT_EQ(gyro_vm_call(program.vm, program.get("fails"), &arg, 1, &result),
+            GYRO_ERROR_EXCEPTION);
+  ASSERT_EQ(gyro_value_from_host_function(program.vm, "liar", claims_to_raise, nullptr, nullptr,
+                                          &host),
+            GYRO_OK);
+  EXPECT_EQ(gyro_vm_call(program.vm, host, nullptr, 0, &result), GYRO_ERROR_EXCEPTION);
+  EXPECT_STREQ(gyro_vm_exception_type(program.vm), "RuntimeError");
+  EXPECT_NE(std::string(gyro_vm_last_error(program.vm))
+                .find("liar() failed: GYRO_ERROR_EXCEPTION without raising"),
+            std::string::npos)
+      << gyro_vm_last_error(program.vm);
+}
+
+TEST(CApi, StrLengthCountsCodePointsAsLenDoes) {
+  Loaded program;
+  gyro_value text = 0;
+  ASSERT_EQ(gyro_value_from_str(program.vm, "h\xc3\xa9llo", 6, &text), GYRO_OK);
+  int64_t length = 0;
+  ASSERT_EQ(gyro_value_length(program.vm, text, &length), GYRO_OK);
+  EXPECT_EQ(length, 5);
+}
+
+TEST(CApi, DLPackStridesOfOneElementDimsAreIgnoredAndUint8IsNotBool) {
+  Loaded program;
+  HostBuffer buffer;
+  int64_t shape[] = {1, 6};
+  int64_t strides[] = {-7, 1};  // NumPy may give any stride to a dim of size 1
+  buffer.managed.dl_tensor.shape = shape;
+  buffer.managed.dl_tensor.strides = strides;
+  gyro_value out = 0;
+  EXPECT_EQ(gyro_value_from_dlpack(program.vm, &buffer.managed, &out), GYRO_OK)
+      << gyro_vm_last_error(program.vm);
+  gyro_value_release(program.vm, out);
+  EXPECT_EQ(buffer.deleted.load(), 1);
+  HostBuffer bytes;
+  bytes.managed.dl_tensor.dtype = {kDLUInt, 8, 1};
+  EXPECT_EQ(gyro_value_from_dlpack(program.vm, &bytes.managed, &out), GYRO_ERROR_UNSUPPORTED);
+}
+
+gyro_status compile_wrong_dtype(void* user, const char*, size_t, void** compiled) {
+  *compiled = user;
+  return GYRO_OK;
+}
+
+gyro_status run_wrong_dtype(void*, void*, DLManagedTensor* const* inputs, size_t,
+                            DLManagedTensor** outputs, size_t) {
+  // Hands the input back as the output, declared float64: not what the graph says.
+  static int64_t shape[2];
+  auto* out = new DLManagedTensor(*inputs[0]);
+  shape[0] = inputs[0]->dl_tensor.shape[0];
+  shape[1] = inputs[0]->dl_tensor.shape[1];
+  out->dl_tensor.shape = shape;
+  out->dl_tensor.strides = nullptr;
+  out->dl_tensor.dtype = {kDLFloat, 64, 1};
+  out->dl_tensor.shape[1] = 1;  // fewer bytes than the input holds
+  out->manager_ctx = nullptr;
+  out->deleter = [](DLManagedTensor* self) { delete self; };
+  outputs[0] = out;
+  return GYRO_OK;
+}
+
+TEST(CApi, AHostBackendsOutputsAreCheckedAgainstTheGraph) {
+  gyro_backend backend;
+  gyro_backend_init(&backend, sizeof(backend));
+  static int state = 0;
+  backend.name = "test_wrong_dtype";
+  backend.user_data = &state;
+  backend.compile = compile_wrong_dtype;
+  backend.run = run_wrong_dtype;
+  ASSERT_EQ(gyro_register_backend(nullptr, &backend), GYRO_OK);
+  Loaded program;
+  HostBuffer buffer;
+  gyro_value x = 0, compiled = 0, result = 0;
+  ASSERT_EQ(gyro_value_from_dlpack(program.vm, &buffer.managed, &x), GYRO_OK);
+  gyro_compile_options options;
+  gyro_compile_options_init(&options, sizeof(options));
+  options.backend = "test_wrong_dtype";
+  ASSERT_EQ(gyro_vm_compile(program.vm, program.get("twice"), &options, &compiled), GYRO_OK);
+  EXPECT_EQ(gyro_vm_call(program.vm, compiled, &x, 1, &result), GYRO_ERROR_EXCEPTION);
+  EXPECT_NE(std::string(gyro_vm_last_error(program.vm))
+                .find("output 0 is float64[2, 1], the graph says f32[2, 3]"),
+            std::string::npos)
+      << gyro_vm_last_error(program.vm);
+}
+
+}  // namespace
