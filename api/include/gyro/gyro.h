@@ -36,7 +36,14 @@ extern "C" {
 /* Bumped when a function's signature or a struct's existing fields change. */
 #define GYRO_ABI_VERSION 1
 
-typedef enum gyro_status {
+/* In C++ the enums get int32_t as their type, so that any value a C caller passes is one. */
+#ifdef __cplusplus
+#define GYRO_ENUM_TYPE : int32_t
+#else
+#define GYRO_ENUM_TYPE
+#endif
+
+typedef enum gyro_status GYRO_ENUM_TYPE {
   GYRO_OK = 0,
   GYRO_ERROR_INVALID_ARGUMENT = 1, /* a null or released handle, a bad enum, a null pointer */
   GYRO_ERROR_EXCEPTION = 2,        /* the program raised: gyro_vm_exception_type() says which */
@@ -48,7 +55,7 @@ typedef enum gyro_status {
   GYRO_ERROR_INTERNAL = 8          /* out of memory, or a bug: the message says which */
 } gyro_status;
 
-typedef enum gyro_kind {
+typedef enum gyro_kind GYRO_ENUM_TYPE {
   GYRO_KIND_NONE = 0,
   GYRO_KIND_BOOL = 1,
   GYRO_KIND_INT = 2,

@@ -267,8 +267,8 @@ TEST(CApi, TensorsCrossThroughDLPackWithoutCopies) {
 }
 
 TEST(CApi, DLPackInputsGyroCannotTakeAreRefusedAndStayTheCallers) {
-  Loaded program;
   HostBuffer buffer;
+  Loaded program;
   gyro_value out = 0;
   buffer.managed.dl_tensor.device = {kDLCUDA, 0};
   EXPECT_EQ(gyro_value_from_dlpack(program.vm, &buffer.managed, &out), GYRO_ERROR_UNSUPPORTED);
@@ -364,6 +364,7 @@ TEST(CApi, HostFunctionsRunFromScriptsAndBreakCompiledGraphs) {
 }
 
 TEST(CApi, CompilesCountsAndExplains) {
+  HostBuffer buffer;  // outlives the VM, which may hold views of it
   Loaded program;
   gyro_value scale = program.get("scale");
   gyro_value compiled = 0;
@@ -375,7 +376,6 @@ TEST(CApi, CompilesCountsAndExplains) {
   options.dynamic = 0;
   ASSERT_EQ(gyro_vm_compile(program.vm, scale, &options, &compiled), GYRO_OK)
       << gyro_vm_last_error(program.vm);
-  HostBuffer buffer;
   gyro_value x = 0, k = 0, result = 0;
   ASSERT_EQ(gyro_value_from_dlpack(program.vm, &buffer.managed, &x), GYRO_OK);
   ASSERT_EQ(gyro_value_from_float(program.vm, 0.5, &k), GYRO_OK);
@@ -573,10 +573,10 @@ TEST(CApi, HostBackendsGetTheGraphAsJsonAndTensorsAsDLPack) {
   backend.compile = refuse_to_compile;
   ASSERT_EQ(gyro_register_backend(nullptr, &backend), GYRO_OK);
   {
+    HostBuffer buffer;
     Loaded program;
     EXPECT_EQ(gyro_register_backend(program.vm, &backend), GYRO_ERROR_INVALID_ARGUMENT);
     EXPECT_NE(std::string(gyro_vm_last_error(program.vm)).find("test_refuser"), std::string::npos);
-    HostBuffer buffer;
     gyro_value x = 0, result = 0, compiled = 0, text = 0;
     ASSERT_EQ(gyro_value_from_dlpack(program.vm, &buffer.managed, &x), GYRO_OK);
     gyro_compile_options options;
@@ -721,8 +721,8 @@ TEST(CApi, StrLengthCountsCodePointsAsLenDoes) {
 }
 
 TEST(CApi, DLPackStridesOfOneElementDimsAreIgnoredAndUint8IsNotBool) {
-  Loaded program;
   HostBuffer buffer;
+  Loaded program;
   int64_t shape[] = {1, 6};
   int64_t strides[] = {-7, 1};  // NumPy may give any stride to a dim of size 1
   buffer.managed.dl_tensor.shape = shape;
@@ -768,8 +768,8 @@ TEST(CApi, AHostBackendsOutputsAreCheckedAgainstTheGraph) {
   backend.compile = compile_wrong_dtype;
   backend.run = run_wrong_dtype;
   ASSERT_EQ(gyro_register_backend(nullptr, &backend), GYRO_OK);
-  Loaded program;
   HostBuffer buffer;
+  Loaded program;
   gyro_value x = 0, compiled = 0, result = 0;
   ASSERT_EQ(gyro_value_from_dlpack(program.vm, &buffer.managed, &x), GYRO_OK);
   gyro_compile_options options;
