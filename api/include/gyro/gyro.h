@@ -285,8 +285,8 @@ GYRO_API void gyro_backend_set_error(const char* message);
 
 /* A tensor over the DLPack tensor's memory. On GYRO_OK gyro owns `tensor` and calls its
  * deleter when the last gyro tensor viewing that memory is freed; on an error the caller
- * still owns it. CPU tensors of float32, float64, int64 or bool (kDLBool, code 6, or kDLUInt
- * with 8 bits), any strides. */
+ * still owns it. CPU tensors of float32, float64, int64 or bool (kDLBool, code 6 from DLPack
+ * 0.8, 8 bits, each byte 0 or 1), with any non-negative strides. */
 GYRO_API gyro_status gyro_value_from_dlpack(gyro_vm* vm, DLManagedTensor* tensor,
                                             gyro_value* out);
 /* A DLPack tensor viewing the value's memory (no copy). The caller owns *tensor and calls
