@@ -260,13 +260,19 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
       auto& cell = frame->cells[arg].as<CellObject>();
       if (!cell.bound) {
         ok = false;
-        std::string_view variable = arg < code->cell_names.size()
-                                        ? code->cell_names[arg]
-                                        : code->free_names[arg - code->cell_names.size()];
-        raise_named("NameError",
-                    fmt::format("cannot access free variable '{}' where it is not associated "
-                                "with a value in enclosing scope",
-                                variable));
+        // As CPython 3.11: the function's own cell is a local variable not yet assigned; a
+        // free variable is the enclosing function's.
+        if (arg < code->cell_names.size()) {
+          raise_named("UnboundLocalError",
+                      fmt::format("cannot access local variable '{}' where it is not "
+                                  "associated with a value",
+                                  code->cell_names[arg]));
+        } else {
+          raise_named("NameError",
+                      fmt::format("cannot access free variable '{}' where it is not associated "
+                                  "with a value in enclosing scope",
+                                  code->free_names[arg - code->cell_names.size()]));
+        }
         FINISH();
       }
       push(cell.value);
@@ -855,13 +861,22 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
     TARGET(CHECK_EXC_MATCH) {
       Value type = pop();
       const Value& exception = sp[-1];
-      bool match = false;
+      // As CPython: every class named must be an exception class (`except int:` is an error
+      // whether or not the exception would have matched).
+      auto catchable = [](const Value& cls) {
+        return cls.is(ObjectKind::Class) && cls.as<ClassObject>().is_exception;
+      };
+      bool match = false, valid = true;
       if (type.is(ObjectKind::Tuple)) {
-        for (const Value& each : type.as<TupleObject>().items)
-          match |= is_instance(exception, each);
-      } else if (type.is(ObjectKind::Class)) {
-        match = is_instance(exception, type);
+        for (const Value& each : type.as<TupleObject>().items) {
+          valid &= catchable(each);
+          match |= valid && is_instance(exception, each);
+        }
       } else {
+        valid = catchable(type);
+        match = valid && is_instance(exception, type);
+      }
+      if (!valid) {
         ok = false;
         raise(ErrorKind::TypeError,
               "catching classes that do not inherit from BaseException is not allowed");
