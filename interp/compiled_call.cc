@@ -22,6 +22,23 @@ namespace gyro {
 
 namespace {
 
+// A graph break as the graph_breaks log shows it: the reason with its script line
+// (TraceStop::describe, which starts with the reason's name), then what the user can do.
+std::string with_hint(const std::string& described) {
+  constexpr BreakReason kReasons[] = {
+#define BREAK_REASON(name, explanation, hint) BreakReason::name,
+#include "interp/break_reasons.def"
+#undef BREAK_REASON
+  };
+  for (BreakReason reason : kReasons) {
+    const std::string_view name = break_reason_name(reason);
+    if (described.starts_with(name) && described.size() > name.size() &&
+        described[name.size()] == ' ')
+      return fmt::format("{}\n    hint: {}", described, break_reason_hint(reason));
+  }
+  return described;
+}
+
 // "name (file:line)" for logs.
 std::string code_location(const Code& code) {
   return fmt::format("{} ({}:{})", code.name, code.filename, code.first_line);
@@ -440,7 +457,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     if (entry->capture->resume_pc >= 0) {  // explain() and the logs see the break as traced
       compiled.break_reasons.push_back(entry->capture->break_reason);
       ++compile_stats_.graph_breaks;
-      log(LogChannel::graph_breaks, entry->capture->break_reason);
+      log(LogChannel::graph_breaks, with_hint(entry->capture->break_reason));
     }
     SourceLoader loader(entry->capture->sources, entry->keys, subject);
     return run_entry(*entry, *frame, loader, breaks_at);
@@ -537,7 +554,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     if (made.resume_pc >= 0) {
       compiled.break_reasons.push_back(made.break_reason);
       ++compile_stats_.graph_breaks;
-      log(LogChannel::graph_breaks, made.break_reason);
+      log(LogChannel::graph_breaks, with_hint(made.break_reason));
     }
     if (!dump_dir_.empty()) dump_graph(*this, dump_dir_, code, made, frame_id, compile_id);
     progress("done");
@@ -558,7 +575,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     return raise_named("GraphBreakError", stop.describe());
   compiled.break_reasons.push_back(stop.describe());
   ++compile_stats_.graph_breaks;
-  log(LogChannel::graph_breaks, stop.describe());
+  log(LogChannel::graph_breaks, with_hint(stop.describe()));
   // Nothing worth capturing before the stop: from here on this frame runs in the VM.
   if (pc == 0)
     compiled.run_only = true;

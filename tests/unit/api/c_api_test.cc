@@ -449,7 +449,9 @@ TEST(CApi, LogLinesComeToTheHostWithTheirChannel) {
       << gyro_vm_last_error(vm);
   gyro_vm_destroy(vm);
   ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0], "graph_breaks|[0/0] GraphBreakCall (logs.gy:2): graph_break() was called");
+  EXPECT_EQ(lines[0],
+            "graph_breaks|[0/0] GraphBreakCall (logs.gy:2): graph_break() was called\n"
+            "    hint: remove the call to capture one graph");
   // The compile's steps: the trace stops at once (nothing before the break), so no backend.
   EXPECT_EQ(steps, (std::vector<std::string>{"trace f", "done f"}));
 }

@@ -118,7 +118,8 @@ noisy(ones(2))
 )");
   ASSERT_EQ(logged.messages.size(), 1u);
   EXPECT_EQ(logged.messages[0],
-            "[gyro graph_breaks] [0/0] GraphBreakCall (logs.gy:5): graph_break() was called");
+            "[gyro graph_breaks] [0/0] GraphBreakCall (logs.gy:5): graph_break() was called\n"
+            "    hint: remove the call to capture one graph");
 }
 
 TEST(CompileLogs, NoChannelsNoMessages) {
