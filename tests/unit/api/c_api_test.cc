@@ -637,8 +637,7 @@ TEST(CApi, ACallOutlivesTheReleaseOfItsCallablesLastHandle) {
   Loaded program;
   const char* source = "def outer(x):\n    return release_the_caller() + x\n";
   gyro_value module = 0, outer = 0, compiled = 0, host = 0, result = 0;
-  ASSERT_EQ(gyro_vm_load_script(program.vm, source, std::strlen(source), "o.gy", &module),
-            GYRO_OK);
+  ASSERT_EQ(gyro_vm_load_script(program.vm, source, std::strlen(source), "o.gy", &module), GYRO_OK);
   ASSERT_EQ(gyro_module_get(program.vm, module, "outer", &outer), GYRO_OK);
   ASSERT_EQ(gyro_vm_compile(program.vm, outer, nullptr, &compiled), GYRO_OK);
   ASSERT_EQ(gyro_value_from_host_function(program.vm, "release_the_caller", release_the_caller,
@@ -700,11 +699,10 @@ TEST(CApi, AHostFunctionThatClaimsAnExceptionItDidNotRaiseIsARuntimeError) {
   Loaded program;
   // An old exception is pending from an earlier failed call; it must not come back.
   gyro_value arg = program.integer(1), result = 0, host = 0;
-  ASSERT_EQ(gyro_vm_call(program.vm, program.get("fails"), &arg, 1, &result),
-            GYRO_ERROR_EXCEPTION);
-  ASSERT_EQ(gyro_value_from_host_function(program.vm, "liar", claims_to_raise, nullptr, nullptr,
-                                          &host),
-            GYRO_OK);
+  ASSERT_EQ(gyro_vm_call(program.vm, program.get("fails"), &arg, 1, &result), GYRO_ERROR_EXCEPTION);
+  ASSERT_EQ(
+      gyro_value_from_host_function(program.vm, "liar", claims_to_raise, nullptr, nullptr, &host),
+      GYRO_OK);
   EXPECT_EQ(gyro_vm_call(program.vm, host, nullptr, 0, &result), GYRO_ERROR_EXCEPTION);
   EXPECT_STREQ(gyro_vm_exception_type(program.vm), "RuntimeError");
   EXPECT_NE(std::string(gyro_vm_last_error(program.vm))
