@@ -158,9 +158,14 @@ gyro_status gyro_register_backend(gyro_vm* vm, const gyro_backend* given) {
     return vm ? vm->fail(status, std::move(message)) : status;
   };
   try {
-    if (!given || given->struct_size < sizeof(size_t))
+    if (!given || given->struct_size < sizeof(size_t) ||
+        !whole_fields(given->struct_size, sizeof(gyro_backend),
+                      {GYRO_FIELD(gyro_backend, name), GYRO_FIELD(gyro_backend, user_data),
+                       GYRO_FIELD(gyro_backend, compile), GYRO_FIELD(gyro_backend, run),
+                       GYRO_FIELD(gyro_backend, release)}))
       return fail(GYRO_ERROR_INVALID_ARGUMENT,
-                  "gyro_register_backend: backend is NULL or its struct_size is not set");
+                  "gyro_register_backend: backend is NULL or its struct_size is not set or ends "
+                  "inside a field");
     auto host = std::make_shared<HostBackend>();
     gyro_backend_init(&host->callbacks, sizeof(gyro_backend));
     std::memcpy(&host->callbacks, given, std::min(given->struct_size, sizeof(gyro_backend)));

@@ -184,7 +184,16 @@ gyro_status gyro_vm_create(const gyro_config* given, gyro_vm** out) {
   gyro_config config;
   gyro_config_init(&config, sizeof(config));
   if (given) {
-    if (given->struct_size < sizeof(size_t)) return GYRO_ERROR_INVALID_ARGUMENT;
+    if (given->struct_size < sizeof(size_t) ||
+        !whole_fields(
+            given->struct_size, sizeof(gyro_config),
+            {GYRO_FIELD(gyro_config, write), GYRO_FIELD(gyro_config, write_user_data),
+             GYRO_FIELD(gyro_config, log), GYRO_FIELD(gyro_config, log_user_data),
+             GYRO_FIELD(gyro_config, logs), GYRO_FIELD(gyro_config, step_budget),
+             GYRO_FIELD(gyro_config, max_call_depth), GYRO_FIELD(gyro_config, file_access),
+             GYRO_FIELD(gyro_config, install_prelude), GYRO_FIELD(gyro_config, progress),
+             GYRO_FIELD(gyro_config, progress_user_data), GYRO_FIELD(gyro_config, dump_dir)}))
+      return GYRO_ERROR_INVALID_ARGUMENT;
     std::memcpy(&config, given, std::min(given->struct_size, sizeof(gyro_config)));
     config.struct_size = sizeof(config);
   }
@@ -400,8 +409,13 @@ gyro_status gyro_vm_compile(gyro_vm* vm, gyro_value function, const gyro_compile
     gyro_compile_options options;
     gyro_compile_options_init(&options, sizeof(options));
     if (given) {
-      GYRO_API_REQUIRE(given->struct_size >= sizeof(size_t), "gyro_vm_compile",
-                       "options->struct_size is {}", given->struct_size);
+      GYRO_API_REQUIRE(given->struct_size >= sizeof(size_t) &&
+                           whole_fields(given->struct_size, sizeof(gyro_compile_options),
+                                        {GYRO_FIELD(gyro_compile_options, backend),
+                                         GYRO_FIELD(gyro_compile_options, fullgraph),
+                                         GYRO_FIELD(gyro_compile_options, dynamic)}),
+                       "gyro_vm_compile", "options->struct_size {} ends inside a field",
+                       given->struct_size);
       std::memcpy(&options, given, std::min(given->struct_size, sizeof(options)));
     }
     GYRO_API_REQUIRE(options.dynamic >= -1 && options.dynamic <= 1, "gyro_vm_compile",
@@ -460,6 +474,9 @@ gyro_status gyro_vm_stats(gyro_vm* vm, gyro_stats* stats) {
   return guarded(vm, "gyro_vm_stats", [&] {
     GYRO_API_REQUIRE(stats && stats->struct_size >= sizeof(size_t), "gyro_vm_stats",
                      "stats is NULL or its struct_size is not set");
+    // Every field is 8 bytes: a size on an 8-byte step ends on a field.
+    GYRO_API_REQUIRE(stats->struct_size % 8 == 0, "gyro_vm_stats",
+                     "stats->struct_size {} ends inside a field", stats->struct_size);
     const CompileStats& kept = vm->interpreter->compile_stats();
     // Fields a newer header has and this library does not are zero.
     const size_t size = stats->struct_size;

@@ -2,8 +2,10 @@
 // the wrapper every C API function runs its body in.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -112,6 +114,19 @@ gyro_status guarded(gyro_vm* vm, const char* function, Body&& body) noexcept {
 
 // The value behind a handle, or nullptr with GYRO_ERROR_INVALID_ARGUMENT recorded.
 const Value* lookup(gyro_vm* vm, const char* function, gyro_value handle, const char* what);
+
+// Whether a caller's struct_size ends where one of the struct's fields starts or ends (or
+// covers the whole struct), so that copying that many bytes takes whole fields: a size that
+// cuts a pointer in half would hand gyro a pointer nobody wrote.
+inline bool whole_fields(size_t size, size_t full_size,
+                         std::initializer_list<std::pair<size_t, size_t>> fields) {
+  if (size >= full_size) return true;
+  for (const auto& [offset, field_size] : fields)
+    if (size == offset || size == offset + field_size) return true;
+  return false;
+}
+#define GYRO_FIELD(type, field) \
+  std::pair<size_t, size_t>(offsetof(type, field), sizeof(static_cast<type*>(nullptr)->field))
 
 // Stores a new handle in *out (the caller checked `out`).
 inline gyro_status give(gyro_vm* vm, Value value, gyro_value* out) {

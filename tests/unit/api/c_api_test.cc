@@ -784,3 +784,32 @@ TEST(CApi, AHostBackendsOutputsAreCheckedAgainstTheGraph) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CApi, AStructSizeThatCutsAFieldIsAnError) {
+  Loaded program;
+  gyro_compile_options options;
+  gyro_compile_options_init(&options, sizeof(options));
+  options.backend = "eager";
+  options.struct_size = sizeof(size_t) + 4;  // half of `backend` (found by fuzz_c_api)
+  gyro_value compiled = 0;
+  EXPECT_EQ(gyro_vm_compile(program.vm, program.get("add"), &options, &compiled),
+            GYRO_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(gyro_vm_last_error(program.vm)).find("ends inside a field"),
+            std::string::npos);
+  options.struct_size = offsetof(gyro_compile_options, fullgraph);  // an older caller's size
+  EXPECT_EQ(gyro_vm_compile(program.vm, program.get("add"), &options, &compiled), GYRO_OK)
+      << gyro_vm_last_error(program.vm);
+  gyro_config config;
+  gyro_config_init(&config, sizeof(config));
+  config.struct_size = offsetof(gyro_config, logs) + 3;
+  gyro_vm* vm = nullptr;
+  EXPECT_EQ(gyro_vm_create(&config, &vm), GYRO_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(vm, nullptr);
+  gyro_stats stats;
+  stats.struct_size = sizeof(size_t) + 4;
+  EXPECT_EQ(gyro_vm_stats(program.vm, &stats), GYRO_ERROR_INVALID_ARGUMENT);
+}
+
+}  // namespace
