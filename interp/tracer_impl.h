@@ -383,12 +383,12 @@ class Tracer {
   // Objects the trace stored into must not also be reached through another input.
   void guard_stored_objects();
   void note_store(const Sym& object);
-  // Plans of tensors that became views of written inputs, swapped for those views.
+  // Plans of tensors that are views of inputs, swapped for those views made again.
   void patch_late_views(ResultPlan& plan);
 
   // ---- the result ----
   ResultPlan plan(const Sym& value);
-  std::optional<ResultPlan> plan_view_of_written_input(int var);
+  std::optional<ResultPlan> plan_view_of_input(int var);
   bool reshapes_a_written_input(int var) const;
 
   Interpreter& vm_;

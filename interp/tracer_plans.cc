@@ -158,7 +158,7 @@ bool Tracer::bind_tensor_outputs() {
       value = *copied;
     }
     outputs_[slot.first] = value;
-    if (auto view = plan_view_of_written_input(var)) {
+    if (auto view = plan_view_of_input(var)) {
       view->made = slot.second;
       late_views_.emplace(slot.second, std::move(*view));
     } else if (reshapes_a_written_input(var)) {
@@ -222,9 +222,10 @@ void Tracer::plan_write_backs() {
   }
 }
 
-// A view (select, slice, transpose...) of an input the graph writes in place: the VM's view
-// shares the input's storage, so it is made again from the input after the write-back rather
-// than handed out as a separate graph output.
+// A view (select, slice, transpose...) of an input that outlives the graph (a result, a local
+// at a break): the VM's view shares the input's storage, so that a later write through either
+// shows in the other; it is made again from the input (after any write-back) rather than
+// handed out as a separate graph output, which would be a copy.
 bool Tracer::reshapes_a_written_input(int var) const {
   bool may_alias = false;
   int root = var;
@@ -233,7 +234,7 @@ bool Tracer::reshapes_a_written_input(int var) const {
          std::find(written_inputs_.begin(), written_inputs_.end(), root) != written_inputs_.end();
 }
 
-std::optional<ResultPlan> Tracer::plan_view_of_written_input(int var) {
+std::optional<ResultPlan> Tracer::plan_view_of_input(int var) {
   std::vector<int> chain;
   int root = var;
   for (; vars_[root].base >= 0; root = vars_[root].base) chain.push_back(root);
@@ -252,9 +253,7 @@ std::optional<ResultPlan> Tracer::plan_view_of_written_input(int var) {
                           (view.view_op == OpKind::slice && first_dim && view.view_attrs[3].i == 1);
     contiguous = contiguous && (view.may_alias || view.view_op == OpKind::unsqueeze || row_view);
   }
-  if (chain.empty() || vars_[root].input == kNoSource ||
-      std::find(written_inputs_.begin(), written_inputs_.end(), root) == written_inputs_.end())
-    return std::nullopt;
+  if (chain.empty() || vars_[root].input == kNoSource) return std::nullopt;
   ResultPlan plan;
   plan.kind = ResultPlan::Kind::kSource;
   plan.source = vars_[root].input;
