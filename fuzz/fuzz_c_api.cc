@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "fuzz/sandbox.h"
 #include "gyro/gyro.h"
+#include "interp/python_ops.h"
+#include "ir/storage.h"
 
 namespace {
 
@@ -68,6 +71,10 @@ gyro_status host_lies(gyro_vm*, void*, const gyro_value*, size_t, gyro_value*) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // The sandbox's walls (fuzz/sandbox.h): one `seq * n` is one step, whatever its size.
+  static const bool limited = (gyro::set_tensor_memory_limit(gyro::fuzz::kTensorMemoryLimit),
+                               gyro::set_repeat_limit(gyro::fuzz::kRepeatLimit), true);
+  (void)limited;
   Reader in{data, size};
   gyro_config config;
   gyro_config_init(&config, sizeof(config));

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "interp/interpreter.h"
+#include "interp/python_ops.h"
 #include "ir/storage.h"
 #include "lang/prelude.h"
 
@@ -18,6 +19,7 @@ namespace gyro::fuzz {
 inline constexpr uint64_t kStepBudget = 100'000;
 inline constexpr int kMaxCallDepth = 200;
 inline constexpr std::size_t kTensorMemoryLimit = std::size_t{256} << 20;
+inline constexpr int64_t kRepeatLimit = int64_t{1} << 20;  // items of one `seq * n`
 
 // A fresh interpreter per input, so that no state (globals, config knobs, marks, the random
 // stream) leaks from one input into the next and every finding replays alone.
@@ -25,7 +27,8 @@ inline constexpr std::size_t kTensorMemoryLimit = std::size_t{256} << 20;
 // since installing it costs more than many inputs' runs.
 inline std::unique_ptr<Interpreter> make_sandboxed_interpreter(
     std::function<void(std::string_view)> write = {}, bool prelude = true) {
-  static const bool limited = (set_tensor_memory_limit(kTensorMemoryLimit), true);
+  static const bool limited =
+      (set_tensor_memory_limit(kTensorMemoryLimit), set_repeat_limit(kRepeatLimit), true);
   (void)limited;
   if (!write) write = [](std::string_view) {};
   auto vm = std::make_unique<Interpreter>(std::move(write));

@@ -1,6 +1,8 @@
 // Python value semantics: CPython's rules and messages for the types the reference VM has.
 #include "interp/python_ops.h"
 
+#include <atomic>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -602,6 +604,16 @@ Expected<Value> int_op(Binop op, int64_t x, int64_t y, bool both_bool) {
   }
 }
 
+// The most items a repeated list or tuple may have (8 bytes each: a str gets 8 times as many
+// bytes); hosts that run untrusted programs lower it.
+std::atomic<int64_t> repeat_limit{int64_t{1} << 36};
+
+}  // namespace
+
+void set_repeat_limit(int64_t items) { repeat_limit.store(items, std::memory_order_relaxed); }
+
+namespace {
+
 bool is_bitwise(Binop op) {
   return op == Binop::AND || op == Binop::OR || op == Binop::XOR || op == Binop::LSHIFT ||
          op == Binop::RSHIFT;
@@ -610,11 +622,12 @@ bool is_bitwise(Binop op) {
 // str/list/tuple repeated `count` times (a negative count gives an empty result).
 Expected<Value> repeat(const Value& sequence, int64_t count) {
   count = std::max<int64_t>(count, 0);
+  const int64_t limit = repeat_limit.load(std::memory_order_relaxed);
   if (sequence.is(ObjectKind::Str)) {
     const std::string& text = sequence.as<StrObject>().text;
     int64_t total = 0;
     GYRO_CHECK_ARG(!__builtin_mul_overflow(static_cast<int64_t>(text.size()), count, &total) &&
-                       total < (int64_t{1} << 40),
+                       total < std::min(limit * 8, int64_t{1} << 40),
                    MemoryError, "repeated string would be too large");
     std::string out;
     out.reserve(total);
@@ -624,7 +637,7 @@ Expected<Value> repeat(const Value& sequence, int64_t count) {
   const auto& items = sequence_items(sequence);
   int64_t total = 0;
   GYRO_CHECK_ARG(!__builtin_mul_overflow(static_cast<int64_t>(items.size()), count, &total) &&
-                     total < (int64_t{1} << 36),
+                     total < limit,
                  MemoryError, "repeated {} would be too large", type_name(sequence));
   std::vector<Value> out;
   out.reserve(total);

@@ -16,6 +16,11 @@ namespace gyro {
 
 std::string_view type_name(const Value& value);  // "int", "list", "Tensor", ...
 
+// The most items `seq * n` may make (a str: 8 times as many bytes); past it, MemoryError.
+// 2^36 by default; a host that runs untrusted programs lowers it (the fuzzers do), since one
+// repetition is one VM step whatever its size. Process-wide, like set_tensor_memory_limit.
+void set_repeat_limit(int64_t items);
+
 // bool(value). A tensor is truthy only with one element (RuntimeError otherwise, as PyTorch).
 Expected<bool> truthy(const Value& value);
 

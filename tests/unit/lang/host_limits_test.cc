@@ -8,6 +8,7 @@
 #include <string>
 
 #include "interp/interpreter.h"
+#include "interp/python_ops.h"
 #include "ir/storage.h"
 #include "lang/compiler.h"
 
@@ -73,6 +74,18 @@ TEST(HostLimits, TensorMemoryPastTheLimitIsAMemoryErrorAndFreedMemoryCountsBack)
   set_tensor_memory_limit(0);
   Interpreter vm([](std::string_view) {});
   EXPECT_EQ(run(vm, "t = zeros(4096, 4096)"), "");
+}
+
+TEST(HostLimits, RepetitionsPastTheRepeatLimitAreAMemoryError) {
+  set_repeat_limit(1000);
+  Interpreter vm([](std::string_view) {});
+  EXPECT_EQ(run(vm, "a = [1, 2] * 499\nb = (0,) * 999\nc = 'ab' * 3999"), "");
+  EXPECT_EQ(run(vm, "a = [1, 2] * 500"), "MemoryError: repeated list would be too large");
+  EXPECT_EQ(run(vm, "b = (0,) * 1000"), "MemoryError: repeated tuple would be too large");
+  EXPECT_EQ(run(vm, "c = 'ab' * 4000"), "MemoryError: repeated string would be too large");
+  EXPECT_EQ(run(vm, "d = [0]\nd *= 1000"), "MemoryError: repeated list would be too large");
+  set_repeat_limit(int64_t{1} << 36);
+  EXPECT_EQ(run(vm, "a = [1, 2] * 500"), "");
 }
 
 }  // namespace
