@@ -631,7 +631,8 @@ Expected<Value> repeat(const Value& sequence, int64_t count) {
                    MemoryError, "repeated string would be too large");
     std::string out;
     out.reserve(total);
-    for (int64_t i = 0; i < count; ++i) out += text;
+    // An empty text repeats to nothing however large the count (a loop over it would spin).
+    for (int64_t i = 0; !text.empty() && i < count; ++i) out += text;
     return make_str(std::move(out));
   }
   const auto& items = sequence_items(sequence);
@@ -641,7 +642,8 @@ Expected<Value> repeat(const Value& sequence, int64_t count) {
                  MemoryError, "repeated {} would be too large", type_name(sequence));
   std::vector<Value> out;
   out.reserve(total);
-  for (int64_t i = 0; i < count; ++i) out.insert(out.end(), items.begin(), items.end());
+  for (int64_t i = 0; !items.empty() && i < count; ++i)
+    out.insert(out.end(), items.begin(), items.end());
   return sequence.is(ObjectKind::List) ? make_list(std::move(out)) : make_tuple(std::move(out));
 }
 
