@@ -35,7 +35,6 @@ class HandleTable {
   bool remove(gyro_value handle);
   // Drops every value (the VM's end).
   void clear();
-  std::size_t live() const { return slots_.size() - free_.size(); }
 
  private:
   struct Slot {
