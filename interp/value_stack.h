@@ -2,6 +2,7 @@
 // last-in-first-out order (CPython's data stack), so a call allocates nothing.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -33,10 +34,13 @@ class ValueStack {
     if (chunk.used == 0 && current_ > 0) --current_;
   }
 
-  ValueStack() { chunks_.push_back(make_chunk(kChunkValues)); }
+  ValueStack() { chunks_.push_back(make_chunk(kFirstChunkValues)); }
 
  private:
-  // 64 Ki values (1 MiB): deep recursion takes a few chunks, a shallow program one.
+  // The first chunk is small (16 KiB) because most VMs run shallow programs and a host may
+  // make many VMs; each later chunk doubles, up to 64 Ki values (1 MiB), so deep recursion
+  // takes a few large chunks.
+  static constexpr std::size_t kFirstChunkValues = std::size_t{1} << 10;
   static constexpr std::size_t kChunkValues = std::size_t{1} << 16;
 
   struct Chunk {
@@ -52,7 +56,10 @@ class ValueStack {
   Value* allocate_in_next_chunk(std::size_t count) {
     if (count == 0) return chunks_[current_].values.get();
     ++current_;
-    if (current_ == chunks_.size()) chunks_.push_back(make_chunk(std::max(kChunkValues, count)));
+    if (current_ == chunks_.size()) {
+      std::size_t grown = std::min(kChunkValues, chunks_.back().size * 2);
+      chunks_.push_back(make_chunk(std::max(grown, count)));
+    }
     Chunk& chunk = chunks_[current_];
     // Chunks past the current one are empty; a too-small one is replaced.
     if (chunk.size < count) chunk = make_chunk(count);
