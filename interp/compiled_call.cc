@@ -270,6 +270,7 @@ std::optional<Value> Interpreter::call_compiled(const Value& callable, std::span
     // reset() since the entries were made: start over.
     compiled.entries.clear();
     compiled.skipped_resume_points.clear();
+    compiled.user_error_traces.clear();
     compiled.seen_sizes.clear();
     compiled.run_only = false;
     compiled.limit_hit = false;
@@ -576,12 +577,18 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
   compiled.break_reasons.push_back(stop.describe());
   ++compile_stats_.graph_breaks;
   log(LogChannel::graph_breaks, with_hint(stop.describe()));
+  run_in_vm = true;
+  // A user error belongs to these inputs (f(None) raises where f(tensor) would not): the VM
+  // raises it now, and a later call traces again, until recompile_limit traces here have
+  // ended that way.
+  if (stop.reason == BreakReason::UserError &&
+      ++compiled.user_error_traces[pc] < compile_config_.recompile_limit)
+    return Value();
   // Nothing worth capturing before the stop: from here on this frame runs in the VM.
   if (pc == 0)
     compiled.run_only = true;
   else
     compiled.skipped_resume_points.insert(pc);
-  run_in_vm = true;
   return Value();
 }
 

@@ -227,6 +227,12 @@ std::optional<Sym> Tracer::attribute(const Sym& object, const std::string& name)
                   fmt::format("'{}' object has no attribute '{}'", type_name(instance), name));
     return realize(*found, source);
   }
+  // None and numbers have few attributes and run no script code to find them: a missing one
+  // is the user's error (None.size), which the VM then raises.
+  if (object.kind == Sym::Kind::kConstant &&
+      (object.value.is_none() || object.value.is_bool() || object.value.is_number()) &&
+      !vm_.get_attribute(object.value, name))
+    return stop(BreakReason::UserError, str(vm_.exception()));
   return stop(BreakReason::UnsupportedBuiltin, fmt::format("attribute '{}'", name));
 }
 
