@@ -102,14 +102,9 @@ std::optional<Value> builtin_len(Interpreter& vm, Args args, Kwargs kwargs) {
     return Value::integer(sizes[0]);
   }
   if (auto method = special_method(v, "__len__")) {
-    auto length = vm.call(*method, {});
+    auto length = call_len(vm, *method);
     if (!length) return std::nullopt;
-    if (!length->is_integral())
-      return vm.raise(ErrorKind::TypeError, "'{}' object cannot be interpreted as an integer",
-                      type_name(*length));
-    if (length->as_int() < 0)
-      return vm.raise(ErrorKind::ValueError, "__len__() should return >= 0");
-    return Value::integer(length->as_int());
+    return Value::integer(*length);
   }
   return vm.raise(ErrorKind::TypeError, "object of type '{}' has no len()", type_name(v));
 }
@@ -197,8 +192,8 @@ std::optional<Value> extremum(Interpreter& vm, Args args, Kwargs kwargs, bool wa
     }
     auto better = compare_op(want_max ? CompareOp::GT : CompareOp::LT, candidate_key, best_key);
     if (!better.ok()) return vm.raise(better.error());
-    auto truth = truthy(*better);
-    if (!truth.ok()) return vm.raise(truth.error());
+    auto truth = truth_of(vm, *better);
+    if (!truth) return std::nullopt;
     if (*truth) {
       best = items[i];
       best_key = candidate_key;
@@ -354,8 +349,8 @@ std::optional<Value> any_all(Interpreter& vm, Args args, Kwargs kwargs, bool wan
   auto items = vm.collect(args[0]);
   if (!items) return std::nullopt;
   for (const Value& item : *items) {
-    auto truth = truthy(item);
-    if (!truth.ok()) return vm.raise(truth.error());
+    auto truth = truth_of(vm, item);
+    if (!truth) return std::nullopt;
     if (*truth == want_any) return Value::boolean(want_any);
   }
   return Value::boolean(!want_any);
@@ -745,8 +740,8 @@ std::optional<Value> new_float(Interpreter& vm, Args args, Kwargs kwargs) {
 std::optional<Value> new_bool(Interpreter& vm, Args args, Kwargs kwargs) {
   if (!expect_args(vm, "bool", args, 0, 1, kwargs)) return std::nullopt;
   if (args.empty()) return Value::boolean(false);
-  auto truth = truthy(args[0]);
-  if (!truth.ok()) return vm.raise(truth.error());
+  auto truth = truth_of(vm, args[0]);
+  if (!truth) return std::nullopt;
   return Value::boolean(*truth);
 }
 

@@ -7,6 +7,7 @@
 #include "interp/frame.h"
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
+#include "interp/special_methods.h"
 #include "ir/python_arith.h"
 
 namespace gyro {
@@ -438,10 +439,9 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
     }
     TARGET(UNARY_NOT) {
       Value operand = pop();
-      auto truth = truthy(operand);
-      if (!truth.ok()) {
+      auto truth = truth_of(*this, operand);
+      if (!truth) {
         ok = false;
-        raise(truth.error());
         FINISH();
       }
       push(Value::boolean(!*truth));
@@ -636,10 +636,9 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
       if (condition.is_bool()) {
         truth = condition.as_bool();
       } else {
-        auto result = truthy(condition);
-        if (!result.ok()) {
+        auto result = truth_of(*this, condition);
+        if (!result) {
           ok = false;
-          raise(result.error());
           FINISH();
         }
         truth = *result;
@@ -649,10 +648,9 @@ std::optional<Value> Interpreter::run_frame(Frame& entry, std::size_t start_pc,
     }
     TARGET(JUMP_IF_FALSE_OR_POP)
     TARGET(JUMP_IF_TRUE_OR_POP) {
-      auto result = truthy(sp[-1]);
-      if (!result.ok()) {
+      auto result = truth_of(*this, sp[-1]);
+      if (!result) {
         ok = false;
-        raise(result.error());
         FINISH();
       }
       if (*result == (instruction.opcode == Opcode::JUMP_IF_TRUE_OR_POP)) JUMP_TO(arg);

@@ -162,9 +162,15 @@ std::optional<bool> Tracer::truth(const Sym& condition) {
   if (condition.kind == Sym::Kind::kDict) return !condition.items->empty();
   if (condition.kind == Sym::Kind::kTuple || condition.kind == Sym::Kind::kList)
     return !condition.items->empty();
-  if (condition.kind == Sym::Kind::kNewObject &&
-      (class_attribute(condition.value, "__bool__") || class_attribute(condition.value, "__len__")))
-    return stop(BreakReason::UnsupportedBuiltin, "the truth of an object with __bool__ or __len__");
+  // An object whose class defines __bool__ or __len__: the VM calls it (not traced yet).
+  if (condition.kind == Sym::Kind::kNewObject || condition.kind == Sym::Kind::kObject) {
+    const Value& cls = condition.kind == Sym::Kind::kNewObject
+                           ? condition.value
+                           : condition.value.as<InstanceObject>().cls;
+    if (class_attribute(cls, "__bool__") || class_attribute(cls, "__len__"))
+      return stop(BreakReason::UnsupportedBuiltin,
+                  "the truth of an object with __bool__ or __len__");
+  }
   return true;  // objects, functions and methods are true
 }
 
