@@ -112,7 +112,9 @@ struct TensorVar {
   SourceId input = kNoSource;
   int placeholder = -1;
   const void* storage = nullptr;
-  bool contiguous = false;  // an input that is contiguous (its guards keep it so)
+  // Known contiguous in the VM: an input that is (its guards keep it so), or what an op made
+  // (the eager kernels write fresh contiguous tensors).
+  bool contiguous = false;
 };
 
 constexpr int kMaxInlineDepth = 16;
@@ -383,12 +385,17 @@ class Tracer {
   // Objects the trace stored into must not also be reached through another input.
   void guard_stored_objects();
   void note_store(const Sym& object);
-  // Plans of tensors that are views of inputs, swapped for those views made again.
+  // Plans of tensors that are views of inputs or of other tensors handed out, swapped for
+  // those views made again.
   void patch_late_views(ResultPlan& plan);
 
   // ---- the result ----
   ResultPlan plan(const Sym& value);
   std::optional<ResultPlan> plan_view_of_input(int var);
+  std::optional<ResultPlan> plan_view_of_handed_out(int var);
+  std::vector<std::pair<int, bool>> view_links(int var) const;
+  // `base` with var's chain of view ops up to (not including) `anchor` applied again.
+  ResultPlan plan_view_chain(int var, int anchor, ResultPlan base);
   bool reshapes_a_written_input(int var) const;
 
   Interpreter& vm_;
@@ -429,7 +436,7 @@ class Tracer {
   std::vector<SourceId> stored_into_;
   // The symbolic cell of each VM cell met in closures (sibling closures share their cells).
   std::unordered_map<const Object*, Sym> cells_by_object_;
-  // Tensor objects' made slots whose value ends up a view of a written input.
+  // Tensor objects' made slots whose value is made again after the graph as a view.
   std::unordered_map<int32_t, ResultPlan> late_views_;
   std::set<const void*> fully_planned_;  // made values one kept plan describes in full
   std::size_t steps_ = 0;

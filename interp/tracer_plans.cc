@@ -146,11 +146,20 @@ std::optional<ResultPlan> Tracer::plan_value(const Sym& value) {
 }
 
 bool Tracer::bind_tensor_outputs() {
+  // Bases before their views, so that a view of a view finds its base's plan made.
+  std::vector<std::pair<int, int>> by_depth;  // (view chain length, tensor object)
+  for (const auto& [var, slot] : tensor_slots_) {
+    int depth = 0;
+    for (int link = var; vars_[link].base >= 0; link = vars_[link].base) ++depth;
+    by_depth.emplace_back(depth, var);
+  }
+  std::sort(by_depth.begin(), by_depth.end());
   // Two tensor objects can hold one graph value (the builder shares identical calls: `a =
   // t // 2` and `b = t // 2`); in the VM they are two tensors, so each object after the first
   // gets its own copy, or a later in-place write to one would show through the other.
   std::unordered_set<int> handed_out;
-  for (const auto& [var, slot] : tensor_slots_) {
+  for (const auto& [depth, var] : by_depth) {
+    const auto& slot = tensor_slots_.at(var);
     ValueId value{current(var)};
     if (!handed_out.insert(value.index).second) {
       auto copied = builder_.copy(value);
@@ -167,6 +176,9 @@ bool Tracer::bind_tensor_outputs() {
       stop_ = Stop{BreakReason::InPlaceAliasing,
                    "a reshape of a view of an input written in place outlives the graph"};
       return false;
+    } else if (auto view = plan_view_of_handed_out(var)) {
+      view->made = slot.second;
+      late_views_.emplace(slot.second, std::move(*view));
     }
   }
   if (late_views_.empty()) return true;
@@ -234,29 +246,71 @@ bool Tracer::reshapes_a_written_input(int var) const {
          std::find(written_inputs_.begin(), written_inputs_.end(), root) != written_inputs_.end();
 }
 
-std::optional<ResultPlan> Tracer::plan_view_of_input(int var) {
-  std::vector<int> chain;
+// var's chain of view links, var first, each with whether the VM's base of that link is known
+// contiguous. A reshape-like op (reshape, flatten, contiguous) makes a view exactly when its
+// input is contiguous: known on a contiguous root (an input whose guards keep it so, or a
+// tensor an op made) through reshape-like links, unsqueezes, row views and to() of the same
+// dtype; after any other view the VM's result may be a copy, which a rebuilt view is not.
+std::vector<std::pair<int, bool>> Tracer::view_links(int var) const {
+  std::vector<std::pair<int, bool>> links;
   int root = var;
-  for (; vars_[root].base >= 0; root = vars_[root].base) chain.push_back(root);
-  // A reshape-like op (reshape, flatten, contiguous) makes a view exactly when its input is
-  // contiguous: known for a chain of them (and unsqueezes) on a contiguous input; after any
-  // other view, or for to(), the VM's result may be a copy, which a rebuilt view is not.
-  bool contiguous = root >= 0 && vars_[root].contiguous;
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const TensorVar& view = vars_[*it];
-    if (view.may_alias && (!contiguous || view.view_op == OpKind::to)) return std::nullopt;
+  for (; vars_[root].base >= 0; root = vars_[root].base) links.emplace_back(root, false);
+  bool contiguous = vars_[root].contiguous;
+  for (auto it = links.rbegin(); it != links.rend(); ++it) {
+    it->second = contiguous;
+    const TensorVar& view = vars_[it->first];
     // Row views (select or a unit-step slice of dim 0) of a contiguous tensor are contiguous.
     const int base_rank = meta_of(view.base).sizes.size();
     const bool first_dim = !view.view_attrs.empty() &&
                            (view.view_attrs[0].i == 0 || view.view_attrs[0].i == -base_rank);
     const bool row_view = (view.view_op == OpKind::select && first_dim) ||
                           (view.view_op == OpKind::slice && first_dim && view.view_attrs[3].i == 1);
-    contiguous = contiguous && (view.may_alias || view.view_op == OpKind::unsqueeze || row_view);
+    contiguous = contiguous && (view.may_alias || view.view_op == OpKind::unsqueeze ||
+                                view.view_op == OpKind::to || row_view);
   }
-  if (chain.empty() || vars_[root].input == kNoSource) return std::nullopt;
+  return links;
+}
+
+std::optional<ResultPlan> Tracer::plan_view_of_input(int var) {
+  auto links = view_links(var);
+  if (links.empty()) return std::nullopt;
+  for (const auto& [link, contiguous_base] : links)
+    if (vars_[link].may_alias && !contiguous_base) return std::nullopt;
+  const int root = vars_[links.back().first].base;
+  if (vars_[root].input == kNoSource) return std::nullopt;
   ResultPlan plan;
   plan.kind = ResultPlan::Kind::kSource;
   plan.source = vars_[root].input;
+  return plan_view_chain(var, root, std::move(plan));
+}
+
+// A view of a tensor object made in the trace that is handed out too (x and x[0], x and
+// x.float(), at a break or in the result): made again from that object after the graph, so
+// that the two share storage as in the VM. As two graph outputs they would be two tensors (a
+// folded constant always is; a backend may copy).
+std::optional<ResultPlan> Tracer::plan_view_of_handed_out(int var) {
+  for (const auto& [link, contiguous_base] : view_links(var)) {
+    if (vars_[link].may_alias && !contiguous_base) return std::nullopt;
+    const int base = vars_[link].base;
+    if (!tensor_slots_.contains(base)) continue;
+    const auto& [output, made] = tensor_slots_.at(base);
+    auto base_view = late_views_.find(made);  // the base is itself made again as a view
+    ResultPlan plan;
+    if (base_view != late_views_.end()) {
+      plan = base_view->second;
+    } else {
+      plan.kind = ResultPlan::Kind::kTensor;
+      plan.output = output;
+      plan.made = made;
+    }
+    return plan_view_chain(var, base, std::move(plan));
+  }
+  return std::nullopt;
+}
+
+ResultPlan Tracer::plan_view_chain(int var, int anchor, ResultPlan plan) {
+  std::vector<int> chain;
+  for (int link = var; link != anchor; link = vars_[link].base) chain.push_back(link);
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     ResultPlan view;
     view.kind = ResultPlan::Kind::kView;

@@ -37,14 +37,20 @@ std::optional<std::vector<Sym>> Tracer::emit(OpKind op, std::vector<int> inputs,
   std::vector<Sym> outputs;
   for (std::size_t k = 0; k < values->size(); ++k) {
     int var = new_var((*values)[k].index);
-    if (is_view) {
+    // to() gives its very input for the same dtype, whatever the layout (an alias, not a
+    // may-alias), and a copy for another dtype.
+    const bool same_dtype_to =
+        is_view && op == OpKind::to && meta_of(var).dtype == meta_of(viewed).dtype;
+    if (is_view && (op != OpKind::to || same_dtype_to)) {
       TensorVar& view = vars_[var];
       view.base = viewed;
       view.view_op = op;
       view.view_attrs = bound;
       view.view_output = static_cast<int>(k);
-      view.may_alias = op_info(op).has(kMayAlias);
+      view.may_alias = op_info(op).has(kMayAlias) && !same_dtype_to;
       view.base_version = vars_[viewed].version;
+    } else {
+      vars_[var].contiguous = true;
     }
     outputs.push_back(tensor_sym(var));
   }
