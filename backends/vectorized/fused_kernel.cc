@@ -398,14 +398,22 @@ Status FusedKernel::execute(const Plan& plan, int threads) const {
     }
     if (partial != nullptr) accumulate(fold, *partial, reg[reduce_register_], n);
   };
-  // Sets up a thread's registers: scratch storage, splatted inputs filled once.
+  // Sets up a thread's registers: scratch storage, splatted inputs filled once, as far as a
+  // block of this call reaches (a small tensor's call must not pay for a whole block), by
+  // doubling copies.
+  const int64_t splat_length = std::min(kBlock, std::max<int64_t>(1, plan.numel));
   auto set_up = [&](char* scratch, const void** reg) {
     for (int r = 0; r < num_registers_; ++r) reg[r] = scratch + r * kRegisterBytes;
     for (int k = 0; k < num_inputs; ++k) {
       const Plan::Input& in = plan.inputs[k];
       if (in.read != Plan::Read::kSplat) continue;
       char* block = scratch + k * kRegisterBytes;
-      for (int64_t i = 0; i < kBlock; ++i) std::memcpy(block + i * in.itemsize, in.base, in.itemsize);
+      std::memcpy(block, in.base, in.itemsize);
+      for (int64_t filled = 1; filled < splat_length;) {
+        const int64_t more = std::min(filled, splat_length - filled);
+        std::memcpy(block + filled * in.itemsize, block, more * in.itemsize);
+        filled += more;
+      }
     }
   };
   auto fence = [&] {
