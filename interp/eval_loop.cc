@@ -940,10 +940,13 @@ breaker:
   }
   goto error;
 pause:
-  // The single step asked for is done: the frame stops at its next instruction.
+  // The single step asked for is done: the frame stops at its next instruction. A compiled
+  // loop that breaks on every pass runs nothing but such steps, so the interrupt flag, the
+  // collector and the step budget get their turn here too.
   frame->top = sp;
-  *paused_at = static_cast<std::size_t>(ip - instructions);
   pause_frame_ = nullptr;
+  if (!check_breaker()) goto error;
+  *paused_at = static_cast<std::size_t>(ip - instructions);
   return Value();
 error : {
   // Unwind to the innermost handler, leaving the frames called in this loop that have none.

@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "interp/interpreter.h"
 #include "interp/python_ops.h"
@@ -91,6 +93,40 @@ TEST(HostLimits, RepetitionsPastTheRepeatLimitAreAMemoryError) {
             "");
   set_repeat_limit(int64_t{1} << 36);
   EXPECT_EQ(run(vm, "a = [1, 2] * 500"), "");
+}
+
+
+// A compiled loop whose body breaks the graph on every pass runs the VM one instruction at a
+// time between graph runs; the step budget and the interrupt flag still stop it (they were
+// only looked at between longer VM runs, so such a loop ran forever; found by fuzz_script).
+constexpr std::string_view kEndlessCompiledLoop = R"(
+@compile
+def spin(x):
+    while True:
+        x = x + 0
+        if x.sum() > 20:
+            break
+    return x
+
+spin(zeros(1))
+)";
+
+TEST(HostLimits, StepBudgetStopsACompiledLoopThatBreaksOnEveryPass) {
+  Interpreter vm([](std::string_view) {});
+  vm.limits().step_budget = 5'000;
+  EXPECT_EQ(run(vm, std::string(kEndlessCompiledLoop)),
+            "RuntimeError: step budget of 5000 instructions exhausted");
+  EXPECT_GE(vm.compile_stats().graphs, 1);
+}
+
+TEST(HostLimits, InterruptStopsACompiledLoopThatBreaksOnEveryPass) {
+  Interpreter vm([](std::string_view) {});
+  std::thread stopper([&vm] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    vm.interrupt();
+  });
+  EXPECT_EQ(run(vm, std::string(kEndlessCompiledLoop)), "KeyboardInterrupt");
+  stopper.join();
 }
 
 }  // namespace
