@@ -1,5 +1,8 @@
 // Calls: tensor and list methods, ops, builtins, marked functions (allow_in_graph,
 // assume_constant_result), and script functions inlined with their cells.
+#include <unordered_set>
+#include <vector>
+
 #include "interp/tracer_impl.h"
 
 namespace gyro::tracing {
@@ -462,10 +465,19 @@ std::optional<std::vector<Sym>> Tracer::make_cells(const FunctionObject& functio
 }
 
 bool Tracer::made_in_trace(const Sym& value) {
-  if (value.kind == Sym::Kind::kCell || value.kind == Sym::Kind::kClosure) return true;
-  if (value.kind == Sym::Kind::kTuple || value.kind == Sym::Kind::kList)
-    for (const Sym& item : *value.items)
-      if (made_in_trace(item)) return true;
+  // Each list or tuple once: a list may hold itself (a.append(a)), and shared ones
+  // ([a, a] nested n deep) would otherwise be walked 2^n times. No recursion either, for
+  // deep nesting.
+  std::vector<const Sym*> pending{&value};
+  std::unordered_set<const std::vector<Sym>*> seen;
+  while (!pending.empty()) {
+    const Sym& each = *pending.back();
+    pending.pop_back();
+    if (each.kind == Sym::Kind::kCell || each.kind == Sym::Kind::kClosure) return true;
+    if ((each.kind == Sym::Kind::kTuple || each.kind == Sym::Kind::kList) &&
+        seen.insert(each.items.get()).second)
+      for (const Sym& item : *each.items) pending.push_back(&item);
+  }
   return false;
 }
 
