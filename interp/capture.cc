@@ -122,10 +122,12 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
     switch (plan.kind) {
       case ResultPlan::Kind::kTensor:
         return loader.made(plan.made) = make_tensor(outputs[plan.output]);
-      case ResultPlan::Kind::kView: {
-        ResultPlan view = plan;
-        view.made = -1;
-        auto built = build_value(vm, view, outputs, loader);
+      case ResultPlan::Kind::kView:
+      case ResultPlan::Kind::kTuple: {
+        // Built whole, then registered (a tuple cannot hold itself).
+        ResultPlan whole = plan;
+        whole.made = -1;
+        auto built = build_value(vm, whole, outputs, loader);
         if (built) loader.made(plan.made) = *built;
         return built;
       }

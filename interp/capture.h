@@ -38,7 +38,7 @@ struct ResultPlan {
   int output = -1;                              // kTensor: which of the graph's outputs
   Value constant;                               // kConstant
   guards::SourceId source = guards::kNoSource;  // kSource
-  // kList, kDict, kNewObject made in the trace: its slot, so that every plan of one object
+  // kList, kDict, kTuple, kNewObject made in the trace: its slot, so that every plan of one object
   // (a result returned twice, an object stored and returned) builds a single instance per run.
   int32_t made = -1;
   std::vector<ResultPlan> items;  // kTuple, kList, kIterator, kAttribute

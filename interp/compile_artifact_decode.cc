@@ -821,7 +821,7 @@ class Decoder {
     GYRO_ASSIGN_OR_RETURN(uint32_t made, in_.u32("made slot"));
     const bool can_be_made = out.kind == Kind::kTensor || out.kind == Kind::kView ||
                              out.kind == Kind::kList || out.kind == Kind::kDict ||
-                             out.kind == Kind::kNewObject;
+                             out.kind == Kind::kTuple || out.kind == Kind::kNewObject;
     if (made != kNoIndex && !can_be_made)
       return in_.error_at(at, "plan kind {} with a made slot", static_cast<int>(out.kind));
     if (made != kNoIndex) {

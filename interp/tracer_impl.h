@@ -159,6 +159,7 @@ class Tracer {
   SymDim sym_dim(const Sym& value) { return SymDim(value.value.as_int(), value.expr, &shapes_); }
   // `value` with every symbolic int in it (itself, or a tuple's items) specialized to its hint.
   Sym specialized(const Sym& value);
+  Sym specialized(const Sym& value, std::unordered_map<const std::vector<Sym>*, Sym>& done);
   static bool holds_sym_int(const Sym& value);
   // Whether `callable` is an op (a gyro builtin or a tensor method that is one): it receives
   // symbolic ints as they are, for the op's attributes. Every other callee sees their values.

@@ -43,13 +43,19 @@ std::optional<ResultPlan> Tracer::plan_state(const Sym& value) {
 }
 
 std::optional<ResultPlan> Tracer::plan_made(const Sym& value) {
+  // Tuples too: one shared many times over ((t, t) nested n deep) is planned and built once,
+  // not 2^n times, and stays one object as in the VM.
   const bool made = (value.kind == Sym::Kind::kList && value.source == kNoSource) ||
                     (value.kind == Sym::Kind::kDict && value.source == kNoSource) ||
+                    (value.kind == Sym::Kind::kTuple && value.source == kNoSource) ||
                     value.kind == Sym::Kind::kNewObject;
   if (!made) return plan_value(value);
   const void* identity = value.kind == Sym::Kind::kNewObject
                              ? static_cast<const void*>(value.fields.get())
                              : value.items.get();
+  // A tuple is built after its items, so one inside a cycle (through a list that holds it)
+  // cannot be referred to while it is being built.
+  if (value.kind == Sym::Kind::kTuple && planning_.count(identity)) return std::nullopt;
   auto [slot, added] = made_slots_.emplace(identity, next_made_slot_);
   if (added) ++next_made_slot_;
   if (planning_.count(identity) || fully_planned_.count(identity)) {
@@ -58,9 +64,10 @@ std::optional<ResultPlan> Tracer::plan_made(const Sym& value) {
     // and built once.
     // A structure that contains itself: a reference to the instance being built.
     ResultPlan reference;
-    reference.kind = value.kind == Sym::Kind::kList   ? ResultPlan::Kind::kList
-                     : value.kind == Sym::Kind::kDict ? ResultPlan::Kind::kDict
-                                                      : ResultPlan::Kind::kNewObject;
+    reference.kind = value.kind == Sym::Kind::kList    ? ResultPlan::Kind::kList
+                     : value.kind == Sym::Kind::kDict  ? ResultPlan::Kind::kDict
+                     : value.kind == Sym::Kind::kTuple ? ResultPlan::Kind::kTuple
+                                                       : ResultPlan::Kind::kNewObject;
     reference.constant = value.kind == Sym::Kind::kNewObject ? value.value : Value();
     reference.made = slot->second;
     return reference;

@@ -1,6 +1,10 @@
 // Symbolic ints in traces: a tensor's symbolic size read as an int (x.shape[0], x.size(1),
 // len(x)) stays an expression through int arithmetic, comparisons and branches, which the
 // shape env decides by the hints and records as guards. Any other use specializes it.
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
 #include "interp/tracer_impl.h"
 
 namespace gyro::tracing {
@@ -29,29 +33,44 @@ bool Tracer::is_symbolic_slice(const Sym& value) {
 }
 
 bool Tracer::holds_sym_int(const Sym& value) {
-  if (value.kind == Sym::Kind::kSymInt || is_symbolic_slice(value)) return true;
-  if (value.kind != Sym::Kind::kTuple) return false;
-  for (const Sym& item : *value.items)
-    if (holds_sym_int(item)) return true;
+  // Each tuple once ((t, t) nested n deep would be 2^n visits), without recursion.
+  std::vector<const Sym*> pending{&value};
+  std::unordered_set<const std::vector<Sym>*> seen;
+  while (!pending.empty()) {
+    const Sym& each = *pending.back();
+    pending.pop_back();
+    if (each.kind == Sym::Kind::kSymInt || is_symbolic_slice(each)) return true;
+    if (each.kind == Sym::Kind::kTuple && seen.insert(each.items.get()).second)
+      for (const Sym& item : *each.items) pending.push_back(&item);
+  }
   return false;
 }
 
 Sym Tracer::specialized(const Sym& value) {
-  if (value.kind == Sym::Kind::kSymInt) {
+  if (value.kind == Sym::Kind::kSymInt)
     return Sym::constant(Value::integer(shapes_.specialize(sym_dim(value))), value.source);
-  }
   if (!holds_sym_int(value)) return value;
+  std::unordered_map<const std::vector<Sym>*, Sym> done;
+  return specialized(value, done);
+}
+
+Sym Tracer::specialized(const Sym& value, std::unordered_map<const std::vector<Sym>*, Sym>& done) {
+  if (value.kind == Sym::Kind::kSymInt)
+    return Sym::constant(Value::integer(shapes_.specialize(sym_dim(value))), value.source);
   if (is_symbolic_slice(value)) {
     // Its bounds' values: the slice of the hints it already is, with their guards.
-    for (const Sym& bound : *value.items) specialized(bound);
+    for (const Sym& bound : *value.items) specialized(bound, done);
     return Sym::constant(value.value, value.source);
   }
-  // A tuple (of .shape) holding symbolic ints: a new tuple of their values. Tuples are
-  // immutable, so no other reference can tell.
+  if (value.kind != Sym::Kind::kTuple) return value;
+  // A tuple (of .shape) holding symbolic ints: a new tuple of their values, one per tuple
+  // (a tuple shared inside stays shared). Tuples are immutable, so no other reference can tell.
+  if (auto found = done.find(value.items.get()); found != done.end()) return found->second;
   std::vector<Sym> items;
-  for (const Sym& item : *value.items) items.push_back(specialized(item));
+  for (const Sym& item : *value.items) items.push_back(specialized(item, done));
   Sym out = Sym::sequence(Sym::Kind::kTuple, std::move(items));
   out.source = value.source;
+  done.emplace(value.items.get(), out);
   return out;
 }
 
