@@ -395,6 +395,8 @@ class Tracer {
   std::optional<ResultPlan> plan_view_of_input(int var);
   std::optional<ResultPlan> plan_view_of_handed_out(int var);
   std::vector<std::pair<int, bool>> view_links(int var) const;
+  bool contiguous_after(const TensorVar& view, bool contiguous_base) const;
+  bool known_contiguous(int var) const;  // in the VM, whatever the sizes
   // `base` with var's chain of view ops up to (not including) `anchor` applied again.
   ResultPlan plan_view_chain(int var, int anchor, ResultPlan base);
   bool reshapes_a_written_input(int var) const;

@@ -265,17 +265,27 @@ std::vector<std::pair<int, bool>> Tracer::view_links(int var) const {
   bool contiguous = vars_[root].contiguous;
   for (auto it = links.rbegin(); it != links.rend(); ++it) {
     it->second = contiguous;
-    const TensorVar& view = vars_[it->first];
-    // Row views (select or a unit-step slice of dim 0) of a contiguous tensor are contiguous.
-    const int base_rank = meta_of(view.base).sizes.size();
-    const bool first_dim = !view.view_attrs.empty() &&
-                           (view.view_attrs[0].i == 0 || view.view_attrs[0].i == -base_rank);
-    const bool row_view = (view.view_op == OpKind::select && first_dim) ||
-                          (view.view_op == OpKind::slice && first_dim && view.view_attrs[3].i == 1);
-    contiguous = contiguous && (view.may_alias || view.view_op == OpKind::unsqueeze ||
-                                view.view_op == OpKind::to || row_view);
+    contiguous = contiguous_after(vars_[it->first], contiguous);
   }
   return links;
+}
+
+// Whether a view link's result is known contiguous, given whether its base is.
+bool Tracer::contiguous_after(const TensorVar& view, bool contiguous_base) const {
+  if (view.view_op == OpKind::contiguous) return true;  // a copy if the base was not
+  // Row views (select or a unit-step slice of dim 0) of a contiguous tensor are contiguous.
+  const int base_rank = meta_of(view.base).sizes.size();
+  const bool first_dim = !view.view_attrs.empty() &&
+                         (view.view_attrs[0].i == 0 || view.view_attrs[0].i == -base_rank);
+  const bool row_view = (view.view_op == OpKind::select && first_dim) ||
+                        (view.view_op == OpKind::slice && first_dim && view.view_attrs[3].i == 1);
+  return contiguous_base && (view.may_alias || view.view_op == OpKind::unsqueeze ||
+                             view.view_op == OpKind::to || row_view);
+}
+
+bool Tracer::known_contiguous(int var) const {
+  if (vars_[var].base < 0) return vars_[var].contiguous;
+  return contiguous_after(vars_[var], view_links(var).front().second);
 }
 
 std::optional<ResultPlan> Tracer::plan_view_of_input(int var) {

@@ -104,6 +104,11 @@ std::optional<Sym> Tracer::call_op(OpKind op, std::span<const Sym> args,
         viewed = arg.tensor;
         break;
       }
+  // view() needs strides that suit the new shape (the VM raises for a view of a strided
+  // slice, say); the trace follows strides only as far as knowing a tensor is contiguous.
+  if (mapped->op == OpKind::view && viewed >= 0 && !known_contiguous(viewed))
+    return stop(BreakReason::UnsupportedBuiltin,
+                "view() of a tensor the trace does not know to be contiguous");
   return emit_one(mapped->op, std::move(mapped->inputs), mapped->attrs, mapped->named, viewed);
 }
 
