@@ -67,7 +67,9 @@ class Lexer {
         if (depth_ == 0 && !tokens_.empty() && tokens_.back().kind != TokenKind::kNewline)
           emit(TokenKind::kNewline, location(), "");
         advance(1);
-        at_line_start_ = true;
+        // Inside brackets the next line continues this one: its indentation means nothing
+        // (measured after the closing bracket instead, it dedented mid-line).
+        at_line_start_ = depth_ == 0;
         continue;
       }
       GYRO_TRY(token());

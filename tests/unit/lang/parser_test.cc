@@ -47,6 +47,13 @@ TEST(Lexer, BracketsJoinLinesAndCommentsVanish) {
   EXPECT_EQ(newlines, 1);
 }
 
+TEST(Lexer, ABracketClosedOnAContinuationLineInsideABlockDoesNotDedent) {
+  // The continuation line's indentation was measured after the closing bracket, mid-line, so
+  // the `:` came after a DEDENT.
+  EXPECT_EQ(tree("for n in m:\n    for a in [1,\n              2]:\n        f(a)\n"),
+            "For@1 n in m\n  For@2 a in (list 1 2)\n    Expr@4 (call f a)\n");
+}
+
 TEST(Lexer, LiteralsDecode) {
   auto tokens = tokenize("'a\\tb\\x41' \"q'\" r'\\n' 0x1F 1_000 2.5e-3 .5 '''x\ny'''\n", "t.gy");
   ASSERT_TRUE(tokens.ok()) << tokens.error().to_string();
