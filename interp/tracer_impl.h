@@ -424,6 +424,7 @@ class Tracer {
   std::set<std::size_t> dirty_locals_;
   std::set<const void*> planned_;  // made lists and objects some plan has captured
   std::unordered_map<const void*, int32_t> made_slots_;  // only looked up: slots in plan order
+  std::vector<std::shared_ptr<const void>> made_owners_;  // what made_slots_'s keys point into
   std::set<const void*> planning_;                       // made values whose plan is being made
   // Tensor object -> (its graph output, its made slot): one tensor per object, however often
   // it is planned.

@@ -57,7 +57,14 @@ std::optional<ResultPlan> Tracer::plan_made(const Sym& value) {
   // cannot be referred to while it is being built.
   if (value.kind == Sym::Kind::kTuple && planning_.count(identity)) return std::nullopt;
   auto [slot, added] = made_slots_.emplace(identity, next_made_slot_);
-  if (added) ++next_made_slot_;
+  if (added) {
+    ++next_made_slot_;
+    // Kept alive with the trace: a temporary's storage freed and reused by another value
+    // (a printed x.shape, then the result tuple) would otherwise share its slot.
+    made_owners_.push_back(value.kind == Sym::Kind::kNewObject
+                               ? std::shared_ptr<const void>(value.fields)
+                               : std::shared_ptr<const void>(value.items));
+  }
   if (planning_.count(identity) || fully_planned_.count(identity)) {
     // Built already by the time this plan is (a structure that contains itself, or one a
     // kept plan describes in full): a reference to that instance, so shared parts are planned
