@@ -304,9 +304,23 @@ class Lexer {
           case 'r':
             value += '\r';
             break;
-          case '0':
-            value += '\0';
+          case 'a':
+            value += '\a';
             break;
+          case 'b':
+            value += '\b';
+            break;
+          case 'f':
+            value += '\f';
+            break;
+          case 'v':
+            value += '\v';
+            break;
+          case 'N':
+            // Python's \N{name}: gyro has no table of Unicode names.
+            return error(ErrorKind::SyntaxError, where,
+                         "\\N{{...}} escapes are not supported in gyro script; write the "
+                         "character or a \\u escape");
           case '\\':
             value += '\\';
             break;
@@ -317,19 +331,34 @@ class Lexer {
             value += '"';
             break;
           case 'x':
-          case 'u': {
-            std::size_t count = e == 'x' ? 2 : 4;
+          case 'u':
+          case 'U': {
+            std::size_t count = e == 'x' ? 2 : e == 'u' ? 4 : 8;
             uint32_t code_point = 0;
             auto hex = source_.substr(pos_, count);
             auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), code_point, 16);
             if (hex.size() != count || ec != std::errc() || end != hex.data() + hex.size())
               return error(ErrorKind::SyntaxError, where, "truncated \\{}{} escape", e,
                            std::string(count, 'X'));
+            if (code_point > 0x10FFFF)
+              return error(ErrorKind::SyntaxError, where, "illegal Unicode character");
             advance(count);
             append_utf8(value, code_point);
             break;
           }
           default:
+            if (e >= '0' && e <= '7') {
+              // Up to three octal digits (\0, \012, \777), as Python.
+              uint32_t code_point = static_cast<uint32_t>(e - '0');
+              for (int more = 0; more < 2 && pos_ < source_.size(); ++more) {
+                const char digit = source_[pos_];
+                if (digit < '0' || digit > '7') break;
+                code_point = code_point * 8 + static_cast<uint32_t>(digit - '0');
+                advance(1);
+              }
+              append_utf8(value, code_point);
+              break;
+            }
             value += '\\';  // unknown escapes stay as written, as in Python
             value += e;
         }

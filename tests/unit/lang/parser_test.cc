@@ -67,6 +67,22 @@ TEST(Lexer, LiteralsDecode) {
   EXPECT_EQ((*tokens)[7].text, "x\ny");
 }
 
+TEST(Lexer, StringEscapesFollowPython) {
+  auto tokens = tokenize(R"('\a\b\f\v' '\0\12\101\7777' '\U0001F600\u00e9' '\q\8')", "t.gy");
+  ASSERT_TRUE(tokens.ok()) << tokens.error().to_string();
+  EXPECT_EQ((*tokens)[0].text, "\a\b\f\v");
+  // Octal takes up to three digits: \7777 is U+01FF, then a literal 7.
+  EXPECT_EQ((*tokens)[1].text, std::string("\0\nA", 3) + "\xC7\xBF" + "7");
+  EXPECT_EQ((*tokens)[2].text, "\xF0\x9F\x98\x80\xC3\xA9");
+  EXPECT_EQ((*tokens)[3].text, "\\q\\8");  // unknown escapes stay as written
+  EXPECT_TRUE(fails_with(tokenize(R"('\U00110000')", "t.gy"), ErrorKind::SyntaxError,
+                         "illegal Unicode character"));
+  EXPECT_TRUE(fails_with(tokenize(R"('\N{BULLET}')", "t.gy"), ErrorKind::SyntaxError,
+                         "escapes are not supported in gyro script"));
+  EXPECT_TRUE(fails_with(tokenize(R"('\U0001F60')", "t.gy"), ErrorKind::SyntaxError,
+                         R"(truncated \UXXXXXXXX escape)"));
+}
+
 TEST(Lexer, ErrorsNameTheFileLineAndColumn) {
   EXPECT_TRUE(fails_with(tokenize("x = $\n", "t.gy"), ErrorKind::SyntaxError,
                          "t.gy:1:5: invalid character '$'"));
