@@ -249,6 +249,7 @@ std::optional<Value> builtin_compile(Interpreter& vm, Args args, Kwargs kwargs) 
                     args.size());
   for (const KeywordArg& keyword : kwargs) {
     if (keyword.name == "backend") {
+      if (keyword.value.is_none()) continue;  // the default (Module.compile passes None)
       if (keyword.value.is(ObjectKind::Str)) {
         const std::string& name = keyword.value.as<StrObject>().text;
         if (!find_backend(name)) {

@@ -336,3 +336,29 @@ TEST(CompileDiagnostics, ProgressReportsEachStepOfEachCompile) {
 }
 
 }  // namespace
+
+TEST(CompileLogs, ModuleCompileAndBackendNoneUseTheDefaultBackend) {
+  Logged logged("perf");
+  logged.run(R"(
+class Double(Module):
+    def forward(self, x):
+        return x * 2
+
+m = Double()
+m.compile()
+m(ones(2))
+
+def f(x):
+    return x + 1
+
+compile(f, backend=None)(ones(2))
+compile(f, backend="eager")(ones(2))
+)");
+  std::vector<std::string> backends;
+  for (const std::string& message : logged.with_prefix("[gyro perf]")) {
+    auto at = message.find(", backend ");
+    if (at != std::string::npos)
+      backends.push_back(message.substr(at + 10, message.find(' ', at + 10) - at - 10));
+  }
+  EXPECT_EQ(backends, (std::vector<std::string>{"vectorized", "vectorized", "eager"}));
+}
