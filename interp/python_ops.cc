@@ -241,8 +241,10 @@ std::string repr(const Value& value) {
         std::string inner = items.size() == 1 ? repr(items[0]) : join_reprs(items);
         return fmt::format("{}({})", type_name(value), inner);
       }
-      return fmt::format("<__main__.{} object at {}>", type_name(value),
-                         static_cast<const void*>(object));
+      // A builtin class's instance (object()) has no module prefix, as in CPython.
+      return fmt::format("<{}{} object at {}>",
+                         instance.cls.as<ClassObject>().builtin_tag >= 0 ? "" : "__main__.",
+                         type_name(value), static_cast<const void*>(object));
     }
     case ObjectKind::Super: {
       const auto& super = value.as<SuperObject>();
