@@ -98,12 +98,16 @@ std::optional<BackendOptions> backend_options(Interpreter& vm, const Value& opti
   return out;
 }
 
-// A script backend (a callable such as CompileCounter()) sees the captured graph; whatever it
-// returns, the entry runs the graph on the eager backend.
+// A script backend (a callable such as CompileCounter()) sees the captured graph and, as
+// Dynamo's example_inputs, the tensors this call feeds its placeholders; whatever it returns,
+// the entry runs the graph on the default backend.
 bool call_script_backend(Interpreter& vm, const Value& backend,
-                         const std::shared_ptr<const Capture>& capture) {
+                         const std::shared_ptr<const Capture>& capture, std::span<const Value> keys,
+                         const GuardSubject& subject) {
   Value graph = Value::object(new CapturedGraphObject(capture));
+  SourceLoader examples(capture->sources, keys, subject);
   std::vector<Value> example_inputs;
+  for (guards::SourceId source : capture->inputs) example_inputs.push_back(*examples.load(source));
   auto result = vm.call(backend, std::vector<Value>{graph, make_list(std::move(example_inputs))});
   return result.has_value();
 }
@@ -508,7 +512,7 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
     entry->keys = source_keys(entry->capture->sources);
     if (!compiled.backend.is(ObjectKind::Str) &&
         entry->capture->graph.num_calls() > 0 &&  // as Dynamo: no backend for no ops
-        !call_script_backend(*this, compiled.backend, entry->capture))
+        !call_script_backend(*this, compiled.backend, entry->capture, entry->keys, subject))
       return std::nullopt;
     progress("backend");
     const auto backend_start = Clock::now();
