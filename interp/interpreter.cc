@@ -705,6 +705,10 @@ bool Interpreter::check_breaker() {
   next_check_ = steps_ + kPollInterval;
   if (limits_.step_budget && limits_.step_budget + 1 < next_check_)
     next_check_ = std::max(steps_ + 1, limits_.step_budget + 1);
+  // A single step is pending (a graph break's instruction) and what runs now is called from
+  // it (__bool__ from its truth test, say): the breaker must fire again at the next
+  // instruction, so that the step ends where it should once control is back in its frame.
+  if (pause_frame_ != nullptr) next_check_ = steps_ + 1;
   return true;
 }
 
