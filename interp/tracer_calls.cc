@@ -1,6 +1,7 @@
 // Calls: tensor and list methods, ops, builtins, marked functions (allow_in_graph,
 // assume_constant_result), and script functions inlined with their cells.
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "interp/tracer_impl.h"
@@ -245,6 +246,19 @@ std::optional<Sym> Tracer::call_builtin(const std::string& name, std::span<const
       bool& flag;
       ~AtThisPoint() { flag = false; }
     } at_this_point{planning_print_ = true};
+    // A print shows a snapshot: the containers it shows are built apart from those the
+    // result, stores and breaks rebuild (sharing their slots, the result reused the print's
+    // snapshot, or the print showed final values). Its own slots still tie a list that holds
+    // itself together.
+    struct OwnSlots {
+      Tracer& tracer;
+      decltype(made_slots_) slots;
+      decltype(fully_planned_) full;
+      ~OwnSlots() {
+        tracer.made_slots_ = std::move(slots);
+        tracer.fully_planned_ = std::move(full);
+      }
+    } own_slots{*this, std::exchange(made_slots_, {}), std::exchange(fully_planned_, {})};
     for (const Sym& arg : args) {
       auto planned = plan_state(arg);
       if (!planned) return stop(BreakReason::SideEffect, "print() of this value");
