@@ -30,12 +30,12 @@ struct ResultPlan {
     kAttribute,  // items[0].name (a tensor's method, bound)
     kNewObject,  // an instance of class `constant` made in the trace; items: name, value, ...
     kDict,       // a dict made in the trace; items: key, value, ...
-    kView,       // view_op(items[0], view_attrs), output `output`: a view of a written input
+    kView,       // view_op(items[0], view_attrs), its output `output`: a view made again
     kSymInt,     // an int over symbolic sizes and ints: `expression` evaluated on the values
                  // the symbols are read from (`symbols`: source and dim, -1 for an int)
   };
   Kind kind = Kind::kConstant;
-  int output = -1;                              // kTensor: which of the graph's outputs
+  int output = -1;  // kTensor: which of the graph's outputs; kView: which of the view op's
   Value constant;                               // kConstant
   guards::SourceId source = guards::kNoSource;  // kSource
   // kList, kDict, kTuple, kNewObject made in the trace: its slot, so that every plan of one object

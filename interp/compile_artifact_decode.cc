@@ -798,10 +798,15 @@ class Decoder {
     GYRO_ASSIGN_OR_RETURN(out.kind, enumerator<Kind>("plan kind",
                                                      static_cast<int>(Kind::kSymInt) + 1));
     GYRO_ASSIGN_OR_RETURN(uint32_t output, in_.u32("plan output"));
-    if (out.kind == Kind::kTensor || out.kind == Kind::kView) {
+    if (out.kind == Kind::kTensor) {
       if (output >= output_count_)
         return in_.error_at(at, "plan output {} is not one of the graph's {} outputs", output,
                             output_count_);
+      out.output = static_cast<int>(output);
+    } else if (out.kind == Kind::kView) {
+      // Which output of the view op (chunk's third, say), not a graph output: building the
+      // view checks it against what the op returns.
+      if (output > 1u << 16) return in_.error_at(at, "view output {} is too large", output);
       out.output = static_cast<int>(output);
     } else if (output != kNoIndex) {
       return in_.error_at(at, "plan kind {} with an output", static_cast<int>(out.kind));

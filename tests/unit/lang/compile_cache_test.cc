@@ -451,3 +451,30 @@ print(len(explain(g)(ones(2)).break_reasons) > 0)
   ASSERT_EQ(compiled.break_reasons.size(), 1u);
   EXPECT_NE(compiled.break_reasons[0].find("graph_break()"), std::string::npos);
 }
+
+// Results made again after the graph as views of other results (the third chunk of y, with y)
+// and tuples shared inside a result load from a saved cache and build the same values; a
+// view's output index is the view op's, not the graph's (such a file was rejected whole).
+TEST(CompileCache, ViewsOfResultsAndSharedTuplesLoadAndRunAsTraced) {
+  constexpr std::string_view kViews = R"(
+def f(x):
+    y = x * 2
+    a, b, c = y.chunk(3)
+    pair = (c, y)
+    return y, c, (pair, pair)
+
+g = compile(f, backend="eager")
+y, c, nested = g(arange(6).float())
+c.fill_(-1)
+print(y.tolist(), nested[0] is nested[1], nested[0][0] is c)
+)";
+  const std::string path = temp_path("views.gyk");
+  ScriptRun cold(kViews);
+  auto report = cold.save(path);
+  EXPECT_EQ(report.saved, 1);
+  ScriptRun warm(kViews, path);
+  EXPECT_EQ(warm.count("tracing a new entry"), 0);
+  EXPECT_EQ(warm.count("loaded from the compile cache"), 1);
+  EXPECT_EQ(cold.output, "[0.0, 2.0, 4.0, 6.0, -1.0, -1.0] True True\n");
+  EXPECT_EQ(warm.output, cold.output);
+}
