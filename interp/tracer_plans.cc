@@ -280,14 +280,22 @@ std::vector<std::pair<int, bool>> Tracer::view_links(int var) const {
 // Whether a view link's result is known contiguous, given whether its base is.
 bool Tracer::contiguous_after(const TensorVar& view, bool contiguous_base) const {
   if (view.view_op == OpKind::contiguous) return true;  // a copy if the base was not
-  // Row views (select or a unit-step slice of dim 0) of a contiguous tensor are contiguous.
+  // Row views (select, a unit-step slice, split or chunk of dim 0) of a contiguous tensor are
+  // contiguous; so are view(), squeeze() and unsqueeze() of one.
   const int base_rank = meta_of(view.base).sizes.size();
-  const bool first_dim = !view.view_attrs.empty() &&
-                         (view.view_attrs[0].i == 0 || view.view_attrs[0].i == -base_rank);
-  const bool row_view = (view.view_op == OpKind::select && first_dim) ||
-                        (view.view_op == OpKind::slice && first_dim && view.view_attrs[3].i == 1);
-  return contiguous_base && (view.may_alias || view.view_op == OpKind::unsqueeze ||
-                             view.view_op == OpKind::to || row_view);
+  auto is_first_dim = [&](std::size_t attr) {
+    return view.view_attrs.size() > attr &&
+           (view.view_attrs[attr].i == 0 || view.view_attrs[attr].i == -base_rank);
+  };
+  const bool row_view =
+      (view.view_op == OpKind::select && is_first_dim(0)) ||
+      (view.view_op == OpKind::slice && is_first_dim(0) && view.view_attrs[3].i == 1) ||
+      ((view.view_op == OpKind::split || view.view_op == OpKind::split_with_sizes ||
+        view.view_op == OpKind::chunk) &&
+       is_first_dim(1));
+  return contiguous_base &&
+         (view.may_alias || view.view_op == OpKind::view || view.view_op == OpKind::squeeze ||
+          view.view_op == OpKind::unsqueeze || view.view_op == OpKind::to || row_view);
 }
 
 bool Tracer::known_contiguous(int var) const {
