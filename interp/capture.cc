@@ -113,6 +113,11 @@ std::optional<Value> build_sym_int(Interpreter& vm, const ResultPlan& plan, Sour
   return Value::integer(*result);
 }
 
+namespace {
+std::optional<Value> build_contents(Interpreter& vm, const ResultPlan& plan,
+                                    std::span<const Tensor> outputs, SourceLoader& loader);
+}  // namespace
+
 std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
                                  std::span<const Tensor> outputs, SourceLoader& loader) {
   if (plan.made >= 0) {
@@ -125,9 +130,7 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
       case ResultPlan::Kind::kView:
       case ResultPlan::Kind::kTuple: {
         // Built whole, then registered (a tuple cannot hold itself).
-        ResultPlan whole = plan;
-        whole.made = -1;
-        auto built = build_value(vm, whole, outputs, loader);
+        auto built = build_contents(vm, plan, outputs, loader);
         if (built) loader.made(plan.made) = *built;
         return built;
       }
@@ -147,6 +150,14 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
     if (!fill_made(vm, plan, made, outputs, loader)) return std::nullopt;
     return made;
   }
+  return build_contents(vm, plan, outputs, loader);
+}
+
+namespace {
+
+// What a plan builds, whatever its made slot says (the caller minds the slot).
+std::optional<Value> build_contents(Interpreter& vm, const ResultPlan& plan,
+                                    std::span<const Tensor> outputs, SourceLoader& loader) {
   switch (plan.kind) {
     case ResultPlan::Kind::kTensor:
       return make_tensor(outputs[plan.output]);
@@ -224,6 +235,8 @@ std::optional<Value> build_value(Interpreter& vm, const ResultPlan& plan,
   }
   return Value();
 }
+
+}  // namespace
 
 bool replay_effects(Interpreter& vm, const Capture& capture, std::span<const Tensor> outputs,
                     SourceLoader& loader, const Value& globals) {
