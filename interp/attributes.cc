@@ -497,6 +497,12 @@ constexpr auto kTensorMethods = make_tensor_methods(std::make_integer_sequence<i
 
 }  // namespace
 
+bool is_tensor_method(std::string_view name) {
+  for (const Method& method : kMethods)
+    if (method.kind == ObjectKind::TensorBox && method.name == name) return true;
+  return op_from_name(name == "floor_divide" ? "floordiv" : name).has_value();
+}
+
 BuiltinFn tensor_op_builtin(OpKind op) {
   return kTensorMethods[static_cast<int>(op)];
 }

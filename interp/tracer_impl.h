@@ -28,6 +28,7 @@
 namespace gyro {
 
 BuiltinFn tensor_op_builtin(OpKind op);  // attributes.cc
+bool is_tensor_method(std::string_view name);  // attributes.cc: what tensor.name binds
 
 namespace tracing {
 
@@ -400,6 +401,8 @@ class Tracer {
   // `base` with var's chain of view ops up to (not including) `anchor` applied again.
   ResultPlan plan_view_chain(int var, int anchor, ResultPlan base);
   bool reshapes_a_written_input(int var) const;
+  // A view whose root tensor object holds a graph value another tensor object holds too.
+  bool views_a_shared_value(int var) const;
 
   Interpreter& vm_;
   Value root_;

@@ -175,22 +175,26 @@ bool Tracer::bind_tensor_outputs() {
   for (const auto& [depth, var] : by_depth) {
     const auto& slot = tensor_slots_.at(var);
     ValueId value{current(var)};
-    if (!handed_out.insert(value.index).second) {
-      auto copied = builder_.copy(value);
-      GYRO_ASSERT(copied.ok(), "a clone of a graph value failed: {}", copied.error().to_string());
-      value = *copied;
-    }
-    outputs_[slot.first] = value;
-    if (auto view = plan_view_of_input(var)) {
-      view->made = slot.second;
-      late_views_.emplace(slot.second, std::move(*view));
-    } else if (reshapes_a_written_input(var)) {
+    std::optional<ResultPlan> view = plan_view_of_input(var);
+    if (!view && reshapes_a_written_input(var)) {
       // A reshape-like view of a written input that cannot be rebuilt as a view: the graph's
       // copy would not alias the input as the VM's view does.
       stop_ = Stop{BreakReason::InPlaceAliasing,
                    "a reshape of a view of an input written in place outlives the graph"};
       return false;
-    } else if (auto view = plan_view_of_handed_out(var)) {
+    }
+    if (!view) view = plan_view_of_handed_out(var);
+    // Likewise a view whose base object shares its graph value with another tensor object
+    // (`a = full(s, 2.0)`, `b = full(s, 2.0)`, `v = b[:, 0]`): a backend computes the view
+    // over the one buffer it hands out as `a`, so a write through v would show in a. Unless
+    // v is made again from its base after the graph, it gets a copy too.
+    if (!handed_out.insert(value.index).second || (!view && views_a_shared_value(var))) {
+      auto copied = builder_.copy(value);
+      GYRO_ASSERT(copied.ok(), "a clone of a graph value failed: {}", copied.error().to_string());
+      value = *copied;
+    }
+    outputs_[slot.first] = value;
+    if (view) {
       view->made = slot.second;
       late_views_.emplace(slot.second, std::move(*view));
     }
@@ -246,6 +250,17 @@ void Tracer::plan_write_backs() {
       if (other != vars_[var].input) guard.unaliased.push_back(other);
     if (!guard.unaliased.empty()) this->guard(std::move(guard));
   }
+}
+
+bool Tracer::views_a_shared_value(int var) const {
+  if (vars_[var].base < 0) return false;
+  int root = var;
+  while (vars_[root].base >= 0) root = vars_[root].base;
+  if (vars_[root].input != kNoSource) return false;
+  for (int other = 0; other < static_cast<int>(vars_.size()); ++other)
+    if (other != root && vars_[other].base < 0 && vars_[other].value == vars_[root].value)
+      return true;
+  return false;
 }
 
 // A view (select, slice, transpose...) of an input that outlives the graph (a result, a local

@@ -203,6 +203,15 @@ std::optional<Sym> Tracer::attribute(const Sym& object, const std::string& name)
       return emit_one(OpKind::permute, {current(object.tensor)}, std::span<const Attr>(&dims, 1),
                       {}, object.tensor);
     }
+    // A method read as an attribute (a call with keywords: x.sum(dim=1) loads it with
+    // LOAD_ATTR), bound as LOAD_METHOD binds it.
+    if (is_tensor_method(name)) {
+      Sym method;
+      method.kind = Sym::Kind::kTensorMethod;
+      method.name = name;
+      method.items = std::make_shared<std::vector<Sym>>(std::vector<Sym>{object});
+      return method;
+    }
     return stop(BreakReason::UnsupportedBuiltin, fmt::format("tensor attribute '{}'", name));
   }
   if (object.kind == Sym::Kind::kNewObject) return new_object_attribute(object, name);
