@@ -225,6 +225,9 @@ Expected<std::vector<DimsOf<D>>> infer_sizes(OpKind op, std::span<const DimsOf<D
     }
     case ShapeRule::kSameAsInput:
       return one(in[0]);
+    case ShapeRule::kSameAlongDim:
+      GYRO_TRY(normalize_dim(attr(op, attrs, "dim").i, in[0].size()));
+      return one(in[0]);
     case ShapeRule::kReduce: {
       const Attr& keepdim = attr(op, attrs, "keepdim");
       GYRO_ASSIGN_OR_RETURN(Sizes out, reduce<D>(in[0], attrs[0], keepdim.as_bool()));

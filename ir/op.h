@@ -60,6 +60,7 @@ enum class DTypeRule : unsigned char {
 enum class ShapeRule : unsigned char {
   kBroadcast,
   kSameAsInput,
+  kSameAlongDim,  // the input's sizes; its `dim` attribute must be in range (softmax)
   kReduce,
   kLayerNorm,
   kMatmul,

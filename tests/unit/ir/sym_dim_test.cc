@@ -179,8 +179,11 @@ std::vector<Case> all_cases() {
       {OpKind::neg, {{5, 2}}},
       {OpKind::where, {{2, 1}, {1, 3}, {2, 3}}},
       // kSameAsInput
-      {OpKind::softmax, {{2, 3}}, {I(1)}},
       {OpKind::slice_scatter, {{4, 3}, {2, 3}}},
+      // kSameAlongDim
+      {OpKind::softmax, {{2, 3}}, {I(1)}},
+      {OpKind::log_softmax, {{2, 3}}, {I(-2)}},
+      {OpKind::softmax, {{3}}, {I(1)}},
       // kReduce
       {OpKind::sum, {{2, 3, 4}}, {L({1})}, {{"keepdim", B(true)}}},
       {OpKind::sum, {{2, 3}}},
