@@ -153,7 +153,7 @@ struct CompiledFunctionObject : ContainerObject {
   Value options;                                       // dict or None
   std::vector<std::shared_ptr<CompileEntry>> entries;  // first passing entry wins
   std::set<std::size_t> skipped_resume_points;         // resume points whose trace stopped at once
-  std::map<std::size_t, int> user_error_traces;        // per resume point: traces a user error ended
+  std::map<std::size_t, int> user_error_traces;  // per resume point: traces a user error ended
   bool run_only = false;     // past the recompile limit, or tracing stopped: misses run in the VM
   bool limit_hit = false;    // run_only because of a recompile limit: callees do not compile either
   std::string last_failure;  // why the last miss missed (the first failing guard)
