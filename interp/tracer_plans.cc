@@ -1,5 +1,6 @@
 // Plans: how the graph's outputs and the frame's sources rebuild what the VM sees again (the
 // result, the locals and stack at a break, the inputs written back), and break snapshots.
+#include <map>
 #include <unordered_set>
 
 #include "interp/tracer_impl.h"
@@ -160,6 +161,22 @@ std::optional<ResultPlan> Tracer::plan_value(const Sym& value) {
 }
 
 bool Tracer::bind_tensor_outputs() {
+  // Two views handed out of one tensor made in the trace that is not (x.t() and x[0] of a
+  // temporary x) share its storage in the VM: that tensor is handed out too, unseen, so that
+  // both are made again from it (as graph outputs they could be two copies).
+  std::map<int, int> views_of_root;
+  for (const auto& [var, slot] : tensor_slots_) {
+    if (vars_[var].base < 0) continue;
+    int root = var;
+    while (vars_[root].base >= 0) root = vars_[root].base;
+    if (vars_[root].input == kNoSource && !tensor_slots_.contains(root)) ++views_of_root[root];
+  }
+  for (const auto& [root, views] : views_of_root) {
+    if (views < 2) continue;
+    tensor_slots_.emplace(root, std::pair<int, int32_t>{static_cast<int>(outputs_.size()),
+                                                        next_made_slot_++});
+    outputs_.push_back(ValueId{-1});
+  }
   // Bases before their views, so that a view of a view finds its base's plan made.
   std::vector<std::pair<int, int>> by_depth;  // (view chain length, tensor object)
   for (const auto& [var, slot] : tensor_slots_) {
