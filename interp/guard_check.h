@@ -65,7 +65,8 @@ class SourceLoader {
   // The object a capture's plans build for made-object slot `slot` (None until built): each is
   // built once per run.
   Value& made(int32_t slot) {
-    // The few a result usually has (its output tensors) stay inline: a hit allocates no table.
+    // The few a result usually has (its tuple and output tensors) stay inline: a hit
+    // allocates no table.
     if (static_cast<std::size_t>(slot) < inline_made_.size()) return inline_made_[slot];
     const std::size_t index = static_cast<std::size_t>(slot) - inline_made_.size();
     if (made_.size() <= index) made_.resize(index + 1);
@@ -99,7 +100,7 @@ class SourceLoader {
   std::unique_ptr<Slot[]> heap_slots_;
   uint8_t* state_;
   Slot* slots_;
-  std::array<Value, 4> inline_made_;  // built objects by slot, the first four
+  std::array<Value, 8> inline_made_;  // built objects by slot, the first eight
   std::vector<Value> made_;           // the others (allocated only when a plan has more)
 };
 
