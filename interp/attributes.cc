@@ -495,12 +495,22 @@ constexpr auto make_tensor_methods(std::integer_sequence<int, kIndex...>) {
 }
 constexpr auto kTensorMethods = make_tensor_methods(std::make_integer_sequence<int, kNumOps>{});
 
+// The builtin method `name` of objects of `kind`, if there is one.
+const Method* find_method(ObjectKind kind, std::string_view name) {
+  for (const Method& method : kMethods)
+    if (method.kind == kind && method.name == name) return &method;
+  return nullptr;
+}
+
+// The op a tensor's method `name` calls (torch's floor_divide is the floordiv op).
+std::optional<OpKind> tensor_method_op(std::string_view name) {
+  return op_from_name(name == "floor_divide" ? "floordiv" : name);
+}
+
 }  // namespace
 
 bool is_tensor_method(std::string_view name) {
-  for (const Method& method : kMethods)
-    if (method.kind == ObjectKind::TensorBox && method.name == name) return true;
-  return op_from_name(name == "floor_divide" ? "floordiv" : name).has_value();
+  return find_method(ObjectKind::TensorBox, name) || tensor_method_op(name);
 }
 
 BuiltinFn tensor_op_builtin(OpKind op) {
@@ -577,9 +587,8 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
     }
   } else if (object.is_object()) {
     ObjectKind kind = object.as_object()->kind();
-    for (const Method& method : kMethods)
-      if (method.kind == kind && method.name == name)
-        return Value::object(new BuiltinObject(std::string(name), method.fn, object));
+    if (const Method* method = find_method(kind, name))
+      return Value::object(new BuiltinObject(std::string(name), method->fn, object));
     if (kind == ObjectKind::TensorBox) {
       const Tensor& tensor = tensor_of(object);
       if (name == "shape") return shape_tuple(tensor);
@@ -593,16 +602,13 @@ std::optional<Value> Interpreter::get_attribute(const Value& object, const Value
         std::reverse(strides.begin(), strides.end());
         return make_tensor(tensor.as_strided(sizes, strides, tensor.offset()));
       }
-      if (auto op = op_from_name(name == "floor_divide" ? "floordiv" : name))
+      if (auto op = tensor_method_op(name))
         return Value::object(new BuiltinObject(std::string(name), tensor_op_builtin(*op), object));
     }
     if (kind == ObjectKind::SparseTensor) {
       if (auto found = sparse_attribute(object, name)) return *found;
       // What a dense tensor has but a sparse one does not: a TypeError that says so.
-      bool dense_only = op_from_name(name).has_value();
-      for (const Method& method : kMethods)
-        dense_only |= method.kind == ObjectKind::TensorBox && method.name == name;
-      if (dense_only || name == "T")
+      if (is_tensor_method(name) || name == "T")
         return raise(sparse_unsupported(fmt::format("{}{}", name, name == "T" ? "" : "()")));
     }
     if (kind == ObjectKind::DTypeValue && name == "is_floating_point")
@@ -628,11 +634,10 @@ std::optional<Value> Interpreter::get_method(const Value& object, const Value& k
   } else if (object.is_object() && !object.is(ObjectKind::Class)) {
     ObjectKind kind = object.as_object()->kind();
     std::string_view name = key.as<StrObject>().text;
-    for (const Method& method : kMethods)
-      if (method.kind == kind && method.name == name) {
-        wants_self = true;
-        return unbound_builtin(method.fn, name);
-      }
+    if (const Method* method = find_method(kind, name)) {
+      wants_self = true;
+      return unbound_builtin(method->fn, name);
+    }
   }
   return get_attribute(object, key);
 }
