@@ -99,6 +99,7 @@ std::optional<Value> call_explained(Interpreter& vm, Args args, Kwargs kwargs) {
   }
   object.backend = make_str(std::string(kDefaultBackend));
   object.epoch = vm.compile_epoch();
+  object.explaining = true;
   if (!vm.call(fresh, args.subspan(1), kwargs)) return std::nullopt;
   return make_explanation(object);
 }

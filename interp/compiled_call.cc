@@ -392,8 +392,8 @@ __attribute__((noinline)) std::optional<Value> Interpreter::compile_at(
   Frame* frame = &frame_ref;
   const Code& code = *frame->code;
 
-  // Called from a run-only frame: no new entries.
-  if (run_only_depth_ > 0) {
+  // Called from a run-only frame: no new entries (explain() asked for one, though).
+  if (run_only_depth_ > 0 && !compiled.explaining) {
     log_cache(*this, code, pc, "miss, called from a run-only frame: runs in the VM");
     run_in_vm = true;
     return Value();

@@ -161,6 +161,8 @@ struct CompiledFunctionObject : ContainerObject {
   uint64_t epoch = 0;                      // the interpreter's reset() epoch the entries belong to
   // Made by compile_all, not by the program: no compile callbacks, not in the accumulated count.
   bool implicit = false;
+  // explain(fn)'s fresh compile: it compiles even where a run-only frame's callees do not.
+  bool explaining = false;
   std::optional<bool> dynamic;  // compile(dynamic=): true, false, or None (automatic)
   // Automatic dynamic: per resume point, what its traces saw of each tensor input.
   std::map<std::size_t, std::map<std::string, SeenSizes>> seen_sizes;

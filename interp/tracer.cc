@@ -101,14 +101,12 @@ std::variant<Capture, TraceStop> Tracer::run(std::span<const Value> locals,
   if (!result) {
     TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
     // A graph break: the graph so far, then the VM from the breaking instruction (at the
-    // outermost call site when the break is inside an inlined call). A user error, or a
-    // break before any tensor work, leaves the whole frame to the VM.
-    // (At a loop's FOR_ITER even an empty graph is worth an entry: the VM then runs one
-    // instruction, and the next pass of the loop finds its own entries again.)
-    const bool worth_a_graph =
-        snapshot_ && (snapshot_->call_count > 0 || stop.reason == BreakReason::LoopResume);
+    // outermost call site when the break is inside an inlined call). Even with no tensor work
+    // before it the entry is worth having, as Dynamo's resume functions are: the VM runs the
+    // breaking instruction and the code after it is traced from there. A user error leaves
+    // the whole frame to the VM.
     if (stop.reason == BreakReason::UserError || stop.reason == BreakReason::ConstraintViolation ||
-        !worth_a_graph || !plan_break(*snapshot_))
+        !snapshot_ || !plan_break(*snapshot_))
       return stop;
     capture_.break_reason = stop.describe();
   } else {

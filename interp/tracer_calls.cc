@@ -39,6 +39,7 @@ std::optional<Sym> Tracer::call(const Sym& callable, std::vector<Sym> args,
     if (self.source == kNoSource && !may_change(self)) return std::nullopt;
     self.items->push_back(args[0]);
     changed_items_.push_back(self.items);
+    if (self.source == kNoSource) made_writes_.push_back(self.items.get());
     return Sym::constant(Value());
   }
   if (callable.kind == Sym::Kind::kTensorMethod) {

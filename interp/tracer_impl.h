@@ -368,7 +368,10 @@ class Tracer {
     // What the breaking instruction itself changed is undone: the VM runs it again.
     std::size_t journal_size;
     std::size_t effect_count;
-    int64_t call_count;  // tensor work before the breaking instruction
+    // Lists, dicts, objects and cells made in the trace have no undo: a break whose
+    // instruction changed one the frame holds (in an inlined call, which the VM runs again
+    // whole) cannot be planned.
+    std::size_t made_writes;
   };
   // The plans that rebuild the frame's locals and stack at the break; false when a value has
   // no plan (the frame then runs in the VM).
@@ -437,6 +440,8 @@ class Tracer {
   // Containers, cells and objects the trace stored into (the only way to make a cycle).
   std::vector<std::shared_ptr<std::vector<Sym>>> changed_items_;
   std::vector<std::shared_ptr<Sym::Fields>> changed_fields_;
+  // Each change to a container made in the trace: its identity, as planned_ keys it.
+  std::vector<const void*> made_writes_;
   // Lists, tuples, dicts and instances read from sources, by identity (only looked up), and
   // the sources of the ones the trace stored into (NO_ALIASING at the end).
   std::unordered_map<const Object*, Sym> realized_objects_;

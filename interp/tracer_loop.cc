@@ -21,21 +21,18 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
   while (true) {
     if (++steps_ > kMaxTraceSteps)
       return stop(BreakReason::UnsupportedOpcode, "the trace is too long");
+    // A relation the shape env could not take stops the trace before the snapshot moves on:
+    // the instruction that made it runs again in the VM (its result on the stack is no value).
+    if (!shapes_.failure().empty()) return stop(BreakReason::SymbolicShapeLimit, shapes_.failure());
     const Instruction instruction = code.instructions[pc];
     const uint32_t arg = instruction.arg;
     if (depth == 0) {
       line_ = code.lines[pc];
       // The state a graph break hands to the VM: the frame before this instruction.
-      snapshot_ = Snapshot{pc,
-                           locals,
-                           stack,
-                           journal_.size(),
-                           capture_.effects.size(),
-                           builder_.graph().num_calls()};
+      snapshot_ = Snapshot{
+          pc, locals, stack, journal_.size(), capture_.effects.size(), made_writes_.size()};
     }
     std::size_t next = pc + 1;
-    if (!shapes_.failure().empty())
-      return stop(BreakReason::SymbolicShapeLimit, shapes_.failure());
     if (!keeps_sym_ints(instruction, stack, depth)) {
       // The operands this instruction takes see their values: symbolic ints are specialized.
       const int pops = std::min<int>(stack_effect(instruction.opcode, arg, false).pop,
@@ -108,6 +105,7 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
           effect.args.push_back(std::move(*planned));
           capture_.effects.push_back(std::move(effect));
         }
+        if (!cell.value.is(ObjectKind::Cell)) made_writes_.push_back(cell.items.get());
         cell.items->assign(1, std::move(value));
         changed_items_.push_back(cell.items);
         break;

@@ -35,6 +35,7 @@ bool Tracer::store_list_item(const Sym& list, int64_t index, const Sym& value) {
   if (list.source == kNoSource && !may_change(list)) return false;
   (*list.items)[index] = value;
   changed_items_.push_back(list.items);
+  if (list.source == kNoSource) made_writes_.push_back(list.items.get());
   return true;
 }
 
@@ -57,6 +58,7 @@ bool Tracer::dict_store(const Sym& dict, const Sym& key, Sym value) {
   auto constant = dict_key(key);
   if (!constant || !may_change(dict)) return false;
   if (dict.source != kNoSource && !record_set_item(dict, *constant, value)) return false;
+  if (dict.source == kNoSource) made_writes_.push_back(dict.items.get());
   if (int64_t at = dict_find(dict, *constant); at >= 0) {
     (*dict.items)[at + 1] = std::move(value);
     changed_items_.push_back(dict.items);
@@ -175,6 +177,7 @@ std::optional<Sym> Tracer::new_object_attribute(const Sym& object, const std::st
 
 bool Tracer::store_new_object_field(const Sym& object, const std::string& name, Sym value) {
   if (!may_change(object)) return false;
+  made_writes_.push_back(object.fields.get());
   for (auto& [field, stored] : object.fields->values)
     if (field == name) {
       stored = std::move(value);

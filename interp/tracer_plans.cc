@@ -28,6 +28,10 @@ bool Tracer::plan_break(const Snapshot& snapshot) {
     if (!value) return false;
     capture_.stack.push_back(std::move(*value));
   }
+  // The plans rebuild containers as they are now; one changed since the snapshot would be
+  // rebuilt with that change, and the VM would make it again.
+  for (std::size_t i = snapshot.made_writes; i < made_writes_.size(); ++i)
+    if (planned_.count(made_writes_[i])) return false;
   return true;
 }
 

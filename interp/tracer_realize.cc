@@ -301,9 +301,10 @@ std::optional<Sym> Tracer::realize(const Value& value, SourceId source) {
     realized_objects_.emplace(value.as_object(), s);
     return s;
   }
+  // (A host's native function too: its call is where the graph breaks, HostFunction.)
   if (value.is(ObjectKind::Function) || value.is(ObjectKind::Builtin) ||
       value.is(ObjectKind::Class) || value.is(ObjectKind::DTypeValue) ||
-      value.is(ObjectKind::CompiledFunction)) {
+      value.is(ObjectKind::CompiledFunction) || value.is(ObjectKind::HostFunction)) {
     guard_identity(source, value);
     return Sym::constant(value, source);
   }

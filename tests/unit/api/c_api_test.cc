@@ -355,10 +355,13 @@ TEST(CApi, HostFunctionsRunFromScriptsAndBreakCompiledGraphs) {
   EXPECT_STREQ(gyro_vm_exception_type(program.vm), "TypeError");
   EXPECT_NE(std::string(gyro_vm_last_error(program.vm)).find("takes one argument"),
             std::string::npos);
-  // The user data is destroyed with the last reference (the builtin's, then the handle's).
+  // The user data is destroyed with the last reference (the builtin's, the compiled entry's
+  // identity guard's, then the handle's).
   gyro_value none = 0;
   gyro_value_none(program.vm, &none);
   gyro_vm_set_builtin(program.vm, "host_double", none);
+  gyro_value_release(program.vm, compiled);
+  EXPECT_EQ(calls, 3);  // the handle still holds it: not destroyed yet
   gyro_value_release(program.vm, host);
   EXPECT_EQ(calls, -100);
 }
@@ -452,8 +455,10 @@ TEST(CApi, LogLinesComeToTheHostWithTheirChannel) {
   EXPECT_EQ(lines[0],
             "graph_breaks|[0/0] GraphBreakCall (logs.gy:2): graph_break() was called\n"
             "    hint: remove the call to capture one graph");
-  // The compile's steps: the trace stops at once (nothing before the break), so no backend.
-  EXPECT_EQ(steps, (std::vector<std::string>{"trace f", "done f"}));
+  // The compile's steps: the trace breaks at once (an empty graph goes to the backend), then
+  // the code after the break is traced from the resume point.
+  EXPECT_EQ(steps, (std::vector<std::string>{"trace f", "backend f", "done f", "trace f",
+                                             "backend f", "done f"}));
 }
 
 TEST(CApi, AnotherThreadInterruptsARunningCall) {
