@@ -36,6 +36,17 @@ std::string TraceStop::describe() const {
 
 namespace tracing {
 
+namespace {
+
+// Whether `pc` lies in a loop of `code`: a jump at or after it goes back to it or before.
+bool inside_a_loop(const Code& code, std::size_t pc) {
+  for (std::size_t at = pc; at < code.instructions.size(); ++at)
+    if (is_jump(code.instructions[at].opcode) && code.instructions[at].arg <= pc) return true;
+  return false;
+}
+
+}  // namespace
+
 std::variant<Capture, TraceStop> Tracer::run(std::span<const Value> locals,
                                              std::span<const Value> stack, std::size_t start_pc) {
   const auto& function = root_.as<FunctionObject>();
@@ -101,12 +112,18 @@ std::variant<Capture, TraceStop> Tracer::run(std::span<const Value> locals,
   if (!result) {
     TraceStop stop{stop_->reason, code.filename, line_, stop_->detail};
     // A graph break: the graph so far, then the VM from the breaking instruction (at the
-    // outermost call site when the break is inside an inlined call). Even with no tensor work
-    // before it the entry is worth having, as Dynamo's resume functions are: the VM runs the
-    // breaking instruction and the code after it is traced from there. A user error leaves
-    // the whole frame to the VM.
+    // outermost call site when the break is inside an inlined call). With no tensor work
+    // before it the entry is still worth having, as Dynamo's resume functions are: the VM runs
+    // the breaking instruction and the code after it is traced from there. But not in a loop,
+    // where Dynamo skips the frame: each pass would resume through the cache, for nothing.
+    // (At a loop's FOR_ITER even an empty graph is worth an entry: the VM then runs one
+    // instruction, and the next pass of the loop finds its own entries again.) A user error
+    // leaves the whole frame to the VM.
+    const bool worth_a_graph =
+        snapshot_ && (snapshot_->call_count > 0 || stop.reason == BreakReason::LoopResume ||
+                      !inside_a_loop(code, snapshot_->pc));
     if (stop.reason == BreakReason::UserError || stop.reason == BreakReason::ConstraintViolation ||
-        !snapshot_ || !plan_break(*snapshot_))
+        !worth_a_graph || !plan_break(*snapshot_))
       return stop;
     capture_.break_reason = stop.describe();
   } else {

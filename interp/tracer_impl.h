@@ -368,6 +368,7 @@ class Tracer {
     // What the breaking instruction itself changed is undone: the VM runs it again.
     std::size_t journal_size;
     std::size_t effect_count;
+    int64_t call_count;  // tensor work before the breaking instruction
     // Lists, dicts, objects and cells made in the trace have no undo: a break whose
     // instruction changed one the frame holds (in an inlined call, which the VM runs again
     // whole) cannot be planned.

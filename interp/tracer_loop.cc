@@ -29,8 +29,13 @@ std::optional<Sym> Tracer::run_code(const FunctionObject& function,
     if (depth == 0) {
       line_ = code.lines[pc];
       // The state a graph break hands to the VM: the frame before this instruction.
-      snapshot_ = Snapshot{
-          pc, locals, stack, journal_.size(), capture_.effects.size(), made_writes_.size()};
+      snapshot_ = Snapshot{pc,
+                           locals,
+                           stack,
+                           journal_.size(),
+                           capture_.effects.size(),
+                           builder_.graph().num_calls(),
+                           made_writes_.size()};
     }
     std::size_t next = pc + 1;
     if (!keeps_sym_ints(instruction, stack, depth)) {
